@@ -1,0 +1,222 @@
+/**
+ * The vCPU contract both accelerators implement: registers in the layouts of
+ * `kvm_regs`/`kvm_sregs`, and `run()` returning an exit decoded from a
+ * `kvm_run` structure. KVM fills that structure in the kernel; the software
+ * CPU fills it with the encoders below. Everything above the vCPU (the run
+ * loop, devices, BIOS, loaders) is the same code for both.
+ *
+ * @module
+ */
+
+import {
+  ExitReason,
+  IoDirection,
+  type KvmRegs,
+  KvmRun,
+  type KvmSregs,
+  PIO_DATA_OFFSET,
+  RUN_FIELDS as F,
+} from "./structs.ts";
+
+/** Port I/O. For `in`, fill `data` before the next `run()`; the instruction completes then. */
+export interface IoExit {
+  kind: "io";
+  /** true for OUT/OUTS, false for IN/INS. */
+  isWrite: boolean;
+  /** Bytes per access: 1, 2 or 4. */
+  size: number;
+  port: number;
+  /** Number of accesses (more than one for REP INS/OUTS). */
+  count: number;
+  /** `count * size` bytes: a view into the run structure, not a copy. */
+  data: Uint8Array;
+}
+
+/** A guest access to a physical address that no RAM slot covers. */
+export interface MmioExit {
+  kind: "mmio";
+  address: number;
+  isWrite: boolean;
+  /** 1 to 8 bytes; for reads fill it before the next `run()`. A view, not a copy. */
+  data: Uint8Array;
+}
+
+/** A vCPU exit, one variant per `kvm_run` exit reason picovmm handles. */
+export type VcpuExit =
+  | IoExit
+  | MmioExit
+  | { kind: "hlt" }
+  /** Triple fault (KVM_EXIT_SHUTDOWN). */
+  | { kind: "shutdown" }
+  /** The run was interrupted (signal, immediate_exit, or the software CPU's time slice). */
+  | { kind: "intr" }
+  /** The guest can take an interrupt (after request_interrupt_window). */
+  | { kind: "irq-window-open" }
+  /** The guest state was rejected on entry (KVM_EXIT_FAIL_ENTRY). */
+  | { kind: "fail-entry"; hardwareReason: bigint }
+  /** KVM or the software CPU could not go on (emulation failure and others). */
+  | { kind: "internal-error"; suberror: number; detail: string }
+  | { kind: "system-event"; type: number }
+  | { kind: "unknown"; reason: number };
+
+/** One virtual CPU, on KVM or on the software CPU. */
+export interface Vcpu {
+  /** The shared run structure (inputs: request_interrupt_window, immediate_exit). */
+  readonly runState: KvmRun;
+  /** Copies the general registers out. */
+  getRegs(): KvmRegs;
+  /** Loads the general registers. */
+  setRegs(regs: KvmRegs): void;
+  /** Copies the segment and control registers out. */
+  getSregs(): KvmSregs;
+  /** Loads the segment and control registers. */
+  setSregs(sregs: KvmSregs): void;
+  /** Runs the guest until the next exit. */
+  run(): VcpuExit;
+  /** Queues an external interrupt (KVM_INTERRUPT); only when `readyForInterruptInjection`. */
+  interrupt(vector: number): void;
+  /** Releases the vCPU. */
+  close(): void;
+}
+
+/** Memory slot flags: a read-only slot turns guest writes into MMIO exits. */
+export interface MemorySlotOptions {
+  readonly?: boolean;
+}
+
+/** A virtual machine: memory slots and vCPUs. */
+export interface Vm {
+  /**
+   * Adds guest RAM at a page-aligned guest-physical address and returns it as
+   * bytes (zero-copy: the guest sees writes at once).
+   */
+  addMemory(guestPhys: number, size: number, options?: MemorySlotOptions): Uint8Array;
+  /** Creates the vCPU (picovmm runs one). */
+  createVcpu(): Vcpu;
+  /** Releases the VM, its memory and vCPUs. */
+  close(): void;
+}
+
+/** An accelerator: KVM or the software CPU. */
+export interface Accelerator {
+  readonly name: "kvm" | "emu";
+  createVm(): Vm;
+}
+
+const IO_DATA_LIMIT = PIO_DATA_OFFSET;
+
+/** Decodes the exit recorded in a run structure. */
+export function decodeExit(run: KvmRun): VcpuExit {
+  switch (run.exitReason) {
+    case ExitReason.IO: {
+      const size = run.u8(F["io.size"]);
+      const count = run.u32(F["io.count"]);
+      const offset = run.u64n(F["io.data_offset"]);
+      const length = size * count;
+      // The kernel sets these, but a bad value must not index past the mapping.
+      if (offset + length > run.bytes.byteLength || length > IO_DATA_LIMIT) {
+        return {
+          kind: "internal-error",
+          suberror: 0,
+          detail: `port I/O data (${length} bytes at ${offset}) outside the run structure`,
+        };
+      }
+      return {
+        kind: "io",
+        isWrite: run.u8(F["io.direction"]) === IoDirection.OUT,
+        size,
+        port: run.u16(F["io.port"]),
+        count,
+        data: run.bytes.subarray(offset, offset + length),
+      };
+    }
+    case ExitReason.MMIO: {
+      const length = Math.min(run.u32(F["mmio.len"]), 8);
+      const at = F["mmio.data"];
+      return {
+        kind: "mmio",
+        address: run.u64n(F["mmio.phys_addr"]),
+        isWrite: run.u8(F["mmio.is_write"]) !== 0,
+        data: run.bytes.subarray(at, at + length),
+      };
+    }
+    case ExitReason.HLT:
+      return { kind: "hlt" };
+    case ExitReason.SHUTDOWN:
+      return { kind: "shutdown" };
+    case ExitReason.INTR:
+      return { kind: "intr" };
+    case ExitReason.IRQ_WINDOW_OPEN:
+      return { kind: "irq-window-open" };
+    case ExitReason.FAIL_ENTRY:
+      return {
+        kind: "fail-entry",
+        hardwareReason: run.u64(F["fail_entry.hardware_entry_failure_reason"]),
+      };
+    case ExitReason.INTERNAL_ERROR:
+      return {
+        kind: "internal-error",
+        suberror: run.u32(F["internal.suberror"]),
+        detail: internalErrorDetail(run),
+      };
+    case ExitReason.SYSTEM_EVENT:
+      return { kind: "system-event", type: run.u32(F["system_event.type"]) };
+    default:
+      return { kind: "unknown", reason: run.exitReason };
+  }
+}
+
+function internalErrorDetail(run: KvmRun): string {
+  const n = Math.min(run.u32(F["internal.ndata"]), 16);
+  const words: string[] = [];
+  for (let i = 0; i < n; i++) words.push("0x" + run.u64(F["internal.data"] + i * 8).toString(16));
+  return words.join(" ");
+}
+
+/**
+ * Records a port-I/O exit (for the software CPU). Returns the data area,
+ * `size * count` bytes, for OUT data to be written into or IN data to be read from.
+ */
+export function encodeIoExit(
+  run: KvmRun,
+  isWrite: boolean,
+  size: number,
+  port: number,
+  count: number,
+): Uint8Array {
+  const length = size * count;
+  if (length > IO_DATA_LIMIT) throw new RangeError(`I/O exit of ${length} bytes exceeds a page`);
+  run.exitReason = ExitReason.IO;
+  run.setU8(F["io.direction"], isWrite ? IoDirection.OUT : IoDirection.IN);
+  run.setU8(F["io.size"], size);
+  run.setU16(F["io.port"], port);
+  run.setU32(F["io.count"], count);
+  run.setU64(F["io.data_offset"], PIO_DATA_OFFSET);
+  return run.bytes.subarray(PIO_DATA_OFFSET, PIO_DATA_OFFSET + length);
+}
+
+/** Records an MMIO exit and returns its 8-byte data area (for the software CPU). */
+export function encodeMmioExit(
+  run: KvmRun,
+  address: number,
+  isWrite: boolean,
+  length: number,
+): Uint8Array {
+  run.exitReason = ExitReason.MMIO;
+  run.setU64(F["mmio.phys_addr"], address);
+  run.setU32(F["mmio.len"], length);
+  run.setU8(F["mmio.is_write"], isWrite ? 1 : 0);
+  const at = F["mmio.data"];
+  return run.bytes.subarray(at, at + length);
+}
+
+/** Records an internal error, with up to 16 data words (for the software CPU). */
+export function encodeInternalError(run: KvmRun, suberror: number, data: bigint[] = []): void {
+  run.exitReason = ExitReason.INTERNAL_ERROR;
+  run.setU32(F["internal.suberror"], suberror);
+  const n = Math.min(data.length, 16);
+  run.setU32(F["internal.ndata"], n);
+  for (let i = 0; i < n; i++) run.setU64(F["internal.data"] + i * 8, data[i]);
+}
+
+export { KvmRun };
