@@ -77,6 +77,10 @@ export interface Vcpu {
   interrupt(vector: number): void;
   /** Releases the vCPU. */
   close(): void;
+  /** Instructions retired so far, where the accelerator counts them (the software CPU). */
+  readonly instructions?: number;
+  /** Most instructions one `run()` executes before it returns `intr` (the software CPU). */
+  sliceLimit?: number;
 }
 
 /** Memory slot flags: a read-only slot turns guest writes into MMIO exits. */
