@@ -1,0 +1,160 @@
+/**
+ * Command-line parsing for picovmm: flags to a checked options object, or a
+ * one-line UsageError.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli";
+import type { AccelChoice } from "../machine/accel.ts";
+import type { BootMode } from "../machine/create.ts";
+
+/** Bad usage: the CLI prints the message on one line and exits with status 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** How the VGA text screen is shown. */
+export type DisplayMode = "text" | "ansi" | "none";
+
+/** Where COM1 output goes. */
+export type SerialTarget = { kind: "stdio" } | { kind: "none" } | { kind: "file"; path: string };
+
+/** The parsed command line. */
+export interface CliOptions {
+  image: string;
+  accel: AccelChoice;
+  boot: BootMode;
+  memory: number | undefined;
+  display: DisplayMode;
+  serial: SerialTarget;
+  timeoutSeconds: number | undefined;
+  maxInstructions: number | undefined;
+  trace: boolean;
+}
+
+/** `--help` or `--version` asked for. */
+export type CliRequest = { kind: "run"; options: CliOptions } | { kind: "help" } | {
+  kind: "version";
+};
+
+/** The usage text. */
+export const USAGE = `Usage: picovmm [options] <image>
+
+Runs an x86 guest on KVM or on the built-in software CPU.
+
+Options:
+  --accel auto|kvm|emu     auto (default): KVM when /dev/kvm works, else the software CPU
+  --boot flat              flat: the image at guest-physical 0, CS:IP = 0:0, real mode, no BIOS
+  --memory SIZE            guest RAM, e.g. 4K, 640K, 16M (default 4K for flat)
+  --display text|ansi|none the VGA text screen, printed when the guest stops (default text)
+  --serial stdio|none|FILE where COM1 (0x3F8) output goes (default stdio)
+  --timeout SECONDS        stop a guest that runs longer (exit status 124)
+  --max-instructions N     stop after N instructions (software CPU; exit status 124)
+  --trace                  log exits and unknown ports to stderr
+  -h, --help               show this help
+  -V, --version            show the version
+
+Exit status: 0 halted (HLT with interrupts off) or powered off; (v << 1) | 1 when the
+guest writes v to the debug-exit port 0xF4; 2 bad usage or bad image; 3 guest crash
+(register dump on stderr); 124 timeout or instruction limit; 70 an error inside picovmm.`;
+
+const SIZE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** Parses sizes like 4096, 4K, 640K, 16M, 1G (binary units, case-insensitive). */
+export function parseSize(text: string): number {
+  const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`malformed size '${text}' (use e.g. 4K, 640K, 16M)`);
+  const value = Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()];
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new UsageError(`size '${text}' must be greater than zero`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${flag} must be one of ${allowed.join(", ")} (got '${value}')`);
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--${flag} must be a positive number (got '${text}')`);
+  }
+  return n;
+}
+
+function parseSerial(text: string): SerialTarget {
+  if (text === "stdio" || text === "none") return { kind: text };
+  if (text === "") throw new UsageError("--serial needs stdio, none or a file name");
+  return { kind: "file", path: text };
+}
+
+/** Parses the arguments (without the program name). */
+export function parseCommandLine(args: string[]): CliRequest {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        accel: { type: "string", default: "auto" },
+        boot: { type: "string", default: "flat" },
+        memory: { type: "string" },
+        display: { type: "string", default: "text" },
+        serial: { type: "string", default: "stdio" },
+        timeout: { type: "string" },
+        "max-instructions": { type: "string" },
+        trace: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "V", default: false },
+      },
+    });
+  } catch (e) {
+    // parseArgs messages are one line; drop its "To specify a positional..." hints.
+    const message = e instanceof Error ? e.message.split(/\.\s/)[0].replace(/\.$/, "") : String(e);
+    throw new UsageError(message);
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: "help" };
+  if (v.version) return { kind: "version" };
+  if (parsed.positionals.length === 0) throw new UsageError("no image given (see --help)");
+  if (parsed.positionals.length > 1) {
+    throw new UsageError(`one image expected, got ${parsed.positionals.length}`);
+  }
+  let maxInstructions: number | undefined;
+  if (v["max-instructions"] !== undefined) {
+    maxInstructions = positiveNumber("max-instructions", v["max-instructions"]);
+    if (!Number.isSafeInteger(maxInstructions)) {
+      throw new UsageError("--max-instructions must be a whole number");
+    }
+  }
+  let accel = oneOf("accel", v.accel, ["auto", "kvm", "emu"] as const);
+  if (maxInstructions !== undefined) {
+    // Only the software CPU counts instructions.
+    if (accel === "kvm") {
+      throw new UsageError("--max-instructions needs the software CPU (--accel emu)");
+    }
+    accel = "emu";
+  }
+  const timeoutSeconds = v.timeout === undefined ? undefined : positiveNumber("timeout", v.timeout);
+  if (timeoutSeconds !== undefined && timeoutSeconds > 2 ** 31 / 1000) {
+    throw new UsageError("--timeout is too large");
+  }
+  return {
+    kind: "run",
+    options: {
+      image: parsed.positionals[0],
+      accel,
+      boot: oneOf("boot", v.boot, ["flat"] as const),
+      memory: v.memory === undefined ? undefined : parseSize(v.memory),
+      display: oneOf("display", v.display, ["text", "ansi", "none"] as const),
+      serial: parseSerial(v.serial),
+      timeoutSeconds,
+      maxInstructions,
+      trace: v.trace,
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Reading the image file with one-line errors for the usual mistakes.
+ *
+ * @module
+ */
+
+import { LoaderError } from "../loader/entry.ts";
+import { MAX_MEMORY } from "../machine/create.ts";
+
+/** Reads an image file; every failure is a LoaderError with a one-line message. */
+export async function readImage(path: string): Promise<Uint8Array> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (e) {
+    throw new LoaderError(`cannot read image '${path}': ${reason(e)}`);
+  }
+  if (info.isDirectory) throw new LoaderError(`image '${path}' is a directory`);
+  if (!info.isFile) throw new LoaderError(`image '${path}' is not a regular file`);
+  if (info.size === 0) throw new LoaderError(`image '${path}' is empty`);
+  if (info.size > MAX_MEMORY) {
+    throw new LoaderError(`image '${path}' (${info.size} bytes) is larger than any guest RAM`);
+  }
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    throw new LoaderError(`cannot read image '${path}': ${reason(e)}`);
+  }
+}
+
+function reason(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (e instanceof Deno.errors.IsADirectory) return "it is a directory";
+  return e instanceof Error ? e.message.replace(/\s*\(os error \d+\).*$/, "") : String(e);
+}

@@ -1,0 +1,245 @@
+/**
+ * The host accelerator: /dev/kvm through libc ioctls. One class per kind of
+ * file descriptor (system, VM, vCPU), each ioctl on the class it belongs to.
+ *
+ * @module
+ */
+
+import { Cap, Ioctl, KVM_API_VERSION, MemFlag, TSS_ADDRESS } from "./abi.ts";
+import {
+  close,
+  Errno,
+  gettid,
+  ioctl,
+  ioctlInterruptible,
+  ioctlValue,
+  MAP_ANONYMOUS,
+  MAP_NORESERVE,
+  MAP_SHARED,
+  type Mapping,
+  mmap,
+  munmap,
+  O_RDWR,
+  open,
+  PROT_READ,
+  PROT_WRITE,
+  SyscallError,
+  ThreadTimer,
+} from "./libc.ts";
+import { KvmRegs, KvmRun, KvmSregs, LAYOUT } from "./structs.ts";
+import {
+  type Accelerator,
+  decodeExit,
+  type MemorySlotOptions,
+  type Vcpu,
+  type Vm,
+} from "./vcpu.ts";
+import type { VcpuExit } from "./vcpu.ts";
+
+/** Why KVM cannot be used on this host, in one line. */
+export class KvmUnavailableError extends Error {
+  override name = "KvmUnavailableError";
+}
+
+const PAGE = 4096;
+// SIGUSR1 would start the V8 inspector in Deno; SIGUSR2 is unused.
+const SIGUSR2 = 12;
+
+/** The system handle: /dev/kvm. */
+export class Kvm implements Accelerator {
+  readonly name = "kvm";
+  readonly fd: number;
+  readonly vcpuMmapSize: number;
+
+  private constructor(fd: number) {
+    this.fd = fd;
+    this.vcpuMmapSize = ioctlValue(fd, Ioctl.KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
+  }
+
+  /** Opens /dev/kvm and checks the API version; throws KvmUnavailableError with the reason. */
+  static open(path = "/dev/kvm"): Kvm {
+    let fd: number;
+    try {
+      fd = open(path, O_RDWR);
+    } catch (e) {
+      if (e instanceof SyscallError) {
+        throw new KvmUnavailableError(`KVM is not available: cannot open ${path} (${e.message})`);
+      }
+      throw e;
+    }
+    const version = ioctlValue(fd, Ioctl.KVM_GET_API_VERSION, 0, "KVM_GET_API_VERSION");
+    if (version !== KVM_API_VERSION) {
+      close(fd);
+      throw new KvmUnavailableError(`KVM API version ${version}, expected ${KVM_API_VERSION}`);
+    }
+    return new Kvm(fd);
+  }
+
+  /** KVM_CHECK_EXTENSION. */
+  checkExtension(cap: number): number {
+    return ioctlValue(this.fd, Ioctl.KVM_CHECK_EXTENSION, cap, "KVM_CHECK_EXTENSION");
+  }
+
+  /** KVM_CREATE_VM. */
+  createVm(): KvmVm {
+    const fd = ioctlValue(this.fd, Ioctl.KVM_CREATE_VM, 0, "KVM_CREATE_VM");
+    return new KvmVm(this, fd);
+  }
+
+  /** Closes /dev/kvm. */
+  close(): void {
+    close(this.fd);
+  }
+}
+
+/** A VM file descriptor: memory slots and vCPUs. */
+export class KvmVm implements Vm {
+  readonly #mappings: Mapping[] = [];
+  readonly #vcpus: KvmVcpu[] = [];
+  #nextSlot = 0;
+
+  constructor(readonly kvm: Kvm, readonly fd: number) {
+    // Intel hosts need three pages for a TSS below 4 GiB to run real mode.
+    ioctlValue(fd, Ioctl.KVM_SET_TSS_ADDR, TSS_ADDRESS, "KVM_SET_TSS_ADDR");
+  }
+
+  /** KVM_SET_USER_MEMORY_REGION over a fresh anonymous mapping. */
+  addMemory(guestPhys: number, size: number, options: MemorySlotOptions = {}): Uint8Array {
+    if (guestPhys % PAGE !== 0 || size % PAGE !== 0 || size <= 0) {
+      throw new RangeError(`memory slot ${guestPhys.toString(16)}+${size} is not page-aligned`);
+    }
+    if (options.readonly && this.kvm.checkExtension(Cap.READONLY_MEM) === 0) {
+      throw new KvmUnavailableError("this KVM cannot map read-only memory");
+    }
+    const m = mmap(
+      size,
+      PROT_READ | PROT_WRITE,
+      MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+      -1,
+      "mmap guest memory",
+    );
+    this.#mappings.push(m);
+    const region = new DataView(new ArrayBuffer(LAYOUT.kvm_userspace_memory_region.size));
+    const f = LAYOUT.kvm_userspace_memory_region.fields;
+    region.setUint32(f.slot, this.#nextSlot++, true);
+    region.setUint32(f.flags, options.readonly ? MemFlag.READONLY : 0, true);
+    region.setBigUint64(f.guest_phys_addr, BigInt(guestPhys), true);
+    region.setBigUint64(f.memory_size, BigInt(size), true);
+    region.setBigUint64(f.userspace_addr, m.address, true);
+    ioctl(
+      this.fd,
+      Ioctl.KVM_SET_USER_MEMORY_REGION,
+      new Uint8Array(region.buffer),
+      "KVM_SET_USER_MEMORY_REGION",
+    );
+    return m.bytes;
+  }
+
+  /** KVM_CREATE_VCPU and the mapping of its run structure. */
+  createVcpu(): KvmVcpu {
+    const id = this.#vcpus.length;
+    const fd = ioctlValue(this.fd, Ioctl.KVM_CREATE_VCPU, id, "KVM_CREATE_VCPU");
+    const vcpu = new KvmVcpu(fd, this.kvm.vcpuMmapSize);
+    this.#vcpus.push(vcpu);
+    return vcpu;
+  }
+
+  /** Closes the vCPUs and the VM, and unmaps guest memory. */
+  close(): void {
+    for (const v of this.#vcpus) v.close();
+    close(this.fd);
+    for (const m of this.#mappings) munmap(m);
+    this.#mappings.length = 0;
+  }
+}
+
+/** A vCPU file descriptor. */
+export class KvmVcpu implements Vcpu {
+  readonly runState: KvmRun;
+  readonly #mapping: Mapping;
+  readonly #regs = new KvmRegs();
+  readonly #sregs = new KvmSregs();
+  readonly #vector = new Uint8Array(4);
+  #closed = false;
+  /** The thread that created the vCPU; KVM wants every vCPU ioctl from it. */
+  readonly tid: number;
+
+  constructor(readonly fd: number, mmapSize: number) {
+    this.#mapping = mmap(mmapSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, "mmap kvm_run");
+    this.runState = new KvmRun(this.#mapping.bytes);
+    this.tid = gettid();
+  }
+
+  /** KVM_GET_REGS (the returned struct is reused by the next call). */
+  getRegs(): KvmRegs {
+    ioctl(this.fd, Ioctl.KVM_GET_REGS, this.#regs.bytes, "KVM_GET_REGS");
+    return this.#regs.clone();
+  }
+
+  /** KVM_SET_REGS. */
+  setRegs(regs: KvmRegs): void {
+    ioctl(this.fd, Ioctl.KVM_SET_REGS, regs.bytes, "KVM_SET_REGS");
+  }
+
+  /** KVM_GET_SREGS. */
+  getSregs(): KvmSregs {
+    ioctl(this.fd, Ioctl.KVM_GET_SREGS, this.#sregs.bytes, "KVM_GET_SREGS");
+    return this.#sregs.clone();
+  }
+
+  /** KVM_SET_SREGS. */
+  setSregs(sregs: KvmSregs): void {
+    ioctl(this.fd, Ioctl.KVM_SET_SREGS, sregs.bytes, "KVM_SET_SREGS");
+  }
+
+  /** KVM_RUN; EINTR and EAGAIN come back as `{kind: "intr"}`. */
+  run(): VcpuExit {
+    const r = ioctlInterruptible(this.fd, Ioctl.KVM_RUN, "KVM_RUN");
+    if (r === -Errno.EINTR || r === -Errno.EAGAIN) {
+      this.runState.immediateExit = false;
+      return { kind: "intr" };
+    }
+    return decodeExit(this.runState);
+  }
+
+  /** KVM_INTERRUPT: queue an external interrupt vector. */
+  interrupt(vector: number): void {
+    new DataView(this.#vector.buffer).setUint32(0, vector, true);
+    ioctl(this.fd, Ioctl.KVM_INTERRUPT, this.#vector, "KVM_INTERRUPT");
+  }
+
+  /** Unmaps the run structure and closes the vCPU. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    munmap(this.#mapping);
+    close(this.fd);
+  }
+}
+
+/**
+ * Interrupts KVM_RUN on the vCPU's thread every `intervalMs`, so the run loop
+ * regains control from a guest that never exits (timeouts, timer interrupts).
+ * A signal listener is installed so the signal does not end the process.
+ */
+export class RunKicker {
+  readonly #timer: ThreadTimer;
+  readonly #listener = () => {};
+
+  constructor(vcpu: KvmVcpu) {
+    Deno.addSignalListener("SIGUSR2", this.#listener);
+    this.#timer = new ThreadTimer(SIGUSR2, vcpu.tid);
+  }
+
+  /** Starts periodic kicks (0 stops them). */
+  arm(intervalMs: number): void {
+    this.#timer.arm(intervalMs);
+  }
+
+  /** Stops the kicks and removes the listener. */
+  close(): void {
+    this.#timer.arm(0);
+    this.#timer.close();
+    Deno.removeSignalListener("SIGUSR2", this.#listener);
+  }
+}

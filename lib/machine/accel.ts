@@ -1,0 +1,38 @@
+/**
+ * Choosing the accelerator: KVM when /dev/kvm works, else the software CPU.
+ *
+ * @module
+ */
+
+import { Kvm, KvmUnavailableError } from "../kvm/host.ts";
+import { EmuAccelerator } from "../emu/mod.ts";
+import type { Accelerator } from "../kvm/vcpu.ts";
+
+/** What `--accel` accepts. */
+export type AccelChoice = "auto" | "kvm" | "emu";
+
+/** The chosen accelerator and, for `auto` falling back, a note for the user. */
+export interface AcceleratorSelection {
+  accelerator: Accelerator;
+  name: "kvm" | "emu";
+  /** Set when `auto` had to fall back to the software CPU. */
+  note?: string;
+}
+
+/** Opens the accelerator asked for; `kvm` throws KvmUnavailableError when KVM cannot be used. */
+export function selectAccelerator(choice: AccelChoice, kvmPath = "/dev/kvm"): AcceleratorSelection {
+  if (choice !== "emu") {
+    try {
+      const kvm = Kvm.open(kvmPath);
+      return { accelerator: kvm, name: "kvm" };
+    } catch (e) {
+      if (choice === "kvm" || !(e instanceof KvmUnavailableError)) throw e;
+      return {
+        accelerator: new EmuAccelerator(),
+        name: "emu",
+        note: `${e.message}; using the software CPU`,
+      };
+    }
+  }
+  return { accelerator: new EmuAccelerator(), name: "emu" };
+}

@@ -1,0 +1,251 @@
+/**
+ * A machine: guest memory, the port and MMIO buses with their devices, one
+ * vCPU, and the run loop. The loop enters the guest, hands each exit to
+ * `handleExit`, injects interrupts and enforces the limits; nothing here
+ * depends on which accelerator runs the vCPU.
+ *
+ * @module
+ */
+
+import type { KvmRegs, KvmSregs } from "../kvm/structs.ts";
+import type { Vcpu, Vm } from "../kvm/vcpu.ts";
+import { DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, DebugExit } from "../devices/debug-exit.ts";
+import { COM1_PORT, Serial16550 } from "../devices/serial.ts";
+import { VGA_TEXT_BASE, VGA_TEXT_SIZE, VgaText } from "../devices/vga-text.ts";
+import { Bus } from "./bus.ts";
+import { type CpuSnapshot, snapshotCpu } from "./crash-report.ts";
+import { type ExitContext, handleExit } from "./exits.ts";
+import { GuestMemory } from "./memory.ts";
+import { OutputBuffer } from "./output.ts";
+import type { StopReason } from "./stop.ts";
+
+/** Something that can raise interrupts (the PIC pair). */
+export interface InterruptController {
+  /** An unmasked interrupt is waiting. */
+  hasInterrupt(): boolean;
+  /** Takes the highest-priority interrupt and returns its vector. */
+  acknowledge(): number;
+}
+
+/** A device driven by time (PIT, RTC). */
+export interface TimedDevice {
+  /** Raises whatever came due by `nowNs`. */
+  update(nowNs: number): void;
+  /** When the next event is due, if any. */
+  nextEventNs(nowNs: number): number | undefined;
+}
+
+/** Interrupts KVM_RUN periodically (only the KVM accelerator needs one). */
+export interface RunKick {
+  arm(intervalMs: number): void;
+  close(): void;
+}
+
+/** Limits for one run. */
+export interface RunLimits {
+  /** Wall-clock limit in milliseconds. */
+  timeoutMs?: number;
+  /** Instruction limit (software CPU only). */
+  instructions?: number;
+}
+
+/** Parts a machine is built from. */
+export interface MachineParts {
+  vm: Vm;
+  vcpu: Vcpu;
+  /** Which accelerator runs the vCPU. */
+  accelerator: "kvm" | "emu";
+  /** Makes a kicker for KVM_RUN; absent for the software CPU. */
+  makeKick?: () => RunKick;
+  /** Bytes of serial output kept for the API. */
+  serialLimit?: number;
+}
+
+const KICK_INTERVAL_MS = 10;
+const YIELD_INTERVAL_MS = 50;
+
+/** A PC-like machine with one vCPU. */
+export class Machine {
+  readonly memory = new GuestMemory();
+  readonly ports = new Bus("port I/O", 0x10000);
+  readonly mmio = new Bus("MMIO", 2 ** 52);
+  readonly vm: Vm;
+  readonly vcpu: Vcpu;
+  readonly accelerator: "kvm" | "emu";
+  readonly vga = new VgaText();
+  readonly debugExit = new DebugExit();
+  readonly serial: Serial16550;
+  /** Everything the guest sent to COM1 (bounded). */
+  readonly serialOutput: OutputBuffer;
+  /** Extra consumers of serial output (stdout, a file). */
+  readonly serialSinks: ((byte: number) => void)[] = [];
+  /** Time-driven devices, updated by the run loop. */
+  readonly timedDevices: TimedDevice[] = [];
+  /** The interrupt controller, once the platform adds one. */
+  interrupts: InterruptController | undefined;
+  /** Gets one line per exit when set. */
+  trace: ((line: string) => void) | undefined;
+  /** Set by `requestStop()`; the loop stops at the next exit. */
+  #stopRequested = false;
+  #wake: (() => void) | undefined;
+  readonly #makeKick?: () => RunKick;
+
+  constructor(parts: MachineParts) {
+    this.vm = parts.vm;
+    this.vcpu = parts.vcpu;
+    this.accelerator = parts.accelerator;
+    this.#makeKick = parts.makeKick;
+    this.serialOutput = new OutputBuffer(parts.serialLimit);
+    this.serial = new Serial16550({
+      onOutput: (b) => {
+        this.serialOutput.push(b);
+        for (const sink of this.serialSinks) sink(b);
+      },
+    });
+    this.ports.register(COM1_PORT, 8, this.serial, "COM1");
+    this.ports.register(DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, this.debugExit, "debug-exit");
+    this.mmio.register(VGA_TEXT_BASE, VGA_TEXT_SIZE, this.vga, "VGA text");
+  }
+
+  /** Adds guest RAM at `base` on the accelerator and in the memory map. */
+  addRam(base: number, size: number, readonly = false): Uint8Array {
+    const bytes = this.vm.addMemory(base, size, { readonly });
+    this.memory.addRegion(base, bytes, readonly);
+    return bytes;
+  }
+
+  /** Asks a running loop to stop at its next exit (and wakes it from HLT). */
+  requestStop(): void {
+    this.#stopRequested = true;
+    this.#wake?.();
+  }
+
+  /** Wakes a loop that waits in HLT (after input arrives). */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  /** The CPU state now, with the code bytes at CS:IP. */
+  snapshot(): CpuSnapshot {
+    return snapshotCpu(this.vcpu.getRegs(), this.vcpu.getSregs(), (at, n) => this.#readCode(at, n));
+  }
+
+  /** Loads registers (both structs). */
+  setCpuState(regs: KvmRegs, sregs: KvmSregs): void {
+    this.vcpu.setSregs(sregs);
+    this.vcpu.setRegs(regs);
+  }
+
+  /** Runs the guest until it stops. */
+  async run(limits: RunLimits = {}): Promise<StopReason> {
+    this.#stopRequested = false;
+    const start = performance.now();
+    const deadline = limits.timeoutMs !== undefined ? start + limits.timeoutMs : Infinity;
+    const kick = this.#makeKick && (deadline !== Infinity || this.timedDevices.length > 0)
+      ? this.#makeKick()
+      : undefined;
+    kick?.arm(KICK_INTERVAL_MS);
+    try {
+      return await this.#loop(deadline, limits.instructions);
+    } finally {
+      kick?.close();
+    }
+  }
+
+  async #loop(deadline: number, instructionLimit: number | undefined): Promise<StopReason> {
+    const vcpu = this.vcpu;
+    const run = vcpu.runState;
+    const ctx: ExitContext = {
+      ports: this.ports,
+      mmio: this.mmio,
+      hasInterruptSources: false,
+      interruptsEnabled: false,
+      trace: this.trace,
+    };
+    const defaultSlice = vcpu.sliceLimit;
+    let lastYield = performance.now();
+    let exits = 0;
+    for (;;) {
+      if (this.timedDevices.length) this.#updateDevices();
+      if (this.interrupts) this.#injectInterrupt();
+      if (instructionLimit !== undefined && defaultSlice !== undefined) {
+        const left = instructionLimit - (vcpu.instructions ?? 0);
+        if (left <= 0) return { kind: "instruction-limit" };
+        vcpu.sliceLimit = Math.min(defaultSlice, left);
+      }
+      const exit = vcpu.run();
+      ctx.interruptsEnabled = run.ifFlag;
+      ctx.hasInterruptSources = this.interrupts !== undefined;
+      const next = handleExit(ctx, exit);
+      if (this.debugExit.code !== undefined) {
+        const code = this.debugExit.code;
+        this.debugExit.code = undefined;
+        return { kind: "debug-exit", code };
+      }
+      if (next.action === "stop") return next.reason;
+      if (this.#stopRequested) return { kind: "stopped" };
+      // Reading the clock costs more than an exit; do it on kicks and every 256 exits.
+      if (exit.kind !== "intr" && next.action === "continue" && (++exits & 255) !== 0) continue;
+      const now = performance.now();
+      if (now >= deadline) return { kind: "timeout" };
+      if (next.action === "wait") {
+        await this.#waitForInterrupt(deadline);
+        lastYield = performance.now();
+      } else if (now - lastYield >= YIELD_INTERVAL_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+    }
+  }
+
+  #updateDevices(): void {
+    const now = performance.now() * 1e6;
+    for (const d of this.timedDevices) d.update(now);
+  }
+
+  #injectInterrupt(): void {
+    const run = this.vcpu.runState;
+    if (!this.interrupts!.hasInterrupt()) {
+      run.requestInterruptWindow = false;
+      return;
+    }
+    if (run.readyForInterruptInjection) {
+      this.vcpu.interrupt(this.interrupts!.acknowledge());
+      run.requestInterruptWindow = false;
+    } else {
+      run.requestInterruptWindow = true;
+    }
+  }
+
+  /** Sleeps until the next timed event, a wake-up, or the deadline. */
+  async #waitForInterrupt(deadline: number): Promise<void> {
+    const nowNs = performance.now() * 1e6;
+    let until = deadline;
+    for (const d of this.timedDevices) {
+      const next = d.nextEventNs(nowNs);
+      if (next !== undefined) until = Math.min(until, next / 1e6);
+    }
+    const ms = until === Infinity ? 1000 : Math.max(0, until - performance.now());
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+    this.#wake = undefined;
+  }
+
+  #readCode(address: number, length: number): Uint8Array {
+    for (let n = length; n > 0; n--) {
+      if (this.memory.contains(address, n)) return this.memory.read(address, n);
+    }
+    return new Uint8Array(0);
+  }
+
+  /** Releases the VM. */
+  close(): void {
+    this.vm.close();
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The picovmm command line: parse flags, build a machine, run it, show the
+ * screen and serial output, and exit with the documented status.
+ *
+ * @module
+ */
+
+import denoJson from "./deno.json" with { type: "json" };
+import { parseCommandLine, type SerialTarget, USAGE, UsageError } from "./lib/cli/args.ts";
+import { readImage } from "./lib/cli/image.ts";
+import { screenAnsi, screenText } from "./lib/display/text.ts";
+import { KvmUnavailableError } from "./lib/kvm/host.ts";
+import { LoaderError } from "./lib/loader/entry.ts";
+import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
+import { createMachine } from "./lib/machine/create.ts";
+import type { Machine } from "./lib/machine/machine.ts";
+import { describeStop, EXIT_USAGE, exitStatus } from "./lib/machine/stop.ts";
+
+/** Exit status for a failure inside picovmm itself. */
+const EXIT_INTERNAL = 70;
+
+function fail(message: string): void {
+  console.error(`picovmm: ${message}`);
+}
+
+/** A buffered byte stream to stdout, flushed periodically and at the end. */
+class StdoutSink {
+  #pending: number[] = [];
+  write = (byte: number): void => {
+    this.#pending.push(byte);
+    if (this.#pending.length >= 4096) this.flush();
+  };
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const bytes = new Uint8Array(this.#pending);
+    this.#pending = [];
+    let done = 0;
+    while (done < bytes.length) done += Deno.stdout.writeSync(bytes.subarray(done));
+  }
+}
+
+/** Serial output to a file: written to a temporary name, renamed when complete. */
+class FileSink {
+  readonly #file: Deno.FsFile;
+  readonly #temp: string;
+  #pending: number[] = [];
+  constructor(readonly path: string) {
+    this.#temp = `${path}.partial-${Deno.pid}`;
+    this.#file = Deno.openSync(this.#temp, { write: true, create: true, truncate: true });
+  }
+  write = (byte: number): void => {
+    this.#pending.push(byte);
+    if (this.#pending.length >= 65536) this.flush();
+  };
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const bytes = new Uint8Array(this.#pending);
+    this.#pending = [];
+    let done = 0;
+    while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
+  }
+  finish(): void {
+    this.flush();
+    this.#file.close();
+    Deno.renameSync(this.#temp, this.path);
+  }
+  abandon(): void {
+    this.#file.close();
+    try {
+      Deno.removeSync(this.#temp);
+    } catch { /* already gone */ }
+  }
+}
+
+function attachSerial(machine: Machine, target: SerialTarget): StdoutSink | FileSink | undefined {
+  if (target.kind === "none") return undefined;
+  let sink: StdoutSink | FileSink;
+  if (target.kind === "stdio") {
+    sink = new StdoutSink();
+  } else {
+    try {
+      sink = new FileSink(target.path);
+    } catch (e) {
+      throw new LoaderError(
+        `cannot write serial output to '${target.path}': ${
+          e instanceof Error ? e.message.replace(/\s*\(os error \d+\).*$/, "") : e
+        }`,
+      );
+    }
+  }
+  machine.serialSinks.push(sink.write);
+  return sink;
+}
+
+/** Runs the CLI and returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let request;
+  try {
+    request = parseCommandLine(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      fail(e.message);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  if (request.kind === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (request.kind === "version") {
+    console.log(`picovmm ${denoJson.version}`);
+    return 0;
+  }
+  const options = request.options;
+  let machine: Machine;
+  let sink: StdoutSink | FileSink | undefined;
+  try {
+    const image = await readImage(options.image);
+    const created = createMachine({
+      image,
+      accel: options.accel,
+      boot: options.boot,
+      memory: options.memory,
+    });
+    machine = created.machine;
+    if (created.note) fail(created.note);
+    sink = attachSerial(machine, options.serial);
+  } catch (e) {
+    if (e instanceof LoaderError || e instanceof KvmUnavailableError) {
+      fail(e.message);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  if (options.trace) {
+    machine.trace = (line) => console.error(`trace: ${line}`);
+    machine.ports.onUnhandled = (port, isWrite, size) =>
+      console.error(
+        `trace: unknown port ${port.toString(16)} ${isWrite ? "write" : "read"} ${size}`,
+      );
+  }
+  const flusher = setInterval(() => sink?.flush(), 50);
+  let stop;
+  try {
+    stop = await machine.run({
+      timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
+      instructions: options.maxInstructions,
+    });
+  } catch (e) {
+    if (sink instanceof FileSink) sink.abandon();
+    throw e;
+  } finally {
+    clearInterval(flusher);
+  }
+  if (sink instanceof FileSink) sink.finish();
+  else sink?.flush();
+  if (options.display !== "none") {
+    const screen = options.display === "ansi" ? screenAnsi(machine.vga) : screenText(machine.vga);
+    if (screen) console.log(screen);
+  }
+  if (stop.kind === "crash") {
+    fail(describeStop(stop));
+    console.error(formatCpuSnapshot(machine.snapshot()));
+  } else if (stop.kind === "timeout" || stop.kind === "instruction-limit") {
+    fail(describeStop(stop));
+  }
+  machine.close();
+  return exitStatus(stop);
+}
+
+if (import.meta.main) {
+  let status: number;
+  try {
+    status = await main(Deno.args);
+  } catch (e) {
+    fail(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+    status = EXIT_INTERNAL;
+  }
+  Deno.exit(status);
+}
