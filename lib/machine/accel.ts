@@ -19,8 +19,20 @@ export interface AcceleratorSelection {
   note?: string;
 }
 
+/** The KVM device: /dev/kvm, or $PICOVMM_KVM_DEVICE where set (for tests and odd hosts). */
+export function kvmDevicePath(): string {
+  try {
+    return Deno.env.get("PICOVMM_KVM_DEVICE") || "/dev/kvm";
+  } catch {
+    return "/dev/kvm"; // no --allow-env: the default
+  }
+}
+
 /** Opens the accelerator asked for; `kvm` throws KvmUnavailableError when KVM cannot be used. */
-export function selectAccelerator(choice: AccelChoice, kvmPath = "/dev/kvm"): AcceleratorSelection {
+export function selectAccelerator(
+  choice: AccelChoice,
+  kvmPath = kvmDevicePath(),
+): AcceleratorSelection {
   if (choice !== "emu") {
     try {
       const kvm = Kvm.open(kvmPath);

@@ -1,0 +1,89 @@
+import { deepEqual, equal, throws } from "@std/assert";
+import { parseCommandLine, parseSize, UsageError } from "../../lib/cli/args.ts";
+
+Deno.test("args: sizes with binary units", () => {
+  equal(parseSize("4K"), 4096);
+  equal(parseSize("640k"), 640 * 1024);
+  equal(parseSize("16M"), 16 * 1024 * 1024);
+  equal(parseSize("1G"), 1024 ** 3);
+  equal(parseSize("8192"), 8192);
+  equal(parseSize("2MiB"), 2 * 1024 * 1024);
+  for (const bad of ["", "K", "-4K", "4X", "0", "0K", "1.5M", "4 K 4", "99999999999999999999G"]) {
+    throws(() => parseSize(bad), UsageError, bad);
+  }
+});
+
+Deno.test("args: defaults and a full command line", () => {
+  const r = parseCommandLine(["boot.bin"]);
+  deepEqual(r.kind === "run" && r.options, {
+    image: "boot.bin",
+    accel: "auto",
+    boot: "flat",
+    memory: undefined,
+    display: "text",
+    serial: { kind: "stdio" },
+    timeoutSeconds: undefined,
+    maxInstructions: undefined,
+    trace: false,
+  });
+  const full = parseCommandLine([
+    "--accel=emu",
+    "--memory",
+    "64K",
+    "--display",
+    "ansi",
+    "--serial",
+    "out.txt",
+    "--timeout",
+    "1.5",
+    "--trace",
+    "x.bin",
+  ]);
+  equal(full.kind, "run");
+  if (full.kind !== "run") return;
+  equal(full.options.memory, 65536);
+  deepEqual(full.options.serial, { kind: "file", path: "out.txt" });
+  equal(full.options.timeoutSeconds, 1.5);
+  equal(full.options.trace, true);
+});
+
+Deno.test("args: bad usage is a UsageError with one line", () => {
+  const cases = [
+    [],
+    ["a.bin", "b.bin"],
+    ["--frobnicate", "a.bin"],
+    ["--accel", "xen", "a.bin"],
+    ["--display", "3d", "a.bin"],
+    ["--boot", "uefi", "a.bin"],
+    ["--timeout", "-1", "a.bin"],
+    ["--timeout", "0", "a.bin"],
+    ["--timeout", "soon", "a.bin"],
+    ["--timeout", "1e300", "a.bin"],
+    ["--memory", "lots", "a.bin"],
+    ["--max-instructions", "1.5", "a.bin"],
+    ["--accel", "kvm", "--max-instructions", "10", "a.bin"],
+    ["--serial=", "a.bin"],
+  ];
+  for (const args of cases) {
+    const error = (() => {
+      try {
+        parseCommandLine(args);
+      } catch (e) {
+        return e;
+      }
+    })();
+    equal(error instanceof UsageError, true, args.join(" "));
+    equal((error as Error).message.includes("\n"), false, (error as Error).message);
+  }
+});
+
+Deno.test("args: --max-instructions picks the software CPU under auto", () => {
+  const r = parseCommandLine(["--max-instructions", "1000", "a.bin"]);
+  equal(r.kind === "run" && r.options.accel, "emu");
+  equal(r.kind === "run" && r.options.maxInstructions, 1000);
+});
+
+Deno.test("args: help and version", () => {
+  equal(parseCommandLine(["--help"]).kind, "help");
+  equal(parseCommandLine(["-V"]).kind, "version");
+});

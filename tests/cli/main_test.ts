@@ -1,0 +1,91 @@
+// The command line as a user meets it: bad input gives one line on stderr and
+// status 2, never a stack trace; good runs give the documented statuses.
+import { equal, match } from "@std/assert";
+import { picovmm } from "../support/cli.ts";
+
+function assertOneLineError(r: { code: number; stderr: string }, pattern: RegExp, what: string) {
+  equal(r.code, 2, `${what}: status (stderr: ${r.stderr})`);
+  const lines = r.stderr.trimEnd().split("\n");
+  equal(lines.length, 1, `${what}: one line, got: ${r.stderr}`);
+  match(lines[0], /^picovmm: /, what);
+  match(lines[0], pattern, what);
+}
+
+Deno.test("cli: bad files, flags and values give one line and status 2", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/empty.bin`, new Uint8Array(0));
+    await Deno.writeFile(`${dir}/big.bin`, new Uint8Array(4097).fill(0x90));
+    await Deno.writeFile(`${dir}/ok.bin`, new Uint8Array([0xf4]));
+    const cases: [string[], RegExp][] = [
+      [[`${dir}/missing.bin`], /no such file/],
+      [[dir], /is a directory/],
+      [[`${dir}/empty.bin`], /is empty/],
+      [[`${dir}/big.bin`], /larger than the RAM/],
+      [["--frobnicate", `${dir}/ok.bin`], /frobnicate/],
+      [["--memory", "12Q", `${dir}/ok.bin`], /malformed size/],
+      [["--memory", "0", `${dir}/ok.bin`], /greater than zero/],
+      [["--memory", "6000", `${dir}/ok.bin`], /multiple of 4 KiB/],
+      [["--memory", "64G", `${dir}/ok.bin`], /maximum/],
+      [["--timeout", "-3", `${dir}/ok.bin`], /positive number/],
+      [["--accel", "qemu", `${dir}/ok.bin`], /--accel must be one of/],
+      [["--display", "vr", `${dir}/ok.bin`], /--display must be one of/],
+      [["--serial", `${dir}/no/such/dir/out.txt`, `${dir}/ok.bin`], /cannot write serial/],
+      [[], /no image/],
+    ];
+    for (const [args, pattern] of cases) {
+      assertOneLineError(await picovmm(args), pattern, args.join(" ") || "(no arguments)");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: --accel kvm without a usable KVM device is one line and status 2", async () => {
+  const r = await picovmm(["--accel", "kvm", "guests/hello.bin"], {
+    PICOVMM_KVM_DEVICE: "/nonexistent/kvm",
+  });
+  assertOneLineError(r, /KVM is not available/, "no kvm");
+});
+
+Deno.test("cli: auto falls back to the software CPU with a note", async () => {
+  const r = await picovmm(["guests/hello.bin"], { PICOVMM_KVM_DEVICE: "/nonexistent/kvm" });
+  equal(r.code, 0, r.stderr);
+  match(r.stderr, /using the software CPU/);
+  match(r.stdout, /Hello World!/);
+});
+
+Deno.test("cli: the software CPU gives the documented exit statuses", async () => {
+  const hello = await picovmm(["--accel", "emu", "guests/hello.bin"]);
+  equal(hello.code, 0);
+  equal(hello.stdout.trim(), "Hello World!");
+  const serial = await picovmm(["--accel", "emu", "--display", "none", "guests/serial.bin"]);
+  equal(serial.stdout, "Hello from COM1!\r\n");
+  equal((await picovmm(["--accel", "emu", "guests/exit.bin"])).code, 85);
+  const spin = await picovmm(["--accel", "emu", "--timeout", "0.3", "guests/spin.bin"]);
+  equal(spin.code, 124);
+  match(spin.stderr, /timeout/);
+  const limited = await picovmm(["--max-instructions", "1000", "guests/spin.bin"]);
+  equal(limited.code, 124);
+  match(limited.stderr, /instruction limit/);
+});
+
+Deno.test("cli: serial output to a file appears whole, under its own name", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await picovmm(["--accel", "emu", "--serial", `${dir}/com1.txt`, "guests/serial.bin"]);
+    equal(r.code, 0, r.stderr);
+    equal(await Deno.readTextFile(`${dir}/com1.txt`), "Hello from COM1!\r\n");
+    equal([...Deno.readDirSync(dir)].length, 1, "no partial file left behind");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: --help and --version", async () => {
+  const help = await picovmm(["--help"]);
+  equal(help.code, 0);
+  match(help.stdout, /Usage: picovmm/);
+  const version = await picovmm(["--version"]);
+  match(version.stdout, /^picovmm \d+\.\d+\.\d+/);
+});

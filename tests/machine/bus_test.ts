@@ -1,0 +1,70 @@
+import { deepEqual, equal, throws } from "@std/assert";
+import { Bus, type BusDevice, BusError } from "../../lib/machine/bus.ts";
+
+/** A device that records offsets and answers reads with its offset. */
+class Recorder implements BusDevice {
+  reads: number[] = [];
+  writes: [number, number[]][] = [];
+  read(offset: number, data: Uint8Array): void {
+    this.reads.push(offset);
+    data.fill(offset);
+  }
+  write(offset: number, data: Uint8Array): void {
+    this.writes.push([offset, [...data]]);
+  }
+}
+
+Deno.test("bus: a device sees offsets inside its range", () => {
+  const bus = new Bus("ports", 0x10000);
+  const dev = new Recorder();
+  bus.register(0x3f8, 8, dev, "COM1");
+  bus.write(0x3fd, new Uint8Array([7]));
+  const data = new Uint8Array(1);
+  bus.read(0x3f9, data);
+  deepEqual(dev.writes, [[5, [7]]]);
+  deepEqual(dev.reads, [1]);
+  equal(data[0], 1);
+});
+
+Deno.test("bus: overlapping, empty and out-of-bounds ranges are rejected", () => {
+  const bus = new Bus("ports", 0x10000);
+  bus.register(0x60, 1, new Recorder(), "kbd");
+  throws(() => bus.register(0x5f, 2, new Recorder(), "x"), BusError);
+  throws(() => bus.register(0x70, 0, new Recorder(), "x"), BusError);
+  throws(() => bus.register(0xffff, 2, new Recorder(), "x"), BusError);
+  throws(() => bus.register(-1, 1, new Recorder(), "x"), BusError);
+  bus.register(0x61, 1, new Recorder(), "adjacent is fine");
+  equal(bus.ranges.length, 2);
+});
+
+Deno.test("bus: unclaimed reads give 0xFF and are counted", () => {
+  const bus = new Bus("ports", 0x10000);
+  const seen: number[] = [];
+  bus.onUnhandled = (a) => seen.push(a);
+  const data = new Uint8Array(2);
+  bus.read(0x80, data);
+  deepEqual([...data], [0xff, 0xff]);
+  bus.write(0x80, new Uint8Array([1]));
+  equal(bus.unhandled.get(0x80), 2);
+  deepEqual(seen, [0x80, 0x81, 0x80]);
+});
+
+Deno.test("bus: an access running past a device's end never reaches it out of range", () => {
+  const bus = new Bus("mmio", 2 ** 32);
+  const dev = new Recorder();
+  bus.register(0x1000, 4, dev, "dev");
+  const data = new Uint8Array(4);
+  bus.read(0x1002, data);
+  deepEqual(dev.reads, [2, 3]);
+  deepEqual([...data], [2, 3, 0xff, 0xff]);
+  bus.write(0x1003, new Uint8Array([1, 2, 3, 4]));
+  deepEqual(dev.writes, [[3, [1]]]);
+});
+
+Deno.test("bus: find uses binary search over many ranges", () => {
+  const bus = new Bus("ports", 0x10000);
+  for (let i = 0; i < 100; i++) bus.register(i * 16, 8, new Recorder(), `d${i}`);
+  equal(bus.find(16 * 50 + 7)?.name, "d50");
+  equal(bus.find(16 * 50 + 8), undefined);
+  equal(bus.find(0xffff), undefined);
+});
