@@ -1,0 +1,476 @@
+/**
+ * The software CPU's architectural state and the primitives every
+ * instruction uses: registers, segment-relative memory access with real-mode
+ * wrap and limit rules, the stack, ModRM decoding, exceptions and delivery
+ * through the real-mode IVT. Instruction semantics live in exec.ts and its
+ * helpers; this file has no opcode switch, so a block translator can reuse it.
+ *
+ * @module
+ */
+
+import type { PhysMemory } from "./memory.ts";
+import { AF, CF, IF, OF, PF, SF, TF, ZF } from "./flags.ts";
+
+/** Segment register numbers, in the x86 encoding order. */
+export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
+/** General register numbers, in the x86 encoding order. */
+export const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7;
+
+/** Why `execute` stopped. */
+export const Stop = {
+  NONE: 0,
+  /** Port I/O: see `io*` fields. */
+  IO: 1,
+  /** An MMIO read needs a value: see `m.readAddr`. */
+  MMIO_READ: 2,
+  /** MMIO writes are queued in `m.writes`. */
+  MMIO_WRITE: 3,
+  HLT: 4,
+  /** Triple fault. */
+  SHUTDOWN: 5,
+  /** The guest set CR0.PE; the instruction was not executed. */
+  PROTECTED: 6,
+  /** The instruction budget ran out. */
+  SLICE: 7,
+} as const;
+
+/** A guest exception raised while executing an instruction. */
+export class CpuFault {
+  constructor(readonly vector: number) {}
+}
+
+/** Byte-register index into the register file's bytes: AL CL DL BL AH CH DH BH. */
+const REG8 = new Uint8Array([0, 4, 8, 12, 1, 5, 9, 13]);
+
+/** The CPU models the software CPU can be. */
+export type CpuModel = "8086" | "386";
+
+/** Architectural state and the shared primitives of the software CPU. */
+export class Cpu {
+  /** The 8086 model (SingleStepTests-exact) rather than the 386+ real-mode model. */
+  readonly is8086: boolean;
+  readonly m: PhysMemory;
+  /** General registers EAX..EDI. */
+  readonly r32: Uint32Array = new Uint32Array(8);
+  /** The same registers as words: register i is r16[i << 1]. */
+  readonly r16: Uint16Array = new Uint16Array(this.r32.buffer);
+  /** The same registers as bytes. */
+  readonly r8: Uint8Array = new Uint8Array(this.r32.buffer);
+  /** Instruction pointer (16-bit in real mode). */
+  ip = 0;
+  /** FLAGS/EFLAGS as kept internally (bit 1 set; the 8086 reads 12-15 as ones on output). */
+  flags = 2;
+  /** Segment selectors and the hidden cache (base, limit, attribute bytes as in kvm_segment). */
+  readonly sel: Uint16Array = new Uint16Array(6);
+  readonly base: Uint32Array = new Uint32Array(6);
+  readonly limit: Uint32Array = new Uint32Array(6).fill(0xffff);
+  readonly attrs: Uint8Array = new Uint8Array(8 * 9);
+  cr0 = 0x60000010;
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  readonly dr: Uint32Array = new Uint32Array(8);
+  gdtBase = 0;
+  gdtLimit = 0xffff;
+  idtBase = 0;
+  idtLimit = 0x3ff;
+  /** Raw copies of TR and LDTR from setSregs (unused in real mode, returned as given). */
+  readonly trLdt: Uint8Array = new Uint8Array(48);
+  efer = 0;
+  apicBase = 0;
+  /** Added to the retired-instruction count to give the TSC (WRMSR 0x10 moves it). */
+  tscOffset = 0;
+
+  // Decoder state of the instruction being executed.
+  /** 32-bit operand size (66 prefix in real mode). */
+  o32 = false;
+  /** 32-bit address size (67 prefix in real mode). */
+  a32 = false;
+  /** Segment override, or -1. */
+  segOvr = -1;
+  /** 0, 0xF2 (REPNE) or 0xF3 (REP/REPE). */
+  rep = 0;
+  mod = 0;
+  reg = 0;
+  rm = 0;
+  eaSeg = DS;
+  eaOff = 0;
+
+  // Execution control.
+  /** IP and ESP at the start of the current instruction (restored when it faults or waits). */
+  insStart = 0;
+  savedSp = 0;
+  /** Stop reason set by the current instruction (see {@link Stop}). */
+  stop = 0;
+  /** Retired instructions; each REP iteration counts as one. */
+  instructions = 0;
+  /** Interrupts are inhibited until `instructions` reaches this (STI, MOV SS, POP SS shadow). */
+  shadowUntil = 0;
+  /** The last step ended inside a REP string instruction (IP points at it again). */
+  repPending = false;
+
+  // Port I/O of the current exit.
+  ioWrite = false;
+  ioPort = 0;
+  ioSize = 1;
+  ioCount = 0;
+  /** OUT data, or IN data supplied by the caller. */
+  readonly ioBuf: Uint8Array = new Uint8Array(4096);
+  /** IN data available to the retried instruction: ioFillPos..ioFillEnd of ioBuf. */
+  ioFillPos = 0;
+  ioFillEnd = 0;
+  ioFillPort = -1;
+  ioFillSize = 0;
+
+  constructor(model: CpuModel, memory: PhysMemory) {
+    this.is8086 = model === "8086";
+    this.m = memory;
+    for (let s = 0; s < 6; s++) this.setAttrs(s, s === CS ? 0xb : 0x3);
+    if (this.is8086) memory.addrMask = 0xfffff;
+  }
+
+  /** Sets a segment's attribute bytes to a present real-mode code/data segment. */
+  setAttrs(s: number, type: number): void {
+    const a = s * 9;
+    this.attrs.set([type, 1, 0, 0, 1, 0, 0, 0, 0], a);
+  }
+
+  // --- registers ---------------------------------------------------------
+
+  /** Reads byte register 0..7 (AL CL DL BL AH CH DH BH). */
+  get8(i: number): number {
+    return this.r8[REG8[i]];
+  }
+  /** Writes byte register i. */
+  set8(i: number, v: number): void {
+    this.r8[REG8[i]] = v;
+  }
+  /** Reads a register of `size` bytes. */
+  getReg(size: number, i: number): number {
+    return size === 1 ? this.r8[REG8[i]] : size === 2 ? this.r16[i << 1] : this.r32[i];
+  }
+  /** Writes a register of `size` bytes (a 16-bit write keeps the upper half). */
+  setReg(size: number, i: number, v: number): void {
+    if (size === 1) this.r8[REG8[i]] = v;
+    else if (size === 2) this.r16[i << 1] = v;
+    else this.r32[i] = v;
+  }
+
+  /** FLAGS as software sees them (PUSHF, interrupts, getRegs). */
+  readFlags(): number {
+    return this.is8086 ? (this.flags & 0x0fd7) | 0xf002 : (this.flags & 0x257fd7) | 2;
+  }
+  /** Loads FLAGS from software (POPF, IRET, setRegs); `dword` for POPFD. */
+  writeFlags(v: number, dword: boolean): void {
+    if (this.is8086) this.flags = (v & 0x0fd5) | 2;
+    else if (dword) this.flags = (v & 0x257fd5) | 2;
+    else this.flags = (this.flags & 0xffff0000) | (v & 0x7fd5) | 2;
+  }
+
+  /** Loads a segment register the real-mode way: base = selector << 4, cache otherwise kept. */
+  loadSeg(s: number, v: number): void {
+    this.sel[s] = v;
+    this.base[s] = v << 4;
+  }
+
+  // --- memory ------------------------------------------------------------
+
+  /** Raises the limit fault for a segment (#SS for the stack, #GP otherwise). */
+  limitFault(s: number): never {
+    throw new CpuFault(s === SS ? 12 : 13);
+  }
+
+  /** Physical address of seg:off (no limit check). */
+  phys(s: number, off: number): number {
+    return ((this.base[s] + off) & this.m.addrMask) >>> 0;
+  }
+
+  read8(s: number, off: number): number {
+    if (off > this.limit[s]) this.limitFault(s);
+    return this.m.rd8(((this.base[s] + off) & this.m.addrMask) >>> 0);
+  }
+  read16(s: number, off: number): number {
+    if (off >= this.limit[s]) return this.read16Edge(s, off);
+    return this.m.rd16(((this.base[s] + off) & this.m.addrMask) >>> 0);
+  }
+  read32(s: number, off: number): number {
+    if (off + 3 > this.limit[s]) return this.read32Edge(s, off);
+    return this.m.rd32(((this.base[s] + off) & this.m.addrMask) >>> 0);
+  }
+  write8(s: number, off: number, v: number): void {
+    if (off > this.limit[s]) this.limitFault(s);
+    this.m.wr8(((this.base[s] + off) & this.m.addrMask) >>> 0, v);
+  }
+  write16(s: number, off: number, v: number): void {
+    if (off >= this.limit[s]) return this.write16Edge(s, off, v);
+    this.m.wr16(((this.base[s] + off) & this.m.addrMask) >>> 0, v);
+  }
+  write32(s: number, off: number, v: number): void {
+    if (off + 3 > this.limit[s]) return this.write32Edge(s, off, v);
+    this.m.wr32(((this.base[s] + off) & this.m.addrMask) >>> 0, v);
+  }
+  /** Reads `size` bytes at seg:off. */
+  readN(size: number, s: number, off: number): number {
+    return size === 1 ? this.read8(s, off) : size === 2 ? this.read16(s, off) : this.read32(s, off);
+  }
+  /** Writes `size` bytes at seg:off. */
+  writeN(size: number, s: number, off: number, v: number): void {
+    if (size === 1) this.write8(s, off, v);
+    else if (size === 2) this.write16(s, off, v);
+    else this.write32(s, off, v);
+  }
+
+  // The 8086 wraps a word at offset 0xFFFF within the segment; the 386 faults.
+  private read16Edge(s: number, off: number): number {
+    if (!this.is8086) this.limitFault(s);
+    return this.read8(s, off) | (this.read8(s, (off + 1) & 0xffff) << 8);
+  }
+  private write16Edge(s: number, off: number, v: number): void {
+    if (!this.is8086) this.limitFault(s);
+    this.write8(s, off, v & 0xff);
+    this.write8(s, (off + 1) & 0xffff, (v >> 8) & 0xff);
+  }
+  private read32Edge(s: number, off: number): number {
+    if (!this.is8086) this.limitFault(s);
+    return (this.read16(s, off) | (this.read16(s, (off + 2) & 0xffff) << 16)) >>> 0;
+  }
+  private write32Edge(s: number, off: number, v: number): void {
+    if (!this.is8086) this.limitFault(s);
+    this.write16(s, off, v & 0xffff);
+    this.write16(s, (off + 2) & 0xffff, v >>> 16);
+  }
+
+  // --- instruction stream -------------------------------------------------
+
+  fetch8(): number {
+    const v = this.read8(CS, this.ip);
+    this.ip = (this.ip + 1) & 0xffff;
+    return v;
+  }
+  fetch16(): number {
+    return this.fetch8() | (this.fetch8() << 8);
+  }
+  fetch32(): number {
+    return (this.fetch16() | (this.fetch16() << 16)) >>> 0;
+  }
+  /** An immediate of the operand size (2 or 4 bytes; 1 for byte operations). */
+  fetchN(size: number): number {
+    return size === 1 ? this.fetch8() : size === 2 ? this.fetch16() : this.fetch32();
+  }
+
+  /** Decodes a ModRM byte (and SIB, displacement) into mod/reg/rm and eaSeg:eaOff. */
+  modrm(): void {
+    const b = this.fetch8();
+    const mod = b >> 6;
+    this.mod = mod;
+    this.reg = (b >> 3) & 7;
+    this.rm = b & 7;
+    if (mod === 3) return;
+    if (this.a32) {
+      this.modrm32(mod);
+      return;
+    }
+    const r = this.r16;
+    let off = 0;
+    let seg = DS;
+    switch (b & 7) {
+      case 0:
+        off = r[EBX << 1] + r[ESI << 1];
+        break;
+      case 1:
+        off = r[EBX << 1] + r[EDI << 1];
+        break;
+      case 2:
+        off = r[EBP << 1] + r[ESI << 1];
+        seg = SS;
+        break;
+      case 3:
+        off = r[EBP << 1] + r[EDI << 1];
+        seg = SS;
+        break;
+      case 4:
+        off = r[ESI << 1];
+        break;
+      case 5:
+        off = r[EDI << 1];
+        break;
+      case 6:
+        if (mod === 0) off = this.fetch16();
+        else {
+          off = r[EBP << 1];
+          seg = SS;
+        }
+        break;
+      default:
+        off = r[EBX << 1];
+    }
+    if (mod === 1) off += (this.fetch8() << 24) >> 24;
+    else if (mod === 2) off += this.fetch16();
+    this.eaOff = off & 0xffff;
+    this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
+  }
+
+  private modrm32(mod: number): void {
+    const r = this.r32;
+    let seg = DS;
+    let off = 0;
+    let rm = this.rm;
+    if (rm === 4) {
+      const sib = this.fetch8();
+      const index = (sib >> 3) & 7;
+      const baseReg = sib & 7;
+      if (index !== 4) off = r[index] << (sib >> 6);
+      if (baseReg === 5 && mod === 0) off += this.fetch32();
+      else {
+        off += r[baseReg];
+        if (baseReg === ESP || baseReg === EBP) seg = SS;
+      }
+      rm = -1;
+    } else if (rm === 5 && mod === 0) {
+      off = this.fetch32();
+    } else {
+      off = r[rm];
+      if (rm === EBP) seg = SS;
+    }
+    if (mod === 1) off += (this.fetch8() << 24) >> 24;
+    else if (mod === 2) off += this.fetch32() | 0;
+    this.eaOff = off >>> 0;
+    this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
+  }
+
+  /** Reads the r/m operand of `size` bytes. */
+  readRM(size: number): number {
+    if (this.mod === 3) return this.getReg(size, this.rm);
+    return this.readN(size, this.eaSeg, this.eaOff);
+  }
+  /** Writes the r/m operand. */
+  writeRM(size: number, v: number): void {
+    if (this.mod === 3) this.setReg(size, this.rm, v);
+    else this.writeN(size, this.eaSeg, this.eaOff, v);
+  }
+  /** The data segment of an instruction without ModRM (override or DS). */
+  dataSeg(): number {
+    return this.segOvr >= 0 ? this.segOvr : DS;
+  }
+
+  // --- stack -------------------------------------------------------------
+
+  push16(v: number): void {
+    const sp = (this.r16[ESP << 1] - 2) & 0xffff;
+    this.write16(SS, sp, v);
+    this.r16[ESP << 1] = sp;
+  }
+  push32(v: number): void {
+    const sp = (this.r16[ESP << 1] - 4) & 0xffff;
+    this.write32(SS, sp, v);
+    this.r16[ESP << 1] = sp;
+  }
+  /** Pushes 2 or 4 bytes. */
+  pushN(size: number, v: number): void {
+    if (size === 4) this.push32(v);
+    else this.push16(v);
+  }
+  pop16(): number {
+    const sp = this.r16[ESP << 1];
+    const v = this.read16(SS, sp);
+    this.r16[ESP << 1] = sp + 2;
+    return v;
+  }
+  pop32(): number {
+    const sp = this.r16[ESP << 1];
+    const v = this.read32(SS, sp);
+    this.r16[ESP << 1] = sp + 4;
+    return v;
+  }
+  popN(size: number): number {
+    return size === 4 ? this.pop32() : this.pop16();
+  }
+
+  // --- conditions --------------------------------------------------------
+
+  /** Evaluates condition code 0..15 (the low nibble of Jcc/SETcc/CMOVcc). */
+  cond(cc: number): boolean {
+    const f = this.flags;
+    let r: boolean;
+    switch (cc >> 1) {
+      case 0:
+        r = (f & OF) !== 0;
+        break;
+      case 1:
+        r = (f & CF) !== 0;
+        break;
+      case 2:
+        r = (f & ZF) !== 0;
+        break;
+      case 3:
+        r = (f & (CF | ZF)) !== 0;
+        break;
+      case 4:
+        r = (f & SF) !== 0;
+        break;
+      case 5:
+        r = (f & PF) !== 0;
+        break;
+      case 6:
+        r = ((f & SF) !== 0) !== ((f & OF) !== 0);
+        break;
+      default:
+        r = (f & ZF) !== 0 || ((f & SF) !== 0) !== ((f & OF) !== 0);
+    }
+    return (cc & 1) !== 0 ? !r : r;
+  }
+
+  // --- interrupts --------------------------------------------------------
+
+  /** Delivers interrupt `v` through the real-mode IVT with the current CS:IP as return address. */
+  deliver(v: number): void {
+    const off = v * 4;
+    if (!this.is8086 && off + 3 > this.idtLimit) throw new CpuFault(13);
+    const entry = ((this.idtBase + off) & this.m.addrMask) >>> 0;
+    const newIp = this.m.rd16(entry);
+    const newCs = this.m.rd16(((entry + 2) & this.m.addrMask) >>> 0);
+    this.push16(this.readFlags());
+    this.push16(this.sel[CS]);
+    this.push16(this.ip);
+    this.flags &= ~(IF | TF | 0x40000);
+    this.loadSeg(CS, newCs);
+    this.ip = newIp;
+  }
+
+  /**
+   * Delivers an exception; a fault while doing so becomes a double fault,
+   * and one while delivering that a triple fault (shutdown).
+   */
+  exception(v: number): void {
+    try {
+      this.deliver(v);
+    } catch (e) {
+      if (!(e instanceof CpuFault)) throw e;
+      if (v === 8) {
+        this.stop = Stop.SHUTDOWN;
+        return;
+      }
+      this.exception(8);
+    }
+  }
+
+  /** Raises an exception from inside an instruction: the instruction is abandoned. */
+  fault(v: number): never {
+    throw new CpuFault(v);
+  }
+
+  /** True when IF is set and no interrupt shadow is active. */
+  interruptible(): boolean {
+    return (this.flags & IF) !== 0 && this.instructions >= this.shadowUntil;
+  }
+
+  /** Starts an interrupt shadow covering the next instruction. */
+  inhibitInterrupts(): void {
+    this.shadowUntil = this.instructions + 2;
+  }
+
+  /** Sets ZF/CF etc. wholesale: clears the arithmetic flags then ORs `f` in. */
+  setArith(f: number): void {
+    this.flags = (this.flags & ~(CF | PF | AF | ZF | SF | OF)) | f;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The execution loop: runs instructions until one of them stops the run, and
+ * turns faults into exceptions through the IVT and aborted instructions into
+ * waits for the caller. This is the piece a block translator would replace.
+ *
+ * @module
+ */
+
+import { type Cpu, CpuFault, ESP, Stop } from "./cpu.ts";
+import { step } from "./exec.ts";
+import { TF } from "./flags.ts";
+import { ABORT } from "./memory.ts";
+
+/** Runs at most `n` instructions (REP iterations count one each); returns a {@link Stop} reason. */
+export function execute(c: Cpu, n: number): number {
+  const m = c.m;
+  c.stop = Stop.NONE;
+  while (n > 0) {
+    try {
+      while (n > 0) {
+        n--;
+        c.insStart = c.ip;
+        c.savedSp = c.r32[ESP];
+        m.fillIdx = 0;
+        const trap = c.flags & TF;
+        step(c);
+        c.instructions++;
+        if (m.fillAddr.length !== 0) m.clearFills();
+        if (trap !== 0 && !c.repPending) c.exception(1);
+        if (c.stop !== Stop.NONE || m.writes.length !== 0) return finish(c);
+      }
+    } catch (e) {
+      if (e === ABORT) return aborted(c);
+      if (!(e instanceof CpuFault)) throw e;
+      c.ip = c.insStart;
+      c.r32[ESP] = c.savedSp;
+      c.repPending = false;
+      c.instructions++;
+      m.clearFills();
+      try {
+        c.exception(e.vector);
+      } catch (e2) {
+        if (e2 === ABORT) return aborted(c);
+        throw e2;
+      }
+      if (c.stop !== Stop.NONE || m.writes.length !== 0) return finish(c);
+    }
+  }
+  if (c.ioWrite && c.ioCount > 0) return Stop.IO; // an OUTS batch cut by the slice
+  return Stop.SLICE;
+}
+
+function finish(c: Cpu): number {
+  if (c.ioWrite && c.ioCount > 0) c.stop = Stop.IO;
+  else if (c.stop === Stop.NONE) c.stop = Stop.MMIO_WRITE;
+  return c.stop;
+}
+
+/** The instruction waits for the caller: undo what it did and say why. */
+function aborted(c: Cpu): number {
+  const m = c.m;
+  c.ip = c.insStart;
+  c.r32[ESP] = c.savedSp;
+  m.writes.length = 0;
+  // Values already used by this attempt stay; the retry consumes them again in order.
+  const keep = m.fillIdx;
+  m.fillAddr.length = keep;
+  m.fillLen.length = keep;
+  m.fillValue.length = keep;
+  if (c.ioWrite && c.ioCount > 0 && c.stop !== Stop.PROTECTED) {
+    // A REP OUTS batch is waiting: send it first, the read comes again on retry.
+    m.readPending = false;
+    c.stop = Stop.IO;
+  } else if (m.readPending) c.stop = Stop.MMIO_READ;
+  return c.stop;
+}

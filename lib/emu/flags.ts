@@ -1,0 +1,47 @@
+/**
+ * FLAGS bits and the per-size masks the software CPU computes results with.
+ *
+ * @module
+ */
+
+/** Carry. */
+export const CF = 0x0001;
+/** Parity of the low result byte. */
+export const PF = 0x0004;
+/** Auxiliary (BCD) carry out of bit 3. */
+export const AF = 0x0010;
+/** Zero. */
+export const ZF = 0x0040;
+/** Sign. */
+export const SF = 0x0080;
+/** Trap (single step). */
+export const TF = 0x0100;
+/** Interrupt enable. */
+export const IF = 0x0200;
+/** String direction. */
+export const DF = 0x0400;
+/** Overflow. */
+export const OF = 0x0800;
+/** The six arithmetic status flags. */
+export const ARITH = CF | PF | AF | ZF | SF | OF;
+
+/** Result masks by operand size in bytes (1, 2, 4). */
+export const MASK: readonly number[] = [0, 0xff, 0xffff, 0, 0xffffffff];
+/** Sign bits by operand size in bytes. */
+export const SIGN: readonly number[] = [0, 0x80, 0x8000, 0, 0x80000000];
+
+/** PF for each byte value (PF is set when the low byte has an even number of ones). */
+export const PARITY: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) {
+    let n = 0;
+    for (let b = i; b !== 0; b >>= 1) n += b & 1;
+    t[i] = n & 1 ? 0 : PF;
+  }
+  return t;
+})();
+
+/** SF, ZF and PF of a result of `size` bytes. */
+export function szp(r: number, size: number): number {
+  return ((r & SIGN[size]) !== 0 ? SF : 0) | (r === 0 ? ZF : 0) | PARITY[r & 0xff];
+}

@@ -1,0 +1,203 @@
+/**
+ * Guest-physical memory of the software CPU: RAM slots (plain buffers) and
+ * everything else as MMIO. A read of MMIO that has no value yet aborts the
+ * instruction (the vCPU exits, the caller fills the data, the instruction
+ * runs again and finds the value); writes to MMIO are queued and leave as
+ * exits once the instruction has completed.
+ *
+ * @module
+ */
+
+/** One RAM slot. */
+export interface Slot {
+  readonly base: number;
+  readonly size: number;
+  readonly bytes: Uint8Array;
+  readonly readonly: boolean;
+}
+
+/** A queued MMIO write: address, length in bytes and value (little-endian). */
+export interface MmioWrite {
+  address: number;
+  length: number;
+  value: number;
+}
+
+/** Thrown (one shared object) to abandon an instruction that must wait for an exit. */
+export const ABORT: { readonly abort: true } = Object.freeze({ abort: true });
+
+/** The physical address space: slots, A20 and pending MMIO traffic. */
+export class PhysMemory {
+  /** The slot at guest-physical 0, the fast path (empty when none). */
+  ram: Uint8Array = new Uint8Array(0);
+  /** Readable bytes of the fast-path slot. */
+  ramLen = 0;
+  /** Writable bytes of the fast-path slot (0 when it is read-only). */
+  ramWLen = 0;
+  /** ANDed into every physical address (1 MiB wrap, A20 off, or none). */
+  addrMask = -1;
+  /** All slots, sorted by address. */
+  readonly slots: Slot[] = [];
+
+  /** Values the caller supplied for MMIO reads of the instruction being retried, in order. */
+  readonly fillAddr: number[] = [];
+  readonly fillLen: number[] = [];
+  readonly fillValue: number[] = [];
+  /** How many fills the current attempt has consumed. */
+  fillIdx = 0;
+  /** The MMIO read that aborted the instruction (address, length), when `readPending`. */
+  readPending = false;
+  readAddr = 0;
+  readLen = 0;
+  /** Writes waiting to leave as exits. */
+  readonly writes: MmioWrite[] = [];
+
+  /** Adds a slot; it must not overlap another. */
+  addSlot(base: number, size: number, readonly: boolean): Uint8Array {
+    if (!Number.isSafeInteger(base) || !Number.isSafeInteger(size) || base < 0 || size <= 0) {
+      throw new RangeError(`bad memory slot ${base}+${size}`);
+    }
+    if (base + size > 0x100000000) throw new RangeError("memory slot above 4 GiB");
+    for (const s of this.slots) {
+      if (base < s.base + s.size && s.base < base + size) {
+        throw new RangeError(`memory slot at 0x${base.toString(16)} overlaps another`);
+      }
+    }
+    const bytes = new Uint8Array(size);
+    this.slots.push({ base, size, bytes, readonly });
+    this.slots.sort((a, b) => a.base - b.base);
+    if (base === 0) {
+      this.ram = bytes;
+      this.ramLen = size;
+      this.ramWLen = readonly ? 0 : size;
+    }
+    return bytes;
+  }
+
+  /** The slot holding [a, a + len), if one does. */
+  slotOf(a: number, len: number): Slot | undefined {
+    for (const s of this.slots) {
+      if (a >= s.base && a + len <= s.base + s.size) return s;
+    }
+    return undefined;
+  }
+
+  /** Reads a byte at a physical address (already masked, unsigned). */
+  rd8(a: number): number {
+    if (a < this.ramLen) return this.ram[a];
+    return this.slowRead(a, 1);
+  }
+
+  /** Reads a little-endian word. */
+  rd16(a: number): number {
+    if (a + 1 < this.ramLen) return this.ram[a] | (this.ram[a + 1] << 8);
+    return this.slowRead(a, 2);
+  }
+
+  /** Reads a little-endian dword (unsigned). */
+  rd32(a: number): number {
+    if (a + 3 < this.ramLen) {
+      const r = this.ram;
+      return (r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24)) >>> 0;
+    }
+    return this.slowRead(a, 4);
+  }
+
+  /** Writes a byte. */
+  wr8(a: number, v: number): void {
+    if (a < this.ramWLen) this.ram[a] = v;
+    else this.slowWrite(a, 1, v & 0xff);
+  }
+
+  /** Writes a little-endian word. */
+  wr16(a: number, v: number): void {
+    if (a + 1 < this.ramWLen) {
+      this.ram[a] = v;
+      this.ram[a + 1] = v >> 8;
+    } else this.slowWrite(a, 2, v & 0xffff);
+  }
+
+  /** Writes a little-endian dword. */
+  wr32(a: number, v: number): void {
+    if (a + 3 < this.ramWLen) {
+      const r = this.ram;
+      r[a] = v;
+      r[a + 1] = v >> 8;
+      r[a + 2] = v >> 16;
+      r[a + 3] = v >> 24;
+    } else this.slowWrite(a, 4, v >>> 0);
+  }
+
+  /** True when a byte read at `a` would not leave RAM (used to cut REP OUTS batches). */
+  isRam(a: number): boolean {
+    return a < this.ramLen || this.slotOf(a, 1) !== undefined;
+  }
+
+  /** Forgets the MMIO values of a completed (or abandoned) instruction. */
+  clearFills(): void {
+    this.fillAddr.length = 0;
+    this.fillLen.length = 0;
+    this.fillValue.length = 0;
+    this.fillIdx = 0;
+  }
+
+  /** Records the value the caller put into an MMIO read exit. */
+  addFill(address: number, length: number, value: number): void {
+    this.fillAddr.push(address);
+    this.fillLen.push(length);
+    this.fillValue.push(value);
+  }
+
+  private slowRead(a: number, len: number): number {
+    const s = this.slotOf(a, len);
+    if (s !== undefined) {
+      const o = a - s.base;
+      let v = 0;
+      for (let i = len - 1; i >= 0; i--) v = v * 256 + s.bytes[o + i];
+      return v;
+    }
+    if (this.slotOf(a, 1) !== undefined || this.slotOf(a + len - 1, 1) !== undefined) {
+      // Straddles RAM and MMIO (or two slots): split into bytes.
+      let v = 0;
+      for (let i = len - 1; i >= 0; i--) v = v * 256 + this.rd8(this.wrap(a + i));
+      return v;
+    }
+    return this.mmioRead(a, len);
+  }
+
+  private slowWrite(a: number, len: number, v: number): void {
+    const s = this.slotOf(a, len);
+    if (s !== undefined && !s.readonly) {
+      const o = a - s.base;
+      for (let i = 0; i < len; i++) s.bytes[o + i] = Math.floor(v / 2 ** (8 * i)) & 0xff;
+      return;
+    }
+    if (s === undefined && len > 1) {
+      const first = this.slotOf(a, 1);
+      const last = this.slotOf(a + len - 1, 1);
+      if (first !== undefined || last !== undefined) {
+        for (let i = 0; i < len; i++) {
+          this.wr8(this.wrap(a + i), Math.floor(v / 2 ** (8 * i)) & 0xff);
+        }
+        return;
+      }
+    }
+    this.writes.push({ address: a, length: len, value: v });
+  }
+
+  private wrap(a: number): number {
+    return (a & this.addrMask) >>> 0;
+  }
+
+  private mmioRead(a: number, len: number): number {
+    const i = this.fillIdx;
+    if (i < this.fillAddr.length && this.fillAddr[i] === a && this.fillLen[i] === len) {
+      this.fillIdx = i + 1;
+      return this.fillValue[i];
+    }
+    this.readPending = true;
+    this.readAddr = a;
+    this.readLen = len;
+    throw ABORT;
+  }
+}

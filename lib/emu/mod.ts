@@ -1,0 +1,48 @@
+/**
+ * The software accelerator ("--accel emu"): an x86 CPU in TypeScript that
+ * implements the same vCPU contract as KVM. Real mode only: the 8086 model
+ * reproduces an Intel 8086 instruction for instruction; the 386 model is what
+ * boot code sees on a modern PC in real mode (with 386-P6 additions).
+ *
+ * @example
+ * ```ts
+ * import { EmuAccelerator } from "./mod.ts";
+ * const vm = new EmuAccelerator({ model: "386" }).createVm();
+ * const ram = vm.addMemory(0, 0x10000);
+ * ram.set([0xb0, 0x41, 0xe6, 0xe9, 0xf4], 0); // mov al,'A'; out 0xe9,al; hlt
+ * const vcpu = vm.createVcpu();
+ * const exit = vcpu.run(); // {kind: "io", isWrite: true, port: 0xe9, ...}
+ * ```
+ *
+ * @module
+ */
+
+import type { Accelerator } from "../kvm/vcpu.ts";
+import type { CpuModel } from "./cpu.ts";
+import { EmuVm } from "./vm.ts";
+
+export { EmuVm } from "./vm.ts";
+export { DEFAULT_SLICE, EmuVcpu, PROTECTED_MODE_DETAIL } from "./vcpu.ts";
+export type { CpuModel } from "./cpu.ts";
+
+/** Options of the software accelerator. */
+export interface EmuOptions {
+  /** "8086" (exact 8086) or "386" (default: a 386+ in real mode, as boot code sees a PC). */
+  model?: CpuModel;
+}
+
+/** The software CPU as an {@link Accelerator}. */
+export class EmuAccelerator implements Accelerator {
+  readonly name = "emu" as const;
+  /** The CPU model of the VMs it creates. */
+  readonly model: CpuModel;
+
+  constructor(options: EmuOptions = {}) {
+    this.model = options.model ?? "386";
+  }
+
+  /** Creates a VM with no memory; add slots with `addMemory`. */
+  createVm(): EmuVm {
+    return new EmuVm(this.model);
+  }
+}

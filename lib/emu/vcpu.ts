@@ -1,0 +1,338 @@
+/**
+ * `EmuVcpu`: the software CPU behind the vCPU contract. Registers travel in
+ * the kvm_regs/kvm_sregs layouts and every exit is written into a kvm_run
+ * structure exactly as KVM would, then decoded with the shared decoder.
+ *
+ * @module
+ */
+
+import {
+  decodeExit,
+  encodeInternalError,
+  encodeIoExit,
+  encodeMmioExit,
+  type Vcpu,
+  type VcpuExit,
+} from "../kvm/vcpu.ts";
+import { ExitReason, KvmRegs, KvmRun, KvmSregs, LAYOUT, type RegName } from "../kvm/structs.ts";
+import {
+  Cpu,
+  type CpuModel,
+  CS,
+  DS,
+  EAX,
+  EBP,
+  EBX,
+  ECX,
+  EDI,
+  EDX,
+  ES,
+  ESI,
+  ESP,
+  FS,
+  GS,
+  SS,
+  Stop,
+} from "./cpu.ts";
+import { execute } from "./engine.ts";
+import type { PhysMemory } from "./memory.ts";
+
+/** The detail of the exit that ends a run when the guest enables protected mode. */
+export const PROTECTED_MODE_DETAIL = "protected mode is not supported by the software CPU yet";
+
+/** Default instructions per `run()` before it returns `{kind: "intr"}`. */
+export const DEFAULT_SLICE = 1 << 20;
+
+const GPR: ReadonlyArray<[RegName, number]> = [
+  ["rax", EAX],
+  ["rbx", EBX],
+  ["rcx", ECX],
+  ["rdx", EDX],
+  ["rsi", ESI],
+  ["rdi", EDI],
+  ["rsp", ESP],
+  ["rbp", EBP],
+];
+const SEGS: ReadonlyArray<["cs" | "ds" | "es" | "fs" | "gs" | "ss", number]> = [
+  ["es", ES],
+  ["cs", CS],
+  ["ss", SS],
+  ["ds", DS],
+  ["fs", FS],
+  ["gs", GS],
+];
+const ATTR_FIELDS = ["type", "present", "dpl", "db", "s", "l", "g", "avl", "unusable"] as const;
+
+/** What the last exit waits for from the caller. */
+const Pending = { NONE: 0, IO_IN: 1, MMIO_READ: 2 } as const;
+
+/**
+ * A vCPU of the software CPU (real mode; 8086 or 386+ model).
+ *
+ * @example
+ * ```ts
+ * import { EmuAccelerator } from "./mod.ts";
+ * const vm = new EmuAccelerator().createVm();
+ * const ram = vm.addMemory(0, 0x10000);
+ * ram.set([0xf4], 0); // HLT
+ * const vcpu = vm.createVcpu();
+ * console.log(vcpu.run().kind); // "hlt"
+ * ```
+ */
+export class EmuVcpu implements Vcpu {
+  /** The run structure: exits are written here as KVM writes them. */
+  readonly runState: KvmRun = new KvmRun();
+  /** Instructions per `run()` call before it returns `{kind: "intr"}`. */
+  sliceLimit: number = DEFAULT_SLICE;
+  /** The CPU state (for tools and tests; the contract methods are the stable API). */
+  readonly cpu: Cpu;
+  #pending: number = Pending.NONE;
+  #irq = -1;
+  #upper: Record<string, bigint> = {};
+  #closed = false;
+
+  constructor(model: CpuModel, memory: PhysMemory) {
+    this.cpu = new Cpu(model, memory);
+  }
+
+  /** Retired instructions so far (each REP iteration and each exception counts one). */
+  get instructions(): number {
+    return this.cpu.instructions;
+  }
+  set instructions(v: number) {
+    this.cpu.instructions = v;
+  }
+
+  /** Copies the general registers out (kvm_regs layout). */
+  getRegs(): KvmRegs {
+    const regs = new KvmRegs();
+    const c = this.cpu;
+    for (const [name, i] of GPR) regs.set(name, c.r32[i]);
+    for (const [name, v] of Object.entries(this.#upper)) regs.set(name as RegName, v);
+    regs.set("rip", c.ip);
+    regs.set("rflags", c.readFlags());
+    return regs;
+  }
+
+  /** Loads the general registers (the upper 32 bits of each are ignored in real mode). */
+  setRegs(regs: KvmRegs): void {
+    const c = this.cpu;
+    for (const [name, i] of GPR) c.r32[i] = regs.get32(name);
+    this.#upper = {};
+    for (const name of ["r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"] as const) {
+      this.#upper[name] = regs.get(name);
+    }
+    c.ip = regs.get32("rip") & 0xffff;
+    c.writeFlags(regs.get32("rflags"), true);
+  }
+
+  /** Copies the segment and control registers out (kvm_sregs layout). */
+  getSregs(): KvmSregs {
+    const s = new KvmSregs();
+    const c = this.cpu;
+    for (const [name, i] of SEGS) {
+      const seg = s.segment(name);
+      seg.selector = c.sel[i];
+      seg.base = BigInt(c.base[i]);
+      seg.limit = c.limit[i];
+      ATTR_FIELDS.forEach((f, k) => seg[f] = c.attrs[i * 9 + k]);
+    }
+    s.bytes.set(c.trLdt.subarray(0, 24), LAYOUT.kvm_sregs.fields.tr);
+    s.bytes.set(c.trLdt.subarray(24, 48), LAYOUT.kvm_sregs.fields.ldt);
+    s.gdt.base = BigInt(c.gdtBase);
+    s.gdt.limit = c.gdtLimit;
+    s.idt.base = BigInt(c.idtBase);
+    s.idt.limit = c.idtLimit;
+    s.setControl("cr0", c.cr0 >>> 0);
+    s.setControl("cr2", c.cr2 >>> 0);
+    s.setControl("cr3", c.cr3 >>> 0);
+    s.setControl("cr4", c.cr4 >>> 0);
+    s.setControl("efer", c.efer);
+    s.setControl("apic_base", c.apicBase);
+    if (this.#irq >= 0) s.interruptBitmap[this.#irq >> 3] |= 1 << (this.#irq & 7);
+    return s;
+  }
+
+  /**
+   * Loads the segment and control registers. A segment's base and limit come
+   * from the struct (the hidden cache), so "unreal" states behave as on hardware.
+   */
+  setSregs(sregs: KvmSregs): void {
+    const c = this.cpu;
+    for (const [name, i] of SEGS) {
+      const seg = sregs.segment(name);
+      c.sel[i] = seg.selector;
+      c.base[i] = Number(seg.base & 0xffffffffn);
+      c.limit[i] = c.is8086 ? 0xffff : seg.limit;
+      ATTR_FIELDS.forEach((f, k) => c.attrs[i * 9 + k] = seg[f]);
+    }
+    const sf = LAYOUT.kvm_sregs.fields;
+    c.trLdt.set(sregs.bytes.subarray(sf.tr, sf.tr + 24), 0);
+    c.trLdt.set(sregs.bytes.subarray(sf.ldt, sf.ldt + 24), 24);
+    c.gdtBase = Number(sregs.gdt.base & 0xffffffffn);
+    c.gdtLimit = sregs.gdt.limit;
+    c.idtBase = Number(sregs.idt.base & 0xffffffffn);
+    c.idtLimit = sregs.idt.limit;
+    c.cr0 = Number(sregs.getControl("cr0") & 0xffffffffn);
+    c.cr2 = Number(sregs.getControl("cr2") & 0xffffffffn);
+    c.cr3 = Number(sregs.getControl("cr3") & 0xffffffffn);
+    c.cr4 = Number(sregs.getControl("cr4") & 0xffffffffn);
+    c.efer = Number(sregs.getControl("efer") & 0xffffffffn);
+    c.apicBase = Number(sregs.getControl("apic_base") & 0xffffffffn);
+  }
+
+  /** Queues an external interrupt, delivered through the IVT when the guest can take it. */
+  interrupt(vector: number): void {
+    this.#irq = vector & 0xff;
+  }
+
+  /** Runs the guest until the next exit (or `sliceLimit` instructions: `{kind: "intr"}`). */
+  run(): VcpuExit {
+    return this.#run(this.sliceLimit, false);
+  }
+
+  /**
+   * Executes exactly one whole instruction (a REP string instruction to its
+   * end) unless an exit comes first. Returns that exit, or `{kind: "intr"}`
+   * when the instruction completed without one. After an exit that needs
+   * data (IN, MMIO read), fill it and call `step()` again to complete it.
+   */
+  step(): VcpuExit {
+    return this.#run(1, true);
+  }
+
+  /** Releases the vCPU. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  #run(limit: number, whole: boolean): VcpuExit {
+    if (this.#closed) throw new Error("vCPU is closed");
+    const rs = this.runState;
+    const c = this.cpu;
+    const m = c.m;
+    this.#collectInput();
+    try {
+      if (rs.immediateExit) return this.#simple(ExitReason.INTR);
+      if (m.writes.length !== 0) return this.#mmioWriteExit();
+      if ((c.cr0 & 1) !== 0) return this.#protectedExit();
+      if (rs.requestInterruptWindow && this.#irq < 0) {
+        // Run one instruction at a time until the guest can take an interrupt.
+        while (!c.interruptible()) {
+          const s = execute(c, 1);
+          if (s !== Stop.SLICE) return this.#exitFor(s);
+          if (--limit <= 0) return this.#simple(ExitReason.INTR);
+        }
+        return this.#simple(ExitReason.IRQ_WINDOW_OPEN);
+      }
+      if (this.#irq >= 0) {
+        while (!c.interruptible()) {
+          const s = execute(c, 1);
+          if (s !== Stop.SLICE) return this.#exitFor(s);
+          if (--limit <= 0) return this.#simple(ExitReason.INTR);
+        }
+        const v = this.#irq;
+        this.#irq = -1;
+        c.stop = Stop.NONE;
+        c.exception(v);
+        if (c.stop !== Stop.NONE) return this.#exitFor(c.stop);
+      }
+      let s = execute(c, limit);
+      while (whole && s === Stop.SLICE && c.repPending) s = execute(c, 1);
+      return this.#exitFor(s);
+    } catch (e) {
+      // Only a bug in the software CPU gets here; report it instead of crashing the host.
+      encodeInternalError(rs, 0);
+      this.#setReady();
+      return { kind: "internal-error", suberror: 0, detail: `software CPU error: ${e}` };
+    }
+  }
+
+  #setReady(): void {
+    const rs = this.runState;
+    const c = this.cpu;
+    rs.ifFlag = (c.flags & 0x200) !== 0;
+    rs.readyForInterruptInjection = c.interruptible() && this.#irq < 0;
+  }
+
+  #simple(reason: number): VcpuExit {
+    this.runState.exitReason = reason;
+    this.#setReady();
+    return decodeExit(this.runState);
+  }
+
+  #protectedExit(): VcpuExit {
+    encodeInternalError(this.runState, 1);
+    this.#setReady();
+    return { kind: "internal-error", suberror: 1, detail: PROTECTED_MODE_DETAIL };
+  }
+
+  #mmioWriteExit(): VcpuExit {
+    const w = this.cpu.m.writes.shift()!;
+    const data = encodeMmioExit(this.runState, w.address, true, w.length);
+    let v = w.value;
+    for (let i = 0; i < w.length; i++) {
+      data[i] = v & 0xff;
+      v = Math.floor(v / 256);
+    }
+    this.#setReady();
+    return decodeExit(this.runState);
+  }
+
+  #exitFor(s: number): VcpuExit {
+    const c = this.cpu;
+    const rs = this.runState;
+    switch (s) {
+      case Stop.IO: {
+        const data = encodeIoExit(rs, c.ioWrite, c.ioSize, c.ioPort, c.ioCount);
+        if (c.ioWrite) {
+          data.set(c.ioBuf.subarray(0, c.ioSize * c.ioCount));
+          c.ioCount = 0;
+          c.ioWrite = false;
+        } else {
+          data.fill(0);
+          this.#pending = Pending.IO_IN;
+        }
+        this.#setReady();
+        return decodeExit(rs);
+      }
+      case Stop.MMIO_READ:
+        encodeMmioExit(rs, c.m.readAddr, false, c.m.readLen).fill(0);
+        c.m.readPending = false;
+        this.#pending = Pending.MMIO_READ;
+        this.#setReady();
+        return decodeExit(rs);
+      case Stop.MMIO_WRITE:
+        return this.#mmioWriteExit();
+      case Stop.HLT:
+        return this.#simple(ExitReason.HLT);
+      case Stop.SHUTDOWN:
+        return this.#simple(ExitReason.SHUTDOWN);
+      case Stop.PROTECTED:
+        return this.#protectedExit();
+      default:
+        return this.#simple(ExitReason.INTR);
+    }
+  }
+
+  /** Takes the data the caller put into the last IN or MMIO-read exit. */
+  #collectInput(): void {
+    const p = this.#pending;
+    if (p === Pending.NONE) return;
+    this.#pending = Pending.NONE;
+    const c = this.cpu;
+    const exit = decodeExit(this.runState);
+    if (p === Pending.IO_IN && exit.kind === "io") {
+      const n = exit.size * exit.count;
+      c.ioBuf.set(exit.data.subarray(0, n));
+      c.ioFillPos = 0;
+      c.ioFillEnd = n;
+      c.ioFillPort = exit.port;
+      c.ioFillSize = exit.size;
+    } else if (p === Pending.MMIO_READ && exit.kind === "mmio") {
+      let v = 0;
+      for (let i = exit.data.length - 1; i >= 0; i--) v = v * 256 + exit.data[i];
+      c.m.addFill(exit.address, exit.data.length, v);
+    }
+  }
+}

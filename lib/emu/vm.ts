@@ -1,0 +1,56 @@
+/**
+ * `EmuVm`: guest memory slots and the vCPU of the software CPU.
+ *
+ * @module
+ */
+
+import type { MemorySlotOptions, Vm } from "../kvm/vcpu.ts";
+import type { CpuModel } from "./cpu.ts";
+import { PhysMemory } from "./memory.ts";
+import { EmuVcpu } from "./vcpu.ts";
+
+/** A virtual machine of the software CPU. */
+export class EmuVm implements Vm {
+  /** The CPU model its vCPUs get. */
+  readonly model: CpuModel;
+  /** The physical address space (slots, A20, pending MMIO). */
+  readonly memory: PhysMemory = new PhysMemory();
+  readonly #vcpus: EmuVcpu[] = [];
+
+  constructor(model: CpuModel = "386") {
+    this.model = model;
+    if (model === "8086") this.memory.addrMask = 0xfffff;
+  }
+
+  /**
+   * Adds a zeroed RAM slot at `guestPhys` and returns it (the guest sees
+   * writes to it at once). Addresses no slot covers are MMIO; writes to a
+   * read-only slot are MMIO writes.
+   */
+  addMemory(guestPhys: number, size: number, options: MemorySlotOptions = {}): Uint8Array {
+    return this.memory.addSlot(guestPhys, size, options.readonly === true);
+  }
+
+  /** Creates a vCPU in the state after reset of real mode (CS:IP as the caller sets). */
+  createVcpu(): EmuVcpu {
+    const v = new EmuVcpu(this.model, this.memory);
+    this.#vcpus.push(v);
+    return v;
+  }
+
+  /**
+   * Emulates the A20 gate (386 model): with it off, physical address bit 20
+   * is forced to 0 and addresses wrap at 1 MiB. On by default. The 8086
+   * model always wraps at 1 MiB.
+   */
+  setA20(enabled: boolean): void {
+    if (this.model === "8086") return;
+    this.memory.addrMask = enabled ? -1 : ~0x100000;
+  }
+
+  /** Releases the VM and its vCPUs. */
+  close(): void {
+    for (const v of this.#vcpus) v.close();
+    this.#vcpus.length = 0;
+  }
+}
