@@ -7,7 +7,7 @@
  */
 
 import { add, logic, sub } from "./alu.ts";
-import { type Cpu, EAX, ECX, EDX, FS, GS, SS, Stop } from "./cpu.ts";
+import { type Cpu, EAX, EBX, ECX, EDX, FS, GS, SS, Stop } from "./cpu.ts";
 import { CF, MASK, OF, SIGN, szp, ZF } from "./flags.ts";
 import { ABORT } from "./memory.ts";
 import { imul2 } from "./muldiv.ts";
