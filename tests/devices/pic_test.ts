@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "@std/assert";
+import { deepStrictEqual, strictEqual } from "@std/assert";
 import { Pic } from "../../lib/devices/pic.ts";
 import { Bus } from "../../lib/machine/bus.ts";
 
@@ -35,144 +35,144 @@ function initLikeBios(out: (port: number, value: number) => void) {
 Deno.test("pic: uninitialised chips deliver nothing", () => {
   const { pic } = machine();
   pic.setIrq(0, true);
-  equal(pic.hasInterrupt(), false);
+  strictEqual(pic.hasInterrupt(), false);
 });
 
 Deno.test("pic: ICW sequence sets the vector bases and IMR", () => {
   const { pic, out, inb } = machine();
   initLikeBios(out);
   out(0x21, 0xfa);
-  equal(inb(0x21), 0xfa);
-  equal(inb(0xa1), 0x00);
+  strictEqual(inb(0x21), 0xfa);
+  strictEqual(inb(0xa1), 0x00);
   out(0x21, 0x00);
   pic.setIrq(1, true);
-  equal(pic.hasInterrupt(), true);
-  equal(pic.acknowledge(), 0x09);
+  strictEqual(pic.hasInterrupt(), true);
+  strictEqual(pic.acknowledge(), 0x09);
   pic.setIrq(14, true);
   // IRQ 14 waits: IRQ 1 (higher priority) is in service.
-  equal(pic.hasInterrupt(), false);
+  strictEqual(pic.hasInterrupt(), false);
   out(0x20, 0x20); // EOI
-  equal(pic.hasInterrupt(), true);
-  equal(pic.acknowledge(), 0x76);
+  strictEqual(pic.hasInterrupt(), true);
+  strictEqual(pic.acknowledge(), 0x76);
 });
 
 Deno.test("pic: pcDefaults option matches the BIOS sequence", () => {
   const a = machine({ pcDefaults: true });
   const b = machine();
   initLikeBios(b.out);
-  deepEqual(a.pic.snapshot(), b.pic.snapshot());
+  deepStrictEqual(a.pic.snapshot(), b.pic.snapshot());
   const c = machine({ pcDefaults: { masterMask: 0xb8, slaveMask: 0x8f } });
-  equal(c.inb(0x21), 0xb8);
-  equal(c.inb(0xa1), 0x8f);
+  strictEqual(c.inb(0x21), 0xb8);
+  strictEqual(c.inb(0xa1), 0x8f);
 });
 
 Deno.test("pic: edge-triggered request is latched until acknowledged and needs a new edge", () => {
   const { pic, out } = machine({ pcDefaults: true });
   pic.setIrq(0, true);
   pic.setIrq(0, false); // a pulse still counts
-  equal(pic.hasInterrupt(), true);
-  equal(pic.acknowledge(), 0x08);
+  strictEqual(pic.hasInterrupt(), true);
+  strictEqual(pic.acknowledge(), 0x08);
   out(0x20, 0x20);
-  equal(pic.hasInterrupt(), false);
+  strictEqual(pic.hasInterrupt(), false);
   pic.setIrq(3, true);
-  equal(pic.acknowledge(), 0x0b);
+  strictEqual(pic.acknowledge(), 0x0b);
   out(0x20, 0x20);
   pic.setIrq(3, true); // still high: no new edge
-  equal(pic.hasInterrupt(), false);
+  strictEqual(pic.hasInterrupt(), false);
   pic.setIrq(3, false);
   pic.setIrq(3, true);
-  equal(pic.hasInterrupt(), true);
+  strictEqual(pic.hasInterrupt(), true);
 });
 
 Deno.test("pic: priority, nesting and non-specific EOI", () => {
   const { pic, out, inb } = machine({ pcDefaults: true });
   pic.setIrq(5, true);
   pic.setIrq(3, true);
-  equal(pic.acknowledge(), 0x0b); // IRQ 3 beats IRQ 5
-  equal(pic.hasInterrupt(), false); // IRQ 5 is lower than IRQ 3 in service
+  strictEqual(pic.acknowledge(), 0x0b); // IRQ 3 beats IRQ 5
+  strictEqual(pic.hasInterrupt(), false); // IRQ 5 is lower than IRQ 3 in service
   pic.setIrq(1, true);
-  equal(pic.acknowledge(), 0x09); // IRQ 1 nests
+  strictEqual(pic.acknowledge(), 0x09); // IRQ 1 nests
   out(0x20, 0x0b); // OCW3: read ISR
-  equal(inb(0x20), 0x0a);
+  strictEqual(inb(0x20), 0x0a);
   out(0x20, 0x0a); // OCW3: read IRR
-  equal(inb(0x20), 0x20); // IRQ 5 still requested
+  strictEqual(inb(0x20), 0x20); // IRQ 5 still requested
   out(0x20, 0x20); // EOI clears IRQ 1
   out(0x20, 0x0b);
-  equal(inb(0x20), 0x08);
+  strictEqual(inb(0x20), 0x08);
   out(0x20, 0x20); // EOI clears IRQ 3
-  equal(pic.acknowledge(), 0x0d);
+  strictEqual(pic.acknowledge(), 0x0d);
 });
 
 Deno.test("pic: specific EOI and masking", () => {
   const { pic, out, inb } = machine({ pcDefaults: true });
   out(0x21, 0x10); // mask IRQ 4
   pic.setIrq(4, true);
-  equal(pic.hasInterrupt(), false);
+  strictEqual(pic.hasInterrupt(), false);
   out(0x21, 0x00);
-  equal(pic.hasInterrupt(), true);
-  equal(pic.acknowledge(), 0x0c);
+  strictEqual(pic.hasInterrupt(), true);
+  strictEqual(pic.acknowledge(), 0x0c);
   pic.setIrq(6, true);
   out(0x20, 0x60 | 6); // specific EOI for a level not in service: no effect
   out(0x20, 0x0b);
-  equal(inb(0x20), 0x10);
+  strictEqual(inb(0x20), 0x10);
   out(0x20, 0x60 | 4);
-  equal(inb(0x20), 0x00);
-  equal(pic.acknowledge(), 0x0e);
+  strictEqual(inb(0x20), 0x00);
+  strictEqual(pic.acknowledge(), 0x0e);
 });
 
 Deno.test("pic: cascade delivers slave vectors and needs EOI on both chips", () => {
   const { pic, out, inb } = machine({ pcDefaults: true });
   pic.setIrq(8, true);
-  equal(pic.hasInterrupt(), true);
-  equal(pic.acknowledge(), 0x70);
+  strictEqual(pic.hasInterrupt(), true);
+  strictEqual(pic.acknowledge(), 0x70);
   out(0x20, 0x0b);
   out(0xa0, 0x0b);
-  equal(inb(0x20), 0x04); // master: IR2 in service
-  equal(inb(0xa0), 0x01); // slave: IR0 in service
+  strictEqual(inb(0x20), 0x04); // master: IR2 in service
+  strictEqual(inb(0xa0), 0x01); // slave: IR0 in service
   pic.setIrq(12, true);
-  equal(pic.hasInterrupt(), false);
+  strictEqual(pic.hasInterrupt(), false);
   out(0xa0, 0x20);
-  equal(pic.hasInterrupt(), false); // master still has IR2 in service
+  strictEqual(pic.hasInterrupt(), false); // master still has IR2 in service
   out(0x20, 0x20);
-  equal(pic.hasInterrupt(), true);
-  equal(pic.acknowledge(), 0x74);
+  strictEqual(pic.hasInterrupt(), true);
+  strictEqual(pic.acknowledge(), 0x74);
   // A master line above IR2 nests over the slave.
   pic.setIrq(1, true);
-  equal(pic.acknowledge(), 0x09);
+  strictEqual(pic.acknowledge(), 0x09);
 });
 
 Deno.test("pic: IRQ 2 from a device arrives as IRQ 9", () => {
   const { pic } = machine({ pcDefaults: true });
   pic.setIrq(2, true);
-  equal(pic.isRequested(9), true);
-  equal(pic.acknowledge(), 0x71);
+  strictEqual(pic.isRequested(9), true);
+  strictEqual(pic.acknowledge(), 0x71);
 });
 
 Deno.test("pic: a request that vanished before INTA is spurious IRQ 7 / IRQ 15", () => {
   const { pic, out, inb } = machine({ pcDefaults: true });
-  equal(pic.acknowledge(), 0x0f);
+  strictEqual(pic.acknowledge(), 0x0f);
   out(0x20, 0x0b);
-  equal(inb(0x20), 0x00); // spurious IRQ 7 sets no ISR bit
+  strictEqual(inb(0x20), 0x00); // spurious IRQ 7 sets no ISR bit
   // Level-triggered IRQ 10 via ELCR drops before the INTA reaches the slave.
   out(0x4d1, 0x04);
-  equal(inb(0x4d1), 0x04);
+  strictEqual(inb(0x4d1), 0x04);
   pic.setIrq(10, true);
-  equal(pic.hasInterrupt(), true);
+  strictEqual(pic.hasInterrupt(), true);
   pic.setIrq(10, false);
   // The master had latched IR2 on the slave's edge.
-  equal(pic.hasInterrupt(), true);
-  equal(pic.acknowledge(), 0x77);
+  strictEqual(pic.hasInterrupt(), true);
+  strictEqual(pic.acknowledge(), 0x77);
   out(0xa0, 0x0b);
-  equal(inb(0xa0), 0x00);
-  equal(inb(0x20), 0x04); // the master's IR2 is in service and needs an EOI
+  strictEqual(inb(0xa0), 0x00);
+  strictEqual(inb(0x20), 0x04); // the master's IR2 is in service and needs an EOI
 });
 
 Deno.test("pic: ELCR only accepts lines that may be level-triggered", () => {
   const { out, inb } = machine({ pcDefaults: true });
   out(0x4d0, 0xff);
   out(0x4d1, 0xff);
-  equal(inb(0x4d0), 0xf8);
-  equal(inb(0x4d1), 0xde);
+  strictEqual(inb(0x4d0), 0xf8);
+  strictEqual(inb(0x4d1), 0xde);
 });
 
 Deno.test("pic: level mode (ICW1 LTIM) re-requests while the line stays high", () => {
@@ -183,13 +183,13 @@ Deno.test("pic: level mode (ICW1 LTIM) re-requests while the line stays high", (
   out(0x21, 0x01);
   out(0x21, 0x00);
   pic.setIrq(5, true);
-  equal(pic.acknowledge(), 0x25);
+  strictEqual(pic.acknowledge(), 0x25);
   out(0x20, 0x20);
-  equal(pic.hasInterrupt(), true); // still high
-  equal(pic.acknowledge(), 0x25);
+  strictEqual(pic.hasInterrupt(), true); // still high
+  strictEqual(pic.acknowledge(), 0x25);
   pic.setIrq(5, false);
   out(0x20, 0x20);
-  equal(pic.hasInterrupt(), false);
+  strictEqual(pic.hasInterrupt(), false);
 });
 
 Deno.test("pic: automatic EOI leaves ISR clear", () => {
@@ -199,53 +199,53 @@ Deno.test("pic: automatic EOI leaves ISR clear", () => {
   out(0x21, 0x03); // 8086, AEOI
   out(0x21, 0x00);
   pic.setIrq(0, true);
-  equal(pic.acknowledge(), 0x40);
+  strictEqual(pic.acknowledge(), 0x40);
   out(0x20, 0x0b);
-  equal(inb(0x20), 0x00);
+  strictEqual(inb(0x20), 0x00);
   pic.setIrq(6, true);
-  equal(pic.acknowledge(), 0x46); // no in-service level holds it off
+  strictEqual(pic.acknowledge(), 0x46); // no in-service level holds it off
 });
 
 Deno.test("pic: rotation on EOI and set-priority", () => {
   const { pic, out } = machine({ pcDefaults: true });
   pic.setIrq(1, true);
-  equal(pic.acknowledge(), 0x09);
+  strictEqual(pic.acknowledge(), 0x09);
   out(0x20, 0xa0); // rotate on non-specific EOI: IRQ 1 becomes the lowest
   pic.setIrq(1, false);
   pic.setIrq(1, true);
   pic.setIrq(4, true);
-  equal(pic.acknowledge(), 0x0c); // IRQ 4 now beats IRQ 1
+  strictEqual(pic.acknowledge(), 0x0c); // IRQ 4 now beats IRQ 1
   out(0x20, 0x20);
-  equal(pic.acknowledge(), 0x09);
+  strictEqual(pic.acknowledge(), 0x09);
   out(0x20, 0x20);
   out(0x20, 0xc0 | 5); // set priority: IRQ 5 lowest, IRQ 6 highest
   pic.setIrq(0, true);
   pic.setIrq(6, true);
-  equal(pic.acknowledge(), 0x0e);
+  strictEqual(pic.acknowledge(), 0x0e);
 });
 
 Deno.test("pic: poll mode returns the level and acknowledges it", () => {
   const { pic, out, inb } = machine({ pcDefaults: true });
   out(0x20, 0x0c); // OCW3 poll
-  equal(inb(0x20), 0x00); // nothing pending
+  strictEqual(inb(0x20), 0x00); // nothing pending
   pic.setIrq(3, true);
   out(0x20, 0x0c);
-  equal(inb(0x20), 0x83);
+  strictEqual(inb(0x20), 0x83);
   out(0x20, 0x0b);
-  equal(inb(0x20), 0x08); // taken into ISR
-  equal(pic.hasInterrupt(), false);
+  strictEqual(inb(0x20), 0x08); // taken into ISR
+  strictEqual(pic.hasInterrupt(), false);
 });
 
 Deno.test("pic: special mask mode lets lower levels in while the current one is masked", () => {
   const { pic, out } = machine({ pcDefaults: true });
   pic.setIrq(3, true);
-  equal(pic.acknowledge(), 0x0b);
+  strictEqual(pic.acknowledge(), 0x0b);
   pic.setIrq(5, true);
-  equal(pic.hasInterrupt(), false);
+  strictEqual(pic.hasInterrupt(), false);
   out(0x21, 0x08); // mask IRQ 3 (in service)
   out(0x20, 0x68); // OCW3: set special mask mode
-  equal(pic.hasInterrupt(), true);
-  equal(pic.acknowledge(), 0x0d);
+  strictEqual(pic.hasInterrupt(), true);
+  strictEqual(pic.acknowledge(), 0x0d);
   out(0x20, 0x48); // clear special mask mode
 });
 
@@ -255,7 +255,7 @@ Deno.test("pic: onOutput reports INTR changes", () => {
   pic.setIrq(0, true);
   pic.acknowledge();
   out(0x20, 0x20);
-  deepEqual(seen, [true, false]);
+  deepStrictEqual(seen, [true, false]);
 });
 
 Deno.test("pic: odd accesses never throw", () => {
@@ -263,7 +263,7 @@ Deno.test("pic: odd accesses never throw", () => {
   pic.setIrq(-1, true);
   pic.setIrq(16, true);
   pic.setIrq(1.5, true);
-  equal(pic.isRequested(99), false);
+  strictEqual(pic.isRequested(99), false);
   for (let v = 0; v < 256; v++) {
     out(0x20, v);
     out(0x21, v);

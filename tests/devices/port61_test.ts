@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "@std/assert";
+import { deepStrictEqual, strictEqual } from "@std/assert";
 import { ManualClock } from "../../lib/devices/clock.ts";
 import { Pit } from "../../lib/devices/pit.ts";
 import { Port61, Port92 } from "../../lib/devices/port61.ts";
@@ -7,14 +7,14 @@ Deno.test("port61: gate and speaker bits read back, bits 2-3 kept", () => {
   const pit = new Pit({ clock: new ManualClock() });
   const p = new Port61({ pit });
   p.write(0, Uint8Array.of(0xff));
-  equal(pit.gate(2), true);
+  strictEqual(pit.gate(2), true);
   const d = new Uint8Array(1);
   p.read(0, d);
-  equal(d[0] & 0xcf, 0x0f);
+  strictEqual(d[0] & 0xcf, 0x0f);
   p.write(0, Uint8Array.of(0x00));
   p.read(0, d);
-  equal(d[0] & 0xcf, 0x00);
-  equal(pit.gate(2), false);
+  strictEqual(d[0] & 0xcf, 0x00);
+  strictEqual(pit.gate(2), false);
 });
 
 Deno.test("port92: fast A20 and fast reset", () => {
@@ -23,20 +23,20 @@ Deno.test("port92: fast A20 and fast reset", () => {
   const p = new Port92({ a20: false, onA20: (on) => a20.push(on), onReset: () => resets++ });
   const d = new Uint8Array(1);
   p.read(0, d);
-  equal(d[0], 0x00);
+  strictEqual(d[0], 0x00);
   p.write(0, Uint8Array.of(0x02));
-  equal(p.a20, true);
+  strictEqual(p.a20, true);
   p.read(0, d);
-  equal(d[0], 0x02);
+  strictEqual(d[0], 0x02);
   p.write(0, Uint8Array.of(0x02)); // no change, no callback
   p.write(0, Uint8Array.of(0x03)); // reset, A20 kept
-  equal(resets, 1);
+  strictEqual(resets, 1);
   p.read(0, d);
-  equal(d[0], 0x02);
+  strictEqual(d[0], 0x02);
   p.write(0, Uint8Array.of(0x01)); // reset again, A20 off
-  equal(resets, 2);
-  deepEqual(a20, [true, false]);
-  equal(new Port92().a20, true);
+  strictEqual(resets, 2);
+  deepStrictEqual(a20, [true, false]);
+  strictEqual(new Port92().a20, true);
 });
 
 Deno.test("port61/port92: wide and out-of-range accesses never throw", () => {
@@ -44,7 +44,7 @@ Deno.test("port61/port92: wide and out-of-range accesses never throw", () => {
   const p92 = new Port92();
   const d = new Uint8Array(4);
   p61.read(0, d);
-  equal(d[1], 0xff);
+  strictEqual(d[1], 0xff);
   p61.write(3, d);
   p92.read(0, d);
   p92.write(5, d);
