@@ -155,7 +155,37 @@ export function mulDiv(c: Cpu, op: number, src: number, size: number): void {
   }
 }
 
-function idivError(c: Cpu, _a: number, _d: number, _size: number): void {
+/**
+ * IDIV overflow. The 8086 pushes the flags its microcode left: with the
+ * operands made positive, either those of the first check (high half minus
+ * divisor, which failed), or, when the quotient came out too large, those of
+ * the last subtraction of the shift-and-subtract loop with CF clear (derived
+ * from the SingleStepTests captures).
+ */
+function idivError(c: Cpu, a: number, d: number, size: number): void {
+  if (c.is8086) {
+    const bits = size * 8;
+    const m = size === 1 ? 0xff : 0xffff;
+    const ad = Math.abs(d);
+    const aa = Math.abs(a);
+    let hi = Math.floor(aa / (m + 1));
+    let lo = aa & m;
+    if (ad === 0 || hi >= ad) sub(c, hi, ad, 0, size);
+    else {
+      for (let i = 0; i < bits; i++) {
+        const carry = hi >> (bits - 1);
+        hi = ((hi << 1) | (lo >> (bits - 1))) & m;
+        lo = (lo << 1) & m;
+        const t = hi - ad;
+        sub(c, hi, ad, 0, size);
+        if (carry !== 0 || t >= 0) {
+          hi = t & m;
+          lo |= 1;
+        }
+      }
+      c.flags &= ~CF;
+    }
+  }
   divideError(c);
 }
 
