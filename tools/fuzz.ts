@@ -1,0 +1,118 @@
+/**
+ * Fuzzes the software CPU and the machine around it (`deno task fuzz`):
+ * random and mutated images from guests/ run with an instruction limit. A host
+ * exception, an undocumented stop, or a case that runs longer than the hang
+ * limit is a finding; its image is saved under tests/fuzz-corpus/ so the
+ * regression test runs it from then on.
+ *
+ * Usage: deno task fuzz [--runs N] [--seed S] [--instructions N] [--hang-seconds S]
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli";
+import { loadCorpus, makeCase } from "./fuzz/cases.ts";
+import type { WorkerReport, WorkerStart } from "./fuzz/worker.ts";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "2000" },
+    seed: { type: "string", default: "1" },
+    instructions: { type: "string", default: "20000" },
+    "hang-seconds": { type: "string", default: "20" },
+  },
+});
+const runs = Number(values.runs);
+const seed = Number(values.seed);
+const instructions = Number(values.instructions);
+const hangMs = Number(values["hang-seconds"]) * 1000;
+const root = new URL("../", import.meta.url);
+const corpusDir = new URL("guests/", root);
+const findingsDir = new URL("tests/fuzz-corpus/", root);
+const corpus = loadCorpus(corpusDir);
+
+const findings: { index: number; problem: string }[] = [];
+const stops: Record<string, number> = {};
+const t0 = performance.now();
+
+function save(index: number, problem: string): void {
+  const c = makeCase(seed, index, corpus);
+  Deno.mkdirSync(findingsDir, { recursive: true });
+  const name = `seed${seed}-case${index}`;
+  Deno.writeFileSync(new URL(`${name}.bin`, findingsDir), c.image);
+  Deno.writeTextFileSync(
+    new URL(`${name}.json`, findingsDir),
+    JSON.stringify({ memory: c.memory, how: c.how, problem: problem.split("\n")[0] }, null, 2) +
+      "\n",
+  );
+  findings.push({ index, problem });
+  console.error(`fuzz: case ${index} (${c.how}): ${problem.split("\n")[0]} -> ${name}.bin`);
+}
+
+/** Runs cases [start, runs) in a worker; resolves with the index to resume at. */
+function runWorker(start: number): Promise<number> {
+  const progress = new SharedArrayBuffer(8);
+  const view = new Int32Array(progress);
+  view[0] = start;
+  view[1] = start;
+  const worker = new Worker(new URL("./fuzz/worker.ts", import.meta.url), { type: "module" });
+  return new Promise((resolve) => {
+    let lastDone = start;
+    let lastChange = performance.now();
+    const watchdog = setInterval(() => {
+      const done = Atomics.load(view, 1);
+      if (done !== lastDone) {
+        lastDone = done;
+        lastChange = performance.now();
+        return;
+      }
+      if (performance.now() - lastChange > hangMs) {
+        clearInterval(watchdog);
+        worker.terminate();
+        const index = Atomics.load(view, 0);
+        save(index, `hang: case ran longer than ${hangMs / 1000} s`);
+        resolve(index + 1);
+      }
+    }, 250);
+    worker.onmessage = (e: MessageEvent<WorkerReport>) => {
+      const m = e.data;
+      if (m.kind === "problem") save(m.index, m.problem);
+      else if (m.kind === "stops") {
+        for (const [k, v] of Object.entries(m.counts)) stops[k] = (stops[k] ?? 0) + v;
+      } else {
+        clearInterval(watchdog);
+        worker.terminate();
+        resolve(runs);
+      }
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      clearInterval(watchdog);
+      worker.terminate();
+      const index = Atomics.load(view, 0);
+      save(index, `worker died: ${e.message}`);
+      resolve(index + 1);
+    };
+    const start_: WorkerStart = {
+      seed,
+      start,
+      end: runs,
+      instructions,
+      progress,
+      corpusDir: corpusDir.href,
+    };
+    worker.postMessage(start_);
+  });
+}
+
+let next = 0;
+while (next < runs) next = await runWorker(next);
+const seconds = (performance.now() - t0) / 1000;
+const summary = Object.entries(stops).sort().map(([k, v]) => `${k} ${v}`).join(", ");
+console.log(
+  `fuzz: seed ${seed}, ${runs} runs of up to ${instructions} instructions in ${
+    seconds.toFixed(1)
+  } s (${(runs / seconds).toFixed(0)} runs/s); stops: ${summary}`,
+);
+console.log(`${runs - findings.length} passed, ${findings.length} failed`);
+Deno.exit(findings.length ? 1 : 0);

@@ -1,0 +1,116 @@
+/**
+ * Fuzz cases for the software CPU: random and mutated images, each one a pure
+ * function of (seed, index) so any case can be rebuilt from its number.
+ *
+ * @module
+ */
+
+import { Guest } from "../../mod.ts";
+import type { StopReason } from "../../mod.ts";
+
+/** A small, fast, seedable PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One generated case. */
+export interface FuzzCase {
+  index: number;
+  image: Uint8Array;
+  memory: number;
+  how: string;
+}
+
+const MEMORY_SIZES = [4096, 0x10000, 0x100000];
+
+/** Builds case `index` of the campaign `seed`, mutating images from `corpus`. */
+export function makeCase(seed: number, index: number, corpus: Uint8Array[]): FuzzCase {
+  const rand = prng((seed * 0x9e3779b1) ^ (index * 0x85ebca6b));
+  const int = (n: number) => Math.floor(rand() * n);
+  const memory = MEMORY_SIZES[int(MEMORY_SIZES.length)];
+  let image: Uint8Array;
+  let how: string;
+  if (corpus.length === 0 || rand() < 0.4) {
+    image = new Uint8Array(1 + int(Math.min(memory, 2048)));
+    for (let i = 0; i < image.length; i++) image[i] = int(256);
+    how = "random";
+  } else {
+    const base = corpus[int(corpus.length)];
+    const bytes = [...base];
+    const edits = 1 + int(8);
+    for (let e = 0; e < edits; e++) {
+      const at = int(bytes.length + 1);
+      switch (int(4)) {
+        case 0: // flip a bit
+          if (bytes.length) bytes[at % bytes.length] ^= 1 << int(8);
+          break;
+        case 1: // replace a byte
+          if (bytes.length) bytes[at % bytes.length] = int(256);
+          break;
+        case 2: // insert random bytes
+          bytes.splice(at, 0, ...Array.from({ length: 1 + int(8) }, () => int(256)));
+          break;
+        default: // splice in a piece of another corpus image
+        {
+          const other = corpus[int(corpus.length)];
+          const from = int(other.length);
+          bytes.splice(at, 0, ...other.subarray(from, from + 1 + int(32)));
+        }
+      }
+    }
+    image = new Uint8Array(bytes.slice(0, memory));
+    if (image.length === 0) image = new Uint8Array([0xf4]);
+    how = `mutated x${edits}`;
+  }
+  return { index, image, memory, how };
+}
+
+/** What a guest may legitimately end with; anything else is a finding. */
+const DOCUMENTED: ReadonlySet<StopReason["kind"]> = new Set([
+  "halt",
+  "debug-exit",
+  "power-off",
+  "instruction-limit",
+  "crash",
+]);
+
+/** The outcome of one case: its stop, or the problem found. */
+export type FuzzOutcome = { ok: true; stop: StopReason } | { ok: false; problem: string };
+
+/** Runs one case on the software CPU with an instruction limit. */
+export async function runFuzzCase(c: FuzzCase, instructions: number): Promise<FuzzOutcome> {
+  let guest: Guest | undefined;
+  try {
+    guest = Guest.create(c.image, { accel: "emu", boot: "flat", memory: c.memory });
+    const result = await guest.run({ instructions });
+    if (!DOCUMENTED.has(result.stop.kind)) {
+      return { ok: false, problem: `undocumented stop ${JSON.stringify(result.stop)}` };
+    }
+    // The stop must be reportable: a snapshot and a description never throw.
+    Guest.describe(result);
+    return { ok: true, stop: result.stop };
+  } catch (e) {
+    const text = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ""}` : String(e);
+    return { ok: false, problem: `host exception: ${text}` };
+  } finally {
+    guest?.close();
+  }
+}
+
+/** Loads the assembled guests as the mutation corpus. */
+export function loadCorpus(dir: URL): Uint8Array[] {
+  const corpus: Uint8Array[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.isFile && entry.name.endsWith(".bin")) {
+      corpus.push(Deno.readFileSync(new URL(entry.name, dir)));
+    }
+  }
+  return corpus.sort((a, b) => a.length - b.length);
+}
