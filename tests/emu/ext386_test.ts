@@ -1,0 +1,228 @@
+import { deepStrictEqual as assertEquals } from "@std/assert";
+import { asmMachine, hasNasm, reg, setVector, word } from "./helpers.ts";
+
+const opts = { ignore: !hasNasm };
+
+/** Runs NASM source to its HLT on the 386 model and returns the vCPU. */
+function run(source: string, ramSize?: number) {
+  const m = asmMachine(source + "\nhlt", { ramSize });
+  const exit = m.vcpu.run();
+  assertEquals(exit.kind, "hlt");
+  return m;
+}
+
+Deno.test("66 prefix: 32-bit registers and immediates", opts, () => {
+  const { vcpu } = run(`
+    mov eax, 0x12345678
+    add eax, 0x0fffffff
+    mov ebx, eax
+    shr ebx, 28
+    mov ecx, 0xffffffff
+    inc ecx`);
+  assertEquals(reg(vcpu, "rax"), 0x22345677);
+  assertEquals(reg(vcpu, "rbx"), 2);
+  assertEquals(reg(vcpu, "rcx"), 0);
+  assertEquals(reg(vcpu, "rflags") & 0x41, 0x40); // ZF, INC keeps CF clear
+});
+
+Deno.test("67 prefix: 32-bit addressing with SIB and displacement", opts, () => {
+  const { vcpu } = run(`
+    mov dword [0x2010], 0xcafebabe
+    mov eax, 0x2000
+    mov ecx, 2
+    mov ebx, [eax + ecx*4 + 8]
+    lea edx, [eax + ecx*8 + 0x100]
+    mov esi, 0x2010
+    mov edi, [esi]`);
+  assertEquals(reg(vcpu, "rbx"), 0xcafebabe);
+  assertEquals(reg(vcpu, "rdx"), 0x2110);
+  assertEquals(reg(vcpu, "rdi"), 0xcafebabe);
+});
+
+Deno.test("MOVZX, MOVSX, CWDE, CDQ", opts, () => {
+  const { vcpu } = run(`
+    mov byte [0x2000], 0x80
+    movzx eax, byte [0x2000]
+    movsx ebx, byte [0x2000]
+    mov cx, 0x8001
+    movsx ecx, cx
+    mov ax, 0xfffe
+    cwde
+    cdq`);
+  assertEquals(reg(vcpu, "rbx"), 0xffffff80);
+  assertEquals(reg(vcpu, "rcx"), 0xffff8001);
+  assertEquals(reg(vcpu, "rax"), 0xfffffffe);
+  assertEquals(reg(vcpu, "rdx"), 0xffffffff);
+});
+
+Deno.test("BT, BTS, BTR, BTC, BSF, BSR", opts, () => {
+  const { vcpu, ram } = run(`
+    mov eax, 0x00010010
+    bt eax, 4
+    setc bl
+    bts eax, 0
+    btr eax, 16
+    btc eax, 31
+    mov word [0x2000], 0
+    mov cx, 17
+    bts word [0x2000], cx
+    mov edx, 0x00f00000
+    bsf esi, edx
+    bsr edi, edx`);
+  assertEquals(reg(vcpu, "rbx") & 0xff, 1);
+  assertEquals(reg(vcpu, "rax"), 0x80000011);
+  assertEquals(word(ram, 0x2002), 2); // bit 17 of the bit string is bit 1 of the next word
+  assertEquals(reg(vcpu, "rsi"), 20);
+  assertEquals(reg(vcpu, "rdi"), 23);
+});
+
+Deno.test("SHLD, SHRD, IMUL forms, XADD, BSWAP", opts, () => {
+  const { vcpu } = run(`
+    mov eax, 0x12345678
+    mov ebx, 0x9abcdef0
+    shld eax, ebx, 8
+    mov ecx, 0x11223344
+    mov edx, 0x55667788
+    shrd ecx, edx, 16
+    mov esi, -7
+    imul esi, esi, 6
+    mov edi, 1000
+    imul edi, esi
+    mov ebp, 5
+    mov esp, 10
+    xadd ebp, esp
+    mov esp, 0xfff0
+    bswap eax`);
+  assertEquals(reg(vcpu, "rax"), 0x9a785634);
+  assertEquals(reg(vcpu, "rcx"), 0x77881122);
+  assertEquals(reg(vcpu, "rsi"), (-42) >>> 0);
+  assertEquals(reg(vcpu, "rdi"), (-42000) >>> 0);
+  assertEquals(reg(vcpu, "rbp"), 15);
+});
+
+Deno.test("CMPXCHG and CMOVcc", opts, () => {
+  const { vcpu, ram } = run(`
+    mov dword [0x2000], 5
+    mov eax, 5
+    mov ebx, 9
+    cmpxchg [0x2000], ebx
+    setz cl
+    mov eax, 1
+    cmpxchg [0x2000], ebx
+    setz ch
+    mov edx, 3
+    cmp edx, 4
+    cmovl esi, edx
+    cmovg edi, edx`);
+  assertEquals(word(ram, 0x2000), 9);
+  assertEquals(reg(vcpu, "rcx") & 0xffff, 0x0001); // first equal, second not
+  assertEquals(reg(vcpu, "rax"), 9);
+  assertEquals(reg(vcpu, "rsi"), 3);
+  assertEquals(reg(vcpu, "rdi"), 0);
+});
+
+Deno.test("CPUID reports the vendor and the ID flag toggles", opts, () => {
+  const { vcpu } = run(`
+    pushfd
+    pop eax
+    xor eax, 0x200000
+    push eax
+    popfd
+    pushfd
+    pop esi
+    xor eax, eax
+    cpuid`);
+  const vendor = [reg(vcpu, "rbx"), reg(vcpu, "rdx"), reg(vcpu, "rcx")]
+    .map((v) => String.fromCharCode(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24))
+    .join("");
+  assertEquals(vendor, "GenuineIntel");
+  assertEquals(reg(vcpu, "rsi") & 0x200000, 0x200000);
+});
+
+Deno.test("RDTSC counts retired instructions (deterministic)", opts, () => {
+  const a = run("nop\nnop\nrdtsc");
+  const b = run("nop\nnop\nrdtsc");
+  assertEquals(reg(a.vcpu, "rax"), 2);
+  assertEquals(reg(a.vcpu, "rax"), reg(b.vcpu, "rax"));
+});
+
+Deno.test("Jcc rel16, SETcc, PUSHA/POPA, ENTER/LEAVE, FS/GS", opts, () => {
+  const { vcpu } = run(`
+    mov ax, 1
+    cmp ax, 2
+    jl near .less
+    mov bx, 0xbad
+  .less:
+    setl bl
+    mov cx, 0x1111
+    pusha
+    mov cx, 0
+    popa
+    enter 8, 0
+    mov dx, sp
+    leave
+    mov ax, 0x0200
+    mov fs, ax
+    mov byte [fs:0x10], 0x42
+    mov gs, ax
+    mov al, [gs:0x10]`);
+  assertEquals(reg(vcpu, "rbx") & 0xff, 1);
+  assertEquals(reg(vcpu, "rcx") & 0xffff, 0x1111);
+  assertEquals(reg(vcpu, "rdx") & 0xffff, 0xfff0 - 2 - 8);
+  assertEquals(reg(vcpu, "rsp") & 0xffff, 0xfff0);
+  assertEquals(reg(vcpu, "rax") & 0xff, 0x42);
+});
+
+Deno.test("LGDT/SGDT, LIDT/SIDT, SMSW, CR moves, CLTS", opts, () => {
+  const { vcpu, ram } = run(`
+    mov word [0x2000], 0x27
+    mov dword [0x2002], 0x00123456
+    lgdt [0x2000]
+    sgdt [0x2010]
+    mov eax, cr0
+    or eax, 8
+    mov cr0, eax
+    clts
+    smsw bx
+    mov ecx, 0x1000
+    mov cr3, ecx
+    mov edx, cr3
+    wbinvd`);
+  const s = vcpu.getSregs();
+  assertEquals([s.gdt.base, s.gdt.limit], [0x123456n, 0x27]);
+  assertEquals(word(ram, 0x2010), 0x27);
+  assertEquals(word(ram, 0x2012), 0x3456);
+  assertEquals(reg(vcpu, "rbx") & 8, 0);
+  assertEquals(reg(vcpu, "rdx"), 0x1000);
+});
+
+Deno.test("RDMSR of an unknown MSR raises #GP through the IVT", opts, () => {
+  const m = asmMachine(`
+    mov ecx, 0x12345
+    rdmsr
+    hlt
+  handler:
+    mov bx, 0x600d
+    hlt`);
+  setVector(m.ram, 13, 0, 0x1009); // handler: after the 6-byte MOV, RDMSR and HLT
+  assertEquals(m.vcpu.run().kind, "hlt");
+  assertEquals(m.vcpu.instructions, 4);
+  assertEquals(reg(m.vcpu, "rbx") & 0xffff, 0x600d);
+  assertEquals(word(m.ram, 0xfff0 - 6), 0x1006); // IP of the faulting RDMSR
+});
+
+Deno.test("unreal mode set through setSregs reaches above 1 MiB", opts, () => {
+  const m = asmMachine(
+    `
+    mov esi, 0x100000
+    mov al, [esi]
+    hlt`,
+    { ramSize: 0x200000 },
+  );
+  m.ram[0x100000] = 0x77;
+  const s = m.vcpu.getSregs();
+  s.ds.limit = 0xffffffff;
+  m.vcpu.setSregs(s);
+  assertEquals(m.vcpu.run().kind, "hlt");
+  assertEquals(reg(m.vcpu, "rax") & 0xff, 0x77);
+});
