@@ -38,6 +38,7 @@ import type { VcpuExit } from "./vcpu.ts";
 
 /** Why KVM cannot be used on this host, in one line. */
 export class KvmUnavailableError extends Error {
+  /** The error class name. */
   override name = "KvmUnavailableError";
 }
 

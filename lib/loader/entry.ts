@@ -8,6 +8,7 @@ import { KvmRegs, type KvmSregs } from "../kvm/structs.ts";
 
 /** A bad image or options that do not fit it; the CLI exits with status 2. */
 export class LoaderError extends Error {
+  /** The error class name. */
   override name = "LoaderError";
 }
 

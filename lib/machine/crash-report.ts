@@ -9,10 +9,15 @@ import { type KvmRegs, type KvmSregs, REG_NAMES, SEGMENT_NAMES } from "../kvm/st
 
 /** A machine's CPU state at a stop, as plain data. */
 export interface CpuSnapshot {
+  /** General registers by kvm_regs name (rax ... r15, rip, rflags). */
   regs: Record<string, bigint>;
+  /** Segment registers by name (cs, ds, es, fs, gs, ss, tr, ldt). */
   segments: Record<string, { selector: number; base: bigint; limit: number; type: number }>;
+  /** Control registers. */
   control: { cr0: bigint; cr2: bigint; cr3: bigint; cr4: bigint; efer: bigint };
+  /** GDTR. */
   gdt: { base: bigint; limit: number };
+  /** IDTR. */
   idt: { base: bigint; limit: number };
   /** Up to 16 bytes at CS:RIP, where they are in guest RAM. */
   code: Uint8Array;
