@@ -32,6 +32,8 @@ export const Stop = {
   PROTECTED: 6,
   /** The instruction budget ran out. */
   SLICE: 7,
+  /** Internal: TF was set, leave the fast loop (never returned by `execute`). */
+  RECHECK: 8,
 } as const;
 
 /** A guest exception raised while executing an instruction. */
@@ -81,6 +83,17 @@ export class Cpu {
   /** Added to the retired-instruction count to give the TSC (WRMSR 0x10 moves it). */
   tscOffset = 0;
 
+  // Fast path: RAM at physical 0 below min(slot size, 1 MiB), where no address
+  // wrap or A20 masking can apply. Refreshed by `refresh()` at each run.
+  /** The RAM slot at 0. */
+  ram: Uint8Array = new Uint8Array(0);
+  /** Physical addresses below this are readable straight from `ram`. */
+  fastR = 0;
+  /** Physical addresses below this are writable straight into `ram`. */
+  fastW = 0;
+  /** `fastR` when CS covers all of 0..0xFFFF, else 0 (instruction fetch fast path). */
+  fastFetch = 0;
+
   // Decoder state of the instruction being executed.
   /** 32-bit operand size (66 prefix in real mode). */
   o32 = false;
@@ -125,8 +138,18 @@ export class Cpu {
   constructor(model: CpuModel, memory: PhysMemory) {
     this.is8086 = model === "8086";
     this.m = memory;
+    memory.owner = this;
     for (let s = 0; s < 6; s++) this.setAttrs(s, s === CS ? 0xb : 0x3);
     if (this.is8086) memory.addrMask = 0xfffff;
+  }
+
+  /** Re-reads the memory layout and CS limit for the fast paths (call before executing). */
+  refresh(): void {
+    const m = this.m;
+    this.ram = m.ram;
+    this.fastR = Math.min(m.ramLen, 0x100000);
+    this.fastW = Math.min(m.ramWLen, 0x100000);
+    this.fastFetch = this.limit[CS] >= 0xffff ? this.fastR : 0;
   }
 
   /** Sets a segment's attribute bytes to a present real-mode code/data segment. */
@@ -165,6 +188,8 @@ export class Cpu {
     if (this.is8086) this.flags = (v & 0x0fd5) | 2;
     else if (dword) this.flags = (v & 0x257fd5) | 2;
     else this.flags = (this.flags & 0xffff0000) | (v & 0x7fd5) | 2;
+    // Single-stepping needs the careful loop.
+    if ((v & TF) !== 0 && this.stop === Stop.NONE) this.stop = Stop.RECHECK;
   }
 
   /** Loads a segment register the real-mode way: base = selector << 4, cache otherwise kept. */
@@ -186,24 +211,39 @@ export class Cpu {
   }
 
   read8(s: number, off: number): number {
+    const a = this.base[s] + off;
+    if (a < this.fastR && off <= this.limit[s]) return this.ram[a];
     if (off > this.limit[s]) this.limitFault(s);
-    return this.m.rd8(((this.base[s] + off) & this.m.addrMask) >>> 0);
+    return this.m.rd8((a & this.m.addrMask) >>> 0);
   }
   read16(s: number, off: number): number {
+    const a = this.base[s] + off;
     if (off >= this.limit[s]) return this.read16Edge(s, off);
-    return this.m.rd16(((this.base[s] + off) & this.m.addrMask) >>> 0);
+    if (a + 1 < this.fastR) return this.ram[a] | (this.ram[a + 1] << 8);
+    return this.m.rd16((a & this.m.addrMask) >>> 0);
   }
   read32(s: number, off: number): number {
     if (off + 3 > this.limit[s]) return this.read32Edge(s, off);
     return this.m.rd32(((this.base[s] + off) & this.m.addrMask) >>> 0);
   }
   write8(s: number, off: number, v: number): void {
+    const a = this.base[s] + off;
+    if (a < this.fastW && off <= this.limit[s]) {
+      this.ram[a] = v;
+      return;
+    }
     if (off > this.limit[s]) this.limitFault(s);
-    this.m.wr8(((this.base[s] + off) & this.m.addrMask) >>> 0, v);
+    this.m.wr8((a & this.m.addrMask) >>> 0, v);
   }
   write16(s: number, off: number, v: number): void {
+    const a = this.base[s] + off;
     if (off >= this.limit[s]) return this.write16Edge(s, off, v);
-    this.m.wr16(((this.base[s] + off) & this.m.addrMask) >>> 0, v);
+    if (a + 1 < this.fastW) {
+      this.ram[a] = v;
+      this.ram[a + 1] = v >> 8;
+      return;
+    }
+    this.m.wr16((a & this.m.addrMask) >>> 0, v);
   }
   write32(s: number, off: number, v: number): void {
     if (off + 3 > this.limit[s]) return this.write32Edge(s, off, v);
@@ -243,11 +283,19 @@ export class Cpu {
   // --- instruction stream -------------------------------------------------
 
   fetch8(): number {
-    const v = this.read8(CS, this.ip);
-    this.ip = (this.ip + 1) & 0xffff;
-    return v;
+    const ip = this.ip;
+    const a = this.base[CS] + ip;
+    this.ip = (ip + 1) & 0xffff;
+    if (a < this.fastFetch) return this.ram[a];
+    return this.read8(CS, ip);
   }
   fetch16(): number {
+    const ip = this.ip;
+    const a = this.base[CS] + ip;
+    if (a + 1 < this.fastFetch && ip !== 0xffff) {
+      this.ip = (ip + 2) & 0xffff;
+      return this.ram[a] | (this.ram[a + 1] << 8);
+    }
     return this.fetch8() | (this.fetch8() << 8);
   }
   fetch32(): number {

@@ -15,9 +15,11 @@ import { ABORT } from "./memory.ts";
 export function execute(c: Cpu, n: number): number {
   const m = c.m;
   c.stop = Stop.NONE;
+  c.refresh();
   while (n > 0) {
     try {
-      while (n > 0) {
+      if (m.fillAddr.length !== 0 || (c.flags & TF) !== 0) {
+        // Careful path: MMIO values for a retried instruction, or single-stepping.
         n--;
         c.insStart = c.ip;
         c.savedSp = c.r32[ESP];
@@ -25,9 +27,23 @@ export function execute(c: Cpu, n: number): number {
         const trap = c.flags & TF;
         step(c);
         c.instructions++;
-        if (m.fillAddr.length !== 0) m.clearFills();
+        m.clearFills();
         if (trap !== 0 && !c.repPending) c.exception(1);
-        if (c.stop !== Stop.NONE || m.writes.length !== 0) return finish(c);
+        if (c.stop === Stop.RECHECK) c.stop = Stop.NONE;
+        if (c.stop !== Stop.NONE) return finish(c);
+        continue;
+      }
+      while (n > 0) {
+        n--;
+        c.insStart = c.ip;
+        c.savedSp = c.r32[ESP];
+        step(c);
+        c.instructions++;
+        if (c.stop !== Stop.NONE) {
+          if (c.stop !== Stop.RECHECK) return finish(c);
+          c.stop = Stop.NONE;
+          break;
+        }
       }
     } catch (e) {
       if (e === ABORT) return aborted(c);
@@ -37,13 +53,15 @@ export function execute(c: Cpu, n: number): number {
       c.repPending = false;
       c.instructions++;
       m.clearFills();
+      c.stop = Stop.NONE;
       try {
         c.exception(e.vector);
       } catch (e2) {
         if (e2 === ABORT) return aborted(c);
         throw e2;
       }
-      if (c.stop !== Stop.NONE || m.writes.length !== 0) return finish(c);
+      if (c.stop !== Stop.NONE && c.stop !== Stop.RECHECK) return finish(c);
+      c.stop = Stop.NONE;
     }
   }
   if (c.ioWrite && c.ioCount > 0) return Stop.IO; // an OUTS batch cut by the slice
@@ -52,7 +70,6 @@ export function execute(c: Cpu, n: number): number {
 
 function finish(c: Cpu): number {
   if (c.ioWrite && c.ioCount > 0) c.stop = Stop.IO;
-  else if (c.stop === Stop.NONE) c.stop = Stop.MMIO_WRITE;
   return c.stop;
 }
 
@@ -67,6 +84,7 @@ function aborted(c: Cpu): number {
   m.fillAddr.length = keep;
   m.fillLen.length = keep;
   m.fillValue.length = keep;
+  m.fillIdx = 0;
   if (c.ioWrite && c.ioCount > 0 && c.stop !== Stop.PROTECTED) {
     // A REP OUTS batch is waiting: send it first, the read comes again on retry.
     m.readPending = false;

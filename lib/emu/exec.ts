@@ -14,6 +14,13 @@ import { aad, aam, imul2, mulDiv } from "./muldiv.ts";
 import { stringOp } from "./strings.ts";
 import { exec0f } from "./exec0f.ts";
 
+/** Prefix bytes by model: 0 none, else what the byte sets. */
+const PREFIX_8086 = new Uint8Array(256);
+const PREFIX_386 = new Uint8Array(256);
+for (const b of [0x26, 0x2e, 0x36, 0x3e, 0xf0, 0xf2, 0xf3]) PREFIX_8086[b] = PREFIX_386[b] = 1;
+PREFIX_8086[0xf1] = 1; // an alias of LOCK on the 8086
+for (const b of [0x64, 0x65, 0x66, 0x67]) PREFIX_386[b] = 1;
+
 /** Executes one instruction (or one iteration of a REP string instruction). */
 export function step(c: Cpu): void {
   c.o32 = false;
@@ -21,17 +28,24 @@ export function step(c: Cpu): void {
   c.segOvr = -1;
   c.rep = 0;
   let op = c.fetch8();
-  for (;;) {
+  if ((c.is8086 ? PREFIX_8086 : PREFIX_386)[op] !== 0) op = prefixes(c, op);
+  exec(c, op);
+}
+
+/** Consumes prefix bytes starting with `op`; returns the opcode after them. */
+function prefixes(c: Cpu, op: number): number {
+  const table = c.is8086 ? PREFIX_8086 : PREFIX_386;
+  while (table[op] !== 0) {
     if (op === 0x26 || op === 0x2e || op === 0x36 || op === 0x3e) c.segOvr = (op >> 3) & 3;
     else if (op === 0xf3 || op === 0xf2) c.rep = op;
-    else if (op === 0xf0 || (op === 0xf1 && c.is8086)) { /* LOCK: nothing to do on one CPU */ }
-    else if (c.is8086 || op < 0x64 || op > 0x67) break;
     else if (op === 0x66) c.o32 = true;
     else if (op === 0x67) c.a32 = true;
-    else c.segOvr = op === 0x64 ? FS : GS;
+    else if (op === 0x64) c.segOvr = FS;
+    else if (op === 0x65) c.segOvr = GS;
+    // F0/F1 (LOCK): nothing to do on one CPU
     op = c.fetch8();
   }
-  exec(c, op);
+  return op;
 }
 
 /** Undefined opcode: #UD on the 386 model (the 8086 has no such exception). */

@@ -26,8 +26,20 @@ export interface MmioWrite {
 /** Thrown (one shared object) to abandon an instruction that must wait for an exit. */
 export const ABORT: { readonly abort: true } = Object.freeze({ abort: true });
 
+/** Whoever runs on this memory: told to stop when an MMIO write is queued. */
+export interface MemoryOwner {
+  stop: number;
+}
+
+/** `Stop.MMIO_WRITE` (kept here to avoid an import cycle). */
+const STOP_MMIO_WRITE = 3;
+/** `Stop.RECHECK`. */
+const STOP_RECHECK = 8;
+
 /** The physical address space: slots, A20 and pending MMIO traffic. */
 export class PhysMemory {
+  /** The CPU running on this memory (picovmm runs one vCPU). */
+  owner: MemoryOwner | null = null;
   /** The slot at guest-physical 0, the fast path (empty when none). */
   ram: Uint8Array = new Uint8Array(0);
   /** Readable bytes of the fast-path slot. */
@@ -183,6 +195,8 @@ export class PhysMemory {
       }
     }
     this.writes.push({ address: a, length: len, value: v });
+    const o = this.owner;
+    if (o !== null && (o.stop === 0 || o.stop === STOP_RECHECK)) o.stop = STOP_MMIO_WRITE;
   }
 
   private wrap(a: number): number {
