@@ -9,11 +9,13 @@
  * interrupt, runs the INTA cycle with {@link Pic.acknowledge}, which returns
  * the vector.
  *
- * Edge-triggered lines (the PC default) latch a request in IRR on a rising
- * edge and keep it until it is acknowledged, even if the line drops first, so
- * a device may deliver an interrupt as a pulse (`setIrq(n, true)` then
- * `setIrq(n, false)`). Level-triggered lines (ICW1 LTIM or ELCR) show the line
- * in IRR and drop the request when the line drops.
+ * Edge-triggered lines (the PC default) raise a request in IRR on a rising
+ * edge; as on the 8259A the line must stay high until the INTA cycle, and a
+ * request whose line falls first is withdrawn (an INTA that finds nothing
+ * answers with IR7, the spurious interrupt). So a device keeps its line high
+ * while it wants service, and gives a new edge by driving it low, then high
+ * (`setIrq(n, false)`, `setIrq(n, true)`). Level-triggered lines (ICW1 LTIM or
+ * ELCR) request for as long as the line is high, again after each EOI.
  *
  * @example
  * ```ts
@@ -149,8 +151,9 @@ function setLine(c: PicChipState, line: number, level: boolean): void {
     if (isLevel || (c.lines & bit) === 0) c.irr |= bit;
     c.lines |= bit;
   } else {
+    // Edge or level: a request whose line fell before INTA is withdrawn.
     c.lines &= ~bit;
-    if (isLevel) c.irr &= ~bit;
+    c.irr &= ~bit;
   }
 }
 

@@ -7,8 +7,9 @@
  * count began, and the count and OUT are computed from the clock when read.
  *
  * Channel 0's interrupts: every rising edge of OUT is one interrupt, given to
- * the `irq` callback as a pulse (`irq(true)` then `irq(false)`; the PIC
- * latches the edge). {@link Pit.update} counts the edges that came due into a
+ * the `irq` callback as a low-to-high transition (`irq(false)` then
+ * `irq(true)`); the line then stays high, as OUT does, until the next one or
+ * until reprogramming drives OUT low. {@link Pit.update} counts the edges that came due into a
  * backlog and delivers at most one per call. With an `irqPending` callback
  * (e.g. `() => pic.isRequested(0)`) it waits until the guest took the previous
  * one, so no tick is lost while the guest keeps up; without it each call
@@ -96,6 +97,8 @@ export interface PitState {
   irqTick: number;
   /** Channel 0 edges that came due and were not delivered yet. */
   backlog: number;
+  /** The IRQ 0 level last driven. */
+  irqLine: boolean;
 }
 
 /** Options for {@link Pit}. */
@@ -266,6 +269,7 @@ export class Pit implements BusDevice, TimedDevice {
       channels: [newChannel(true), newChannel(true), newChannel(false)],
       irqTick: 0,
       backlog: 0,
+      irqLine: false,
     };
     if (options.pcDefaults) {
       this.write(3, Uint8Array.of(0x36)); // channel 0, lo/hi, mode 3
@@ -353,8 +357,9 @@ export class Pit implements BusDevice, TimedDevice {
     const s = this.state;
     if (s.backlog > 0 && !this.#irqPending?.()) {
       s.backlog--;
+      if (s.irqLine) this.#irq?.(false);
+      s.irqLine = true;
       this.#irq?.(true);
-      this.#irq?.(false);
     }
   }
 
@@ -428,6 +433,15 @@ export class Pit implements BusDevice, TimedDevice {
     c.nextStart = -1;
   }
 
+  /** Drops IRQ 0 when reprogramming took channel 0's OUT low. */
+  #syncLine(tick: number): void {
+    const s = this.state;
+    if (s.irqLine && !outAt(s.channels[0], tick)) {
+      s.irqLine = false;
+      this.#irq?.(false);
+    }
+  }
+
   #control(v: number, tick: number): void {
     const sc = v >> 6;
     if (sc === 3) {
@@ -459,6 +473,7 @@ export class Pit implements BusDevice, TimedDevice {
     c.latchLeft = 0;
     c.statusLatched = false;
     c.nullCount = true;
+    if (sc === 0) this.#syncLine(tick);
   }
 
   #readBack(v: number, tick: number): void {
@@ -525,6 +540,11 @@ export class Pit implements BusDevice, TimedDevice {
 
   /** A complete count was written. */
   #load(ch: number, raw: number, tick: number): void {
+    this.#loadCount(ch, raw, tick);
+    if (ch === 0) this.#syncLine(tick);
+  }
+
+  #loadCount(ch: number, raw: number, tick: number): void {
     const c = this.state.channels[ch];
     c.reload = raw;
     const period = periodOf(c, raw);

@@ -66,14 +66,12 @@ Deno.test("pic: pcDefaults option matches the BIOS sequence", () => {
   strictEqual(c.inb(0xa1), 0x8f);
 });
 
-Deno.test("pic: edge-triggered request is latched until acknowledged and needs a new edge", () => {
+Deno.test("pic: an edge request needs its line held until INTA, then a new edge", () => {
   const { pic, out } = machine({ pcDefaults: true });
   pic.setIrq(0, true);
-  pic.setIrq(0, false); // a pulse still counts
-  strictEqual(pic.hasInterrupt(), true);
-  strictEqual(pic.acknowledge(), 0x08);
-  out(0x20, 0x20);
+  pic.setIrq(0, false); // dropped before INTA: withdrawn
   strictEqual(pic.hasInterrupt(), false);
+  strictEqual(pic.acknowledge(), 0x0f); // an INTA now finds nothing: spurious IRQ 7
   pic.setIrq(3, true);
   strictEqual(pic.acknowledge(), 0x0b);
   out(0x20, 0x20);
@@ -148,23 +146,23 @@ Deno.test("pic: IRQ 2 from a device arrives as IRQ 9", () => {
   strictEqual(pic.acknowledge(), 0x71);
 });
 
-Deno.test("pic: a request that vanished before INTA is spurious IRQ 7 / IRQ 15", () => {
+Deno.test("pic: spurious IRQ 7 sets no ISR bit; a slave request that goes away is withdrawn", () => {
   const { pic, out, inb } = machine({ pcDefaults: true });
   strictEqual(pic.acknowledge(), 0x0f);
   out(0x20, 0x0b);
-  strictEqual(inb(0x20), 0x00); // spurious IRQ 7 sets no ISR bit
-  // Level-triggered IRQ 10 via ELCR drops before the INTA reaches the slave.
-  out(0x4d1, 0x04);
-  strictEqual(inb(0x4d1), 0x04);
+  strictEqual(inb(0x20), 0x00);
   pic.setIrq(10, true);
   strictEqual(pic.hasInterrupt(), true);
-  pic.setIrq(10, false);
-  // The master had latched IR2 on the slave's edge.
-  strictEqual(pic.hasInterrupt(), true);
-  strictEqual(pic.acknowledge(), 0x77);
+  out(0xa1, 0x04); // the guest masks IRQ 10: the slave's INT falls
+  strictEqual(pic.hasInterrupt(), false);
+  out(0x20, 0x0a);
+  strictEqual(inb(0x20), 0x00); // the master's IR2 request is gone too
+  out(0xa1, 0x00);
+  strictEqual(pic.acknowledge(), 0x72);
   out(0xa0, 0x0b);
-  strictEqual(inb(0xa0), 0x00);
-  strictEqual(inb(0x20), 0x04); // the master's IR2 is in service and needs an EOI
+  strictEqual(inb(0xa0), 0x04);
+  out(0x20, 0x0b);
+  strictEqual(inb(0x20), 0x04); // the master's IR2 is in service too
 });
 
 Deno.test("pic: ELCR only accepts lines that may be level-triggered", () => {

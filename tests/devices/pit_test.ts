@@ -373,3 +373,21 @@ Deno.test("pit: odd accesses never throw", () => {
   m.pit.setGate(7, true);
   strictEqual(m.pit.output(-1), false);
 });
+
+Deno.test("pit: IRQ 0 stays high after an edge and drops when reprogramming takes OUT low", () => {
+  const m = machine({ withPic: true });
+  m.out(0x43, 0x30); // mode 0
+  m.out(0x40, 10);
+  m.out(0x40, 0);
+  m.at(10);
+  m.pit.update(m.clock.now());
+  strictEqual(m.pic.hasInterrupt(), true);
+  m.out(0x43, 0x30); // reprogrammed before the guest took it: OUT low, request withdrawn
+  strictEqual(m.pic.hasInterrupt(), false);
+  m.out(0x40, 5);
+  m.out(0x40, 0);
+  m.at(15);
+  m.pit.update(m.clock.now());
+  strictEqual(m.pic.acknowledge(), 0x08);
+  strictEqual(m.irqs(), 2);
+});
