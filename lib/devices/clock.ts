@@ -62,7 +62,11 @@ export class WallClock implements Clock {
 export class ManualClock implements Clock {
   #ns: number;
 
-  /** @param startNs the initial reading. */
+  /**
+   * Makes a clock that reads `startNs` until moved.
+   *
+   * @param startNs the initial reading.
+   */
   constructor(startNs = 0) {
     this.#ns = wholeNs(startNs);
   }

@@ -45,14 +45,17 @@ export interface VgaPortsState {
   featureControl: number;
   /** VGA enable (0x3C3). */
   enable: number;
-  /** Sequencer index and registers 0-7. */
+  /** Sequencer index. */
   seqIndex: number;
+  /** Sequencer registers 0-7. */
   seq: number[];
-  /** CRTC index and registers 0-31 (0x00-0x18 are defined). */
+  /** CRTC index. */
   crtcIndex: number;
+  /** CRTC registers 0-31 (0x00-0x18 are defined). */
   crtc: number[];
-  /** Graphics controller index and registers 0-15 (0-8 defined). */
+  /** Graphics controller index. */
   gfxIndex: number;
+  /** Graphics controller registers 0-15 (0-8 defined). */
   gfx: number[];
   /** Attribute controller index (with bit 5, palette address source). */
   attrIndex: number;
@@ -62,18 +65,21 @@ export interface VgaPortsState {
   attr: number[];
   /** DAC pixel mask. */
   dacMask: number;
-  /** DAC write index and the colour component (0-2) the next write sets. */
+  /** DAC write index. */
   dacWriteIndex: number;
+  /** The colour component (0-2) the next DAC data write sets. */
   dacWriteComponent: number;
-  /** DAC read index and the colour component the next read returns. */
+  /** DAC read index. */
   dacReadIndex: number;
+  /** The colour component (0-2) the next DAC data read returns. */
   dacReadComponent: number;
   /** 0x3C7 reads 3 after a read index was set, 0 after a write index. */
   dacState: number;
   /** 256 entries of red, green, blue, 6 bits each. */
   dac: number[];
-  /** Clock time of the last input status 1 read, and how many reads saw that time. */
+  /** Clock time of the last input status 1 read. */
   statusReadNs: number;
+  /** How many input status 1 reads in a row saw that time. */
   statusReadsSameTime: number;
   /** The retrace phase used while the clock stands still. */
   stalledPhase: number;
