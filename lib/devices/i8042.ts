@@ -16,9 +16,13 @@
  *
  * @example
  * ```ts
+ * import { Bus } from "../machine/bus.ts";
  * import { I8042 } from "./i8042.ts";
  * const kbc = new I8042({ irq1: (level) => console.log("IRQ1", level) });
- * kbc.type("dir{Enter}"); // register kbc at 0x60 (length 1) ... see I8042.data / I8042.command
+ * const ports = new Bus("io", 0x10000);
+ * ports.register(0x60, 1, kbc.data, "keyboard data");
+ * ports.register(0x64, 1, kbc.command, "keyboard status/command");
+ * kbc.type("dir{Enter}"); // queues d, i, r, Enter as set-1 make/break codes
  * ```
  *
  * @module
