@@ -18,6 +18,10 @@
  * {@link Cmos.configure} fills the fields a BIOS would (memory sizes, drive
  * types, equipment) and the checksum at 0x2E-0x2F.
  *
+ * Not modelled: the divider reset of register A bits 6-4, daylight saving
+ * (register B bit 0), the square-wave output; when time jumps over several
+ * seconds at once the alarm is compared with the latest second only.
+ *
  * @example
  * ```ts
  * import { ManualClock } from "./clock.ts";

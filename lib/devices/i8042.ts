@@ -14,6 +14,10 @@
  * Typed input waits rather than being dropped while the keyboard is disabled
  * or reset, so scripted input is not lost to a BIOS or driver probe.
  *
+ * Not modelled: a mouse (bytes sent to AUX with 0xD4 time out and answer
+ * 0xFE), scan code sets 2 and 3 on the wire (typed input is set 1 whatever
+ * the translation bit says), typematic repeat, the password commands.
+ *
  * @example
  * ```ts
  * import { Bus } from "../machine/bus.ts";

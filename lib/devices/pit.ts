@@ -18,6 +18,10 @@
  * that, the excess periods are coalesced (dropped) rather than replayed as a
  * flood, and {@link Pit.nextEventNs} reports a due event while any remain.
  *
+ * Simplified: a count is loaded at the tick it is written (not the next
+ * CLK); a new count in mode 3 takes effect at the end of the whole period
+ * (not the half period); mode 3's count for odd reloads is approximate.
+ *
  * @example
  * ```ts
  * import { ManualClock } from "./clock.ts";
