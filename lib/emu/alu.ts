@@ -7,28 +7,43 @@
  */
 
 import type { Cpu } from "./cpu.ts";
-import { AF, CF, MASK, OF, PARITY, SF, SIGN, szp, ZF } from "./flags.ts";
+import { AF, CF, MASK, OF, PARITY, SF, SIGN, szp, SZP8, ZF } from "./flags.ts";
 
 const ARITH = CF | 0x4 | AF | ZF | SF | OF;
 
 /** ADD/ADC. */
 export function add(c: Cpu, a: number, b: number, carry: number, size: number): number {
-  const m = MASK[size];
   const t = a + b + carry;
-  const r = (t & m) >>> 0;
-  let f = (t > m ? CF : 0) | ((a ^ b ^ r) & AF) | szp(r, size);
-  if ((a ^ r) & (b ^ r) & SIGN[size]) f |= OF;
-  c.flags = (c.flags & ~ARITH) | f;
+  let r: number, f: number;
+  if (size === 1) {
+    r = t & 0xff;
+    f = SZP8[r] | (t >> 8) | (((a ^ r) & (b ^ r) & 0x80) << 4);
+  } else if (size === 2) {
+    r = t & 0xffff;
+    f = szp(r, 2) | (t >> 16) | (((a ^ r) & (b ^ r) & 0x8000) >> 4);
+  } else {
+    r = t >>> 0;
+    f = szp(r, 4) | (t > 0xffffffff ? CF : 0) | (((a ^ r) & (b ^ r)) < 0 ? OF : 0);
+  }
+  c.flags = (c.flags & ~ARITH) | f | ((a ^ b ^ r) & AF);
   return r;
 }
 
 /** SUB/SBB/CMP/NEG. */
 export function sub(c: Cpu, a: number, b: number, borrow: number, size: number): number {
   const t = a - b - borrow;
-  const r = (t & MASK[size]) >>> 0;
-  let f = (t < 0 ? CF : 0) | ((a ^ b ^ r) & AF) | szp(r, size);
-  if ((a ^ b) & (a ^ r) & SIGN[size]) f |= OF;
-  c.flags = (c.flags & ~ARITH) | f;
+  let r: number, f: number;
+  if (size === 1) {
+    r = t & 0xff;
+    f = SZP8[r] | ((t >> 8) & CF) | (((a ^ b) & (a ^ r) & 0x80) << 4);
+  } else if (size === 2) {
+    r = t & 0xffff;
+    f = szp(r, 2) | ((t >> 16) & CF) | (((a ^ b) & (a ^ r) & 0x8000) >> 4);
+  } else {
+    r = t >>> 0;
+    f = szp(r, 4) | (t < 0 ? CF : 0) | (((a ^ b) & (a ^ r)) < 0 ? OF : 0);
+  }
+  c.flags = (c.flags & ~ARITH) | f | ((a ^ b ^ r) & AF);
   return r;
 }
 

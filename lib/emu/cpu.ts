@@ -93,6 +93,8 @@ export class Cpu {
   fastW = 0;
   /** `fastR` when CS covers all of 0..0xFFFF, else 0 (instruction fetch fast path). */
   fastFetch = 0;
+  /** CS base as a plain field for instruction fetch (kept equal to `base[CS]`). */
+  csBase = 0;
 
   // Decoder state of the instruction being executed.
   /** 32-bit operand size (66 prefix in real mode). */
@@ -150,6 +152,7 @@ export class Cpu {
     this.fastR = Math.min(m.ramLen, 0x100000);
     this.fastW = Math.min(m.ramWLen, 0x100000);
     this.fastFetch = this.limit[CS] >= 0xffff ? this.fastR : 0;
+    this.csBase = this.base[CS];
   }
 
   /** Sets a segment's attribute bytes to a present real-mode code/data segment. */
@@ -196,6 +199,7 @@ export class Cpu {
   loadSeg(s: number, v: number): void {
     this.sel[s] = v;
     this.base[s] = v << 4;
+    if (s === CS) this.csBase = v << 4;
   }
 
   // --- memory ------------------------------------------------------------
@@ -284,14 +288,14 @@ export class Cpu {
 
   fetch8(): number {
     const ip = this.ip;
-    const a = this.base[CS] + ip;
+    const a = this.csBase + ip;
     this.ip = (ip + 1) & 0xffff;
     if (a < this.fastFetch) return this.ram[a];
     return this.read8(CS, ip);
   }
   fetch16(): number {
     const ip = this.ip;
-    const a = this.base[CS] + ip;
+    const a = this.csBase + ip;
     if (a + 1 < this.fastFetch && ip !== 0xffff) {
       this.ip = (ip + 2) & 0xffff;
       return this.ram[a] | (this.ram[a + 1] << 8);

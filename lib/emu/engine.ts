@@ -64,8 +64,12 @@ export function execute(c: Cpu, n: number): number {
       c.stop = Stop.NONE;
     }
   }
-  if (c.ioWrite && c.ioCount > 0) return Stop.IO; // an OUTS batch cut by the slice
-  return Stop.SLICE;
+  return sliceEnd(c);
+}
+
+// Kept out of `execute` so that its first use does not deoptimize the hot loop.
+function sliceEnd(c: Cpu): number {
+  return c.ioWrite && c.ioCount > 0 ? Stop.IO : Stop.SLICE; // an OUTS batch cut by the slice
 }
 
 function finish(c: Cpu): number {

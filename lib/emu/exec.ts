@@ -68,522 +68,698 @@ export function jumpNear(c: Cpu, target: number): void {
 
 /** Executes the opcode `op` after its prefixes. */
 export function exec(c: Cpu, op: number): void {
+  OPS[op](c, op);
+}
+
+/** ADD OR ADC SBB AND SUB XOR CMP in their six forms (00-3F, low 3 bits 0-5). */
+function aluForms(c: Cpu, op: number): void {
   const wsize = c.o32 ? 4 : 2;
-  if (op < 0x40 && (op & 7) < 6) {
-    const aop = op >> 3;
-    switch (op & 7) {
-      case 0: {
-        c.modrm();
-        const r = alu(c, aop, c.readRM(1), c.get8(c.reg), 1);
-        if (aop !== 7) c.writeRM(1, r);
-        return;
-      }
-      case 1: {
-        c.modrm();
-        const r = alu(c, aop, c.readRM(wsize), c.getReg(wsize, c.reg), wsize);
-        if (aop !== 7) c.writeRM(wsize, r);
-        return;
-      }
-      case 2: {
-        c.modrm();
-        const r = alu(c, aop, c.get8(c.reg), c.readRM(1), 1);
-        if (aop !== 7) c.set8(c.reg, r);
-        return;
-      }
-      case 3: {
-        c.modrm();
-        const r = alu(c, aop, c.getReg(wsize, c.reg), c.readRM(wsize), wsize);
-        if (aop !== 7) c.setReg(wsize, c.reg, r);
-        return;
-      }
-      case 4: {
-        const b = c.fetch8();
-        const r = alu(c, aop, c.r8[0], b, 1);
-        if (aop !== 7) c.r8[0] = r;
-        return;
-      }
-      default: {
-        const b = c.fetchN(wsize);
-        const r = alu(c, aop, c.getReg(wsize, EAX), b, wsize);
-        if (aop !== 7) c.setReg(wsize, EAX, r);
-        return;
-      }
-    }
-  }
-  switch (op) {
-    case 0x06:
-    case 0x0e:
-    case 0x16:
-    case 0x1e:
-      c.pushN(wsize, c.sel[op >> 3]);
-      return;
-    case 0x07:
-    case 0x17:
-    case 0x1f: {
-      const s = op >> 3;
-      c.loadSeg(s, c.popN(wsize) & 0xffff);
-      if (s === SS) c.inhibitInterrupts();
-      return;
-    }
-    case 0x0f:
-      if (c.is8086) c.loadSeg(CS, c.pop16()); // POP CS
-      else exec0f(c);
-      return;
-    case 0x27:
-      return daa(c);
-    case 0x2f:
-      return das(c);
-    case 0x37:
-      return aaa(c, false);
-    case 0x3f:
-      return aaa(c, true);
-    case 0x40:
-    case 0x41:
-    case 0x42:
-    case 0x43:
-    case 0x44:
-    case 0x45:
-    case 0x46:
-    case 0x47:
-    case 0x48:
-    case 0x49:
-    case 0x4a:
-    case 0x4b:
-    case 0x4c:
-    case 0x4d:
-    case 0x4e:
-    case 0x4f: {
-      const i = op & 7;
-      c.setReg(wsize, i, incdec(c, c.getReg(wsize, i), op >= 0x48, wsize));
-      return;
-    }
-    case 0x50:
-    case 0x51:
-    case 0x52:
-    case 0x53:
-    case 0x54:
-    case 0x55:
-    case 0x56:
-    case 0x57: {
-      const i = op & 7;
-      // The 8086 pushes SP as already decremented; the 286+ push the old value.
-      const v = i === ESP && c.is8086 ? (c.r16[ESP << 1] - 2) & 0xffff : c.getReg(wsize, i);
-      c.pushN(wsize, v);
-      return;
-    }
-    case 0x58:
-    case 0x59:
-    case 0x5a:
-    case 0x5b:
-    case 0x5c:
-    case 0x5d:
-    case 0x5e:
-    case 0x5f: {
-      const v = c.popN(wsize);
-      c.setReg(wsize, op & 7, v);
-      return;
-    }
-    case 0x70:
-    case 0x71:
-    case 0x72:
-    case 0x73:
-    case 0x74:
-    case 0x75:
-    case 0x76:
-    case 0x77:
-    case 0x78:
-    case 0x79:
-    case 0x7a:
-    case 0x7b:
-    case 0x7c:
-    case 0x7d:
-    case 0x7e:
-    case 0x7f: {
-      const d = sx8(c.fetch8());
-      if (c.cond(op & 15)) c.ip = (c.ip + d) & 0xffff;
-      return;
-    }
-    case 0x80:
-    case 0x81:
-    case 0x82:
-    case 0x83: {
-      const size = (op & 1) === 0 ? 1 : wsize;
+  const aop = op >> 3;
+  switch (op & 7) {
+    case 0: {
       c.modrm();
-      const a = c.readRM(size);
-      const b = op === 0x83 ? sx8(c.fetch8()) & MASK[size] : c.fetchN(size);
-      const r = alu(c, c.reg, a, b >>> 0, size);
-      if (c.reg !== 7) c.writeRM(size, r);
+      const r = alu(c, aop, c.readRM(1), c.get8(c.reg), 1);
+      if (aop !== 7) c.writeRM(1, r);
       return;
     }
-    case 0x84:
-    case 0x85: {
-      const size = op === 0x84 ? 1 : wsize;
+    case 1: {
       c.modrm();
-      logic(c, (c.readRM(size) & c.getReg(size, c.reg)) >>> 0, size);
+      const r = alu(c, aop, c.readRM(wsize), c.getReg(wsize, c.reg), wsize);
+      if (aop !== 7) c.writeRM(wsize, r);
       return;
     }
-    case 0x86:
-    case 0x87: {
-      const size = op === 0x86 ? 1 : wsize;
+    case 2: {
       c.modrm();
-      const a = c.readRM(size);
-      const b = c.getReg(size, c.reg);
-      c.writeRM(size, b);
-      c.setReg(size, c.reg, a);
+      const r = alu(c, aop, c.get8(c.reg), c.readRM(1), 1);
+      if (aop !== 7) c.set8(c.reg, r);
       return;
     }
-    case 0x88:
+    case 3: {
       c.modrm();
-      c.writeRM(1, c.get8(c.reg));
-      return;
-    case 0x89:
-      c.modrm();
-      c.writeRM(wsize, c.getReg(wsize, c.reg));
-      return;
-    case 0x8a:
-      c.modrm();
-      c.set8(c.reg, c.readRM(1));
-      return;
-    case 0x8b:
-      c.modrm();
-      c.setReg(wsize, c.reg, c.readRM(wsize));
-      return;
-    case 0x8c: {
-      c.modrm();
-      let s = c.reg;
-      if (c.is8086) s &= 3;
-      else if (s > 5) return undefinedOpcode(c);
-      if (c.mod === 3) c.setReg(wsize, c.rm, c.sel[s]);
-      else c.write16(c.eaSeg, c.eaOff, c.sel[s]);
+      const r = alu(c, aop, c.getReg(wsize, c.reg), c.readRM(wsize), wsize);
+      if (aop !== 7) c.setReg(wsize, c.reg, r);
       return;
     }
-    case 0x8d:
-      c.modrm();
-      if (c.mod === 3) return undefinedOpcode(c);
-      c.setReg(wsize, c.reg, c.eaOff);
-      return;
-    case 0x8e: {
-      c.modrm();
-      let s = c.reg;
-      if (c.is8086) s &= 3;
-      else if (s > 5 || s === CS) return undefinedOpcode(c);
-      c.loadSeg(s, c.readRM(2));
-      if (s === SS) c.inhibitInterrupts();
+    case 4: {
+      const b = c.fetch8();
+      const r = alu(c, aop, c.r8[0], b, 1);
+      if (aop !== 7) c.r8[0] = r;
       return;
     }
-    case 0x8f: {
-      c.modrm();
-      if (c.reg !== 0 && !c.is8086) return undefinedOpcode(c);
-      const v = c.popN(wsize);
-      c.writeRM(wsize, v);
+    default: {
+      const b = c.fetchN(wsize);
+      const r = alu(c, aop, c.getReg(wsize, EAX), b, wsize);
+      if (aop !== 7) c.setReg(wsize, EAX, r);
       return;
     }
-    case 0x90:
-      return;
-    case 0x91:
-    case 0x92:
-    case 0x93:
-    case 0x94:
-    case 0x95:
-    case 0x96:
-    case 0x97: {
-      const i = op & 7;
-      const t = c.getReg(wsize, i);
-      c.setReg(wsize, i, c.getReg(wsize, EAX));
-      c.setReg(wsize, EAX, t);
-      return;
-    }
-    case 0x98:
-      if (c.o32) c.r32[EAX] = (c.r16[0] << 16) >> 16;
-      else c.r16[0] = sx8(c.r8[0]);
-      return;
-    case 0x99:
-      if (c.o32) c.r32[EDX] = (c.r32[EAX] & 0x80000000) !== 0 ? 0xffffffff : 0;
-      else c.r16[EDX << 1] = (c.r16[0] & 0x8000) !== 0 ? 0xffff : 0;
-      return;
-    case 0x9a: {
-      const off = c.fetchN(wsize);
-      const seg = c.fetch16();
-      farCall(c, seg, off);
-      return;
-    }
-    case 0x9b: // WAIT: no FPU to wait for
-      return;
-    case 0x9c:
-      if (c.o32) c.push32(c.readFlags() & 0x00fcffff);
-      else c.push16(c.readFlags() & 0xffff);
-      return;
-    case 0x9d:
-      c.writeFlags(c.popN(wsize), c.o32);
-      return;
-    case 0x9e:
-      c.flags = (c.flags & ~0xff) | (c.r8[1] & 0xd5) | 2;
-      return;
-    case 0x9f:
-      c.r8[1] = c.readFlags() & 0xff;
-      return;
-    case 0xa0:
-    case 0xa1:
-    case 0xa2:
-    case 0xa3: {
-      const size = (op & 1) === 0 ? 1 : wsize;
-      const off = c.a32 ? c.fetch32() : c.fetch16();
-      const s = c.dataSeg();
-      if (op < 0xa2) c.setReg(size, EAX, c.readN(size, s, off));
-      else c.writeN(size, s, off, c.getReg(size, EAX));
-      return;
-    }
-    case 0xa4:
-    case 0xa5:
-    case 0xa6:
-    case 0xa7:
-    case 0xaa:
-    case 0xab:
-    case 0xac:
-    case 0xad:
-    case 0xae:
-    case 0xaf:
-      return stringOp(c, op);
-    case 0xa8:
-      logic(c, c.r8[0] & c.fetch8(), 1);
-      return;
-    case 0xa9:
-      logic(c, (c.getReg(wsize, EAX) & c.fetchN(wsize)) >>> 0, wsize);
-      return;
-    case 0xb0:
-    case 0xb1:
-    case 0xb2:
-    case 0xb3:
-    case 0xb4:
-    case 0xb5:
-    case 0xb6:
-    case 0xb7:
-      c.set8(op & 7, c.fetch8());
-      return;
-    case 0xb8:
-    case 0xb9:
-    case 0xba:
-    case 0xbb:
-    case 0xbc:
-    case 0xbd:
-    case 0xbe:
-    case 0xbf:
-      c.setReg(wsize, op & 7, c.fetchN(wsize));
-      return;
-    case 0xc0:
-    case 0xc1:
-      if (c.is8086) return ret(c, op === 0xc0); // aliases of C2/C3
-      return shiftGroup(c, op, -1);
-    case 0xc2:
-    case 0xc3:
-      return ret(c, op === 0xc2);
-    case 0xc4:
-    case 0xc5: {
-      c.modrm();
-      if (c.mod === 3) return undefinedOpcode(c);
-      const off = c.readN(wsize, c.eaSeg, c.eaOff);
-      const seg = c.read16(c.eaSeg, (c.eaOff + wsize) & (c.a32 ? 0xffffffff : 0xffff));
-      c.setReg(wsize, c.reg, off);
-      c.loadSeg(op === 0xc4 ? ES : DS, seg);
-      return;
-    }
-    case 0xc6:
-    case 0xc7: {
-      const size = op === 0xc6 ? 1 : wsize;
-      c.modrm();
-      if (c.reg !== 0 && !c.is8086) return undefinedOpcode(c);
-      c.writeRM(size, c.fetchN(size));
-      return;
-    }
-    case 0xc8:
-      if (c.is8086) return retf(c, true);
-      return enter(c);
-    case 0xc9:
-      if (c.is8086) return retf(c, false);
-      // LEAVE: SP = BP, pop BP
-      c.r16[ESP << 1] = c.r16[EBP << 1];
-      c.setReg(wsize, EBP, c.popN(wsize));
-      return;
-    case 0xca:
-    case 0xcb:
-      return retf(c, op === 0xca);
-    case 0xcc:
-      return c.deliver(3);
-    case 0xcd:
-      return c.deliver(c.fetch8());
-    case 0xce:
-      if ((c.flags & OF) !== 0) c.deliver(4);
-      return;
-    case 0xcf: {
-      const ip = c.popN(wsize);
-      const cs = c.popN(wsize);
-      const fl = c.popN(wsize);
-      if (c.o32 && ip > 0xffff) c.fault(13);
-      c.ip = ip & 0xffff;
-      c.loadSeg(CS, cs & 0xffff);
-      c.writeFlags(fl, c.o32);
-      return;
-    }
-    case 0xd0:
-    case 0xd1:
-    case 0xd2:
-    case 0xd3:
-      return shiftGroup(c, op, op < 0xd2 ? 1 : c.r8[4]);
-    case 0xd4:
-      return aam(c, c.fetch8());
-    case 0xd5:
-      return aad(c, c.fetch8());
-    case 0xd6: // SALC
-      c.r8[0] = (c.flags & CF) !== 0 ? 0xff : 0;
-      return;
-    case 0xd7: {
-      const off = c.a32 ? (c.r32[EBX] + c.r8[0]) >>> 0 : (c.r16[EBX << 1] + c.r8[0]) & 0xffff;
-      c.r8[0] = c.read8(c.dataSeg(), off);
-      return;
-    }
-    case 0xd8:
-    case 0xd9:
-    case 0xda:
-    case 0xdb:
-    case 0xdc:
-    case 0xdd:
-    case 0xde:
-    case 0xdf:
-      // No FPU: decode the operand and do nothing; EM or TS set raise #NM on the 386 model.
-      c.modrm();
-      if (!c.is8086 && (c.cr0 & 0xc) !== 0) c.fault(7);
-      return;
-    case 0xe0:
-    case 0xe1:
-    case 0xe2: {
-      const d = sx8(c.fetch8());
-      let n: number;
-      if (c.a32) n = c.r32[ECX] = c.r32[ECX] - 1;
-      else n = c.r16[ECX << 1] = c.r16[ECX << 1] - 1;
-      let take = n !== 0;
-      if (op === 0xe0) take &&= (c.flags & ZF) === 0;
-      else if (op === 0xe1) take &&= (c.flags & ZF) !== 0;
-      if (take) c.ip = (c.ip + d) & 0xffff;
-      return;
-    }
-    case 0xe3: {
-      const d = sx8(c.fetch8());
-      if ((c.a32 ? c.r32[ECX] : c.r16[ECX << 1]) === 0) c.ip = (c.ip + d) & 0xffff;
-      return;
-    }
-    case 0xe4:
-    case 0xe5:
-    case 0xec:
-    case 0xed: {
-      const size = (op & 1) === 0 ? 1 : wsize;
-      const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
-      c.setReg(size, EAX, portIn(c, port, size));
-      return;
-    }
-    case 0xe6:
-    case 0xe7:
-    case 0xee:
-    case 0xef: {
-      const size = (op & 1) === 0 ? 1 : wsize;
-      const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
-      c.ioCount = 0;
-      portOut(c, port, size, c.getReg(size, EAX));
-      c.stop = Stop.IO;
-      return;
-    }
-    case 0xe8: {
-      const d = c.fetchN(wsize);
-      const next = c.ip;
-      const target = next + d;
-      if (c.o32 && ((target >>> 0) > 0xffff)) c.fault(13);
-      c.pushN(wsize, next);
-      c.ip = target & 0xffff;
-      return;
-    }
-    case 0xe9: {
-      const d = c.fetchN(wsize);
-      return jumpNear(c, c.ip + d);
-    }
-    case 0xea: {
-      const off = c.fetchN(wsize);
-      const seg = c.fetch16();
-      if (off > 0xffff) c.fault(13);
-      c.loadSeg(CS, seg);
-      c.ip = off;
-      return;
-    }
-    case 0xeb: {
-      const d = sx8(c.fetch8());
-      c.ip = (c.ip + d) & 0xffff;
-      return;
-    }
-    case 0xf1: // ICEBP on the 386+ (the 8086 treats F1 as a prefix above)
-      return c.deliver(1);
-    case 0xf4:
-      c.stop = Stop.HLT;
-      return;
-    case 0xf5:
-      c.flags ^= CF;
-      return;
-    case 0xf6:
-    case 0xf7: {
-      const size = op === 0xf6 ? 1 : wsize;
-      c.modrm();
-      const v = c.readRM(size);
-      switch (c.reg) {
-        case 0:
-        case 1: // TEST (1 is an alias)
-          logic(c, (v & c.fetchN(size)) >>> 0, size);
-          return;
-        case 2:
-          c.writeRM(size, ~v & MASK[size]);
-          return;
-        case 3: {
-          const r = (0 - v) & MASK[size];
-          c.flags = (c.flags & ~(CF | PF | AF | ZF | SF | OF)) | szp(r >>> 0, size) |
-            (v !== 0 ? CF : 0) | ((v ^ r) & AF) |
-            ((v & r & (MASK[size] ^ (MASK[size] >>> 1))) ? OF : 0);
-          c.writeRM(size, r >>> 0);
-          return;
-        }
-        default:
-          return mulDiv(c, c.reg, v, size);
-      }
-      return;
-    }
-    case 0xf8:
-      c.flags &= ~CF;
-      return;
-    case 0xf9:
-      c.flags |= CF;
-      return;
-    case 0xfa:
-      c.flags &= ~IF;
-      return;
-    case 0xfb:
-      if ((c.flags & IF) === 0) c.inhibitInterrupts();
-      c.flags |= IF;
-      return;
-    case 0xfc:
-      c.flags &= ~DF;
-      return;
-    case 0xfd:
-      c.flags |= DF;
-      return;
-    case 0xfe:
-      c.modrm();
-      if (c.reg < 2) c.writeRM(1, incdec(c, c.readRM(1), c.reg === 1, 1));
-      else undefinedOpcode(c);
-      return;
-    case 0xff:
-      return group5(c, wsize);
-    default:
-      return exec186(c, op, wsize);
   }
 }
 
+function op06_1e(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  c.pushN(wsize, c.sel[op >> 3]);
+}
+
+function op07_1f(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const s = op >> 3;
+  c.loadSeg(s, c.popN(wsize) & 0xffff);
+  if (s === SS) c.inhibitInterrupts();
+}
+
+function op0f(c: Cpu): void {
+  if (c.is8086) c.loadSeg(CS, c.pop16()); // POP CS
+  else exec0f(c);
+}
+
+function op27(c: Cpu): void {
+  return daa(c);
+}
+
+function op2f(c: Cpu): void {
+  return das(c);
+}
+
+function op37(c: Cpu): void {
+  return aaa(c, false);
+}
+
+function op3f(c: Cpu): void {
+  return aaa(c, true);
+}
+
+function op40_4f(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const i = op & 7;
+  c.setReg(wsize, i, incdec(c, c.getReg(wsize, i), op >= 0x48, wsize));
+}
+
+function op50_57(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const i = op & 7;
+  // The 8086 pushes SP as already decremented; the 286+ push the old value.
+  const v = i === ESP && c.is8086 ? (c.r16[ESP << 1] - 2) & 0xffff : c.getReg(wsize, i);
+  c.pushN(wsize, v);
+}
+
+function op58_5f(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const v = c.popN(wsize);
+  c.setReg(wsize, op & 7, v);
+}
+
+function op70_7f(c: Cpu, op: number): void {
+  const d = sx8(c.fetch8());
+  if (c.cond(op & 15)) c.ip = (c.ip + d) & 0xffff;
+}
+
+function op80_83(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const size = (op & 1) === 0 ? 1 : wsize;
+  c.modrm();
+  const a = c.readRM(size);
+  const b = op === 0x83 ? sx8(c.fetch8()) & MASK[size] : c.fetchN(size);
+  const r = alu(c, c.reg, a, b >>> 0, size);
+  if (c.reg !== 7) c.writeRM(size, r);
+}
+
+function op84_85(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const size = op === 0x84 ? 1 : wsize;
+  c.modrm();
+  logic(c, (c.readRM(size) & c.getReg(size, c.reg)) >>> 0, size);
+}
+
+function op86_87(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const size = op === 0x86 ? 1 : wsize;
+  c.modrm();
+  const a = c.readRM(size);
+  const b = c.getReg(size, c.reg);
+  c.writeRM(size, b);
+  c.setReg(size, c.reg, a);
+}
+
+function op88(c: Cpu): void {
+  c.modrm();
+  c.writeRM(1, c.get8(c.reg));
+}
+
+function op89(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  c.modrm();
+  c.writeRM(wsize, c.getReg(wsize, c.reg));
+}
+
+function op8a(c: Cpu): void {
+  c.modrm();
+  c.set8(c.reg, c.readRM(1));
+}
+
+function op8b(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  c.modrm();
+  c.setReg(wsize, c.reg, c.readRM(wsize));
+}
+
+function op8c(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  c.modrm();
+  let s = c.reg;
+  if (c.is8086) s &= 3;
+  else if (s > 5) return undefinedOpcode(c);
+  if (c.mod === 3) c.setReg(wsize, c.rm, c.sel[s]);
+  else c.write16(c.eaSeg, c.eaOff, c.sel[s]);
+}
+
+function op8d(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  c.modrm();
+  if (c.mod === 3) return undefinedOpcode(c);
+  c.setReg(wsize, c.reg, c.eaOff);
+}
+
+function op8e(c: Cpu): void {
+  c.modrm();
+  let s = c.reg;
+  if (c.is8086) s &= 3;
+  else if (s > 5 || s === CS) return undefinedOpcode(c);
+  c.loadSeg(s, c.readRM(2));
+  if (s === SS) c.inhibitInterrupts();
+}
+
+function op8f(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  c.modrm();
+  if (c.reg !== 0 && !c.is8086) return undefinedOpcode(c);
+  const v = c.popN(wsize);
+  c.writeRM(wsize, v);
+}
+
+/** NOP (and PAUSE). */
+function op90(_c: Cpu): void {}
+
+function op91_97(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const i = op & 7;
+  const t = c.getReg(wsize, i);
+  c.setReg(wsize, i, c.getReg(wsize, EAX));
+  c.setReg(wsize, EAX, t);
+}
+
+function op98(c: Cpu): void {
+  if (c.o32) c.r32[EAX] = (c.r16[0] << 16) >> 16;
+  else c.r16[0] = sx8(c.r8[0]);
+}
+
+function op99(c: Cpu): void {
+  if (c.o32) c.r32[EDX] = (c.r32[EAX] & 0x80000000) !== 0 ? 0xffffffff : 0;
+  else c.r16[EDX << 1] = (c.r16[0] & 0x8000) !== 0 ? 0xffff : 0;
+}
+
+function op9a(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  const off = c.fetchN(wsize);
+  const seg = c.fetch16();
+  farCall(c, seg, off);
+}
+
+/** WAIT: no FPU to wait for. */
+function op9b(_c: Cpu): void {}
+
+function op9c(c: Cpu): void {
+  if (c.o32) c.push32(c.readFlags() & 0x00fcffff);
+  else c.push16(c.readFlags() & 0xffff);
+}
+
+function op9d(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  c.writeFlags(c.popN(wsize), c.o32);
+}
+
+function op9e(c: Cpu): void {
+  c.flags = (c.flags & ~0xff) | (c.r8[1] & 0xd5) | 2;
+}
+
+function op9f(c: Cpu): void {
+  c.r8[1] = c.readFlags() & 0xff;
+}
+
+function opa0_a3(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const size = (op & 1) === 0 ? 1 : wsize;
+  const off = c.a32 ? c.fetch32() : c.fetch16();
+  const s = c.dataSeg();
+  if (op < 0xa2) c.setReg(size, EAX, c.readN(size, s, off));
+  else c.writeN(size, s, off, c.getReg(size, EAX));
+}
+
+function opa4_af(c: Cpu, op: number): void {
+  return stringOp(c, op);
+}
+
+function opa8(c: Cpu): void {
+  logic(c, c.r8[0] & c.fetch8(), 1);
+}
+
+function opa9(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  logic(c, (c.getReg(wsize, EAX) & c.fetchN(wsize)) >>> 0, wsize);
+}
+
+function opb0_b7(c: Cpu, op: number): void {
+  c.set8(op & 7, c.fetch8());
+}
+
+function opb8_bf(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  c.setReg(wsize, op & 7, c.fetchN(wsize));
+}
+
+function opc0_c1(c: Cpu, op: number): void {
+  if (c.is8086) return ret(c, op === 0xc0); // aliases of C2/C3
+  return shiftGroup(c, op, -1);
+}
+
+function opc2_c3(c: Cpu, op: number): void {
+  return ret(c, op === 0xc2);
+}
+
+function opc4_c5(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  c.modrm();
+  if (c.mod === 3) return undefinedOpcode(c);
+  const off = c.readN(wsize, c.eaSeg, c.eaOff);
+  const seg = c.read16(c.eaSeg, (c.eaOff + wsize) & (c.a32 ? 0xffffffff : 0xffff));
+  c.setReg(wsize, c.reg, off);
+  c.loadSeg(op === 0xc4 ? ES : DS, seg);
+}
+
+function opc6_c7(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const size = op === 0xc6 ? 1 : wsize;
+  c.modrm();
+  if (c.reg !== 0 && !c.is8086) return undefinedOpcode(c);
+  c.writeRM(size, c.fetchN(size));
+}
+
+function opc8(c: Cpu): void {
+  if (c.is8086) return retf(c, true);
+  return enter(c);
+}
+
+function opc9(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  if (c.is8086) return retf(c, false);
+  // LEAVE: SP = BP, pop BP
+  c.r16[ESP << 1] = c.r16[EBP << 1];
+  c.setReg(wsize, EBP, c.popN(wsize));
+}
+
+function opca_cb(c: Cpu, op: number): void {
+  return retf(c, op === 0xca);
+}
+
+function opcc(c: Cpu): void {
+  return c.deliver(3);
+}
+
+function opcd(c: Cpu): void {
+  return c.deliver(c.fetch8());
+}
+
+function opce(c: Cpu): void {
+  if ((c.flags & OF) !== 0) c.deliver(4);
+}
+
+function opcf(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  const ip = c.popN(wsize);
+  const cs = c.popN(wsize);
+  const fl = c.popN(wsize);
+  if (c.o32 && ip > 0xffff) c.fault(13);
+  c.ip = ip & 0xffff;
+  c.loadSeg(CS, cs & 0xffff);
+  c.writeFlags(fl, c.o32);
+}
+
+function opd0_d3(c: Cpu, op: number): void {
+  return shiftGroup(c, op, op < 0xd2 ? 1 : c.r8[4]);
+}
+
+function opd4(c: Cpu): void {
+  return aam(c, c.fetch8());
+}
+
+function opd5(c: Cpu): void {
+  return aad(c, c.fetch8());
+}
+
+function opd6(c: Cpu): void {
+  // SALC
+  c.r8[0] = (c.flags & CF) !== 0 ? 0xff : 0;
+}
+
+function opd7(c: Cpu): void {
+  const off = c.a32 ? (c.r32[EBX] + c.r8[0]) >>> 0 : (c.r16[EBX << 1] + c.r8[0]) & 0xffff;
+  c.r8[0] = c.read8(c.dataSeg(), off);
+}
+
+function opd8_df(c: Cpu): void {
+  // No FPU: decode the operand and do nothing; EM or TS set raise #NM on the 386 model.
+  c.modrm();
+  if (!c.is8086 && (c.cr0 & 0xc) !== 0) c.fault(7);
+}
+
+function ope0_e2(c: Cpu, op: number): void {
+  const d = sx8(c.fetch8());
+  let n: number;
+  if (c.a32) n = c.r32[ECX] = c.r32[ECX] - 1;
+  else n = c.r16[ECX << 1] = c.r16[ECX << 1] - 1;
+  let take = n !== 0;
+  if (op === 0xe0) take &&= (c.flags & ZF) === 0;
+  else if (op === 0xe1) take &&= (c.flags & ZF) !== 0;
+  if (take) c.ip = (c.ip + d) & 0xffff;
+}
+
+function ope3(c: Cpu): void {
+  const d = sx8(c.fetch8());
+  if ((c.a32 ? c.r32[ECX] : c.r16[ECX << 1]) === 0) c.ip = (c.ip + d) & 0xffff;
+}
+
+function ope4_ed(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const size = (op & 1) === 0 ? 1 : wsize;
+  const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
+  c.setReg(size, EAX, portIn(c, port, size));
+}
+
+function ope6_ef(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const size = (op & 1) === 0 ? 1 : wsize;
+  const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
+  c.ioCount = 0;
+  portOut(c, port, size, c.getReg(size, EAX));
+  c.stop = Stop.IO;
+}
+
+function ope8(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  const d = c.fetchN(wsize);
+  const next = c.ip;
+  const target = next + d;
+  if (c.o32 && ((target >>> 0) > 0xffff)) c.fault(13);
+  c.pushN(wsize, next);
+  c.ip = target & 0xffff;
+}
+
+function ope9(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  const d = c.fetchN(wsize);
+  return jumpNear(c, c.ip + d);
+}
+
+function opea(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  const off = c.fetchN(wsize);
+  const seg = c.fetch16();
+  if (off > 0xffff) c.fault(13);
+  c.loadSeg(CS, seg);
+  c.ip = off;
+}
+
+function opeb(c: Cpu): void {
+  const d = sx8(c.fetch8());
+  c.ip = (c.ip + d) & 0xffff;
+}
+
+function opf1(c: Cpu): void {
+  // ICEBP on the 386+ (the 8086 treats F1 as a prefix above)
+  return c.deliver(1);
+}
+
+function opf4(c: Cpu): void {
+  c.stop = Stop.HLT;
+}
+
+function opf5(c: Cpu): void {
+  c.flags ^= CF;
+}
+
+function opf6_f7(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
+  const size = op === 0xf6 ? 1 : wsize;
+  c.modrm();
+  const v = c.readRM(size);
+  switch (c.reg) {
+    case 0:
+    case 1: // TEST (1 is an alias)
+      logic(c, (v & c.fetchN(size)) >>> 0, size);
+      return;
+    case 2:
+      c.writeRM(size, ~v & MASK[size]);
+      return;
+    case 3: {
+      const r = (0 - v) & MASK[size];
+      c.flags = (c.flags & ~(CF | PF | AF | ZF | SF | OF)) | szp(r >>> 0, size) |
+        (v !== 0 ? CF : 0) | ((v ^ r) & AF) |
+        ((v & r & (MASK[size] ^ (MASK[size] >>> 1))) ? OF : 0);
+      c.writeRM(size, r >>> 0);
+      return;
+    }
+    default:
+      return mulDiv(c, c.reg, v, size);
+  }
+}
+
+function opf8(c: Cpu): void {
+  c.flags &= ~CF;
+}
+
+function opf9(c: Cpu): void {
+  c.flags |= CF;
+}
+
+function opfa(c: Cpu): void {
+  c.flags &= ~IF;
+}
+
+function opfb(c: Cpu): void {
+  if ((c.flags & IF) === 0) c.inhibitInterrupts();
+  c.flags |= IF;
+}
+
+function opfc(c: Cpu): void {
+  c.flags &= ~DF;
+}
+
+function opfd(c: Cpu): void {
+  c.flags |= DF;
+}
+
+function opfe(c: Cpu): void {
+  c.modrm();
+  if (c.reg < 2) c.writeRM(1, incdec(c, c.readRM(1), c.reg === 1, 1));
+  else undefinedOpcode(c);
+}
+
+function opff(c: Cpu): void {
+  const wsize = c.o32 ? 4 : 2;
+  return group5(c, wsize);
+}
+
+/** Handlers by opcode. */
+const OPS: Array<(c: Cpu, op: number) => void> = new Array(256).fill(exec186);
+for (let op = 0; op < 0x40; op++) if ((op & 7) < 6) OPS[op] = aluForms;
+OPS[0x06] = op06_1e;
+OPS[0x0e] = op06_1e;
+OPS[0x16] = op06_1e;
+OPS[0x1e] = op06_1e;
+OPS[0x07] = op07_1f;
+OPS[0x17] = op07_1f;
+OPS[0x1f] = op07_1f;
+OPS[0x0f] = op0f;
+OPS[0x27] = op27;
+OPS[0x2f] = op2f;
+OPS[0x37] = op37;
+OPS[0x3f] = op3f;
+OPS[0x40] = op40_4f;
+OPS[0x41] = op40_4f;
+OPS[0x42] = op40_4f;
+OPS[0x43] = op40_4f;
+OPS[0x44] = op40_4f;
+OPS[0x45] = op40_4f;
+OPS[0x46] = op40_4f;
+OPS[0x47] = op40_4f;
+OPS[0x48] = op40_4f;
+OPS[0x49] = op40_4f;
+OPS[0x4a] = op40_4f;
+OPS[0x4b] = op40_4f;
+OPS[0x4c] = op40_4f;
+OPS[0x4d] = op40_4f;
+OPS[0x4e] = op40_4f;
+OPS[0x4f] = op40_4f;
+OPS[0x50] = op50_57;
+OPS[0x51] = op50_57;
+OPS[0x52] = op50_57;
+OPS[0x53] = op50_57;
+OPS[0x54] = op50_57;
+OPS[0x55] = op50_57;
+OPS[0x56] = op50_57;
+OPS[0x57] = op50_57;
+OPS[0x58] = op58_5f;
+OPS[0x59] = op58_5f;
+OPS[0x5a] = op58_5f;
+OPS[0x5b] = op58_5f;
+OPS[0x5c] = op58_5f;
+OPS[0x5d] = op58_5f;
+OPS[0x5e] = op58_5f;
+OPS[0x5f] = op58_5f;
+OPS[0x70] = op70_7f;
+OPS[0x71] = op70_7f;
+OPS[0x72] = op70_7f;
+OPS[0x73] = op70_7f;
+OPS[0x74] = op70_7f;
+OPS[0x75] = op70_7f;
+OPS[0x76] = op70_7f;
+OPS[0x77] = op70_7f;
+OPS[0x78] = op70_7f;
+OPS[0x79] = op70_7f;
+OPS[0x7a] = op70_7f;
+OPS[0x7b] = op70_7f;
+OPS[0x7c] = op70_7f;
+OPS[0x7d] = op70_7f;
+OPS[0x7e] = op70_7f;
+OPS[0x7f] = op70_7f;
+OPS[0x80] = op80_83;
+OPS[0x81] = op80_83;
+OPS[0x82] = op80_83;
+OPS[0x83] = op80_83;
+OPS[0x84] = op84_85;
+OPS[0x85] = op84_85;
+OPS[0x86] = op86_87;
+OPS[0x87] = op86_87;
+OPS[0x88] = op88;
+OPS[0x89] = op89;
+OPS[0x8a] = op8a;
+OPS[0x8b] = op8b;
+OPS[0x8c] = op8c;
+OPS[0x8d] = op8d;
+OPS[0x8e] = op8e;
+OPS[0x8f] = op8f;
+OPS[0x90] = op90;
+OPS[0x91] = op91_97;
+OPS[0x92] = op91_97;
+OPS[0x93] = op91_97;
+OPS[0x94] = op91_97;
+OPS[0x95] = op91_97;
+OPS[0x96] = op91_97;
+OPS[0x97] = op91_97;
+OPS[0x98] = op98;
+OPS[0x99] = op99;
+OPS[0x9a] = op9a;
+OPS[0x9b] = op9b;
+OPS[0x9c] = op9c;
+OPS[0x9d] = op9d;
+OPS[0x9e] = op9e;
+OPS[0x9f] = op9f;
+OPS[0xa0] = opa0_a3;
+OPS[0xa1] = opa0_a3;
+OPS[0xa2] = opa0_a3;
+OPS[0xa3] = opa0_a3;
+OPS[0xa4] = opa4_af;
+OPS[0xa5] = opa4_af;
+OPS[0xa6] = opa4_af;
+OPS[0xa7] = opa4_af;
+OPS[0xaa] = opa4_af;
+OPS[0xab] = opa4_af;
+OPS[0xac] = opa4_af;
+OPS[0xad] = opa4_af;
+OPS[0xae] = opa4_af;
+OPS[0xaf] = opa4_af;
+OPS[0xa8] = opa8;
+OPS[0xa9] = opa9;
+OPS[0xb0] = opb0_b7;
+OPS[0xb1] = opb0_b7;
+OPS[0xb2] = opb0_b7;
+OPS[0xb3] = opb0_b7;
+OPS[0xb4] = opb0_b7;
+OPS[0xb5] = opb0_b7;
+OPS[0xb6] = opb0_b7;
+OPS[0xb7] = opb0_b7;
+OPS[0xb8] = opb8_bf;
+OPS[0xb9] = opb8_bf;
+OPS[0xba] = opb8_bf;
+OPS[0xbb] = opb8_bf;
+OPS[0xbc] = opb8_bf;
+OPS[0xbd] = opb8_bf;
+OPS[0xbe] = opb8_bf;
+OPS[0xbf] = opb8_bf;
+OPS[0xc0] = opc0_c1;
+OPS[0xc1] = opc0_c1;
+OPS[0xc2] = opc2_c3;
+OPS[0xc3] = opc2_c3;
+OPS[0xc4] = opc4_c5;
+OPS[0xc5] = opc4_c5;
+OPS[0xc6] = opc6_c7;
+OPS[0xc7] = opc6_c7;
+OPS[0xc8] = opc8;
+OPS[0xc9] = opc9;
+OPS[0xca] = opca_cb;
+OPS[0xcb] = opca_cb;
+OPS[0xcc] = opcc;
+OPS[0xcd] = opcd;
+OPS[0xce] = opce;
+OPS[0xcf] = opcf;
+OPS[0xd0] = opd0_d3;
+OPS[0xd1] = opd0_d3;
+OPS[0xd2] = opd0_d3;
+OPS[0xd3] = opd0_d3;
+OPS[0xd4] = opd4;
+OPS[0xd5] = opd5;
+OPS[0xd6] = opd6;
+OPS[0xd7] = opd7;
+OPS[0xd8] = opd8_df;
+OPS[0xd9] = opd8_df;
+OPS[0xda] = opd8_df;
+OPS[0xdb] = opd8_df;
+OPS[0xdc] = opd8_df;
+OPS[0xdd] = opd8_df;
+OPS[0xde] = opd8_df;
+OPS[0xdf] = opd8_df;
+OPS[0xe0] = ope0_e2;
+OPS[0xe1] = ope0_e2;
+OPS[0xe2] = ope0_e2;
+OPS[0xe3] = ope3;
+OPS[0xe4] = ope4_ed;
+OPS[0xe5] = ope4_ed;
+OPS[0xec] = ope4_ed;
+OPS[0xed] = ope4_ed;
+OPS[0xe6] = ope6_ef;
+OPS[0xe7] = ope6_ef;
+OPS[0xee] = ope6_ef;
+OPS[0xef] = ope6_ef;
+OPS[0xe8] = ope8;
+OPS[0xe9] = ope9;
+OPS[0xea] = opea;
+OPS[0xeb] = opeb;
+OPS[0xf1] = opf1;
+OPS[0xf4] = opf4;
+OPS[0xf5] = opf5;
+OPS[0xf6] = opf6_f7;
+OPS[0xf7] = opf6_f7;
+OPS[0xf8] = opf8;
+OPS[0xf9] = opf9;
+OPS[0xfa] = opfa;
+OPS[0xfb] = opfb;
+OPS[0xfc] = opfc;
+OPS[0xfd] = opfd;
+OPS[0xfe] = opfe;
+OPS[0xff] = opff;
+
 /** 60-6F: 186+ instructions on the 386 model, Jcc aliases on the 8086. */
-function exec186(c: Cpu, op: number, wsize: number): void {
+function exec186(c: Cpu, op: number): void {
+  const wsize = c.o32 ? 4 : 2;
   if (c.is8086) {
     if (op >= 0x60 && op <= 0x6f) return exec(c, op + 0x10);
     return;

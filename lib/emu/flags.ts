@@ -41,7 +41,16 @@ export const PARITY: Uint8Array = (() => {
   return t;
 })();
 
-/** SF, ZF and PF of a result of `size` bytes. */
+/** SF, ZF and PF of each byte result. */
+export const SZP8: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) t[i] = PARITY[i] | (i === 0 ? ZF : 0) | (i & 0x80 ? SF : 0);
+  return t;
+})();
+
+/** SF, ZF and PF of a result of `size` bytes (SF is bit 7 of FLAGS, so it is shifted down). */
 export function szp(r: number, size: number): number {
-  return ((r & SIGN[size]) !== 0 ? SF : 0) | (r === 0 ? ZF : 0) | PARITY[r & 0xff];
+  if (size === 1) return SZP8[r];
+  const sf = size === 2 ? (r >> 8) & SF : (r >>> 24) & SF;
+  return sf | (r === 0 ? ZF : 0) | PARITY[r & 0xff];
 }
