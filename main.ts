@@ -72,7 +72,8 @@ class FileSink {
   }
 }
 
-function attachSerial(machine: Machine, target: SerialTarget): StdoutSink | FileSink | undefined {
+/** Opens where serial output goes, before anything else, so a bad path fails first. */
+function openSerial(target: SerialTarget): StdoutSink | FileSink | undefined {
   if (target.kind === "none") return undefined;
   let sink: StdoutSink | FileSink;
   if (target.kind === "stdio") {
@@ -88,7 +89,6 @@ function attachSerial(machine: Machine, target: SerialTarget): StdoutSink | File
       );
     }
   }
-  machine.serialSinks.push(sink.write);
   return sink;
 }
 
@@ -117,6 +117,7 @@ export async function main(args: string[]): Promise<number> {
   let sink: StdoutSink | FileSink | undefined;
   try {
     const image = await readImage(options.image);
+    sink = openSerial(options.serial);
     const created = createMachine({
       image,
       accel: options.accel,
@@ -125,8 +126,9 @@ export async function main(args: string[]): Promise<number> {
     });
     machine = created.machine;
     if (created.note) fail(created.note);
-    sink = attachSerial(machine, options.serial);
+    if (sink) machine.serialSinks.push(sink.write);
   } catch (e) {
+    if (sink instanceof FileSink) sink.abandon();
     if (e instanceof LoaderError || e instanceof KvmUnavailableError) {
       fail(e.message);
       return EXIT_USAGE;

@@ -1,7 +1,7 @@
 // The struct layouts, ioctl numbers, exit reasons and capabilities in
 // lib/kvm/ against the kernel's C headers: a generated C program prints what
 // the compiler computes, and every TypeScript value must match.
-import { equal } from "@std/assert";
+import { strictEqual } from "@std/assert";
 import { Cap, Ioctl, MemFlag } from "../lib/kvm/abi.ts";
 import { ExitReason, LAYOUT, PIO_DATA_OFFSET } from "../lib/kvm/structs.ts";
 
@@ -46,16 +46,20 @@ Deno.test("KVM ABI: every size, offset, ioctl number and constant matches linux/
       args: ["-o", `${dir}/abi`, `${dir}/abi.c`],
       stderr: "piped",
     }).output();
-    equal(cc.success, true, new TextDecoder().decode(cc.stderr));
+    strictEqual(cc.success, true, new TextDecoder().decode(cc.stderr));
     const run = await new Deno.Command(`${dir}/abi`).output();
     const actual = new Map<string, bigint>();
     for (const line of new TextDecoder().decode(run.stdout).trim().split("\n")) {
       const at = line.lastIndexOf(" ");
       actual.set(line.slice(0, at), BigInt(line.slice(at + 1)));
     }
-    equal(actual.size, expected.size);
+    strictEqual(actual.size, expected.size);
     for (const [label, value] of expected) {
-      equal(value, actual.get(label), `${label}: TypeScript ${value}, C ${actual.get(label)}`);
+      strictEqual(
+        value,
+        actual.get(label),
+        `${label}: TypeScript ${value}, C ${actual.get(label)}`,
+      );
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -1,6 +1,6 @@
 // A short fixed-seed fuzz campaign on the software CPU (the long one is
 // `deno task fuzz --runs 100000`), and every image a campaign ever saved.
-import { equal, match } from "@std/assert";
+import { match, strictEqual } from "@std/assert";
 import { runFuzzCase } from "../tools/fuzz/cases.ts";
 
 const root = new URL("../", import.meta.url);
@@ -12,7 +12,7 @@ Deno.test("fuzz: 300 random and mutated images end in documented stops", async (
   }).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   match(text, /^300 passed, 0 failed$/m, text);
-  equal(out.code, 0, text);
+  strictEqual(out.code, 0, text);
 });
 
 const corpus = new URL("tests/fuzz-corpus/", root);
@@ -30,6 +30,6 @@ for (const name of saved.sort()) {
       { index: 0, image, memory: meta.memory, how: "saved" },
       20000,
     );
-    equal(outcome.ok, true, outcome.ok ? "" : outcome.problem);
+    strictEqual(outcome.ok, true, outcome.ok ? "" : outcome.problem);
   });
 }

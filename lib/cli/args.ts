@@ -114,8 +114,13 @@ export function parseCommandLine(args: string[]): CliRequest {
     });
   } catch (e) {
     // parseArgs messages are one line; drop its "To specify a positional..." hints.
-    const message = e instanceof Error ? e.message.split(/\.\s/)[0].replace(/\.$/, "") : String(e);
-    throw new UsageError(message);
+    const message = e instanceof Error ? e.message : String(e);
+    const ambiguous = /Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const flag = ambiguous[1];
+      throw new UsageError(`${flag} needs a value (write ${flag}=VALUE for one starting with '-')`);
+    }
+    throw new UsageError(message.split(/\.\s/)[0].replace(/\.$/, ""));
   }
   const v = parsed.values;
   if (v.help) return { kind: "help" };

@@ -1,13 +1,13 @@
-import { deepEqual, equal, throws } from "@std/assert";
+import { deepStrictEqual, strictEqual, throws } from "@std/assert";
 import { parseCommandLine, parseSize, UsageError } from "../../lib/cli/args.ts";
 
 Deno.test("args: sizes with binary units", () => {
-  equal(parseSize("4K"), 4096);
-  equal(parseSize("640k"), 640 * 1024);
-  equal(parseSize("16M"), 16 * 1024 * 1024);
-  equal(parseSize("1G"), 1024 ** 3);
-  equal(parseSize("8192"), 8192);
-  equal(parseSize("2MiB"), 2 * 1024 * 1024);
+  strictEqual(parseSize("4K"), 4096);
+  strictEqual(parseSize("640k"), 640 * 1024);
+  strictEqual(parseSize("16M"), 16 * 1024 * 1024);
+  strictEqual(parseSize("1G"), 1024 ** 3);
+  strictEqual(parseSize("8192"), 8192);
+  strictEqual(parseSize("2MiB"), 2 * 1024 * 1024);
   for (const bad of ["", "K", "-4K", "4X", "0", "0K", "1.5M", "4 K 4", "99999999999999999999G"]) {
     throws(() => parseSize(bad), UsageError, bad);
   }
@@ -15,7 +15,7 @@ Deno.test("args: sizes with binary units", () => {
 
 Deno.test("args: defaults and a full command line", () => {
   const r = parseCommandLine(["boot.bin"]);
-  deepEqual(r.kind === "run" && r.options, {
+  deepStrictEqual(r.kind === "run" && r.options, {
     image: "boot.bin",
     accel: "auto",
     boot: "flat",
@@ -39,12 +39,12 @@ Deno.test("args: defaults and a full command line", () => {
     "--trace",
     "x.bin",
   ]);
-  equal(full.kind, "run");
+  strictEqual(full.kind, "run");
   if (full.kind !== "run") return;
-  equal(full.options.memory, 65536);
-  deepEqual(full.options.serial, { kind: "file", path: "out.txt" });
-  equal(full.options.timeoutSeconds, 1.5);
-  equal(full.options.trace, true);
+  strictEqual(full.options.memory, 65536);
+  deepStrictEqual(full.options.serial, { kind: "file", path: "out.txt" });
+  strictEqual(full.options.timeoutSeconds, 1.5);
+  strictEqual(full.options.trace, true);
 });
 
 Deno.test("args: bad usage is a UsageError with one line", () => {
@@ -72,18 +72,18 @@ Deno.test("args: bad usage is a UsageError with one line", () => {
         return e;
       }
     })();
-    equal(error instanceof UsageError, true, args.join(" "));
-    equal((error as Error).message.includes("\n"), false, (error as Error).message);
+    strictEqual(error instanceof UsageError, true, args.join(" "));
+    strictEqual((error as Error).message.includes("\n"), false, (error as Error).message);
   }
 });
 
 Deno.test("args: --max-instructions picks the software CPU under auto", () => {
   const r = parseCommandLine(["--max-instructions", "1000", "a.bin"]);
-  equal(r.kind === "run" && r.options.accel, "emu");
-  equal(r.kind === "run" && r.options.maxInstructions, 1000);
+  strictEqual(r.kind === "run" && r.options.accel, "emu");
+  strictEqual(r.kind === "run" && r.options.maxInstructions, 1000);
 });
 
 Deno.test("args: help and version", () => {
-  equal(parseCommandLine(["--help"]).kind, "help");
-  equal(parseCommandLine(["-V"]).kind, "version");
+  strictEqual(parseCommandLine(["--help"]).kind, "help");
+  strictEqual(parseCommandLine(["-V"]).kind, "version");
 });

@@ -1,12 +1,12 @@
 // The command line as a user meets it: bad input gives one line on stderr and
 // status 2, never a stack trace; good runs give the documented statuses.
-import { equal, match } from "@std/assert";
+import { match, strictEqual } from "@std/assert";
 import { picovmm } from "../support/cli.ts";
 
 function assertOneLineError(r: { code: number; stderr: string }, pattern: RegExp, what: string) {
-  equal(r.code, 2, `${what}: status (stderr: ${r.stderr})`);
+  strictEqual(r.code, 2, `${what}: status (stderr: ${r.stderr})`);
   const lines = r.stderr.trimEnd().split("\n");
-  equal(lines.length, 1, `${what}: one line, got: ${r.stderr}`);
+  strictEqual(lines.length, 1, `${what}: one line, got: ${r.stderr}`);
   match(lines[0], /^picovmm: /, what);
   match(lines[0], pattern, what);
 }
@@ -27,7 +27,8 @@ Deno.test("cli: bad files, flags and values give one line and status 2", async (
       [["--memory", "0", `${dir}/ok.bin`], /greater than zero/],
       [["--memory", "6000", `${dir}/ok.bin`], /multiple of 4 KiB/],
       [["--memory", "64G", `${dir}/ok.bin`], /maximum/],
-      [["--timeout", "-3", `${dir}/ok.bin`], /positive number/],
+      [["--timeout", "-3", `${dir}/ok.bin`], /--timeout needs a value/],
+      [["--timeout=-3", `${dir}/ok.bin`], /positive number/],
       [["--accel", "qemu", `${dir}/ok.bin`], /--accel must be one of/],
       [["--display", "vr", `${dir}/ok.bin`], /--display must be one of/],
       [["--serial", `${dir}/no/such/dir/out.txt`, `${dir}/ok.bin`], /cannot write serial/],
@@ -50,23 +51,23 @@ Deno.test("cli: --accel kvm without a usable KVM device is one line and status 2
 
 Deno.test("cli: auto falls back to the software CPU with a note", async () => {
   const r = await picovmm(["guests/hello.bin"], { PICOVMM_KVM_DEVICE: "/nonexistent/kvm" });
-  equal(r.code, 0, r.stderr);
+  strictEqual(r.code, 0, r.stderr);
   match(r.stderr, /using the software CPU/);
   match(r.stdout, /Hello World!/);
 });
 
 Deno.test("cli: the software CPU gives the documented exit statuses", async () => {
   const hello = await picovmm(["--accel", "emu", "guests/hello.bin"]);
-  equal(hello.code, 0);
-  equal(hello.stdout.trim(), "Hello World!");
+  strictEqual(hello.code, 0);
+  strictEqual(hello.stdout.trim(), "Hello World!");
   const serial = await picovmm(["--accel", "emu", "--display", "none", "guests/serial.bin"]);
-  equal(serial.stdout, "Hello from COM1!\r\n");
-  equal((await picovmm(["--accel", "emu", "guests/exit.bin"])).code, 85);
+  strictEqual(serial.stdout, "Hello from COM1!\r\n");
+  strictEqual((await picovmm(["--accel", "emu", "guests/exit.bin"])).code, 85);
   const spin = await picovmm(["--accel", "emu", "--timeout", "0.3", "guests/spin.bin"]);
-  equal(spin.code, 124);
+  strictEqual(spin.code, 124);
   match(spin.stderr, /timeout/);
   const limited = await picovmm(["--max-instructions", "1000", "guests/spin.bin"]);
-  equal(limited.code, 124);
+  strictEqual(limited.code, 124);
   match(limited.stderr, /instruction limit/);
 });
 
@@ -74,9 +75,9 @@ Deno.test("cli: serial output to a file appears whole, under its own name", asyn
   const dir = await Deno.makeTempDir();
   try {
     const r = await picovmm(["--accel", "emu", "--serial", `${dir}/com1.txt`, "guests/serial.bin"]);
-    equal(r.code, 0, r.stderr);
-    equal(await Deno.readTextFile(`${dir}/com1.txt`), "Hello from COM1!\r\n");
-    equal([...Deno.readDirSync(dir)].length, 1, "no partial file left behind");
+    strictEqual(r.code, 0, r.stderr);
+    strictEqual(await Deno.readTextFile(`${dir}/com1.txt`), "Hello from COM1!\r\n");
+    strictEqual([...Deno.readDirSync(dir)].length, 1, "no partial file left behind");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -84,7 +85,7 @@ Deno.test("cli: serial output to a file appears whole, under its own name", asyn
 
 Deno.test("cli: --help and --version", async () => {
   const help = await picovmm(["--help"]);
-  equal(help.code, 0);
+  strictEqual(help.code, 0);
   match(help.stdout, /Usage: picovmm/);
   const version = await picovmm(["--version"]);
   match(version.stdout, /^picovmm \d+\.\d+\.\d+/);

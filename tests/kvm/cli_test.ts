@@ -1,21 +1,21 @@
 // The command line on KVM. Needs /dev/kvm (run under kvm-in-qemu).
-import { equal, match } from "@std/assert";
+import { match, strictEqual } from "@std/assert";
 import { picovmm } from "../support/cli.ts";
 
 Deno.test("kvm cli: the seed's banner, the exit code, serial to stdout", async () => {
   const hello = await picovmm(["--accel", "kvm", "--boot", "flat", "guests/hello.bin"]);
-  equal(hello.code, 0, hello.stderr);
-  equal(hello.stdout.trim(), "Hello World!");
-  equal((await picovmm(["--accel", "kvm", "guests/exit.bin"])).code, 85);
+  strictEqual(hello.code, 0, hello.stderr);
+  strictEqual(hello.stdout.trim(), "Hello World!");
+  strictEqual((await picovmm(["--accel", "kvm", "guests/exit.bin"])).code, 85);
   const serial = await picovmm(["--accel", "kvm", "--display", "none", "guests/serial.bin"]);
-  equal(serial.stdout, "Hello from COM1!\r\n");
+  strictEqual(serial.stdout, "Hello from COM1!\r\n");
 });
 
 Deno.test("kvm cli: a guest stuck in jmp $ is stopped by --timeout with 124", async () => {
   const t0 = performance.now();
   const spin = await picovmm(["--accel", "kvm", "--timeout", "1", "guests/spin.bin"]);
-  equal(spin.code, 124);
+  strictEqual(spin.code, 124);
   match(spin.stderr, /timeout/);
   // Well under the nested-virtualisation startup cost plus the limit.
-  equal(performance.now() - t0 < 60_000, true);
+  strictEqual(performance.now() - t0 < 60_000, true);
 });

@@ -1,12 +1,12 @@
 // Crash reports on KVM. Needs /dev/kvm (run under kvm-in-qemu).
-import { equal, match } from "@std/assert";
+import { match, strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import { guestImage } from "../support/guest_cases.ts";
 import { picovmm } from "../support/cli.ts";
 
 Deno.test("kvm crash: a triple fault is status 3 with a register dump", async () => {
   const r = await picovmm(["--accel", "kvm", "guests/triple.bin"]);
-  equal(r.code, 3, r.stderr);
+  strictEqual(r.code, 3, r.stderr);
   match(r.stderr, /^picovmm: guest crashed \(triple-fault\)/);
   // AMD hosts reset the vCPU on shutdown, so only the dump's shape is fixed.
   match(r.stderr, /\n +cs=[0-9a-f]{4} base=[0-9a-f]{16} limit=[0-9a-f]{8}/);
@@ -17,8 +17,8 @@ Deno.test("kvm crash: a triple fault is status 3 with a register dump", async ()
 Deno.test("kvm crash: executing device memory is an emulation failure, status 3", async () => {
   using guest = Guest.create(guestImage("mmio-exec"), { accel: "kvm", boot: "flat" });
   const result = await guest.run({ timeoutMs: 10_000 });
-  equal(result.stop.kind, "crash", Guest.describe(result));
-  equal(result.exitStatus, 3);
+  strictEqual(result.stop.kind, "crash", Guest.describe(result));
+  strictEqual(result.exitStatus, 3);
 });
 
 Deno.test("kvm runaway: an endless serial writer is stopped by the timeout", async () => {
@@ -28,6 +28,6 @@ Deno.test("kvm runaway: an endless serial writer is stopped by the timeout", asy
     serialLimit: 1024,
   });
   const result = await guest.run({ timeoutMs: 2000 });
-  equal(result.stop.kind, "timeout");
-  equal(guest.serialBytes().length, 1024);
+  strictEqual(result.stop.kind, "timeout");
+  strictEqual(guest.serialBytes().length, 1024);
 });

@@ -1,4 +1,4 @@
-import { deepEqual, equal, throws } from "@std/assert";
+import { deepStrictEqual, strictEqual, throws } from "@std/assert";
 import { Bus, type BusDevice, BusError } from "../../lib/machine/bus.ts";
 
 /** A device that records offsets and answers reads with its offset. */
@@ -21,9 +21,9 @@ Deno.test("bus: a device sees offsets inside its range", () => {
   bus.write(0x3fd, new Uint8Array([7]));
   const data = new Uint8Array(1);
   bus.read(0x3f9, data);
-  deepEqual(dev.writes, [[5, [7]]]);
-  deepEqual(dev.reads, [1]);
-  equal(data[0], 1);
+  deepStrictEqual(dev.writes, [[5, [7]]]);
+  deepStrictEqual(dev.reads, [1]);
+  strictEqual(data[0], 1);
 });
 
 Deno.test("bus: overlapping, empty and out-of-bounds ranges are rejected", () => {
@@ -34,7 +34,7 @@ Deno.test("bus: overlapping, empty and out-of-bounds ranges are rejected", () =>
   throws(() => bus.register(0xffff, 2, new Recorder(), "x"), BusError);
   throws(() => bus.register(-1, 1, new Recorder(), "x"), BusError);
   bus.register(0x61, 1, new Recorder(), "adjacent is fine");
-  equal(bus.ranges.length, 2);
+  strictEqual(bus.ranges.length, 2);
 });
 
 Deno.test("bus: unclaimed reads give 0xFF and are counted", () => {
@@ -43,10 +43,10 @@ Deno.test("bus: unclaimed reads give 0xFF and are counted", () => {
   bus.onUnhandled = (a) => seen.push(a);
   const data = new Uint8Array(2);
   bus.read(0x80, data);
-  deepEqual([...data], [0xff, 0xff]);
+  deepStrictEqual([...data], [0xff, 0xff]);
   bus.write(0x80, new Uint8Array([1]));
-  equal(bus.unhandled.get(0x80), 2);
-  deepEqual(seen, [0x80, 0x81, 0x80]);
+  strictEqual(bus.unhandled.get(0x80), 2);
+  deepStrictEqual(seen, [0x80, 0x81, 0x80]);
 });
 
 Deno.test("bus: an access running past a device's end never reaches it out of range", () => {
@@ -55,16 +55,16 @@ Deno.test("bus: an access running past a device's end never reaches it out of ra
   bus.register(0x1000, 4, dev, "dev");
   const data = new Uint8Array(4);
   bus.read(0x1002, data);
-  deepEqual(dev.reads, [2, 3]);
-  deepEqual([...data], [2, 3, 0xff, 0xff]);
+  deepStrictEqual(dev.reads, [2, 3]);
+  deepStrictEqual([...data], [2, 3, 0xff, 0xff]);
   bus.write(0x1003, new Uint8Array([1, 2, 3, 4]));
-  deepEqual(dev.writes, [[3, [1]]]);
+  deepStrictEqual(dev.writes, [[3, [1]]]);
 });
 
 Deno.test("bus: find uses binary search over many ranges", () => {
   const bus = new Bus("ports", 0x10000);
   for (let i = 0; i < 100; i++) bus.register(i * 16, 8, new Recorder(), `d${i}`);
-  equal(bus.find(16 * 50 + 7)?.name, "d50");
-  equal(bus.find(16 * 50 + 8), undefined);
-  equal(bus.find(0xffff), undefined);
+  strictEqual(bus.find(16 * 50 + 7)?.name, "d50");
+  strictEqual(bus.find(16 * 50 + 8), undefined);
+  strictEqual(bus.find(0xffff), undefined);
 });

@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "@std/assert";
+import { deepStrictEqual, strictEqual } from "@std/assert";
 import { ExitReason, KvmRun, PIO_DATA_OFFSET, RUN_FIELDS } from "../../lib/kvm/structs.ts";
 import {
   decodeExit,
@@ -42,8 +42,8 @@ Deno.test("exits: OUT and REP OUTS deliver every byte to the device", () => {
   const run = new KvmRun();
   encodeIoExit(run, true, 1, 0x80, 3).set([1, 2, 3]);
   const exit = decodeExit(run);
-  deepEqual(handleExit(ctx, exit), { action: "continue" });
-  deepEqual(port.written, [1, 2, 3]);
+  deepStrictEqual(handleExit(ctx, exit), { action: "continue" });
+  deepStrictEqual(port.written, [1, 2, 3]);
 });
 
 Deno.test("exits: IN fills the run structure's data for the next run", () => {
@@ -51,10 +51,10 @@ Deno.test("exits: IN fills the run structure's data for the next run", () => {
   const run = new KvmRun();
   encodeIoExit(run, false, 1, 0x80, 2); // REP INSB: two reads of the same port
   handleExit(ctx, decodeExit(run));
-  deepEqual([...run.bytes.subarray(PIO_DATA_OFFSET, PIO_DATA_OFFSET + 2)], [0x5a, 0x5a]);
+  deepStrictEqual([...run.bytes.subarray(PIO_DATA_OFFSET, PIO_DATA_OFFSET + 2)], [0x5a, 0x5a]);
   encodeIoExit(run, false, 2, 0x80, 1); // a word read covers 0x80 and the empty 0x81
   handleExit(ctx, decodeExit(run));
-  deepEqual([...run.bytes.subarray(PIO_DATA_OFFSET, PIO_DATA_OFFSET + 2)], [0x5a, 0xff]);
+  deepStrictEqual([...run.bytes.subarray(PIO_DATA_OFFSET, PIO_DATA_OFFSET + 2)], [0x5a, 0xff]);
 });
 
 Deno.test("exits: MMIO writes reach VGA memory and reads come back from it", () => {
@@ -62,23 +62,23 @@ Deno.test("exits: MMIO writes reach VGA memory and reads come back from it", () 
   const run = new KvmRun();
   encodeMmioExit(run, 0xb8000 + 10, true, 2).set([0x41, 0x1f]);
   handleExit(ctx, decodeExit(run));
-  deepEqual(vga.cell(0, 5), { char: 0x41, attr: 0x1f });
+  deepStrictEqual(vga.cell(0, 5), { char: 0x41, attr: 0x1f });
   const data = encodeMmioExit(run, 0xb8000 + 10, false, 2);
   data.fill(0);
   handleExit(ctx, decodeExit(run));
-  deepEqual([...data], [0x41, 0x1f]);
+  deepStrictEqual([...data], [0x41, 0x1f]);
 });
 
 Deno.test("exits: HLT stops unless interrupts are on and something can raise one", () => {
   const { ctx } = context();
   const hlt: VcpuExit = { kind: "hlt" };
-  deepEqual(handleExit(ctx, hlt), { action: "stop", reason: { kind: "halt" } });
+  deepStrictEqual(handleExit(ctx, hlt), { action: "stop", reason: { kind: "halt" } });
   ctx.interruptsEnabled = true;
-  deepEqual(handleExit(ctx, hlt), { action: "stop", reason: { kind: "halt" } });
+  deepStrictEqual(handleExit(ctx, hlt), { action: "stop", reason: { kind: "halt" } });
   ctx.hasInterruptSources = true;
-  deepEqual(handleExit(ctx, hlt), { action: "wait" });
+  deepStrictEqual(handleExit(ctx, hlt), { action: "wait" });
   ctx.interruptsEnabled = false;
-  deepEqual(handleExit(ctx, hlt), { action: "stop", reason: { kind: "halt" } });
+  deepStrictEqual(handleExit(ctx, hlt), { action: "stop", reason: { kind: "halt" } });
 });
 
 Deno.test("exits: crashes map to causes", () => {
@@ -87,12 +87,12 @@ Deno.test("exits: crashes map to causes", () => {
     const a = handleExit(ctx, exit);
     return a.action === "stop" && a.reason.kind === "crash" ? a.reason.cause : a.action;
   };
-  equal(cause({ kind: "shutdown" }), "triple-fault");
-  equal(cause({ kind: "fail-entry", hardwareReason: 0x80000021n }), "invalid-guest-state");
-  equal(cause({ kind: "internal-error", suberror: 1, detail: "" }), "emulation-failure");
-  equal(cause({ kind: "internal-error", suberror: 2, detail: "" }), "internal-error");
-  equal(cause({ kind: "unknown", reason: 99 }), "unknown-exit");
-  equal(cause({ kind: "intr" }), "continue");
+  strictEqual(cause({ kind: "shutdown" }), "triple-fault");
+  strictEqual(cause({ kind: "fail-entry", hardwareReason: 0x80000021n }), "invalid-guest-state");
+  strictEqual(cause({ kind: "internal-error", suberror: 1, detail: "" }), "emulation-failure");
+  strictEqual(cause({ kind: "internal-error", suberror: 2, detail: "" }), "internal-error");
+  strictEqual(cause({ kind: "unknown", reason: 99 }), "unknown-exit");
+  strictEqual(cause({ kind: "intr" }), "continue");
 });
 
 Deno.test("exits: decoding never indexes outside the run structure", () => {
@@ -101,26 +101,26 @@ Deno.test("exits: decoding never indexes outside the run structure", () => {
   run.setU8(RUN_FIELDS["io.size"], 4);
   run.setU32(RUN_FIELDS["io.count"], 0xffffffff);
   run.setU64(RUN_FIELDS["io.data_offset"], 2n ** 63n);
-  equal(decodeExit(run).kind, "internal-error");
+  strictEqual(decodeExit(run).kind, "internal-error");
   run.setU32(RUN_FIELDS["io.count"], 1);
   run.setU64(RUN_FIELDS["io.data_offset"], run.bytes.length - 2);
-  equal(decodeExit(run).kind, "internal-error");
+  strictEqual(decodeExit(run).kind, "internal-error");
   run.exitReason = ExitReason.MMIO;
   run.setU32(RUN_FIELDS["mmio.len"], 0xffffffff);
   const mmio = decodeExit(run);
-  equal(mmio.kind === "mmio" && mmio.data.length, 8);
+  strictEqual(mmio.kind === "mmio" && mmio.data.length, 8);
   run.exitReason = 0xdeadbeef;
-  deepEqual(decodeExit(run), { kind: "unknown", reason: 0xdeadbeef });
+  deepStrictEqual(decodeExit(run), { kind: "unknown", reason: 0xdeadbeef });
 });
 
 Deno.test("exits: internal errors carry their data words", () => {
   const run = new KvmRun();
   encodeInternalError(run, 1, [0x1234n, 5n]);
-  deepEqual(decodeExit(run), { kind: "internal-error", suberror: 1, detail: "0x1234 0x5" });
+  deepStrictEqual(decodeExit(run), { kind: "internal-error", suberror: 1, detail: "0x1234 0x5" });
 });
 
 Deno.test("debug-exit: the value written becomes the code", () => {
   const d = new DebugExit();
   d.write(0, new Uint8Array([0x34, 0x12]));
-  equal(d.code, 0x1234);
+  strictEqual(d.code, 0x1234);
 });

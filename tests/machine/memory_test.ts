@@ -1,4 +1,4 @@
-import { deepEqual, equal, throws } from "@std/assert";
+import { deepStrictEqual, strictEqual, throws } from "@std/assert";
 import { GuestMemory, GuestMemoryError } from "../../lib/machine/memory.ts";
 
 function memory(): GuestMemory {
@@ -11,11 +11,11 @@ function memory(): GuestMemory {
 Deno.test("memory: reads and writes inside regions, little-endian", () => {
   const m = memory();
   m.writeU32(0xffc, 0x11223344);
-  equal(m.readU32(0xffc), 0x11223344);
-  equal(m.readU16(0xffe), 0x1122);
-  equal(m.readU8(0xffc), 0x44);
+  strictEqual(m.readU32(0xffc), 0x11223344);
+  strictEqual(m.readU16(0xffe), 0x1122);
+  strictEqual(m.readU8(0xffc), 0x44);
   m.write(0x100010, new Uint8Array([1, 2, 3]));
-  deepEqual([...m.read(0x100010, 3)], [1, 2, 3]);
+  deepStrictEqual([...m.read(0x100010, 3)], [1, 2, 3]);
 });
 
 Deno.test("memory: every access outside RAM or across a gap is refused", () => {

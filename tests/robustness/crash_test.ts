@@ -1,30 +1,30 @@
 // Crashes and runaway guests on the software CPU: a crash is status 3 with a
 // register dump, a runaway guest is stopped by a limit with status 124, and
 // a guest that writes serial output forever cannot grow the VMM's memory.
-import { equal, match, ok } from "@std/assert";
+import { match, ok, strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import { guestImage } from "../support/guest_cases.ts";
 import { picovmm } from "../support/cli.ts";
 
 Deno.test("crash: a triple fault stops with status 3 and a register dump", async () => {
   const r = await picovmm(["--accel", "emu", "guests/triple.bin"]);
-  equal(r.code, 3);
+  strictEqual(r.code, 3);
   match(r.stderr, /^picovmm: guest crashed \(triple-fault\)/);
   match(r.stderr, /rip=0000000000000006/);
   match(r.stderr, /idt=0000000000000000\/0000/);
   match(r.stderr, /code at 00000006: cc f4/);
-  equal(r.stderr.includes("    at "), false, "no stack trace");
+  strictEqual(r.stderr.includes("    at "), false, "no stack trace");
 });
 
 Deno.test("crash: the scripting API returns the same report as data", async () => {
   using guest = Guest.create(guestImage("triple"), { accel: "emu", boot: "flat" });
   const result = await guest.run({ timeoutMs: 5000 });
-  equal(result.stop.kind, "crash");
-  equal(result.stop.kind === "crash" && result.stop.cause, "triple-fault");
-  equal(result.exitStatus, 3);
-  equal(result.cpu.regs.rip, 6n);
-  equal(result.cpu.idt.limit, 0);
-  equal(result.cpu.code[0], 0xcc);
+  strictEqual(result.stop.kind, "crash");
+  strictEqual(result.stop.kind === "crash" && result.stop.cause, "triple-fault");
+  strictEqual(result.exitStatus, 3);
+  strictEqual(result.cpu.regs.rip, 6n);
+  strictEqual(result.cpu.idt.limit, 0);
+  strictEqual(result.cpu.code[0], 0xcc);
   match(Guest.describe(result), /triple fault[\s\S]*code at 00000006/);
 });
 
@@ -35,15 +35,15 @@ Deno.test("runaway: an endless serial writer is stopped and its output is bounde
     serialLimit: 4096,
   });
   const result = await guest.run({ instructions: 100_000 });
-  equal(result.stop.kind, "instruction-limit");
-  equal(result.exitStatus, 124);
-  equal(guest.serialBytes().length, 4096);
+  strictEqual(result.stop.kind, "instruction-limit");
+  strictEqual(result.exitStatus, 124);
+  strictEqual(guest.serialBytes().length, 4096);
   ok(guest.serialText().startsWith("xxxx"));
 });
 
 Deno.test("runaway: --timeout stops an endless serial writer on the command line", async () => {
   const r = await picovmm(["--accel", "emu", "--timeout", "0.5", "guests/flood.bin"]);
-  equal(r.code, 124);
+  strictEqual(r.code, 124);
   ok(r.stdout.length > 1000, `only ${r.stdout.length} bytes of output`);
-  equal(r.stdout.replaceAll("x", ""), "");
+  strictEqual(r.stdout.replaceAll("x", ""), "");
 });

@@ -1,6 +1,6 @@
 // The guests in guests/ and what each must do, shared by the software-CPU
 // tests and the KVM tests so both accelerators are held to the same results.
-import { equal } from "@std/assert";
+import { strictEqual } from "@std/assert";
 import { Guest, type GuestOptions, type RunResult } from "../../mod.ts";
 
 /** One guest and its expected outcome. */
@@ -69,7 +69,7 @@ export interface Observed {
 /** Boots a case on an accelerator and returns what it showed. */
 export async function runCase(c: GuestCase, accel: "kvm" | "emu"): Promise<Observed> {
   using guest = Guest.create(guestImage(c.name), { ...c.options, accel });
-  equal(guest.accelerator, accel);
+  strictEqual(guest.accelerator, accel);
   const result = await guest.run({ timeoutMs: c.timeoutMs ?? 20_000 });
   return {
     stop: result.stop.kind,
@@ -81,8 +81,8 @@ export async function runCase(c: GuestCase, accel: "kvm" | "emu"): Promise<Obser
 
 /** Asserts a run against its case. */
 export function checkCase(c: GuestCase, seen: Observed): void {
-  equal(seen.stop, c.stop, `${c.name}: stop`);
-  equal(seen.exitStatus, c.exitStatus, `${c.name}: exit status`);
-  equal(seen.screen, c.screen, `${c.name}: screen`);
-  equal(seen.serial, c.serial, `${c.name}: serial`);
+  strictEqual(seen.stop, c.stop, `${c.name}: stop`);
+  strictEqual(seen.exitStatus, c.exitStatus, `${c.name}: exit status`);
+  strictEqual(seen.screen, c.screen, `${c.name}: screen`);
+  strictEqual(seen.serial, c.serial, `${c.name}: serial`);
 }
