@@ -200,8 +200,8 @@ export function daa(c: Cpu): void {
   }
   r &= 0xff;
   c.r8[0] = r;
-  let o = 0;
-  if (((al ^ r) & (r ^ 0)) & 0x80 && (al & 0x80) === 0) o = OF;
+  // OF is undefined; this is what the adjustment as an addition would give.
+  const o = (al & 0x80) === 0 && (r & 0x80) !== 0 ? OF : 0;
   c.flags = (f & ~ARITH) | PARITY[r] | (r === 0 ? ZF : 0) | (r & 0x80 ? SF : 0) | cf | af | o;
 }
 
@@ -222,8 +222,7 @@ export function das(c: Cpu): void {
   }
   r &= 0xff;
   c.r8[0] = r;
-  let o = 0;
-  if ((al & 0x80) !== 0 && (r & 0x80) === 0) o = OF;
+  const o = (al & 0x80) !== 0 && (r & 0x80) === 0 ? OF : 0;
   c.flags = (f & ~ARITH) | PARITY[r] | (r === 0 ? ZF : 0) | (r & 0x80 ? SF : 0) | cf | af | o;
 }
 

@@ -60,7 +60,7 @@ export function execute(c: Cpu, n: number): number {
         if (e2 === ABORT) return aborted(c);
         throw e2;
       }
-      if (c.stop !== Stop.NONE && c.stop !== Stop.RECHECK) return finish(c);
+      if (mustStop(c)) return finish(c);
       c.stop = Stop.NONE;
     }
   }
@@ -70,6 +70,11 @@ export function execute(c: Cpu, n: number): number {
 // Kept out of `execute` so that its first use does not deoptimize the hot loop.
 function sliceEnd(c: Cpu): number {
   return c.ioWrite && c.ioCount > 0 ? Stop.IO : Stop.SLICE; // an OUTS batch cut by the slice
+}
+
+/** After an exception: a stop, or an OUTS batch cut short by the fault, ends the run. */
+function mustStop(c: Cpu): boolean {
+  return (c.stop !== Stop.NONE && c.stop !== Stop.RECHECK) || (c.ioWrite && c.ioCount > 0);
 }
 
 function finish(c: Cpu): number {

@@ -852,7 +852,7 @@ function enter(c: Cpu): void {
     c.pushN(wsize, c.readN(wsize, SS, bp));
   }
   if (level > 0) c.pushN(wsize, frame);
-  c.setReg(2, EBP, frame);
+  c.setReg(wsize, EBP, frame);
   c.r16[ESP << 1] = c.r16[ESP << 1] - size;
 }
 

@@ -310,3 +310,23 @@ Deno.test("MMIO reads in a string copy complete one element per exit", opts, () 
   assertEquals(vcpu.run().kind, "hlt");
   assertEquals([...ram.subarray(0x3000, 0x3003)], [0x10, 0x11, 0x12]);
 });
+
+Deno.test("a REP OUTS batch cut by a fault still leaves as an exit", opts, () => {
+  const { vcpu, ram } = asmMachine(`
+    mov esi, 0xfffe
+    mov ecx, 4
+    mov dx, 0xe9
+    cld
+    a32 rep outsb
+    hlt`);
+  ram[0xfffe] = 0x61;
+  ram[0xffff] = 0x62;
+  setVector(ram, 13, 0, 0x2000);
+  ram[0x2000] = 0xf4; // the #GP handler halts
+  const exit = vcpu.run();
+  if (exit.kind !== "io") throw new Error(`expected io, got ${exit.kind}`);
+  assertEquals([exit.count, [...exit.data]], [2, [0x61, 0x62]]);
+  assertEquals(vcpu.run().kind, "hlt");
+  assertEquals(reg(vcpu, "rip"), 0x2001); // in the #GP handler
+  assertEquals(reg(vcpu, "rcx"), 2);
+});
