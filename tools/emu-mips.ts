@@ -1,8 +1,12 @@
 /**
- * A first speed figure for the software CPU: a `dec ecx; jnz` loop guest of
- * 100 million instructions on the 386 model, timed with the wall clock.
+ * A first speed figure for the software CPU (386 model), two guests timed
+ * with the wall clock:
  *
- * Usage: deno run tools/emu-mips.ts [instructions]
+ * - `loop`: `mov ecx, N; l: dec ecx; jnz l` (100 million instructions by default)
+ * - `mix`: a 16-bit byte-copy loop with ModRM memory operands, ALU ops and
+ *   LOOP (about 118 million instructions)
+ *
+ * Usage: deno run tools/emu-mips.ts [loop|mix] [instructions for loop]
  *
  * @module
  */
@@ -10,27 +14,80 @@
 import { EmuAccelerator } from "../lib/emu/mod.ts";
 import { KvmSregs } from "../lib/kvm/structs.ts";
 
-const total = Number(Deno.args[0] ?? 100_000_000);
-const loops = Math.floor(total / 2);
+/** mov ecx, loops; l: dec ecx; jnz l; hlt */
+function loopGuest(total: number): number[] {
+  const loops = Math.floor(total / 2);
+  return [
+    0x66,
+    0xb9,
+    loops & 0xff,
+    (loops >> 8) & 0xff,
+    (loops >> 16) & 0xff,
+    loops >>> 24,
+    0x66,
+    0x49,
+    0x75,
+    0xfc,
+    0xf4,
+  ];
+}
+
+/**
+ * mov dx, 200; outer: mov cx, 0; mov si, 0x2000; mov di, 0x4000
+ * inner: mov al, [si]; add al, cl; mov [di], al; inc si; inc di
+ *        and si, 0x3fff; and di, 0x3fff; or di, 0x4000; loop inner
+ * dec dx; jnz outer; hlt
+ */
+const MIX = [
+  0xba,
+  0xc8,
+  0x00,
+  0xb9,
+  0x00,
+  0x00,
+  0xbe,
+  0x00,
+  0x20,
+  0xbf,
+  0x00,
+  0x40,
+  0x8a,
+  0x04,
+  0x00,
+  0xc8,
+  0x88,
+  0x05,
+  0x46,
+  0x47,
+  0x81,
+  0xe6,
+  0xff,
+  0x3f,
+  0x81,
+  0xe7,
+  0xff,
+  0x3f,
+  0x81,
+  0xcf,
+  0x00,
+  0x40,
+  0xe2,
+  0xea,
+  0x4a,
+  0x75,
+  0xde,
+  0xf4,
+];
+
+const which = Deno.args[0] ?? "loop";
+const code = which === "mix" ? MIX : loopGuest(Number(Deno.args[1] ?? 100_000_000));
 const vm = new EmuAccelerator({ model: "386" }).createVm();
 const ram = vm.addMemory(0, 0x10000);
-// mov ecx, loops; l: dec ecx; jnz l; hlt
-ram.set([
-  0x66,
-  0xb9,
-  loops & 0xff,
-  (loops >> 8) & 0xff,
-  (loops >> 16) & 0xff,
-  loops >>> 24,
-  0x66,
-  0x49,
-  0x75,
-  0xfc,
-  0xf4,
-], 0x1000);
+ram.set(code, 0x1000);
 const vcpu = vm.createVcpu();
 const regs = vcpu.getRegs();
 regs.set("rip", 0x1000);
+regs.set("rsp", 0xfff0);
 regs.set("rflags", 2);
 vcpu.setRegs(regs);
 const s = new KvmSregs();
@@ -49,6 +106,8 @@ for (;;) {
 const seconds = (performance.now() - start) / 1000;
 const n = vcpu.instructions;
 console.log(
-  `${n} instructions in ${seconds.toFixed(2)} s: ${(n / seconds / 1e6).toFixed(1)} MIPS ` +
+  `${which}: ${n} instructions in ${seconds.toFixed(2)} s: ${
+    (n / seconds / 1e6).toFixed(1)
+  } MIPS ` +
     `(${exits} runs of up to ${vcpu.sliceLimit})`,
 );

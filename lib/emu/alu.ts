@@ -6,13 +6,22 @@
  * @module
  */
 
-import type { Cpu } from "./cpu.ts";
+import { type Cpu, Lazy } from "./cpu.ts";
 import { AF, CF, MASK, OF, PARITY, SF, SIGN, szp, SZP8, ZF } from "./flags.ts";
 
 const ARITH = CF | 0x4 | AF | ZF | SF | OF;
 
 /** ADD/ADC. */
 export function add(c: Cpu, a: number, b: number, carry: number, size: number): number {
+  if (carry === 0) {
+    const r = ((a + b) & MASK[size]) >>> 0;
+    c.lop = Lazy.ADD;
+    c.la = a;
+    c.lb = b;
+    c.lr = r;
+    c.lsize = size;
+    return r;
+  }
   const t = a + b + carry;
   let r: number, f: number;
   if (size === 1) {
@@ -31,6 +40,15 @@ export function add(c: Cpu, a: number, b: number, carry: number, size: number): 
 
 /** SUB/SBB/CMP/NEG. */
 export function sub(c: Cpu, a: number, b: number, borrow: number, size: number): number {
+  if (borrow === 0) {
+    const r = ((a - b) & MASK[size]) >>> 0;
+    c.lop = Lazy.SUB;
+    c.la = a;
+    c.lb = b;
+    c.lr = r;
+    c.lsize = size;
+    return r;
+  }
   const t = a - b - borrow;
   let r: number, f: number;
   if (size === 1) {
@@ -49,7 +67,9 @@ export function sub(c: Cpu, a: number, b: number, borrow: number, size: number):
 
 /** Flags of AND/OR/XOR/TEST: CF=OF=AF=0. */
 export function logic(c: Cpu, r: number, size: number): number {
-  c.flags = (c.flags & ~ARITH) | szp(r, size);
+  c.lop = Lazy.LOGIC;
+  c.lr = r;
+  c.lsize = size;
   return r;
 }
 
@@ -61,9 +81,9 @@ export function alu(c: Cpu, op: number, a: number, b: number, size: number): num
     case 1:
       return logic(c, (a | b) >>> 0, size);
     case 2:
-      return add(c, a, b, c.flags & CF, size);
+      return add(c, a, b, c.cf(), size);
     case 3:
-      return sub(c, a, b, c.flags & CF, size);
+      return sub(c, a, b, c.cf(), size);
     case 4:
       return logic(c, (a & b) >>> 0, size);
     case 5:
@@ -78,9 +98,13 @@ export function alu(c: Cpu, op: number, a: number, b: number, size: number): num
 
 /** INC (dec=false) or DEC: CF is kept. */
 export function incdec(c: Cpu, a: number, dec: boolean, size: number): number {
-  const keep = c.flags & CF;
-  const r = dec ? sub(c, a, 1, 0, size) : add(c, a, 1, 0, size);
-  c.flags = (c.flags & ~CF) | keep;
+  const cf = c.cf();
+  c.rawFlags = (c.rawFlags & ~CF) | cf;
+  const r = ((dec ? a - 1 : a + 1) & MASK[size]) >>> 0;
+  c.lop = dec ? Lazy.DEC : Lazy.INC;
+  c.la = a;
+  c.lr = r;
+  c.lsize = size;
   return r;
 }
 

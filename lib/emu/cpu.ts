@@ -9,7 +9,7 @@
  */
 
 import type { PhysMemory } from "./memory.ts";
-import { AF, CF, IF, OF, PF, SF, TF, ZF } from "./flags.ts";
+import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, ZF } from "./flags.ts";
 
 /** Segment register numbers, in the x86 encoding order. */
 export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -36,6 +36,9 @@ export const Stop = {
   RECHECK: 8,
 } as const;
 
+/** Kinds of lazily evaluated flag results. */
+export const Lazy = { NONE: 0, ADD: 1, SUB: 2, LOGIC: 3, INC: 4, DEC: 5 } as const;
+
 /** A guest exception raised while executing an instruction. */
 export class CpuFault {
   constructor(readonly vector: number) {}
@@ -60,8 +63,18 @@ export class Cpu {
   readonly r8: Uint8Array = new Uint8Array(this.r32.buffer);
   /** Instruction pointer (16-bit in real mode). */
   ip = 0;
-  /** FLAGS/EFLAGS as kept internally (bit 1 set; the 8086 reads 12-15 as ones on output). */
-  flags = 2;
+  /**
+   * FLAGS/EFLAGS as stored; while `lop` is not 0 its arithmetic bits are
+   * stale and the last ALU operation (lop, la, lb, lr, lsize) defines them.
+   */
+  rawFlags = 2;
+  /** Lazy flags: the kind of the last flag-setting operation ({@link Lazy}), 0 when none. */
+  lop = 0;
+  /** Its operands, result (unsigned) and size in bytes. */
+  la = 0;
+  lb = 0;
+  lr = 0;
+  lsize = 1;
   /** Segment selectors and the hidden cache (base, limit, attribute bytes as in kvm_segment). */
   readonly sel: Uint16Array = new Uint16Array(6);
   readonly base: Uint32Array = new Uint32Array(6);
@@ -180,6 +193,60 @@ export class Cpu {
     if (size === 1) this.r8[REG8[i]] = v;
     else if (size === 2) this.r16[i << 1] = v;
     else this.r32[i] = v;
+  }
+
+  /** FLAGS with the arithmetic bits up to date (bit 1 set; see `readFlags` for software's view). */
+  get flags(): number {
+    if (this.lop !== 0) this.materialize();
+    return this.rawFlags;
+  }
+  /** Sets FLAGS outright (any pending lazy result is dropped). */
+  set flags(v: number) {
+    this.rawFlags = v;
+    this.lop = 0;
+  }
+
+  /** Computes the arithmetic flags of the pending lazy operation into `rawFlags`. */
+  materialize(): void {
+    const a = this.la, b = this.lb, r = this.lr, size = this.lsize;
+    const sign = size === 1 ? 0x80 : size === 2 ? 0x8000 : 0x80000000;
+    let f = szp(r, size);
+    let keep = 0;
+    switch (this.lop) {
+      case Lazy.ADD:
+        f |= (r < a ? CF : 0) | ((a ^ b ^ r) & AF) | (((a ^ r) & (b ^ r) & sign) !== 0 ? OF : 0);
+        break;
+      case Lazy.SUB:
+        f |= (a < b ? CF : 0) | ((a ^ b ^ r) & AF) | (((a ^ b) & (a ^ r) & sign) !== 0 ? OF : 0);
+        break;
+      case Lazy.INC:
+        f |= ((r & 0xf) === 0 ? AF : 0) | (r === sign ? OF : 0);
+        keep = CF;
+        break;
+      case Lazy.DEC:
+        f |= ((a & 0xf) === 0 ? AF : 0) | (a === sign ? OF : 0);
+        keep = CF;
+        break;
+      default: // logic: CF, OF, AF clear
+    }
+    this.rawFlags = (this.rawFlags & ~(ARITH & ~keep)) | f;
+    this.lop = 0;
+  }
+
+  /** CF alone, without materializing everything. */
+  cf(): number {
+    switch (this.lop) {
+      case 0:
+      case Lazy.INC:
+      case Lazy.DEC:
+        return this.rawFlags & CF;
+      case Lazy.ADD:
+        return this.lr < this.la ? CF : 0;
+      case Lazy.SUB:
+        return this.la < this.lb ? CF : 0;
+      default:
+        return 0;
+    }
   }
 
   /** FLAGS as software sees them (PUSHF, interrupts, getRegs). */
@@ -442,6 +509,24 @@ export class Cpu {
 
   /** Evaluates condition code 0..15 (the low nibble of Jcc/SETcc/CMOVcc). */
   cond(cc: number): boolean {
+    const lop = this.lop;
+    if (lop !== 0) {
+      // Common cases straight from the lazy result.
+      if ((cc & 0xe) === 4) return (this.lr === 0) !== ((cc & 1) !== 0); // Z / NZ
+      if (lop === Lazy.SUB) {
+        const a = this.la, b = this.lb;
+        switch (cc) {
+          case 2:
+            return a < b; // B
+          case 3:
+            return a >= b; // AE
+          case 6:
+            return a <= b; // BE
+          case 7:
+            return a > b; // A
+        }
+      }
+    }
     const f = this.flags;
     let r: boolean;
     switch (cc >> 1) {
@@ -513,7 +598,7 @@ export class Cpu {
 
   /** True when IF is set and no interrupt shadow is active. */
   interruptible(): boolean {
-    return (this.flags & IF) !== 0 && this.instructions >= this.shadowUntil;
+    return (this.rawFlags & IF) !== 0 && this.instructions >= this.shadowUntil;
   }
 
   /** Starts an interrupt shadow covering the next instruction. */

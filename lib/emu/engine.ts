@@ -18,13 +18,13 @@ export function execute(c: Cpu, n: number): number {
   c.refresh();
   while (n > 0) {
     try {
-      if (m.fillAddr.length !== 0 || (c.flags & TF) !== 0) {
+      if (m.fillAddr.length !== 0 || (c.rawFlags & TF) !== 0) {
         // Careful path: MMIO values for a retried instruction, or single-stepping.
         n--;
         c.insStart = c.ip;
         c.savedSp = c.r32[ESP];
         m.fillIdx = 0;
-        const trap = c.flags & TF;
+        const trap = c.rawFlags & TF;
         step(c);
         c.instructions++;
         m.clearFills();

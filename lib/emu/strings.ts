@@ -25,7 +25,7 @@ export function stringOp(c: Cpu, op: number): void {
       return;
     }
   }
-  const delta = (c.flags & DF) !== 0 ? -size : size;
+  const delta = (c.rawFlags & DF) !== 0 ? -size : size;
   const amask = a32 ? 0xffffffff : 0xffff;
   const si = a32 ? r32[ESI] : r16[ESI << 1];
   const di = a32 ? r32[EDI] : r16[EDI << 1];

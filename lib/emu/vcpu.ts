@@ -251,7 +251,7 @@ export class EmuVcpu implements Vcpu {
   #setReady(): void {
     const rs = this.runState;
     const c = this.cpu;
-    rs.ifFlag = (c.flags & 0x200) !== 0;
+    rs.ifFlag = (c.rawFlags & 0x200) !== 0;
     rs.readyForInterruptInjection = c.interruptible() && this.#irq < 0;
   }
 
