@@ -30,8 +30,11 @@ import { keysToScancodes } from "../devices/i8042.ts";
 export interface KeyEvent {
   /** A printable character ("a", "A", "1", "!", " ") or a key name ("Enter", "F1", ...). */
   key: string;
+  /** Ctrl was held. */
   ctrl?: boolean;
+  /** Shift was held (said only where `key` does not already show it, as "A" does). */
   shift?: boolean;
+  /** Alt (Meta) was held. */
   alt?: boolean;
 }
 

@@ -38,7 +38,9 @@ export type ColourMode = "truecolor" | "ansi16";
 
 /** A terminal size in character cells. */
 export interface TerminalSize {
+  /** Character cells a row. */
   columns: number;
+  /** Rows of cells. */
   rows: number;
 }
 
@@ -89,6 +91,7 @@ export class AnsiTextRenderer {
   /** The cursor as last shown: "row,column,shape" or "" when hidden. */
   #cursor = "";
 
+  /** A renderer writing colours as `colours` says. */
   constructor(readonly colours: ColourMode = "truecolor") {}
 
   /** Forgets what the terminal shows, so the next frame is drawn whole. */
@@ -186,6 +189,7 @@ export class HalfBlockRenderer {
   #key = "";
   #full = true;
 
+  /** A renderer writing colours as `colours` says. */
   constructor(readonly colours: ColourMode = "truecolor") {}
 
   /** Forgets what the terminal shows, so the next frame is drawn whole. */
@@ -292,6 +296,7 @@ function scale(image: RgbaImage, width: number, height: number): Int32Array {
 
 /** Where the live display writes: synchronous, so the terminal can be restored in any exit path. */
 export interface TerminalWriter {
+  /** Writes some of `bytes`, returning how many (as `Deno.stdout.writeSync` does). */
   writeSync(bytes: Uint8Array): number;
 }
 
@@ -563,6 +568,7 @@ export class LiveTerminal implements Disposable {
     }
   }
 
+  /** {@link close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

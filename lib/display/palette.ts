@@ -21,7 +21,9 @@ export type Rgb = readonly [number, number, number];
  * `bits` bits: 6 for values as the VGA DAC holds them (0-63), 8 for 0-255.
  */
 export interface Palette {
+  /** Red, green, blue of each entry in turn. */
   readonly rgb: Uint8Array;
+  /** Bits per component: 6 (DAC values 0-63) or 8 (0-255). */
   readonly bits: 6 | 8;
 }
 

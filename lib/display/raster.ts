@@ -23,27 +23,37 @@ import { dacToRgb8, type Palette, type Rgb, TEXT_COLOURS } from "./palette.ts";
 
 /** An RGBA image: 4 bytes a pixel, rows top to bottom. */
 export interface RgbaImage {
+  /** Pixels a row. */
   readonly width: number;
+  /** Rows. */
   readonly height: number;
+  /** `width * height * 4` bytes: red, green, blue, alpha. */
   readonly rgba: Uint8Array;
 }
 
 /** One text cell: a code page 437 byte and its attribute (IRGB foreground, background above). */
 export interface TextCell {
+  /** The code page 437 byte. */
   char: number;
+  /** Bits 0-3 foreground, 4-6 background, 7 blink or bright background. */
   attr: number;
 }
 
 /** What the renderers need of a text screen (lib/devices/vga-text.ts `VgaText` is one). */
 export interface TextScreen {
+  /** Rows of text (25 in mode 3). */
   readonly rows: number;
+  /** Columns of text (80 in mode 3). */
   readonly columns: number;
+  /** The cell at a zero-based row and column. */
   cell(row: number, column: number): TextCell;
 }
 
 /** The hardware cursor: a run of scan lines in the foreground colour of its cell. */
 export interface TextCursor {
+  /** Zero-based row. */
   row: number;
+  /** Zero-based column. */
   column: number;
   /** Hidden when false (CRTC cursor start register bit 5). Default true. */
   visible?: boolean;
