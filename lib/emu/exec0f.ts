@@ -227,9 +227,10 @@ function setCr0(c: Cpu, v: number): void {
 
 /** 0F 20-23: MOV to/from CRn and DRn (the ModRM always names a register). */
 function movControl(c: Cpu, op: number): void {
-  c.modrm();
-  const n = c.reg;
-  const r = c.rm;
+  // The mod field is ignored: the operand is always a register (no displacement follows).
+  const b = c.fetch8();
+  const n = (b >> 3) & 7;
+  const r = b & 7;
   if (op === 0x21 || op === 0x23) {
     if (n === 4 || n === 5) return undefinedOpcode(c);
     if (op === 0x21) c.r32[r] = c.dr[n];

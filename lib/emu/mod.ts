@@ -33,10 +33,12 @@ export interface EmuOptions {
 
 /** The software CPU as an {@link Accelerator}. */
 export class EmuAccelerator implements Accelerator {
+  /** Always "emu". */
   readonly name = "emu" as const;
   /** The CPU model of the VMs it creates. */
   readonly model: CpuModel;
 
+  /** Creates the accelerator; `options.model` picks the CPU model (default "386"). */
   constructor(options: EmuOptions = {}) {
     this.model = options.model ?? "386";
   }

@@ -91,6 +91,7 @@ export class EmuVcpu implements Vcpu {
   #upper: Record<string, bigint> = {};
   #closed = false;
 
+  /** Creates a vCPU on `memory` (use `EmuVm.createVcpu`). */
   constructor(model: CpuModel, memory: PhysMemory) {
     this.cpu = new Cpu(model, memory);
   }

@@ -17,6 +17,7 @@ export class EmuVm implements Vm {
   readonly memory: PhysMemory = new PhysMemory();
   readonly #vcpus: EmuVcpu[] = [];
 
+  /** Creates an empty VM of the given CPU model (use `EmuAccelerator.createVm`). */
   constructor(model: CpuModel = "386") {
     this.model = model;
     if (model === "8086") this.memory.addrMask = 0xfffff;

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "@std/assert";
-import { asmMachine, hasNasm, reg, setVector, word } from "./helpers.ts";
+import { asmMachine, hasNasm, machine, reg, setVector, word } from "./helpers.ts";
 
 const opts = { ignore: !hasNasm };
 
@@ -225,4 +225,15 @@ Deno.test("unreal mode set through setSregs reaches above 1 MiB", opts, () => {
   m.vcpu.setSregs(s);
   assertEquals(m.vcpu.run().kind, "hlt");
   assertEquals(reg(m.vcpu, "rax") & 0xff, 0x77);
+});
+
+Deno.test("MOV to/from CRn ignores the mod field (no displacement follows)", () => {
+  // mov ecx, cr3 encoded with mod=00 (0F 20 19), then inc ax; hlt
+  const m = machine([0x0f, 0x20, 0x19, 0x40, 0xf4]);
+  const s = m.vcpu.getSregs();
+  s.setControl("cr3", 0x5000);
+  m.vcpu.setSregs(s);
+  assertEquals(m.vcpu.run().kind, "hlt");
+  assertEquals(reg(m.vcpu, "rcx"), 0x5000);
+  assertEquals(reg(m.vcpu, "rax") & 0xffff, 1);
 });
