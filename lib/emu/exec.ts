@@ -35,7 +35,14 @@ export function step(c: Cpu): void {
 /** Consumes prefix bytes starting with `op`; returns the opcode after them. */
 function prefixes(c: Cpu, op: number): number {
   const table = c.is8086 ? PREFIX_8086 : PREFIX_386;
+  let n = 0;
   while (table[op] !== 0) {
+    // Bound the instruction: the 386 faults past 15 bytes; the 8086 has no
+    // limit, so a long run of prefixes is cut into steps (the host never spins).
+    if (++n >= 15) {
+      if (!c.is8086) c.fault(13);
+      return 0x90;
+    }
     if (op === 0x26 || op === 0x2e || op === 0x36 || op === 0x3e) c.segOvr = (op >> 3) & 3;
     else if (op === 0xf3 || op === 0xf2) c.rep = op;
     else if (op === 0x66) c.o32 = true;

@@ -176,3 +176,16 @@ Deno.test("any byte sequence ends in guest-visible behaviour, never a host excep
   }
   assertEquals(executed > 10000, true);
 });
+
+Deno.test("endless prefixes: #GP past 15 bytes on the 386, bounded steps on the 8086", () => {
+  const m = machine([], { model: "386" });
+  m.ram.fill(0x26, 0x1000, 0x1020);
+  setVector(m.ram, 13, 0, 0x3000);
+  m.ram[0x3000] = 0xf4;
+  assertEquals(m.vcpu.run().kind, "hlt");
+  assertEquals(word(m.ram, reg(m.vcpu, "rsp") & 0xffff), 0x1000);
+  const old = machine([], { model: "8086" });
+  old.ram.fill(0x26);
+  old.vcpu.sliceLimit = 1000;
+  assertEquals(old.vcpu.run().kind, "intr");
+});
