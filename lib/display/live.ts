@@ -123,7 +123,8 @@ export class AnsiTextRenderer {
     }
     // A terminal shorter than the screen shows the top rows, or scrolls down to the cursor.
     const c = options.cursor;
-    const cursorOn = c !== undefined && (c.visible ?? true);
+    // As on the VGA, a start line below the end line shows no cursor.
+    const cursorOn = c !== undefined && (c.visible ?? true) && (c.start ?? 13) <= (c.end ?? 14);
     const top = cursorOn && c.row >= rows && c.row < screen.rows ? c.row - rows + 1 : 0;
     let sgr = -1; // the attribute the terminal's SGR state is set for, -1 unknown
     let atRow = -1;
@@ -306,8 +307,8 @@ export interface LiveTerminalOptions {
   onKey?: (key: KeyEvent) => void;
   /**
    * The user asked to quit (Ctrl-A x) or a signal (SIGINT, SIGTERM, SIGHUP) came; the terminal
-   * is already restored when this is called for a signal. Without it, a signal exits the
-   * process with 128 + the signal number.
+   * is already restored when this is called for a signal. Without it, the terminal is restored
+   * and the process exits: with 0 for Ctrl-A x, with 128 + the signal number for a signal.
    */
   onQuit?: (reason: "key" | "signal") => void;
   /** Most frames a second (default 30). */
@@ -469,8 +470,13 @@ export class LiveTerminal implements Disposable {
   #dispatch(events: InputEvent[]): void {
     for (const event of events) {
       if (this.#closed) return;
-      if (event.kind === "quit") this.#options.onQuit?.("key");
-      else this.#options.onKey?.(event.key);
+      if (event.kind === "key") this.#options.onKey?.(event.key);
+      else if (this.#options.onQuit) this.#options.onQuit("key");
+      else {
+        // As QEMU does on Ctrl-A x when nobody else handles it: stop here.
+        this.close();
+        Deno.exit(0);
+      }
     }
   }
 

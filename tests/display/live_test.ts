@@ -173,6 +173,10 @@ Deno.test("text: the guest's cursor becomes the terminal's cursor", () => {
   equal(renderer.render(screen, term, { cursor: { row: 6, column: 0, start: 0 } }), "");
   term.apply(renderer.render(screen, term, { cursor: { row: 6, column: 0, visible: false } }));
   equal(term.cursorVisible, false);
+  term.apply(renderer.render(screen, term, { cursor: { row: 6, column: 0 } }));
+  ok(term.cursorVisible);
+  term.apply(renderer.render(screen, term, { cursor: { row: 6, column: 0, start: 15, end: 2 } }));
+  equal(term.cursorVisible, false);
 });
 
 Deno.test("text: a small terminal clips, and scrolls to keep the cursor in view", () => {
