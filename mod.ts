@@ -3,6 +3,19 @@
  * it to a stop, and assert on its screen, serial output, registers and exit
  * status. The same guest runs on KVM or on the built-in software CPU.
  *
+ * @example Boot a PC boot sector, type on its keyboard, wait for its answer
+ * ```ts
+ * import { Guest } from "./mod.ts";
+ *
+ * const image = await Deno.readFile("guests/boot-keys.bin");
+ * using guest = Guest.create(image, { boot: "bios", accel: "emu" });
+ * const done = guest.run({ timeoutMs: 10_000 });
+ * await guest.waitForScreen(/Type a line/, { timeoutMs: 5000 });
+ * guest.keyboard.type("hello{Enter}");
+ * await guest.waitForScreen(/keys OK/, { timeoutMs: 5000 });
+ * console.log((await done).stop.kind); // "halt"
+ * ```
+ *
  * @example Run the seed's guest and check its banner
  * ```ts
  * import { Guest } from "./mod.ts";
@@ -22,6 +35,8 @@ import type { CpuSnapshot } from "./lib/machine/crash-report.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine, type MachineOptions } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
+import type { Pc } from "./lib/machine/pc.ts";
+import type { RgbaImage } from "./lib/devices/vga.ts";
 import { describeStop, exitStatus, type StopReason } from "./lib/machine/stop.ts";
 
 export type { CpuSnapshot } from "./lib/machine/crash-report.ts";
@@ -30,15 +45,30 @@ export { describeStop, exitStatus } from "./lib/machine/stop.ts";
 export { LoaderError } from "./lib/loader/entry.ts";
 export { KvmUnavailableError } from "./lib/kvm/host.ts";
 export { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
+export type { RgbaImage } from "./lib/devices/vga.ts";
+export type { DriveType } from "./lib/loader/disk.ts";
 
 /** Options for {@link Guest.create}. */
 export interface GuestOptions {
   /** `auto` (default): KVM when /dev/kvm works, else the software CPU. */
   accel?: "auto" | "kvm" | "emu";
-  /** How the image starts: `flat` puts it at guest-physical 0 (the seed's machine). */
-  boot?: "flat";
-  /** Guest RAM in bytes (a multiple of 4096); default 4 KiB for flat images. */
+  /**
+   * How the image starts. `bios` (default): the image is a disk, its first
+   * sector is booted at 0000:7C00 by picovmm's PC BIOS. `flat`: the image at
+   * guest-physical 0, no BIOS (the seed's machine).
+   */
+  boot?: "bios" | "flat";
+  /**
+   * Guest RAM in bytes (a multiple of 4096); default 640 KiB for `bios`
+   * (more is extended memory from 1 MiB), 4 KiB for `flat`.
+   */
   memory?: number;
+  /** `bios`: the disk's type; by default floppy-sized images are floppies, others hard disks. */
+  driveType?: "floppy" | "hdd";
+  /** `bios`: boot a first sector that lacks the 0x55AA signature. */
+  noSignatureCheck?: boolean;
+  /** `bios`: the RTC's date and time at power-on (default: the host's). */
+  rtcStart?: Date | number;
   /** Most bytes of serial output kept (default 1 MiB); the rest is counted, not kept. */
   serialLimit?: number;
 }
@@ -61,15 +91,46 @@ export interface RunResult {
   cpu: CpuSnapshot;
 }
 
+/** Options for {@link Guest.waitForScreen} and {@link Guest.waitForSerial}. */
+export interface WaitOptions {
+  /** Give up (reject) after this many milliseconds; default 10 000. */
+  timeoutMs?: number;
+}
+
+/** The PC keyboard of a `bios` guest. */
+export interface GuestKeyboard {
+  /**
+   * Types text as key presses on a US keyboard: printable ASCII, `\n` for
+   * Enter, `\t`, `\b`, and named keys or chords in braces: `{Enter}`,
+   * `{Esc}`, `{F1}`, `{Up}`, `{Ctrl+C}`, `{Shift+Tab}`; `{{` types `{`.
+   * Returns the number of scan code bytes queued; throws RangeError for an
+   * unknown key.
+   *
+   * @example
+   * ```ts
+   * import { Guest } from "./mod.ts";
+   * using guest = Guest.create(await Deno.readFile("guests/boot-keys.bin"), { accel: "emu" });
+   * guest.keyboard.type("dir\n");
+   * guest.keyboard.type("{Ctrl+C}");
+   * ```
+   */
+  type(keys: string): number;
+  /** Queues raw set-1 scan codes (make and break codes). */
+  sendScancodes(codes: Iterable<number>): number;
+}
+
 /** A guest machine: create it from an image, run it, inspect it. */
 export class Guest implements Disposable {
   readonly #machine: Machine;
+  readonly #pc: Pc | undefined;
+  #running = false;
   /** Set when `accel: "auto"` fell back to the software CPU. */
   readonly note: string | undefined;
 
-  private constructor(machine: Machine, note: string | undefined) {
+  private constructor(machine: Machine, note: string | undefined, pc: Pc | undefined) {
     this.#machine = machine;
     this.note = note;
+    this.#pc = pc;
   }
 
   /**
@@ -77,9 +138,9 @@ export class Guest implements Disposable {
    * options, KvmUnavailableError when `accel: "kvm"` cannot open /dev/kvm.
    */
   static create(image: Uint8Array, options: GuestOptions = {}): Guest {
-    const machineOptions: MachineOptions = { image, ...options };
-    const { machine, note } = createMachine(machineOptions);
-    return new Guest(machine, note);
+    const machineOptions: MachineOptions = { image, ...options, boot: options.boot ?? "bios" };
+    const { machine, note, pc } = createMachine(machineOptions);
+    return new Guest(machine, note, pc);
   }
 
   /** Which accelerator runs this guest. */
@@ -87,10 +148,107 @@ export class Guest implements Disposable {
     return this.#machine.accelerator;
   }
 
-  /** Runs until the guest stops (halt, debug-exit, crash, timeout, instruction limit). */
+  /**
+   * Runs until the guest stops (halt, debug-exit, crash, timeout, instruction
+   * limit). Give `timeoutMs` to run for a time, `instructions` to run for a
+   * number of instructions (software CPU); the guest can be run again after.
+   * While the promise is pending a script can type and wait for output.
+   *
+   * @example
+   * ```ts
+   * import { Guest } from "./mod.ts";
+   * using guest = Guest.create(await Deno.readFile("guests/boot-timer.bin"), { accel: "emu" });
+   * const first = await guest.run({ instructions: 100 }); // "instruction-limit"
+   * const rest = await guest.run({ timeoutMs: 5000 }); // "halt"
+   * ```
+   */
   async run(options: RunOptions = {}): Promise<RunResult> {
-    const stop = await this.#machine.run(options);
-    return { stop, exitStatus: exitStatus(stop), cpu: this.#machine.snapshot() };
+    if (this.#running) throw new Error("the guest is already running");
+    this.#running = true;
+    try {
+      const stop = await this.#machine.run(options);
+      return { stop, exitStatus: exitStatus(stop), cpu: this.#machine.snapshot() };
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** True while a {@link Guest.run} is in progress. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * The PC keyboard (`boot: "bios"` only; a flat guest has none and this throws).
+   * Typing wakes a guest that waits in HLT.
+   */
+  get keyboard(): GuestKeyboard {
+    const pc = this.#pc;
+    if (!pc) throw new Error('a flat guest has no keyboard (use boot: "bios")');
+    return pc.keyboard;
+  }
+
+  /**
+   * Waits until the text screen matches `pattern` (a RegExp, or a string to
+   * find), while a run is in progress; resolves with the screen text. Rejects
+   * after `timeoutMs`, or when the guest stops without showing it.
+   *
+   * @example
+   * ```ts
+   * import { Guest } from "./mod.ts";
+   * using guest = Guest.create(await Deno.readFile("guests/boot-hello.bin"), { accel: "emu" });
+   * const done = guest.run({ timeoutMs: 5000 });
+   * const screen = await guest.waitForScreen(/Boot drive: (\w+)/, { timeoutMs: 5000 });
+   * await done;
+   * ```
+   */
+  waitForScreen(pattern: RegExp | string, options: WaitOptions = {}): Promise<string> {
+    return this.#waitFor("screen", () => this.screenText(), pattern, options);
+  }
+
+  /**
+   * Waits until the serial output (COM1) matches `pattern`; resolves with all
+   * of it. Rejects after `timeoutMs`, or when the guest stops without it.
+   *
+   * @example
+   * ```ts
+   * import { Guest } from "./mod.ts";
+   * using guest = Guest.create(await Deno.readFile("guests/boot-services.bin"), { accel: "emu" });
+   * const done = guest.run({ timeoutMs: 5000 });
+   * await guest.waitForSerial("COM1 through INT 14h");
+   * await done;
+   * ```
+   */
+  waitForSerial(pattern: RegExp | string, options: WaitOptions = {}): Promise<string> {
+    return this.#waitFor("serial output", () => this.serialText(), pattern, options);
+  }
+
+  async #waitFor(
+    what: string,
+    read: () => string,
+    pattern: RegExp | string,
+    options: WaitOptions,
+  ): Promise<string> {
+    const matches = (text: string) =>
+      typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
+    const deadline = performance.now() + (options.timeoutMs ?? 10_000);
+    for (;;) {
+      const text = read();
+      if (matches(text)) return text;
+      if (!this.#running) {
+        // Let a run that is about to start (or just ended) settle once.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        const again = read();
+        if (matches(again)) return again;
+        if (!this.#running) {
+          throw new Error(`the guest is not running and its ${what} does not show ${pattern}`);
+        }
+      }
+      if (performance.now() >= deadline) {
+        throw new Error(`timed out waiting for ${pattern} in the ${what}:\n${text}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Stops a run in progress at its next exit. */
@@ -101,6 +259,19 @@ export class Guest implements Disposable {
   /** The VGA text screen: CP437 as Unicode, trailing blanks trimmed. */
   screenText(): string {
     return screenText(this.#machine.vga);
+  }
+
+  /**
+   * The screen as RGBA pixels: mode 13h and CGA graphics as drawn; text
+   * modes as coloured cell blocks (picovmm has no font).
+   */
+  screenRgba(): RgbaImage {
+    return this.#machine.vga.toRgba();
+  }
+
+  /** The current BIOS video mode (3 text, 4 CGA, 0x13 VGA 256 colours). */
+  get videoMode(): number {
+    return this.#machine.vga.mode;
   }
 
   /** The VGA text screen with ANSI colours. */

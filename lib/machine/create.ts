@@ -8,31 +8,46 @@
 import { KvmVcpu, RunKicker } from "../kvm/host.ts";
 import { applyRealModeEntry, LoaderError } from "../loader/entry.ts";
 import { loadFlat } from "../loader/flat.ts";
+import { bootDrive, loadBootSector } from "../loader/bootsector.ts";
+import { Disk, type DriveType } from "../loader/disk.ts";
+import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
 import { Machine } from "./machine.ts";
+import { buildPc, MIN_PC_MEMORY, type Pc } from "./pc.ts";
 
-/** How the image is started. */
-export type BootMode = "flat";
+/** How the image is started: `bios` a PC boot disk, `flat` the seed's bare machine. */
+export type BootMode = "bios" | "flat";
 
 /** Options for {@link createMachine}. */
 export interface MachineOptions {
-  /** The image: a flat binary. */
+  /** The image: a boot disk (`bios`) or a flat binary (`flat`). */
   image: Uint8Array;
   /** Accelerator; default `auto`. */
   accel?: AccelChoice;
-  /** Boot protocol; default `flat`. */
+  /** Boot protocol; default `flat` here (the command line and the API default to `bios`). */
   boot?: BootMode;
-  /** Guest RAM in bytes, a multiple of 4 KiB; default 4 KiB for flat. */
+  /** Guest RAM in bytes, a multiple of 4 KiB; default 4 KiB for flat, 640 KiB for bios. */
   memory?: number;
   /** Bytes of serial output kept in `machine.serialOutput`. */
   serialLimit?: number;
+  /** `bios`: the boot disk's type; by default floppy sizes are floppies, others hard disks. */
+  driveType?: DriveType;
+  /** `bios`: boot a first sector without the 0x55AA signature. */
+  noSignatureCheck?: boolean;
+  /** `bios`: the RTC's time at power-on (default: the host's time). */
+  rtcStart?: Date | number;
 }
 
 /** A machine and the note about the accelerator choice, if any. */
 export interface CreatedMachine {
   machine: Machine;
   note?: string;
+  /** The PC's devices and BIOS (`bios` boot only). */
+  pc?: Pc;
 }
+
+/** Default RAM for a BIOS boot: 640 KiB conventional memory. */
+export const PC_DEFAULT_MEMORY = 640 * 1024;
 
 const PAGE = 4096;
 /** Where a PC's conventional memory ends and the VGA/ROM hole starts. */
@@ -43,12 +58,27 @@ export const MAX_MEMORY = 3 * 1024 ** 3;
 
 /** Builds a machine ready to run from its entry state. */
 export function createMachine(options: MachineOptions): CreatedMachine {
-  const memory = options.memory ?? PAGE;
+  const bios = options.boot === "bios";
+  const memory = options.memory ?? (bios ? PC_DEFAULT_MEMORY : PAGE);
   if (!Number.isSafeInteger(memory) || memory <= 0 || memory % PAGE !== 0) {
     throw new LoaderError(`memory size ${memory} is not a positive multiple of 4 KiB`);
   }
   if (memory > MAX_MEMORY) {
     throw new LoaderError(`memory size ${memory} is larger than the maximum of 3 GiB`);
+  }
+  if (bios && memory < MIN_PC_MEMORY) {
+    throw new LoaderError(`a BIOS boot needs at least 64 KiB of memory (got ${memory} bytes)`);
+  }
+  // Check the disk before opening an accelerator, so a bad image costs nothing.
+  const disk = bios ? Disk.fromImage(options.image, { type: options.driveType }) : undefined;
+  if (disk && !options.noSignatureCheck) {
+    const s = disk.sector(0);
+    if (s[510] !== 0x55 || s[511] !== 0xaa) {
+      throw new LoaderError(
+        "the image has no boot signature (0x55 0xAA at bytes 510-511); " +
+          "use --no-signature-check or --boot flat",
+      );
+    }
   }
   const selection = selectAccelerator(options.accel ?? "auto");
   const vm = selection.accelerator.createVm();
@@ -62,14 +92,26 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       makeKick: vcpu instanceof KvmVcpu ? () => new RunKicker(vcpu) : undefined,
       serialLimit: options.serialLimit,
     });
-    // RAM below the VGA/ROM hole, and the rest above 1 MiB, as on a PC.
-    machine.addRam(0, Math.min(memory, HOLE_START));
-    if (memory > HOLE_START) machine.addRam(HOLE_END, memory - HOLE_START);
-    const entry = loadFlat(machine.memory, options.image);
+    let entry: RealModeEntry;
+    let pc: Pc | undefined;
+    if (disk) {
+      const drive = bootDrive(disk);
+      pc = buildPc(machine, { disk, bootDrive: drive, memory, rtcStart: options.rtcStart });
+      entry = loadBootSector(machine.memory, disk, {
+        noSignatureCheck: options.noSignatureCheck,
+      });
+    } else {
+      // RAM below the VGA/ROM hole, and the rest above 1 MiB, as on a PC.
+      machine.addRam(0, Math.min(memory, HOLE_START));
+      if (memory > HOLE_START) machine.addRam(HOLE_END, memory - HOLE_START);
+      entry = loadFlat(machine.memory, options.image);
+    }
     const sregs = vcpu.getSregs();
     const regs = applyRealModeEntry(entry, sregs);
+    // A BIOS hands over with interrupts enabled.
+    if (disk) regs.set("rflags", 0x202);
     machine.setCpuState(regs, sregs);
-    return { machine, note: selection.note };
+    return { machine, note: selection.note, pc };
   } catch (e) {
     if (machine) machine.close();
     else vm.close();

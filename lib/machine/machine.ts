@@ -11,7 +11,9 @@ import type { KvmRegs, KvmSregs } from "../kvm/structs.ts";
 import type { Vcpu, Vm } from "../kvm/vcpu.ts";
 import { DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, DebugExit } from "../devices/debug-exit.ts";
 import { COM1_PORT, Serial16550 } from "../devices/serial.ts";
-import { VGA_TEXT_BASE, VGA_TEXT_SIZE, VgaText } from "../devices/vga-text.ts";
+import { Vga, VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
+import { type Clock, WallClock } from "../devices/clock.ts";
+import { InstructionClock } from "./instruction-clock.ts";
 import { Bus } from "./bus.ts";
 import { type CpuSnapshot, snapshotCpu } from "./crash-report.ts";
 import { type ExitContext, handleExit } from "./exits.ts";
@@ -72,7 +74,8 @@ export class Machine {
   readonly vm: Vm;
   readonly vcpu: Vcpu;
   readonly accelerator: "kvm" | "emu";
-  readonly vga = new VgaText();
+  /** The VGA window 0xA0000-0xBFFFF (text, mode 13h, CGA). */
+  readonly vga: Vga;
   readonly debugExit = new DebugExit();
   readonly serial: Serial16550;
   /** Everything the guest sent to COM1 (bounded). */
@@ -81,8 +84,16 @@ export class Machine {
   readonly serialSinks: ((byte: number) => void)[] = [];
   /** Time-driven devices, updated by the run loop. */
   readonly timedDevices: TimedDevice[] = [];
+  /**
+   * Device time: the wall clock on KVM; on the software CPU a virtual clock
+   * derived from the instruction counter that jumps ahead while the guest
+   * waits in HLT (deterministic runs, see instruction-clock.ts).
+   */
+  readonly clock: Clock;
   /** The interrupt controller, once the platform adds one. */
   interrupts: InterruptController | undefined;
+  /** COM1's interrupt line, once the platform wires it (IRQ 4 on a PC). */
+  serialIrq: ((level: boolean) => void) | undefined;
   /** Gets one line per exit when set. */
   trace: ((line: string) => void) | undefined;
   /** Set by `requestStop()`; the loop stops at the next exit. */
@@ -101,10 +112,16 @@ export class Machine {
         this.serialOutput.push(b);
         for (const sink of this.serialSinks) sink(b);
       },
+      setIrq: (level) => this.serialIrq?.(level),
     });
     this.ports.register(COM1_PORT, 8, this.serial, "COM1");
     this.ports.register(DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, this.debugExit, "debug-exit");
-    this.mmio.register(VGA_TEXT_BASE, VGA_TEXT_SIZE, this.vga, "VGA text");
+    const vcpu = this.vcpu;
+    this.clock = vcpu.instructions !== undefined
+      ? new InstructionClock(() => vcpu.instructions ?? 0)
+      : new WallClock();
+    this.vga = new Vga({ clock: this.clock });
+    this.mmio.register(VGA_BASE, VGA_SIZE, this.vga, "VGA");
   }
 
   /** Adds guest RAM at `base` on the accelerator and in the memory map. */
@@ -168,10 +185,20 @@ export class Machine {
     for (;;) {
       if (this.timedDevices.length) this.#updateDevices();
       if (this.interrupts) this.#injectInterrupt();
-      if (instructionLimit !== undefined && defaultSlice !== undefined) {
-        const left = instructionLimit - (vcpu.instructions ?? 0);
-        if (left <= 0) return { kind: "instruction-limit" };
-        vcpu.sliceLimit = Math.min(defaultSlice, left);
+      if (defaultSlice !== undefined) {
+        let slice = defaultSlice;
+        if (instructionLimit !== undefined) {
+          const left = instructionLimit - (vcpu.instructions ?? 0);
+          if (left <= 0) return { kind: "instruction-limit" };
+          slice = Math.min(slice, left);
+        }
+        // On virtual time, end the slice when the next timer event is due.
+        const clock = this.clock;
+        if (clock instanceof InstructionClock && this.timedDevices.length) {
+          const next = this.#nextEventNs();
+          if (next !== undefined) slice = Math.min(slice, clock.instructionsUntil(next));
+        }
+        vcpu.sliceLimit = slice;
       }
       const exit = vcpu.run();
       ctx.interruptsEnabled = run.ifFlag;
@@ -188,8 +215,7 @@ export class Machine {
       if (exit.kind !== "intr" && next.action === "continue" && (++exits & 255) !== 0) continue;
       const now = performance.now();
       if (now >= deadline) return { kind: "timeout" };
-      if (next.action === "wait") {
-        await this.#waitForInterrupt(deadline);
+      if (next.action === "wait" && await this.#waitForInterrupt(deadline)) {
         lastYield = performance.now();
       } else if (now - lastYield >= YIELD_INTERVAL_MS) {
         await new Promise((resolve) => setTimeout(resolve, 0));
@@ -199,8 +225,19 @@ export class Machine {
   }
 
   #updateDevices(): void {
-    const now = performance.now() * 1e6;
+    const now = this.clock.now();
     for (const d of this.timedDevices) d.update(now);
+  }
+
+  /** The clock time of the next timed event, if any device has one. */
+  #nextEventNs(): number | undefined {
+    const now = this.clock.now();
+    let next: number | undefined;
+    for (const d of this.timedDevices) {
+      const t = d.nextEventNs(now);
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    return next;
   }
 
   #injectInterrupt(): void {
@@ -217,14 +254,23 @@ export class Machine {
     }
   }
 
-  /** Sleeps until the next timed event, a wake-up, or the deadline. */
-  async #waitForInterrupt(deadline: number): Promise<void> {
-    const nowNs = performance.now() * 1e6;
-    let until = deadline;
-    for (const d of this.timedDevices) {
-      const next = d.nextEventNs(nowNs);
-      if (next !== undefined) until = Math.min(until, next / 1e6);
+  /**
+   * The guest waits in HLT for an interrupt. On virtual time the clock jumps
+   * to the next timed event (no sleeping); on the wall clock the loop sleeps
+   * until that event. Either way a wake-up (input) or the deadline ends it.
+   * Returns true when it slept (the event loop ran meanwhile).
+   */
+  async #waitForInterrupt(deadline: number): Promise<boolean> {
+    if (this.timedDevices.length) this.#updateDevices();
+    if (this.interrupts?.hasInterrupt()) return false;
+    const next = this.#nextEventNs();
+    const clock = this.clock;
+    if (clock instanceof InstructionClock && next !== undefined) {
+      clock.skipTo(next);
+      return false;
     }
+    let until = deadline;
+    if (next !== undefined) until = Math.min(until, performance.now() + (next - clock.now()) / 1e6);
     const ms = until === Infinity ? 1000 : Math.max(0, until - performance.now());
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
@@ -235,6 +281,7 @@ export class Machine {
       this.#wake = done;
     });
     this.#wake = undefined;
+    return true;
   }
 
   #readCode(address: number, length: number): Uint8Array {

@@ -1,0 +1,180 @@
+/**
+ * The BIOS: services in TypeScript, reached from guest stubs in the ROM.
+ *
+ * The trap: the IVT points each BIOS vector at a ROM stub `out 0xEF, al;
+ * retf 2`. The OUT exits to the VMM; this device, on port 0xEF, reads the
+ * guest's registers, finds the stub by its address (KVM reports IP at the
+ * OUT, the software CPU after it; stubs are 8-byte aligned, so rounding
+ * down finds the same stub), runs the service, and writes back only what
+ * changed. The stub's `retf 2` returns with the flags the service set; the
+ * interrupt flag is taken from the FLAGS the INT pushed, so a caller's IF
+ * survives the call. On KVM an unchanged CS:IP lets the OUT complete; a
+ * service that redirects the guest (a wait loop, INT 19h) sets CS:IP itself.
+ *
+ * Services that wait (INT 16h reads with an empty buffer, INT 15h AH=86h)
+ * send the guest to a ROM loop `sti; hlt; cli; jmp stub` so interrupts run
+ * while it waits and the call is retried; the host never blocks. The BIOS is
+ * also a timed device: a running INT 15h wait is its next event, so HLT
+ * wakes when the wait ends.
+ *
+ * @module
+ */
+
+import type { Clock } from "../devices/clock.ts";
+import type { Vga } from "../devices/vga.ts";
+import type { Vcpu } from "../kvm/vcpu.ts";
+import type { Disk } from "../loader/disk.ts";
+import type { Bus, BusDevice } from "../machine/bus.ts";
+import { GuestMemoryError } from "../machine/memory.ts";
+import type { GuestMemory } from "../machine/memory.ts";
+import type { BiosEnv, BiosService } from "./env.ts";
+import { newBiosState } from "./env.ts";
+import { int10 } from "./int10.ts";
+import { int13 } from "./int13.ts";
+import { int16 } from "./int16.ts";
+import { keyboardScancode } from "./keyboard.ts";
+import { memoryLayout, post } from "./post.ts";
+import { BiosRegs, FLAG_IF, linear } from "./regs.ts";
+import { buildRom, type Rom } from "./rom.ts";
+import { int11, int12, int14, int15, int17, int18, int19, type MemoryLayout } from "./system.ts";
+import { int1a, Rtc, type RtcSource, timerTick } from "./time.ts";
+
+/** What the BIOS is built from. */
+export interface BiosOptions {
+  memory: GuestMemory;
+  vga: Vga;
+  vcpu: Vcpu;
+  ports: Bus;
+  clock: Clock;
+  disks: ReadonlyMap<number, Disk>;
+  bootDrive: number;
+  /** Bytes of RAM below 640 KiB. */
+  conventionalBytes: number;
+  /** Bytes of RAM from 1 MiB up. */
+  extendedBytes: number;
+  /** Changes the A20 gate where the accelerator emulates it. */
+  setA20?: (enabled: boolean) => void;
+  /** Where INT 1Ah gets the time (the CMOS RTC); default: the clock from the host's time now. */
+  rtc?: RtcSource;
+}
+
+/** The BIOS as a port device (the trap port) and a timed device (INT 15h waits). */
+export class Bios implements BusDevice {
+  readonly env: BiosEnv;
+  readonly rom: Rom;
+  readonly layout: MemoryLayout;
+  readonly rtc: RtcSource;
+  /** Services run, by vector (for traces and tests). */
+  readonly calls: Map<number, number> = new Map();
+  /** OUTs to the trap port from outside the ROM's trap sites (ignored). */
+  strayTraps = 0;
+  readonly #vcpu: Vcpu;
+  readonly #services: Map<number, BiosService>;
+
+  constructor(options: BiosOptions) {
+    this.#vcpu = options.vcpu;
+    this.rom = buildRom();
+    this.layout = memoryLayout(options.conventionalBytes, options.extendedBytes);
+    const clock = options.clock;
+    this.rtc = options.rtc ?? new Rtc(() => clock.now());
+    this.env = {
+      memory: options.memory,
+      vga: options.vga,
+      disks: options.disks,
+      bootDrive: options.bootDrive,
+      rom: this.rom,
+      ports: options.ports,
+      now: () => clock.now(),
+      setA20: options.setA20,
+      state: newBiosState(),
+    };
+    const layout = this.layout;
+    const rtc = this.rtc;
+    this.#services = new Map<number, BiosService>([
+      [0x10, int10],
+      [0x11, int11],
+      [0x12, int12],
+      [0x13, int13],
+      [0x14, int14],
+      [0x15, (r, env) => int15(r, env, layout)],
+      [0x16, int16],
+      [0x17, int17],
+      [0x18, int18],
+      [0x19, int19],
+      [0x1a, (r, env) => int1a(r, env, rtc)],
+    ]);
+  }
+
+  /** Power-on set-up: ROM, IVT, BDA, EBDA, video mode. */
+  post(): void {
+    post(this.env, this.layout, this.rtc);
+  }
+
+  /** The trap port reads as an empty ISA port. */
+  read(_offset: number, data: Uint8Array): void {
+    data.fill(0xff);
+  }
+
+  /** A write to the trap port: run the service of the stub the guest is in. */
+  write(_offset: number, _data: Uint8Array): void {
+    const regs = this.#vcpu.getRegs();
+    const sregs = this.#vcpu.getSregs();
+    const at = Number(sregs.cs.base & 0xfffffn) + (regs.get32("rip") & 0xffff);
+    const kind = this.rom.trapAt(at);
+    if (!kind) {
+      this.strayTraps++;
+      return;
+    }
+    if (kind.kind === "timer") {
+      timerTick(this.env);
+      return;
+    }
+    if (kind.kind === "keyboard") {
+      const b = new Uint8Array(1);
+      this.env.ports.read(0x60, b);
+      keyboardScancode(this.env.memory, b[0]);
+      return;
+    }
+    const r = BiosRegs.fromVcpu(regs, sregs);
+    const before = r.clone();
+    this.call(kind.vector, r);
+    if (r.cs === before.cs && r.ip === before.ip) restoreInterruptFlag(r, this.env.memory);
+    const changed = r.applyTo(before, regs, sregs);
+    if (changed.sregs) this.#vcpu.setSregs(sregs);
+    if (changed.regs) this.#vcpu.setRegs(regs);
+  }
+
+  /**
+   * Runs the service for `vector` on `r` (for the trap, and for unit tests
+   * on hand-made register states). A guest address that turns out to be
+   * outside RAM ends the call with CF=1, AH=01h instead of a host exception.
+   */
+  call(vector: number, r: BiosRegs): void {
+    const service = this.#services.get(vector);
+    if (!service) return;
+    this.calls.set(vector, (this.calls.get(vector) ?? 0) + 1);
+    try {
+      service(r, this.env);
+    } catch (e) {
+      if (!(e instanceof GuestMemoryError)) throw e;
+      r.fail(0x01);
+    }
+  }
+
+  /** Raises nothing: time only ends INT 15h waits. */
+  update(_nowNs: number): void {}
+
+  /** The end of a running INT 15h AH=86h wait, so HLT wakes for it. */
+  nextEventNs(_nowNs: number): number | undefined {
+    const t = this.env.state.waitUntilNs;
+    return t >= 0 ? t : undefined;
+  }
+}
+
+/** IF as the INT pushed it (FLAGS at SS:SP+4 in the stub's frame). */
+function restoreInterruptFlag(r: BiosRegs, memory: GuestMemory): void {
+  const at = linear(r.ss, r.sp + 4);
+  if (!memory.contains(at, 2)) return;
+  const pushed = memory.readU16(at);
+  r.eflags = (r.eflags & ~FLAG_IF) | (pushed & FLAG_IF);
+}

@@ -1,0 +1,172 @@
+/**
+ * The PC platform for `--boot bios`: the memory map (conventional RAM, the
+ * EBDA, the VGA window, the BIOS ROM, extended memory), the legacy devices
+ * on their ports with their interrupt lines, and the BIOS.
+ *
+ * | ports        | device                                   | IRQ |
+ * | ------------ | ---------------------------------------- | --- |
+ * | 0x20, 0xA0   | 8259A pair (vectors 08h-0Fh, 70h-77h)    |     |
+ * | 0x40-0x43    | 8254 PIT, channel 0 at 18.2 Hz           | 0   |
+ * | 0x60, 0x64   | 8042 keyboard controller                 | 1   |
+ * | 0x61, 0x92   | system control ports B and A (A20)       |     |
+ * | 0x70-0x71    | MC146818 RTC / CMOS                      | 8   |
+ * | 0x3C0-0x3DF  | VGA registers                            |     |
+ * | 0x3F8-0x3FF  | COM1                                     | 4   |
+ * | 0xEF         | the BIOS trap port                       |     |
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "./create.ts";
+ * const image = new Uint8Array(512);
+ * image.set([0xfa, 0xf4], 0); // cli; hlt
+ * image[510] = 0x55;
+ * image[511] = 0xaa;
+ * const { machine, pc } = createMachine({ image, boot: "bios", accel: "emu" });
+ * pc?.keyboard.type("dir\n");
+ * console.log((await machine.run()).kind); // "halt"
+ * ```
+ *
+ * @module
+ */
+
+import { Bios } from "../bios/bios.ts";
+import { CmosRtc } from "../bios/time.ts";
+import { Cmos } from "../devices/cmos.ts";
+import { I8042 } from "../devices/i8042.ts";
+import { Pic } from "../devices/pic.ts";
+import { Pit } from "../devices/pit.ts";
+import { Port61, Port92 } from "../devices/port61.ts";
+import { EmuVm } from "../emu/mod.ts";
+import type { Disk } from "../loader/disk.ts";
+import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE } from "../bios/rom.ts";
+import type { Machine } from "./machine.ts";
+
+/** Where conventional memory ends. */
+export const CONVENTIONAL_END = 0xa0000;
+/** Where extended memory starts. */
+export const EXTENDED_BASE = 0x100000;
+/** Least RAM a PC needs: the IVT, the BDA, the boot sector at 0x7C00 and a stack. */
+export const MIN_PC_MEMORY = 0x10000;
+
+/** Options for {@link buildPc}. */
+export interface PcOptions {
+  /** The boot disk. */
+  disk: Disk;
+  /** Its BIOS drive number (0x00 or 0x80). */
+  bootDrive: number;
+  /** Total RAM in bytes: up to 640 KiB conventional, the rest from 1 MiB. */
+  memory: number;
+  /** The RTC's time at power-on (default: the host's time). */
+  rtcStart?: Date | number;
+}
+
+/** Typing on the PC's keyboard. */
+export interface PcKeyboard {
+  /**
+   * Types text and `{Name}` keys (see lib/devices/i8042.ts `keysToScancodes`);
+   * returns the scan code bytes queued. Throws RangeError for an unknown key.
+   */
+  type(keys: string): number;
+  /** Queues raw set-1 scan codes. */
+  sendScancodes(codes: Iterable<number>): number;
+}
+
+/** The PC's devices, for scripts and tests. */
+export interface Pc {
+  pic: Pic;
+  pit: Pit;
+  i8042: I8042;
+  cmos: Cmos;
+  port61: Port61;
+  port92: Port92;
+  bios: Bios;
+  keyboard: PcKeyboard;
+}
+
+/** Adds the PC's memory, devices and BIOS to a machine, and runs the BIOS's power-on set-up. */
+export function buildPc(machine: Machine, options: PcOptions): Pc {
+  const conventional = Math.min(options.memory, CONVENTIONAL_END);
+  const extended = Math.max(0, options.memory - CONVENTIONAL_END);
+  machine.addRam(0, conventional);
+  machine.addRam(ROM_BASE, ROM_SIZE, true);
+  if (extended > 0) machine.addRam(EXTENDED_BASE, extended);
+
+  const ports = machine.ports;
+  // IRQ 0, 1, 2 (cascade) and 4 on the master, 8 on the slave are unmasked.
+  const pic = new Pic({ pcDefaults: { masterMask: 0xe8, slaveMask: 0xfe } });
+  ports.register(0x20, 2, pic.master, "PIC master");
+  ports.register(0xa0, 2, pic.slave, "PIC slave");
+  ports.register(0x4d0, 2, pic.elcr, "ELCR");
+  machine.interrupts = pic;
+  machine.serialIrq = (level) => pic.setIrq(4, level);
+
+  const pit = new Pit({
+    clock: machine.clock,
+    irq: (level) => pic.setIrq(0, level),
+    irqPending: () => pic.isRequested(0),
+    pcDefaults: true,
+  });
+  ports.register(0x40, 4, pit, "PIT");
+  const port61 = new Port61({ pit });
+  ports.register(0x61, 1, port61, "port B");
+
+  const vm = machine.vm;
+  // The BIOS is made last; the A20 callbacks reach it through this.
+  const late: { bios?: Bios } = {};
+  const setA20 = (on: boolean) => {
+    if (vm instanceof EmuVm) vm.setA20(on);
+    if (late.bios) late.bios.env.state.a20 = on;
+  };
+  const port92 = new Port92({ onA20: setA20 });
+  ports.register(0x92, 1, port92, "port A");
+  const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20 });
+  ports.register(0x60, 1, i8042.data, "i8042 data");
+  ports.register(0x64, 1, i8042.command, "i8042 command");
+
+  const cmos = new Cmos({
+    clock: machine.clock,
+    start: options.rtcStart,
+    irq: (level) => pic.setIrq(8, level),
+  });
+  const floppy = options.disk.type === "floppy" ? options.disk.floppyType : 0;
+  cmos.configure({
+    memoryBytes: options.memory < EXTENDED_BASE ? EXTENDED_BASE : options.memory + 0x60000,
+    baseMemoryKb: conventional >> 10,
+    floppies: [floppy, 0],
+    hardDisks: [options.disk.type === "hdd" ? 47 : 0, 0],
+  });
+  ports.register(0x70, 2, cmos, "CMOS");
+  ports.register(0x3c0, 0x20, machine.vga.registers, "VGA registers");
+
+  const bios = new Bios({
+    memory: machine.memory,
+    vga: machine.vga,
+    vcpu: machine.vcpu,
+    ports,
+    clock: machine.clock,
+    disks: new Map([[options.bootDrive, options.disk]]),
+    bootDrive: options.bootDrive,
+    conventionalBytes: conventional,
+    extendedBytes: extended,
+    setA20,
+    rtc: new CmosRtc(cmos, ports),
+  });
+  late.bios = bios;
+  ports.register(BIOS_TRAP_PORT, 1, bios, "BIOS trap");
+  machine.timedDevices.push(pit, cmos, bios);
+  bios.post();
+
+  const keyboard: PcKeyboard = {
+    type(keys: string): number {
+      const n = i8042.type(keys);
+      machine.wake();
+      return n;
+    },
+    sendScancodes(codes: Iterable<number>): number {
+      const n = i8042.sendScancodes(codes);
+      machine.wake();
+      return n;
+    },
+  };
+  return { pic, pit, i8042, cmos, port61, port92, bios, keyboard };
+}
