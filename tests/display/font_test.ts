@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok as assert, throws } from "@std/assert";
+import { deepStrictEqual, ok as assert, strictEqual, throws } from "@std/assert";
 import { fontFromHex, glyphRow, VGA_FONT_8X16 } from "../../lib/display/font.ts";
 
 /** A glyph as rows of "#" and "." for readable comparisons. */
@@ -14,8 +14,8 @@ function picture(code: number): string[] {
 }
 
 Deno.test("the VGA font has 256 glyphs of 16 rows", () => {
-  equal(VGA_FONT_8X16.height, 16);
-  equal(VGA_FONT_8X16.glyphs.length, 4096);
+  strictEqual(VGA_FONT_8X16.height, 16);
+  strictEqual(VGA_FONT_8X16.glyphs.length, 4096);
 });
 
 Deno.test("blank glyphs: NUL, space and 0xFF", () => {
@@ -71,9 +71,9 @@ Deno.test("block and line-drawing glyphs reach the cell edges", () => {
 });
 
 Deno.test("glyphRow outside the glyph is blank, codes wrap to a byte", () => {
-  equal(glyphRow(VGA_FONT_8X16, 0xdb, -1), 0);
-  equal(glyphRow(VGA_FONT_8X16, 0xdb, 16), 0);
-  equal(glyphRow(VGA_FONT_8X16, 0x1db, 0), 0xff);
+  strictEqual(glyphRow(VGA_FONT_8X16, 0xdb, -1), 0);
+  strictEqual(glyphRow(VGA_FONT_8X16, 0xdb, 16), 0);
+  strictEqual(glyphRow(VGA_FONT_8X16, 0x1db, 0), 0xff);
 });
 
 Deno.test("fontFromHex checks its input", () => {
@@ -81,7 +81,7 @@ Deno.test("fontFromHex checks its input", () => {
     Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0")),
     1,
   );
-  equal(glyphRow(font, 0xab, 0), 0xab);
+  strictEqual(glyphRow(font, 0xab, 0), 0xab);
   throws(() => fontFromHex(["00"], 1), RangeError);
   throws(() => fontFromHex(Array(256).fill("0"), 1), RangeError);
   throws(() => fontFromHex(Array(256).fill("zz"), 1), RangeError);

@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok } from "@std/assert";
+import { deepStrictEqual, ok, strictEqual } from "@std/assert";
 import {
   type InputEvent,
   KeyDecoder,
@@ -104,7 +104,7 @@ Deno.test("a lone ESC is held until flush, then it is Escape", () => {
   deepStrictEqual(d.feed(bytes("a\x1b")), [{ kind: "key", key: { key: "a" } }]);
   ok(d.pending);
   deepStrictEqual(d.flush(), [{ kind: "key", key: { key: "Escape" } }]);
-  equal(d.pending, false);
+  strictEqual(d.pending, false);
   deepStrictEqual(d.flush(), []);
   // ESC ESC flushed is Alt+Escape.
   d.feed(bytes("\x1b\x1b"));
@@ -120,7 +120,7 @@ Deno.test("an escape sequence split across reads is joined", () => {
     { kind: "key", key: { key: "F12" } },
     { kind: "key", key: { key: "b" } },
   ]);
-  equal(d.pending, false);
+  strictEqual(d.pending, false);
   // Flushing a cut-off "ESC [" gives Alt+[ rather than losing the bytes.
   d.feed(bytes("\x1b["));
   deepStrictEqual(d.flush(), [{ kind: "key", key: { key: "[", alt: true } }]);
@@ -147,20 +147,20 @@ Deno.test("QEMU escape: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, others are d
   // The prefix waits across reads.
   const d = new KeyDecoder();
   deepStrictEqual(d.feed(bytes("\x01")), []);
-  equal(d.pending, false);
+  strictEqual(d.pending, false);
   deepStrictEqual(d.feed(bytes("x")), [{ kind: "quit" }]);
 });
 
 Deno.test("keyEventToKeys speaks i8042's key syntax", () => {
-  equal(keyEventToKeys({ key: "a" }), "a");
-  equal(keyEventToKeys({ key: "A" }), "A");
-  equal(keyEventToKeys({ key: "{" }), "{{");
-  equal(keyEventToKeys({ key: "Enter" }), "{Enter}");
-  equal(keyEventToKeys({ key: "c", ctrl: true }), "{Ctrl+c}");
-  equal(keyEventToKeys({ key: "X", alt: true }), "{Alt+Shift+X}");
-  equal(keyEventToKeys({ key: "ArrowUp", ctrl: true, shift: true }), "{Ctrl+Shift+ArrowUp}");
-  equal(keyEventToKeys({ key: " ", ctrl: true }), "{Ctrl+Space}");
-  equal(keyEventToKeys({ key: "}", alt: true }), "{Alt+Shift+]}");
+  strictEqual(keyEventToKeys({ key: "a" }), "a");
+  strictEqual(keyEventToKeys({ key: "A" }), "A");
+  strictEqual(keyEventToKeys({ key: "{" }), "{{");
+  strictEqual(keyEventToKeys({ key: "Enter" }), "{Enter}");
+  strictEqual(keyEventToKeys({ key: "c", ctrl: true }), "{Ctrl+c}");
+  strictEqual(keyEventToKeys({ key: "X", alt: true }), "{Alt+Shift+X}");
+  strictEqual(keyEventToKeys({ key: "ArrowUp", ctrl: true, shift: true }), "{Ctrl+Shift+ArrowUp}");
+  strictEqual(keyEventToKeys({ key: " ", ctrl: true }), "{Ctrl+Space}");
+  strictEqual(keyEventToKeys({ key: "}", alt: true }), "{Alt+Shift+]}");
 });
 
 Deno.test("keyEventToScancodes: set-1 codes for what the decoder produces", () => {
@@ -172,7 +172,7 @@ Deno.test("keyEventToScancodes: set-1 codes for what the decoder produces", () =
   deepStrictEqual(keyEventToScancodes({ key: "F12" }), [0x58, 0xd8]);
   deepStrictEqual(keyEventToScancodes({ key: "{" }), [0x2a, 0x1a, 0x9a, 0xaa]);
   deepStrictEqual(keyEventToScancodes({ key: "x", alt: true }), [0x38, 0x2d, 0xad, 0xb8]);
-  equal(keyEventToScancodes({ key: "é" }), undefined);
+  strictEqual(keyEventToScancodes({ key: "é" }), undefined);
   // Every key the decoder can name maps to scan codes.
   const all = new KeyDecoder().feed(bytes(
     "\x1b[A\x1b[B\x1b[C\x1b[D\x1b[H\x1b[F\x1b[2~\x1b[3~\x1b[5~\x1b[6~\x1bOP\x1bOQ\x1bOR\x1bOS" +

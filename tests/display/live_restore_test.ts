@@ -2,7 +2,7 @@
  * The live display gives the terminal back however the process ends. Each case runs a small
  * program in a child Deno process, with pipes standing in for the terminal.
  */
-import { equal, ok } from "@std/assert";
+import { ok, strictEqual } from "@std/assert";
 
 const LIVE = new URL("../../lib/display/live.ts", import.meta.url).href;
 const LEAVE = "\x1b[0m\x1b[0 q\x1b[?25h\x1b[?7h\x1b[?1049l";
@@ -55,31 +55,31 @@ Deno.test("restored on SIGTERM (exit 143 without an onQuit)", async () => {
   const r = await runChild("await new Promise(() => {});", "SIGTERM");
   ok(r.stdout.startsWith(ENTER), JSON.stringify(r.stdout.slice(0, 40)));
   ok(r.stdout.endsWith(LEAVE), JSON.stringify(r.stdout.slice(-40)));
-  equal(r.code, 143);
+  strictEqual(r.code, 143);
 });
 
 Deno.test("restored on SIGHUP (exit 129)", async () => {
   const r = await runChild("await new Promise(() => {});", "SIGHUP");
   ok(r.stdout.endsWith(LEAVE));
-  equal(r.code, 129);
+  strictEqual(r.code, 129);
 });
 
 Deno.test("restored when the program throws", async () => {
   const r = await runChild(`setTimeout(() => { throw new Error("boom"); }, 10);`);
   ok(r.stdout.endsWith(LEAVE));
   ok(r.stderr.includes("boom"));
-  equal(r.code, 1);
+  strictEqual(r.code, 1);
 });
 
 Deno.test("restored on Deno.exit", async () => {
   const r = await runChild("Deno.exit(7);");
   ok(r.stdout.endsWith(LEAVE));
-  equal(r.code, 7);
+  strictEqual(r.code, 7);
 });
 
 Deno.test("restored once when the program closes it itself", async () => {
   const r = await runChild("live.close();");
   ok(r.stdout.endsWith(LEAVE));
-  equal(r.stdout.split(LEAVE).length, 2);
-  equal(r.code, 0);
+  strictEqual(r.stdout.split(LEAVE).length, 2);
+  strictEqual(r.code, 0);
 });

@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok } from "@std/assert";
+import { deepStrictEqual, ok, strictEqual } from "@std/assert";
 import {
   AnsiTextRenderer,
   HalfBlockRenderer,
@@ -66,7 +66,7 @@ class FakeTerminal {
         this.row = r - 1;
         this.column = c - 1;
       } else if (final === "J") {
-        equal(params, "2");
+        strictEqual(params, "2");
         this.grid = this.#blank();
       } else if (final === "m") {
         this.sgr = params;
@@ -113,12 +113,12 @@ Deno.test("text: the first frame draws every cell, in CP437 and VGA colours", ()
   screen.cells[80 + 3] = { char: 0xc9, attr: 0x4f }; // ╔
   const out = new AnsiTextRenderer("truecolor").render(screen, term);
   term.apply(out);
-  equal(term.text(0), "Hello");
-  equal(term.text(1), "   ╔");
-  equal(term.grid[0][0].sgr, "0;38;2;255;255;85;48;2;0;0;170"); // yellow on blue
-  equal(term.grid[1][3].sgr, "0;38;2;255;255;255;48;2;170;0;0"); // white on red
-  equal(term.grid[24][79].sgr, "0;38;2;170;170;170;48;2;0;0;0");
-  equal(term.cursorVisible, false); // no cursor given
+  strictEqual(term.text(0), "Hello");
+  strictEqual(term.text(1), "   ╔");
+  strictEqual(term.grid[0][0].sgr, "0;38;2;255;255;85;48;2;0;0;170"); // yellow on blue
+  strictEqual(term.grid[1][3].sgr, "0;38;2;255;255;255;48;2;170;0;0"); // white on red
+  strictEqual(term.grid[24][79].sgr, "0;38;2;170;170;170;48;2;0;0;0");
+  strictEqual(term.cursorVisible, false); // no cursor given
 });
 
 Deno.test("text: an unchanged screen writes nothing; a change writes only that cell", () => {
@@ -126,16 +126,19 @@ Deno.test("text: an unchanged screen writes nothing; a change writes only that c
   const screen = new Screen();
   const renderer = new AnsiTextRenderer("truecolor");
   term.apply(renderer.render(screen, term));
-  equal(renderer.render(screen, term), "");
+  strictEqual(renderer.render(screen, term), "");
   screen.put(10, 40, "X", 0x0a);
   const out = renderer.render(screen, term);
   term.apply(out);
-  equal(term.text(10), " ".repeat(40) + "X");
+  strictEqual(term.text(10), " ".repeat(40) + "X");
   // One cursor move, one SGR, one character (plus the cursor hide).
-  equal(out, "\x1b[?25l\x1b[11;41H\x1b[0;38;2;85;255;85;48;2;0;0;0mX");
+  strictEqual(out, "\x1b[?25l\x1b[11;41H\x1b[0;38;2;85;255;85;48;2;0;0;0mX");
   // Neighbouring changes share one move and one SGR.
   screen.put(12, 0, "abc", 0x0a);
-  equal(renderer.render(screen, term), "\x1b[?25l\x1b[13;1H\x1b[0;38;2;85;255;85;48;2;0;0;0mabc");
+  strictEqual(
+    renderer.render(screen, term),
+    "\x1b[?25l\x1b[13;1H\x1b[0;38;2;85;255;85;48;2;0;0;0mabc",
+  );
 });
 
 Deno.test("text: the 16-colour mode uses the ANSI colour numbers", () => {
@@ -144,8 +147,8 @@ Deno.test("text: the 16-colour mode uses the ANSI colour numbers", () => {
   screen.put(0, 0, "A", 0x1e); // yellow on blue
   screen.put(0, 1, "B", 0x74); // red on light grey
   term.apply(new AnsiTextRenderer("ansi16").render(screen, term));
-  equal(term.grid[0][0].sgr, "0;93;44");
-  equal(term.grid[0][1].sgr, "0;31;47");
+  strictEqual(term.grid[0][0].sgr, "0;93;44");
+  strictEqual(term.grid[0][1].sgr, "0;31;47");
 });
 
 Deno.test("text: attribute bit 7 blinks, or selects a bright background", () => {
@@ -153,10 +156,10 @@ Deno.test("text: attribute bit 7 blinks, or selects a bright background", () => 
   screen.put(0, 0, "B", 0x9e); // blinking yellow on blue / yellow on light blue
   const blinking = new FakeTerminal();
   blinking.apply(new AnsiTextRenderer("ansi16").render(screen, blinking));
-  equal(blinking.grid[0][0].sgr, "0;5;93;44");
+  strictEqual(blinking.grid[0][0].sgr, "0;5;93;44");
   const bright = new FakeTerminal();
   bright.apply(new AnsiTextRenderer("ansi16").render(screen, bright, { blink: false }));
-  equal(bright.grid[0][0].sgr, "0;93;104");
+  strictEqual(bright.grid[0][0].sgr, "0;93;104");
 });
 
 Deno.test("text: the guest's cursor becomes the terminal's cursor", () => {
@@ -170,13 +173,13 @@ Deno.test("text: the guest's cursor becomes the terminal's cursor", () => {
   const moved = renderer.render(screen, term, { cursor: { row: 6, column: 0, start: 0 } });
   term.apply(moved);
   deepStrictEqual([term.row, term.column, term.cursorShape], [6, 0, 1]); // blinking block
-  equal(renderer.render(screen, term, { cursor: { row: 6, column: 0, start: 0 } }), "");
+  strictEqual(renderer.render(screen, term, { cursor: { row: 6, column: 0, start: 0 } }), "");
   term.apply(renderer.render(screen, term, { cursor: { row: 6, column: 0, visible: false } }));
-  equal(term.cursorVisible, false);
+  strictEqual(term.cursorVisible, false);
   term.apply(renderer.render(screen, term, { cursor: { row: 6, column: 0 } }));
   ok(term.cursorVisible);
   term.apply(renderer.render(screen, term, { cursor: { row: 6, column: 0, start: 15, end: 2 } }));
-  equal(term.cursorVisible, false);
+  strictEqual(term.cursorVisible, false);
 });
 
 Deno.test("text: a small terminal clips, and scrolls to keep the cursor in view", () => {
@@ -186,11 +189,11 @@ Deno.test("text: a small terminal clips, and scrolls to keep the cursor in view"
   screen.put(24, 0, "bottom line, long enough to be clipped at forty columns");
   const renderer = new AnsiTextRenderer();
   term.apply(renderer.render(screen, term));
-  equal(term.text(0), "top line");
-  equal(term.text(23), "");
+  strictEqual(term.text(0), "top line");
+  strictEqual(term.text(23), "");
   term.apply(renderer.render(screen, term, { cursor: { row: 24, column: 3 } }));
-  equal(term.text(0), "");
-  equal(term.text(23), "bottom line, long enough to be clipped a");
+  strictEqual(term.text(0), "");
+  strictEqual(term.text(23), "bottom line, long enough to be clipped a");
   deepStrictEqual([term.row, term.column], [23, 3]);
 });
 
@@ -204,7 +207,7 @@ Deno.test("text: invalidate redraws everything after a clear", () => {
   const out = renderer.render(screen, term);
   ok(out.includes("\x1b[2J"));
   term.apply(out);
-  equal(term.text(3), "   kept");
+  strictEqual(term.text(3), "   kept");
 });
 
 /** A solid image with a differently coloured lower half. */
@@ -224,11 +227,11 @@ Deno.test("graphics: 320x200 as half blocks, scaled to 4:3 and centred", () => {
   const image = twoTone(320, 200, [255, 0, 0], [0, 0, 255]);
   term.apply(renderer.render(image, term));
   // 50 half-block rows (25 cells) high, 67 pixels wide for 4:3, centred from column 6.
-  equal(term.text(0), " ".repeat(6) + "▀".repeat(67));
-  equal(term.grid[0][6].sgr, "0;38;2;255;0;0;48;2;255;0;0");
-  equal(term.grid[24][72].sgr, "0;38;2;0;0;255;48;2;0;0;255");
-  equal(term.grid[0][5].ch, " ");
-  equal(renderer.render(image, term), "");
+  strictEqual(term.text(0), " ".repeat(6) + "▀".repeat(67));
+  strictEqual(term.grid[0][6].sgr, "0;38;2;255;0;0;48;2;255;0;0");
+  strictEqual(term.grid[24][72].sgr, "0;38;2;0;0;255;48;2;0;0;255");
+  strictEqual(term.grid[0][5].ch, " ");
+  strictEqual(renderer.render(image, term), "");
 });
 
 Deno.test("graphics: averaging when scaling down, and only changed cells redrawn", () => {
@@ -239,20 +242,20 @@ Deno.test("graphics: averaging when scaling down, and only changed cells redrawn
   for (let i = 0; i < rgba.length; i += 8) rgba.set([0, 0, 0], i);
   const image = { width: 8, height: 4, rgba };
   term.apply(renderer.render(image, term, { aspect: 2 }));
-  equal(term.text(0), "▀▀▀▀");
-  equal(term.grid[0][0].sgr, "0;38;2;128;128;128;48;2;128;128;128");
+  strictEqual(term.text(0), "▀▀▀▀");
+  strictEqual(term.grid[0][0].sgr, "0;38;2;128;128;128;48;2;128;128;128");
   rgba.fill(0, 0, 8 * 4); // the top pixel row turns black: the upper halves darken
   const out = renderer.render(image, term, { aspect: 2 });
   term.apply(out);
-  equal(term.grid[0][0].sgr, "0;38;2;64;64;64;48;2;128;128;128");
+  strictEqual(term.grid[0][0].sgr, "0;38;2;64;64;64;48;2;128;128;128");
 });
 
 Deno.test("graphics: the 16-colour mode picks the nearest text colour", () => {
   const term = new FakeTerminal(80, 25);
   const renderer = new HalfBlockRenderer("ansi16");
   term.apply(renderer.render(twoTone(320, 200, [250, 250, 80], [10, 10, 160]), term));
-  equal(term.grid[0][6].sgr, "0;93;103"); // yellow above yellow
-  equal(term.grid[24][6].sgr, "0;34;44"); // blue above blue
+  strictEqual(term.grid[0][6].sgr, "0;93;103"); // yellow above yellow
+  strictEqual(term.grid[24][6].sgr, "0;34;44"); // blue above blue
 });
 
 /** A LiveTerminal on fakes: a controllable clock, input stream and terminal. */
@@ -291,21 +294,21 @@ const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 Deno.test("LiveTerminal: takes the terminal over and gives it back", async () => {
   const f = fakeLive();
   ok(f.term.altScreen);
-  equal(f.term.cursorVisible, false);
-  equal(f.term.autowrap, false);
+  strictEqual(f.term.cursorVisible, false);
+  strictEqual(f.term.autowrap, false);
   deepStrictEqual(f.raw, [true]);
   f.live.close();
   f.live.close(); // once only
-  equal(f.term.altScreen, false);
+  strictEqual(f.term.altScreen, false);
   ok(f.term.cursorVisible);
   ok(f.term.autowrap);
-  equal(f.term.sgr, "0");
+  strictEqual(f.term.sgr, "0");
   deepStrictEqual(f.raw, [true, false]);
   ok(f.live.closed);
   const before = f.term.written.length;
   f.live.draw(new Screen());
   f.live.flush();
-  equal(f.term.written.length, before); // nothing after close
+  strictEqual(f.term.written.length, before); // nothing after close
   await tick();
 });
 
@@ -319,7 +322,7 @@ Deno.test("LiveTerminal: keys reach onKey, Ctrl-A x reaches onQuit, a lone ESC t
   }]);
   f.type("\x1b");
   await tick();
-  equal(f.keys.length, 4); // held: could be the start of a sequence
+  strictEqual(f.keys.length, 4); // held: could be the start of a sequence
   await tick(20);
   deepStrictEqual(f.keys[4], { key: "Escape" });
   f.type("\x01x");
@@ -334,21 +337,21 @@ Deno.test("LiveTerminal: frames are capped at the frame rate; the latest one win
   const screen = new Screen();
   screen.put(0, 0, "one");
   f.live.draw(screen);
-  equal(f.term.text(0), "one"); // the first frame is drawn at once
+  strictEqual(f.term.text(0), "one"); // the first frame is drawn at once
   f.advance(5);
   screen.put(0, 0, "two");
   f.live.draw(screen);
   screen.put(0, 0, "six");
   f.live.draw(screen);
-  equal(f.term.text(0), "one"); // too soon: waits
+  strictEqual(f.term.text(0), "one"); // too soon: waits
   f.advance(20);
   await tick(30);
-  equal(f.term.text(0), "six");
+  strictEqual(f.term.text(0), "six");
   // A draw after the interval is drawn at once, without waiting for a timer.
   f.advance(25);
   screen.put(0, 0, "ten");
   f.live.draw(screen);
-  equal(f.term.text(0), "ten");
+  strictEqual(f.term.text(0), "ten");
   f.live.close();
 });
 
@@ -356,13 +359,13 @@ Deno.test("LiveTerminal: a status line under the screen when there is room", () 
   const f = fakeLive({ status: "press Ctrl-A x" });
   const screen = new Screen();
   f.live.draw(screen, { cursor: { row: 2, column: 2 } });
-  equal(f.term.text(25), "press Ctrl-A x");
-  equal(f.term.grid[25][0].sgr, "0;7");
+  strictEqual(f.term.text(25), "press Ctrl-A x");
+  strictEqual(f.term.grid[25][0].sgr, "0;7");
   deepStrictEqual([f.term.row, f.term.column], [2, 2]); // the cursor is back on the guest's
   f.live.close();
   const small = fakeLive({}, { columns: 80, rows: 25 });
   small.live.draw(screen);
-  equal(small.term.text(24), "");
+  strictEqual(small.term.text(24), "");
   small.live.close();
 });
 
@@ -373,10 +376,10 @@ Deno.test("LiveTerminal: switching between text and graphics redraws from clear"
   f.live.draw(screen);
   f.advance(100);
   f.live.drawImage(twoTone(320, 200, [255, 0, 0], [255, 0, 0]));
-  equal(f.term.text(0).trim()[0], "▀");
+  strictEqual(f.term.text(0).trim()[0], "▀");
   f.advance(100);
   f.live.draw(screen);
-  equal(f.term.text(0), "text");
-  equal(f.term.text(1), "");
+  strictEqual(f.term.text(0), "text");
+  strictEqual(f.term.text(1), "");
   f.live.close();
 });

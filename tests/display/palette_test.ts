@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal } from "@std/assert";
+import { deepStrictEqual, strictEqual } from "@std/assert";
 import {
   cgaPalette,
   dacToRgb8,
@@ -12,11 +12,11 @@ function entry(rgb: Uint8Array, i: number): number[] {
 }
 
 Deno.test("6-bit DAC values scale to 8 bits end to end", () => {
-  equal(dacToRgb8(0), 0);
-  equal(dacToRgb8(0x15), 0x55);
-  equal(dacToRgb8(0x2a), 0xaa);
-  equal(dacToRgb8(0x3f), 0xff);
-  equal(dacToRgb8(0x40 | 0x3f), 0xff); // only 6 bits count
+  strictEqual(dacToRgb8(0), 0);
+  strictEqual(dacToRgb8(0x15), 0x55);
+  strictEqual(dacToRgb8(0x2a), 0xaa);
+  strictEqual(dacToRgb8(0x3f), 0xff);
+  strictEqual(dacToRgb8(0x40 | 0x3f), 0xff); // only 6 bits count
 });
 
 Deno.test("the 16 text colours are the CGA/EGA colours, brown included", () => {
@@ -42,9 +42,9 @@ Deno.test("the 16 text colours are the CGA/EGA colours, brown included", () => {
 
 Deno.test("default VGA palette: 256 6-bit entries in the BIOS's layout", () => {
   const { rgb, bits } = defaultVgaPalette();
-  equal(bits, 6);
-  equal(rgb.length, 768);
-  equal(Math.max(...rgb), 63);
+  strictEqual(bits, 6);
+  strictEqual(rgb.length, 768);
+  strictEqual(Math.max(...rgb), 63);
   // The 16 CGA colours.
   deepStrictEqual(entry(rgb, 0), [0, 0, 0]);
   deepStrictEqual(entry(rgb, 1), [0, 0, 42]);
@@ -88,7 +88,7 @@ Deno.test("default VGA palette: 256 6-bit entries in the BIOS's layout", () => {
 Deno.test("default VGA palette is a fresh copy each time", () => {
   const a = defaultVgaPalette();
   a.rgb[0] = 63;
-  equal(defaultVgaPalette().rgb[0], 0);
+  strictEqual(defaultVgaPalette().rgb[0], 0);
 });
 
 Deno.test("CGA palettes 0, 1 and the mode 5 palette, with intensity and background", () => {
@@ -109,5 +109,5 @@ Deno.test("CGA palettes 0, 1 and the mode 5 palette, with intensity and backgrou
     "ffffff",
   ]);
   deepStrictEqual(hex(cgaPalette({ palette: 2 })), ["000000", "00aaaa", "aa0000", "aaaaaa"]);
-  equal(cgaPalette().bits, 8);
+  strictEqual(cgaPalette().bits, 8);
 });

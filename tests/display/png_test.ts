@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, rejects, throws } from "@std/assert";
+import { deepStrictEqual, rejects, strictEqual, throws } from "@std/assert";
 import { decode } from "fast-png";
 import { encodePng, writePngAtomically } from "../../lib/display/png.ts";
 import { renderText } from "../../lib/display/raster.ts";
@@ -19,10 +19,10 @@ Deno.test("encodePng: a PNG that decodes back to the same pixels", () => {
   const png = encodePng(image);
   deepStrictEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const back = decode(png);
-  equal(back.width, 3);
-  equal(back.height, 2);
-  equal(back.channels, 4);
-  equal(back.depth, 8);
+  strictEqual(back.width, 3);
+  strictEqual(back.height, 2);
+  strictEqual(back.channels, 4);
+  strictEqual(back.depth, 8);
   deepStrictEqual([...back.data], [...image.rgba]);
 });
 
@@ -32,8 +32,8 @@ Deno.test("encodePng: a whole 720x400 text screen round-trips", () => {
   text.forEach((c, i) => vga.write(i * 2, new Uint8Array([c, 0x1e])));
   const image = renderText(vga);
   const back = decode(encodePng(image));
-  equal(back.width, 720);
-  equal(back.height, 400);
+  strictEqual(back.width, 720);
+  strictEqual(back.height, 400);
   deepStrictEqual(back.data, image.rgba);
 });
 
@@ -63,7 +63,7 @@ Deno.test("writePngAtomically: a relative name lands in the current directory", 
   try {
     Deno.chdir(dir);
     await writePngAtomically("bare.png", sample());
-    equal(decode(await Deno.readFile(`${dir}/bare.png`)).width, 3);
+    strictEqual(decode(await Deno.readFile(`${dir}/bare.png`)).width, 3);
   } finally {
     Deno.chdir(cwd);
     await Deno.remove(dir, { recursive: true });
