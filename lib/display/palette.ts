@@ -27,9 +27,14 @@ export interface Palette {
   readonly bits: 6 | 8;
 }
 
-/** A 6-bit DAC component (0-63) as 8 bits (0-255), scaled linearly so that 63 is 255. */
+/**
+ * A 6-bit DAC component (0-63) as 8 bits (0-255): shifted up, with its top two bits repeated
+ * below so that 63 gives 255 (and 21, 42 give 0x55, 0xAA). The VGA registers' `paletteRgb`
+ * widens the same way, so both give the same colours.
+ */
 export function dacToRgb8(value: number): number {
-  return Math.round((value & 0x3f) * 255 / 63);
+  const v = value & 0x3f;
+  return (v << 2) | (v >> 4);
 }
 
 /**

@@ -16,6 +16,8 @@ Deno.test("6-bit DAC values scale to 8 bits end to end", () => {
   strictEqual(dacToRgb8(0x15), 0x55);
   strictEqual(dacToRgb8(0x2a), 0xaa);
   strictEqual(dacToRgb8(0x3f), 0xff);
+  strictEqual(dacToRgb8(32), 0x82); // 128 + the top bits (10) repeated
+  strictEqual(dacToRgb8(11), 0x2c);
   strictEqual(dacToRgb8(0x40 | 0x3f), 0xff); // only 6 bits count
 });
 
