@@ -189,3 +189,14 @@ Deno.test("endless prefixes: #GP past 15 bytes on the 386, bounded steps on the 
   old.vcpu.sliceLimit = 1000;
   assertEquals(old.vcpu.run().kind, "intr");
 });
+
+Deno.test("TF: single-step trap after the instruction following POPF", () => {
+  // pushf; pop ax; or ax, 0x100; push ax; popf; nop; nop; hlt
+  const code = [0x9c, 0x58, 0x0d, 0x00, 0x01, 0x50, 0x9d, 0x90, 0x90, 0xf4];
+  for (const model of ["8086", "386"] as const) {
+    const m = withHandlers(code, model);
+    assertEquals(trap(m), [1, 0x1008]); // after the first NOP
+    assertEquals(reg(m.vcpu, "rflags") & 0x100, 0); // the handler runs with TF clear
+    assertEquals(word(m.ram, (reg(m.vcpu, "rsp") & 0xffff) + 4) & 0x100, 0x100);
+  }
+});
