@@ -1,0 +1,546 @@
+/**
+ * `deno task bench`: picovmm against named baselines, in one command.
+ *
+ * 1. The guest loops (bench/guests/*.asm) on picovmm's software CPU (in this
+ *    process, scripting API), QEMU TCG (a process per run) and v86 (npm
+ *    package, in a child Deno process); each VMM's empty-guest time is
+ *    subtracted, every result is checked against the TypeScript model.
+ * 2. The whole-process time and peak RSS of picovmm running a boot sector
+ *    against QEMU booting the same sector.
+ * 3. The user-space cost per KVM exit: picovmm against bench/kvm-exit.c.
+ *
+ * Options: --reps N (5), --seconds S (net guest time per run, 1), --only a,b,
+ * --no-v86, --no-qemu, --no-process, --no-kvm, --kvm-exits N (10000),
+ * --kvm-cache DIR (/tmp/kvmq or $KVMQ_CACHE), --out FILE (bench/results/latest.md;
+ * the raw runs go next to it as .json).
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli";
+import {
+  assembleGuests,
+  EMPTY,
+  expectedFor,
+  type GuestImages,
+  type Workload,
+  WORKLOADS,
+} from "./lib/guests.ts";
+import { countPicovmm, FLAT_MEMORY, runPicovmm } from "./lib/picovmm.ts";
+import { qemuVersion, runQemu } from "./lib/qemu.ts";
+import { GNU_TIME } from "./lib/process.ts";
+import { runV86, V86_VERSION, type V86Run } from "./lib/v86.ts";
+import { haveGnuTime, peakRssKiB, type ProcessCase, timeProcess } from "./lib/process.ts";
+import { type KvmBenchResult, runKvmBench } from "./lib/kvm.ts";
+import { median, ratio, roundCount, sig3 } from "./lib/stats.ts";
+
+type Vmm = "picovmm" | "v86" | "qemu";
+
+/** Timing of one workload on one VMM. */
+interface Timing {
+  n: number;
+  /** Run times in ms (guest time for picovmm and v86, process time for QEMU). */
+  ms: number[];
+  /** CPU times over the same spans in ms (picovmm, v86: the emulating thread; QEMU: the process). */
+  cpuMs: number[];
+}
+
+/** Which clock a table is computed from. */
+type Metric = "ms" | "cpuMs";
+
+const args = parseArgs({
+  options: {
+    reps: { type: "string", default: "5" },
+    seconds: { type: "string", default: "1" },
+    only: { type: "string" },
+    "no-v86": { type: "boolean", default: false },
+    "no-qemu": { type: "boolean", default: false },
+    "no-process": { type: "boolean", default: false },
+    "no-kvm": { type: "boolean", default: false },
+    "kvm-exits": { type: "string", default: "10000" },
+    "kvm-cache": { type: "string", default: Deno.env.get("KVMQ_CACHE") ?? "/tmp/kvmq" },
+    out: { type: "string", default: "bench/results/latest.md" },
+  },
+  args: Deno.args,
+  allowPositionals: false,
+});
+
+const REPS = Number(args.values.reps);
+const TARGET_MS = Number(args.values.seconds) * 1000;
+const root = new URL("../", import.meta.url).pathname;
+const log = (s: string) => console.error(`bench: ${s}`);
+const workloads: Workload[] = args.values.only
+  ? WORKLOADS.filter((w) => args.values.only!.split(",").includes(w.name))
+  : [...WORKLOADS];
+
+// ---- environment -------------------------------------------------------------
+
+async function text(cmd: string, cmdArgs: string[]): Promise<string> {
+  try {
+    const out = await new Deno.Command(cmd, { args: cmdArgs, stderr: "null" }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  } catch {
+    return "(not installed)";
+  }
+}
+
+async function environment(): Promise<Record<string, string>> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? "unknown";
+  const mem = Deno.systemMemoryInfo();
+  return {
+    date: new Date().toISOString(),
+    cpu: `${model}, ${navigator.hardwareConcurrency} logical CPUs, ` +
+      `${(mem.total / 2 ** 30).toFixed(0)} GiB RAM`,
+    kernel: `${Deno.build.os} ${await text("uname", ["-r"])}`,
+    "load at start": Deno.loadavg().map((v) => v.toFixed(2)).join(" "),
+    deno: `${Deno.version.deno} (V8 ${Deno.version.v8})`,
+    qemu: (await qemuVersion()) ?? "(not installed)",
+    v86: `npm:v86@${V86_VERSION}, SeaBIOS ${await text("dpkg-query", [
+      "-W",
+      "-f=${Version}",
+      "seabios",
+    ])} (Debian)`,
+    nasm: await text("nasm", ["-v"]),
+  };
+}
+
+// ---- calibration ---------------------------------------------------------------
+
+/** Scales `n` so a run takes about TARGET_MS of net time, given a measured `ms` for `n`. */
+function scaleTo(n: number, netMs: number): number {
+  return roundCount(Math.min(0xffffffff, n * TARGET_MS / Math.max(netMs, 0.001)));
+}
+
+async function calibratePicovmm(w: Workload, image: Uint8Array): Promise<number> {
+  let n = 1000;
+  for (;;) {
+    const { ms } = await runPicovmm(w, image, n);
+    if (ms >= 150 || n >= 1e9) return scaleTo(n, ms);
+    n *= ms < 15 ? 10 : 2;
+  }
+}
+
+/** Calibrates on CPU time where GNU time gives it (steadier than wall time on a loaded machine). */
+async function calibrateQemu(
+  w: Workload,
+  image: Uint8Array,
+  empty: number,
+  dir: string,
+  gnuTime: string | undefined,
+): Promise<number> {
+  let n = 1000;
+  for (;;) {
+    const run = await runQemu(w, image, n, dir, gnuTime);
+    const net = (gnuTime ? run.cpuMs : run.ms) - empty;
+    if (net >= 400 || n >= 1e9) return scaleTo(n, net);
+    n *= net < 40 ? 10 : 2;
+  }
+}
+
+async function calibrateV86(
+  images: GuestImages,
+  dir: string,
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  let pending = workloads.map((w) => ({ workload: w, n: 100_000 }));
+  while (pending.length) {
+    const runs = await runV86(pending, images, 1, dir);
+    const next: typeof pending = [];
+    for (const job of pending) {
+      const run = runs.find((r) => r.workload === job.workload.name && r.n === job.n)!;
+      if (run.guestMs >= 150 || job.n >= 1e9) {
+        counts.set(job.workload.name, scaleTo(job.n, run.guestMs));
+      } else next.push({ workload: job.workload, n: job.n * (run.guestMs < 15 ? 10 : 2) });
+    }
+    pending = next;
+  }
+  return counts;
+}
+
+// ---- the guest loops -----------------------------------------------------------
+
+interface LoopResults {
+  timings: Map<Vmm, Map<string, Timing>>;
+  picovmmCounts: Map<string, { one: number; perIteration: number; atN: number; n: number }>;
+  v86Runs: V86Run[];
+  notes: string[];
+}
+
+async function loops(images: GuestImages, dir: string): Promise<LoopResults> {
+  const timings = new Map<Vmm, Map<string, Timing>>([
+    ["picovmm", new Map()],
+    ["v86", new Map()],
+    ["qemu", new Map()],
+  ]);
+  const notes: string[] = [];
+  const image = (w: Workload) => images.get(w.name)!;
+
+  // Instruction counts of the software CPU: N = 1, 2 and the calibrated N.
+  log("picovmm: instruction counts and calibration");
+  const picovmmCounts: LoopResults["picovmmCounts"] = new Map();
+  for (const w of [EMPTY, ...workloads]) {
+    const one = await countPicovmm(w, image(w), 1);
+    const two = await countPicovmm(w, image(w), 2);
+    const n = w === EMPTY ? 1 : await calibratePicovmm(w, image(w));
+    timings.get("picovmm")!.set(w.name, { n, ms: [], cpuMs: [] });
+    const atN = w === EMPTY ? one : await countPicovmm(w, image(w), Math.min(n, 100_000));
+    picovmmCounts.set(w.name, { one, perIteration: two - one, atN, n: Math.min(n, 100_000) });
+  }
+
+  const useQemu = !args.values["no-qemu"] && (await qemuVersion()) !== undefined;
+  if (!args.values["no-qemu"] && !useQemu) notes.push("QEMU was not measured: not installed.");
+  const gnuTime = await haveGnuTime() ? GNU_TIME : undefined;
+  if (!gnuTime) notes.push("QEMU's CPU time was not measured: /usr/bin/time is missing.");
+  if (useQemu) {
+    log("qemu: calibration");
+    const empties = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await runQemu(EMPTY, image(EMPTY), 1, dir, gnuTime);
+      empties.push(gnuTime ? r.cpuMs : r.ms);
+    }
+    timings.get("qemu")!.set(EMPTY.name, { n: 1, ms: [], cpuMs: [] });
+    for (const w of workloads) {
+      const n = await calibrateQemu(w, image(w), median(empties), dir, gnuTime);
+      timings.get("qemu")!.set(w.name, { n, ms: [], cpuMs: [] });
+    }
+  }
+
+  let useV86 = !args.values["no-v86"];
+  if (useV86) {
+    log("v86: calibration");
+    try {
+      const counts = await calibrateV86(images, dir);
+      timings.get("v86")!.set(EMPTY.name, { n: 1, ms: [], cpuMs: [] });
+      for (const [name, n] of counts) timings.get("v86")!.set(name, { n, ms: [], cpuMs: [] });
+    } catch (e) {
+      useV86 = false;
+      notes.push(`v86 was not measured: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  // Models for the calibrated counts, before any timing (the long ones take a second each).
+  for (const [, byName] of timings) {
+    for (const [name, t] of byName) {
+      const w = name === EMPTY.name ? EMPTY : workloads.find((x) => x.name === name)!;
+      expectedFor(w, t.n);
+    }
+  }
+
+  // Repetitions: every VMM runs every guest once per round, so load changes hit all alike.
+  const v86Runs: V86Run[] = [];
+  for (let rep = 0; rep < REPS; rep++) {
+    log(`round ${rep + 1} of ${REPS}`);
+    for (const w of [EMPTY, ...workloads]) {
+      const t = timings.get("picovmm")!.get(w.name)!;
+      const r = await runPicovmm(w, image(w), t.n);
+      t.ms.push(r.ms);
+      t.cpuMs.push(r.cpuMs);
+    }
+    if (useQemu) {
+      for (const w of [EMPTY, ...workloads]) {
+        const t = timings.get("qemu")!.get(w.name)!;
+        const r = await runQemu(w, image(w), t.n, dir, gnuTime);
+        t.ms.push(r.ms);
+        if (gnuTime) t.cpuMs.push(r.cpuMs);
+      }
+    }
+    if (useV86) {
+      const jobs = [EMPTY, ...workloads].map((w) => ({
+        workload: w,
+        n: timings.get("v86")!.get(w.name)!.n,
+      }));
+      const runs = await runV86(jobs, images, 1, dir);
+      for (const r of runs) {
+        const t = timings.get("v86")!.get(r.workload)!;
+        t.ms.push(r.guestMs);
+        t.cpuMs.push(r.guestCpuMs);
+      }
+      v86Runs.push(...runs);
+    }
+  }
+  return { timings, picovmmCounts, v86Runs, notes };
+}
+
+// ---- reports -------------------------------------------------------------------
+
+/** Net ns per iteration of a workload on a VMM, or undefined when not measured. */
+function nsPerIteration(
+  results: LoopResults,
+  vmm: Vmm,
+  w: Workload,
+  metric: Metric,
+): number | undefined {
+  const t = results.timings.get(vmm)?.get(w.name);
+  const empty = results.timings.get(vmm)?.get(EMPTY.name);
+  if (!t || !empty || !t[metric].length || !empty[metric].length) return undefined;
+  return (median(t[metric]) - median(empty[metric])) * 1e6 / t.n;
+}
+
+function speed(w: Workload, ns: number | undefined): string {
+  if (ns === undefined) return "not measured";
+  if (ns <= 0) return "below noise";
+  const mips = w.perIteration * 1e3 / ns;
+  return w.unit === "mips"
+    ? `${sig3(mips)} MIPS`
+    : `${sig3(ns)} ns/${w.operation} (${sig3(mips)} MIPS)`;
+}
+
+function speedTable(results: LoopResults, metric: Metric): string[] {
+  const lines: string[] = [];
+  lines.push(
+    "| workload | instr/iter | picovmm (software CPU) | v86 | QEMU TCG | picovmm / v86 | picovmm / QEMU |",
+    "| --- | --: | --: | --: | --: | --: | --: |",
+  );
+  for (const w of workloads) {
+    const p = nsPerIteration(results, "picovmm", w, metric);
+    const v = nsPerIteration(results, "v86", w, metric);
+    const q = nsPerIteration(results, "qemu", w, metric);
+    const r = (base: number | undefined) => p && base ? ratio(base, p) : "n/a";
+    lines.push(
+      `| ${w.title} | ${w.perIteration} | ${speed(w, p)} | ${speed(w, v)} | ${speed(w, q)} | ` +
+        `${r(v)} | ${r(q)} |`,
+    );
+  }
+  return lines;
+}
+
+function loopTables(results: LoopResults): string {
+  const lines: string[] = [
+    "From wall time:",
+    "",
+    ...speedTable(results, "ms"),
+    "",
+    "The same runs from CPU time (picovmm and v86: the emulating thread; QEMU: the whole process):",
+    "",
+    ...speedTable(results, "cpuMs"),
+  ];
+  lines.push(
+    "",
+    "Ratios are speed ratios (picovmm's speed divided by the baseline's): above 1 picovmm is faster.",
+    "A negative or missing value means the guest's time did not rise above the noise of the " +
+      "empty guest's.",
+    "",
+    "| workload | picovmm N | picovmm median ms | v86 N | v86 median ms | QEMU N | QEMU median ms |",
+    "| --- | --: | --: | --: | --: | --: | --: |",
+  );
+  for (const w of [EMPTY, ...workloads]) {
+    const cell = (vmm: Vmm) => {
+      const t = results.timings.get(vmm)?.get(w.name);
+      return t && t.ms.length ? `${t.n.toLocaleString("en-US")} | ${sig3(median(t.ms))}` : "- | -";
+    };
+    lines.push(`| ${w.name} | ${cell("picovmm")} | ${cell("v86")} | ${cell("qemu")} |`);
+  }
+  lines.push(
+    "",
+    "picovmm: time of `guest.run()`; v86: guest time from the start marker (port 0x80) to the " +
+      "debug-exit write; QEMU: wall time of the whole process. Each VMM's empty-guest median is " +
+      `subtracted before dividing by N; medians of ${REPS} runs.`,
+    "",
+    "Instruction counts (cross-check of the per-iteration counts in the guests' sources):",
+    "",
+    "| workload | documented/iter | picovmm: count(N=1) | picovmm: count(2) - count(1) | picovmm: count(N) = count(1) + (N-1)·iter | v86 counter/iter (approximate) |",
+    "| --- | --: | --: | --: | --- | --: |",
+  );
+  for (const w of [EMPTY, ...workloads]) {
+    const c = results.picovmmCounts.get(w.name)!;
+    const ok = c.atN === c.one + (c.n - 1) * w.perIteration;
+    const v86 = results.v86Runs.filter((r) => r.workload === w.name);
+    const v86PerIter = v86.length && w.perIteration
+      ? sig3(median(v86.map((r) => r.guestInstructions)) / v86[0].n)
+      : "-";
+    lines.push(
+      `| ${w.name} | ${w.perIteration} | ${c.one} | ${c.perIteration} | ` +
+        `${ok ? "yes" : "NO"} (N=${c.n.toLocaleString("en-US")}: ${
+          c.atN.toLocaleString("en-US")
+        }) | ${v86PerIter} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+interface ProcessResults {
+  rows: { label: string; ms: number[]; rssKiB?: number }[];
+  notes: string[];
+}
+
+async function processBench(images: GuestImages, dir: string): Promise<ProcessResults> {
+  const notes: string[] = [];
+  const empty = `${dir}/empty.img`;
+  await Deno.writeFile(empty, images.get("empty")!);
+  const hello = `${dir}/hello.bin`;
+  const nasm = await new Deno.Command("nasm", {
+    args: ["-f", "bin", "-o", hello, `${root}guests/hello.asm`],
+  }).output();
+  if (!nasm.success) throw new Error("cannot assemble guests/hello.asm");
+  const deno = Deno.execPath();
+  const start = ["run", "--allow-read", "--allow-write", "--allow-ffi", "--allow-env", "main.ts"];
+  const help = await new Deno.Command(deno, { args: [...start, "--help"], cwd: root }).output();
+  const hasBios = /--boot\s+bios/.test(new TextDecoder().decode(help.stdout));
+  const cases: ProcessCase[] = [
+    {
+      label: "picovmm, empty sector (--accel emu --boot flat)",
+      command: deno,
+      args: [
+        ...start,
+        "--accel",
+        "emu",
+        "--boot",
+        "flat",
+        "--memory",
+        `${FLAT_MEMORY / 1024}K`,
+        "--display",
+        "none",
+        empty,
+      ],
+      status: 1,
+      cwd: root,
+    },
+    {
+      label: "picovmm, guests/hello.bin (--accel emu --boot flat)",
+      command: deno,
+      args: [...start, "--accel", "emu", "--boot", "flat", hello],
+      status: 0,
+      cwd: root,
+    },
+  ];
+  if (hasBios) {
+    cases.push({
+      label: "picovmm, empty sector (--accel emu --boot bios)",
+      command: deno,
+      args: [...start, "--accel", "emu", "--boot", "bios", "--display", "none", empty],
+      status: 1,
+      cwd: root,
+    });
+  } else {
+    notes.push(
+      "picovmm's `--boot bios` was not available when this ran; picovmm ran the sector flat.",
+    );
+  }
+  if (await qemuVersion()) {
+    const { qemuArgs, QEMU } = await import("./lib/qemu.ts");
+    cases.push({
+      label: "QEMU TCG, empty sector (SeaBIOS, floppy)",
+      command: QEMU,
+      args: qemuArgs(empty),
+      status: 1,
+    });
+  } else notes.push("QEMU was not measured: not installed.");
+  const gnuTime = await haveGnuTime();
+  if (!gnuTime) {
+    notes.push("Peak RSS was not measured: /usr/bin/time is missing (apt-get install time).");
+  }
+  const rows: ProcessResults["rows"] = [];
+  for (const c of cases) {
+    log(`process: ${c.label}`);
+    await timeProcess(c); // warm-up: Deno's module cache, the page cache
+  }
+  for (const c of cases) rows.push({ label: c.label, ms: [] });
+  for (let rep = 0; rep < Math.max(REPS, 5); rep++) {
+    for (let i = 0; i < cases.length; i++) rows[i].ms.push(await timeProcess(cases[i]));
+  }
+  if (gnuTime) {
+    for (let i = 0; i < cases.length; i++) {
+      const samples = [];
+      for (let rep = 0; rep < 3; rep++) samples.push(await peakRssKiB(cases[i]));
+      rows[i].rssKiB = median(samples);
+    }
+  }
+  return { rows, notes };
+}
+
+function processTable(p: ProcessResults): string {
+  const qemu = p.rows.find((r) => r.label.startsWith("QEMU"));
+  const lines = [
+    "| command | median wall ms | min ms | QEMU / this | peak RSS |",
+    "| --- | --: | --: | --: | --: |",
+  ];
+  for (const r of p.rows) {
+    const rel = qemu && r !== qemu ? `${sig3(median(qemu.ms) / median(r.ms))}x` : "-";
+    const rss = r.rssKiB !== undefined ? `${sig3(r.rssKiB / 1024)} MiB` : "not measured";
+    lines.push(
+      `| ${r.label} | ${sig3(median(r.ms))} | ${sig3(Math.min(...r.ms))} | ${rel} | ${rss} |`,
+    );
+  }
+  lines.push(
+    "",
+    "Wall time from spawn to exit; peak RSS is GNU time's maximum resident set size (median of 3).",
+  );
+  return lines.join("\n");
+}
+
+function kvmTable(k: KvmBenchResult): string {
+  if (k.skipped || !k.c || !k.picovmm) return `Not measured: ${k.skipped}`;
+  const c = k.c, p = k.picovmm;
+  const row = (label: string, a: number, b: number) =>
+    `| ${label} | ${sig3(a / 1000)} | ${sig3(b / 1000)} | ${sig3(b / a)} |`;
+  return [
+    `Where: ${k.where}; ${k.n.toLocaleString("en-US")} OUT exits per run, ` +
+    `median of ${c.passes} passes per implementation, the empty guest's cost subtracted.`,
+    "",
+    "| per exit | C loop (bench/kvm-exit.c) µs | picovmm µs | picovmm / C |",
+    "| --- | --: | --: | --: |",
+    row("user CPU time (getrusage)", c.user, p.user),
+    row("time outside KVM_RUN (clock around the ioctl)", c.outside, p.outside),
+    row("system CPU time (getrusage)", c.sys, p.sys),
+    row("wall time", c.wall, p.wall),
+  ].join("\n");
+}
+
+// ---- main ----------------------------------------------------------------------
+
+const env = await environment();
+log(`assembling ${workloads.length + 1} guests`);
+const images = await assembleGuests();
+const dir = await Deno.makeTempDir({ prefix: "picovmm-bench-" });
+const sections: string[] = [];
+const raw: Record<string, unknown> = { environment: env };
+try {
+  const results = await loops(images, dir);
+  raw.loops = {
+    timings: Object.fromEntries(
+      [...results.timings].map(([vmm, m]) => [vmm, Object.fromEntries(m)]),
+    ),
+    picovmmCounts: Object.fromEntries(results.picovmmCounts),
+    v86Runs: results.v86Runs,
+  };
+  sections.push("## Guest loops\n", loopTables(results), ...results.notes.map((n) => `\n${n}`));
+
+  if (!args.values["no-process"]) {
+    const p = await processBench(images, dir);
+    raw.process = p;
+    sections.push(
+      "\n## Whole process and peak RSS\n",
+      processTable(p),
+      ...p.notes.map((n) => `\n${n}`),
+    );
+  }
+
+  if (!args.values["no-kvm"]) {
+    log("KVM exits (this boots a QEMU guest with nested KVM where the host has no /dev/kvm)");
+    const k = await runKvmBench(
+      images,
+      Number(args.values["kvm-exits"]),
+      3,
+      args.values["kvm-cache"]!,
+    );
+    raw.kvm = k;
+    sections.push("\n## KVM: user-space cost per I/O exit\n", kvmTable(k));
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
+env["load at end"] = Deno.loadavg().map((v) => v.toFixed(2)).join(" ");
+const header = [
+  "# picovmm benchmark run",
+  "",
+  ...Object.entries(env).map(([k, v]) => `- ${k}: ${v}`),
+  "",
+].join("\n");
+const report = `${header}\n${sections.join("\n")}\n`;
+console.log(report);
+const out = args.values.out!.startsWith("/") ? args.values.out! : `${root}${args.values.out}`;
+await Deno.mkdir(out.slice(0, out.lastIndexOf("/")), { recursive: true });
+await Deno.writeTextFile(out, report);
+await Deno.writeTextFile(`${out.replace(/\.md$/, "")}.json`, JSON.stringify(raw, null, 2) + "\n");
+log(`wrote ${out}`);
