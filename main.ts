@@ -123,6 +123,8 @@ export async function main(args: string[]): Promise<number> {
       accel: options.accel,
       boot: options.boot,
       memory: options.memory,
+      driveType: options.driveType,
+      noSignatureCheck: options.noSignatureCheck,
     });
     machine = created.machine;
     if (created.note) fail(created.note);

@@ -41,10 +41,12 @@ dw 0xaa55
 stage2:
     mov si, msg_loaded
     call print
-    ; AH=08h: drive parameters
+    ; AH=08h: drive parameters (ES:DI gets the diskette table on a floppy)
+    push es
     mov ah, 0x08
     mov dl, [drive]
     int 0x13
+    pop es
     CHECK_NC 4
     mov si, msg_heads
     call print

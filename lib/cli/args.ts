@@ -8,6 +8,7 @@
 import { parseArgs } from "@std/cli";
 import type { AccelChoice } from "../machine/accel.ts";
 import type { BootMode } from "../machine/create.ts";
+import type { DriveType } from "../loader/disk.ts";
 
 /** Bad usage: the CLI prints the message on one line and exits with status 2. */
 export class UsageError extends Error {
@@ -25,6 +26,10 @@ export interface CliOptions {
   image: string;
   accel: AccelChoice;
   boot: BootMode;
+  /** `--drive-type`: force the boot disk's type (bios boot). */
+  driveType: DriveType | undefined;
+  /** `--no-signature-check`: boot a first sector without 0x55AA. */
+  noSignatureCheck: boolean;
   memory: number | undefined;
   display: DisplayMode;
   serial: SerialTarget;
@@ -45,8 +50,14 @@ Runs an x86 guest on KVM or on the built-in software CPU.
 
 Options:
   --accel auto|kvm|emu     auto (default): KVM when /dev/kvm works, else the software CPU
-  --boot flat              flat: the image at guest-physical 0, CS:IP = 0:0, real mode, no BIOS
-  --memory SIZE            guest RAM, e.g. 4K, 640K, 16M (default 4K for flat)
+  --boot bios|flat         bios (default): the image is a disk; its first sector boots at
+                           0000:7C00 with picovmm's PC BIOS, DL = boot drive
+                           flat: the image at guest-physical 0, CS:IP = 0:0, real mode, no BIOS
+  --drive-type floppy|hdd  bios: the disk's type (default: floppy for floppy-sized images
+                           160K-2.88M, hard disk otherwise)
+  --no-signature-check     bios: boot a first sector without the 0x55AA signature
+  --memory SIZE            guest RAM, e.g. 4K, 640K, 16M (default 640K for bios, where more
+                           is extended memory from 1 MiB; 4K for flat)
   --display text|ansi|none the VGA text screen, printed when the guest stops (default text)
   --serial stdio|none|FILE where COM1 (0x3F8) output goes (default stdio)
   --timeout SECONDS        stop a guest that runs longer (exit status 124)
@@ -101,7 +112,9 @@ export function parseCommandLine(args: string[]): CliRequest {
       strict: true,
       options: {
         accel: { type: "string", default: "auto" },
-        boot: { type: "string", default: "flat" },
+        boot: { type: "string", default: "bios" },
+        "drive-type": { type: "string" },
+        "no-signature-check": { type: "boolean", default: false },
         memory: { type: "string" },
         display: { type: "string", default: "text" },
         serial: { type: "string", default: "stdio" },
@@ -153,7 +166,11 @@ export function parseCommandLine(args: string[]): CliRequest {
     options: {
       image: parsed.positionals[0],
       accel,
-      boot: oneOf("boot", v.boot, ["flat"] as const),
+      boot: oneOf("boot", v.boot, ["bios", "flat"] as const),
+      driveType: v["drive-type"] === undefined
+        ? undefined
+        : oneOf("drive-type", v["drive-type"], ["floppy", "hdd"] as const),
+      noSignatureCheck: v["no-signature-check"],
       memory: v.memory === undefined ? undefined : parseSize(v.memory),
       display: oneOf("display", v.display, ["text", "ansi", "none"] as const),
       serial: parseSerial(v.serial),

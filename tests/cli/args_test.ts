@@ -18,7 +18,9 @@ Deno.test("args: defaults and a full command line", () => {
   deepStrictEqual(r.kind === "run" && r.options, {
     image: "boot.bin",
     accel: "auto",
-    boot: "flat",
+    boot: "bios",
+    driveType: undefined,
+    noSignatureCheck: false,
     memory: undefined,
     display: "text",
     serial: { kind: "stdio" },
@@ -55,6 +57,7 @@ Deno.test("args: bad usage is a UsageError with one line", () => {
     ["--accel", "xen", "a.bin"],
     ["--display", "3d", "a.bin"],
     ["--boot", "uefi", "a.bin"],
+    ["--drive-type", "cdrom", "a.bin"],
     ["--timeout", "-1", "a.bin"],
     ["--timeout", "0", "a.bin"],
     ["--timeout", "soon", "a.bin"],
@@ -75,6 +78,25 @@ Deno.test("args: bad usage is a UsageError with one line", () => {
     strictEqual(error instanceof UsageError, true, args.join(" "));
     strictEqual((error as Error).message.includes("\n"), false, (error as Error).message);
   }
+});
+
+Deno.test("args: --boot, --drive-type and --no-signature-check", () => {
+  const r = parseCommandLine([
+    "--boot",
+    "bios",
+    "--drive-type",
+    "floppy",
+    "--no-signature-check",
+    "d.img",
+  ]);
+  strictEqual(r.kind, "run");
+  if (r.kind !== "run") return;
+  strictEqual(r.options.boot, "bios");
+  strictEqual(r.options.driveType, "floppy");
+  strictEqual(r.options.noSignatureCheck, true);
+  const flat = parseCommandLine(["--boot=flat", "--drive-type=hdd", "x.bin"]);
+  strictEqual(flat.kind === "run" && flat.options.boot, "flat");
+  strictEqual(flat.kind === "run" && flat.options.driveType, "hdd");
 });
 
 Deno.test("args: --max-instructions picks the software CPU under auto", () => {

@@ -35,7 +35,9 @@ Deno.test("cli: bad files, flags and values give one line and status 2", async (
       [[], /no image/],
     ];
     for (const [args, pattern] of cases) {
-      assertOneLineError(await picovmm(args), pattern, args.join(" ") || "(no arguments)");
+      // The flat boot: these images are not disks.
+      const r = await picovmm(args.length ? ["--boot", "flat", ...args] : args);
+      assertOneLineError(r, pattern, args.join(" ") || "(no arguments)");
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -43,30 +45,54 @@ Deno.test("cli: bad files, flags and values give one line and status 2", async (
 });
 
 Deno.test("cli: --accel kvm without a usable KVM device is one line and status 2", async () => {
-  const r = await picovmm(["--accel", "kvm", "guests/hello.bin"], {
+  const r = await picovmm(["--accel", "kvm", "--boot", "flat", "guests/hello.bin"], {
     PICOVMM_KVM_DEVICE: "/nonexistent/kvm",
   });
   assertOneLineError(r, /KVM is not available/, "no kvm");
 });
 
 Deno.test("cli: auto falls back to the software CPU with a note", async () => {
-  const r = await picovmm(["guests/hello.bin"], { PICOVMM_KVM_DEVICE: "/nonexistent/kvm" });
+  const r = await picovmm(["--boot", "flat", "guests/hello.bin"], {
+    PICOVMM_KVM_DEVICE: "/nonexistent/kvm",
+  });
   strictEqual(r.code, 0, r.stderr);
   match(r.stderr, /using the software CPU/);
   match(r.stdout, /Hello World!/);
 });
 
 Deno.test("cli: the software CPU gives the documented exit statuses", async () => {
-  const hello = await picovmm(["--accel", "emu", "guests/hello.bin"]);
+  const hello = await picovmm(["--accel", "emu", "--boot", "flat", "guests/hello.bin"]);
   strictEqual(hello.code, 0);
   strictEqual(hello.stdout.trim(), "Hello World!");
-  const serial = await picovmm(["--accel", "emu", "--display", "none", "guests/serial.bin"]);
+  const serial = await picovmm([
+    "--accel",
+    "emu",
+    "--display",
+    "none",
+    "--boot",
+    "flat",
+    "guests/serial.bin",
+  ]);
   strictEqual(serial.stdout, "Hello from COM1!\r\n");
-  strictEqual((await picovmm(["--accel", "emu", "guests/exit.bin"])).code, 85);
-  const spin = await picovmm(["--accel", "emu", "--timeout", "0.3", "guests/spin.bin"]);
+  strictEqual((await picovmm(["--accel", "emu", "--boot", "flat", "guests/exit.bin"])).code, 85);
+  const spin = await picovmm([
+    "--accel",
+    "emu",
+    "--timeout",
+    "0.3",
+    "--boot",
+    "flat",
+    "guests/spin.bin",
+  ]);
   strictEqual(spin.code, 124);
   match(spin.stderr, /timeout/);
-  const limited = await picovmm(["--max-instructions", "1000", "guests/spin.bin"]);
+  const limited = await picovmm([
+    "--max-instructions",
+    "1000",
+    "--boot",
+    "flat",
+    "guests/spin.bin",
+  ]);
   strictEqual(limited.code, 124);
   match(limited.stderr, /instruction limit/);
 });
@@ -74,7 +100,15 @@ Deno.test("cli: the software CPU gives the documented exit statuses", async () =
 Deno.test("cli: serial output to a file appears whole, under its own name", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const r = await picovmm(["--accel", "emu", "--serial", `${dir}/com1.txt`, "guests/serial.bin"]);
+    const r = await picovmm([
+      "--accel",
+      "emu",
+      "--serial",
+      `${dir}/com1.txt`,
+      "--boot",
+      "flat",
+      "guests/serial.bin",
+    ]);
     strictEqual(r.code, 0, r.stderr);
     strictEqual(await Deno.readTextFile(`${dir}/com1.txt`), "Hello from COM1!\r\n");
     strictEqual([...Deno.readDirSync(dir)].length, 1, "no partial file left behind");
@@ -89,4 +123,39 @@ Deno.test("cli: --help and --version", async () => {
   match(help.stdout, /Usage: picovmm/);
   const version = await picovmm(["--version"]);
   match(version.stdout, /^picovmm \d+\.\d+\.\d+/);
+});
+
+Deno.test("cli: --boot bios (the default) boots a boot sector with DL = boot drive", async () => {
+  const hdd = await picovmm(["--accel", "emu", "guests/boot-hello.bin"]);
+  strictEqual(hdd.code, 0, hdd.stderr);
+  strictEqual(hdd.stdout.trim(), "Hello from the BIOS! Boot drive: 80");
+  const floppy = await picovmm([
+    "--accel",
+    "emu",
+    "--drive-type",
+    "floppy",
+    "guests/boot-hello.bin",
+  ]);
+  strictEqual(floppy.code, 0, floppy.stderr);
+  strictEqual(floppy.stdout.trim(), "Hello from the BIOS! Boot drive: 00");
+  const disk = await picovmm(["--accel", "emu", "guests/boot-disk.bin"]);
+  strictEqual(disk.code, 0, disk.stderr);
+  match(disk.stdout, /disk OK/);
+});
+
+Deno.test("cli: a disk without the boot signature is one line and status 2", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/nosig.img`, Uint8Array.of(0xfa, 0xf4)); // cli; hlt
+    assertOneLineError(await picovmm([`${dir}/nosig.img`]), /boot signature/, "no signature");
+    assertOneLineError(
+      await picovmm(["--accel", "emu", "--memory", "32K", "guests/boot-hello.bin"]),
+      /at least 64 KiB/,
+      "too little memory",
+    );
+    const forced = await picovmm(["--accel", "emu", "--no-signature-check", `${dir}/nosig.img`]);
+    strictEqual(forced.code, 0, forced.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
