@@ -53,6 +53,7 @@ export function execute(c: Cpu, n: number): number {
       c.repPending = false;
       c.instructions++;
       m.clearFills();
+      c.ioFillPos = c.ioFillEnd = 0; // data for a faulting IN/INS is moot
       c.stop = Stop.NONE;
       try {
         c.exception(e.vector);

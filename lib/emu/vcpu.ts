@@ -217,6 +217,14 @@ export class EmuVcpu implements Vcpu {
       if (rs.immediateExit) return this.#simple(ExitReason.INTR);
       if (m.writes.length !== 0) return this.#mmioWriteExit();
       if ((c.cr0 & 1) !== 0) return this.#protectedExit();
+      if (m.fillAddr.length !== 0 || c.ioFillPos < c.ioFillEnd) {
+        // Complete the instruction that waited for IN or MMIO data before anything
+        // else (an interrupt handler must not see that data), as KVM does on entry.
+        const s = execute(c, 1);
+        if (s !== Stop.SLICE) return this.#exitFor(s);
+        if (--limit <= 0 && !whole) return this.#simple(ExitReason.INTR);
+        if (whole && !c.repPending) return this.#simple(ExitReason.INTR);
+      }
       if (rs.requestInterruptWindow && this.#irq < 0) {
         // Run one instruction at a time until the guest can take an interrupt.
         while (!c.interruptible()) {

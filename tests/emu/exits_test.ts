@@ -330,3 +330,18 @@ Deno.test("a REP OUTS batch cut by a fault still leaves as an exit", opts, () =>
   assertEquals(reg(vcpu, "rip"), 0x2001); // in the #GP handler
   assertEquals(reg(vcpu, "rcx"), 2);
 });
+
+Deno.test("the instruction waiting for IN data completes before an injected interrupt", () => {
+  // sti; nop; in al, 0x60; mov bl, al; hlt   handler: mov cl, al; iret
+  const { vcpu, ram } = machine([0xfb, 0x90, 0xe4, 0x60, 0x88, 0xc3, 0xf4]);
+  ram.set([0x88, 0xc1, 0xcf], 0x2000);
+  setVector(ram, 8, 0, 0x2000);
+  const exit = vcpu.run();
+  if (exit.kind !== "io") throw new Error(`expected io, got ${exit.kind}`);
+  assertEquals(vcpu.runState.readyForInterruptInjection, true);
+  exit.data[0] = 0x42;
+  vcpu.interrupt(8);
+  assertEquals(vcpu.run().kind, "hlt");
+  assertEquals(reg(vcpu, "rcx") & 0xff, 0x42); // the handler already saw the IN's result
+  assertEquals(reg(vcpu, "rbx") & 0xff, 0x42);
+});
