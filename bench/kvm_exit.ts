@@ -8,7 +8,12 @@
  *                 the main thread, which runs the loop and the KVM_RUN calls;
  *   instrumented: through the machine under the API with a clock around each
  *                 `vcpu.run()` (KVM_RUN and its exit decoding), to give the
- *                 time outside it.
+ *                 time outside it;
+ * and two passes that take picovmm's layers away, to show where the time goes:
+ *   vcpu-loop:    picovmm's KVM vCPU (`KvmVcpu.run()`: the FFI ioctl and the
+ *                 exit decoding) in a bare loop, without the machine and bus;
+ *   ffi-loop:     KVM_RUN through a bare Deno FFI ioctl on the same vCPU, the
+ *                 exit read straight from the run page: what any Deno VMM pays.
  *
  * Usage (needs /dev/kvm): deno run -A bench/kvm_exit.ts IMAGE_DIR N REPS
  *
@@ -17,6 +22,9 @@
 
 import { Guest, type GuestOptions } from "../mod.ts";
 import { createMachine } from "../lib/machine/create.ts";
+import { KvmVcpu } from "../lib/kvm/host.ts";
+import { Ioctl } from "../lib/kvm/abi.ts";
+import { RUN_FIELDS } from "../lib/kvm/structs.ts";
 import { threadTimes } from "./lib/cputime.ts";
 import { expectedFor, fold7, withCount, workload } from "./lib/guests.ts";
 
@@ -28,7 +36,7 @@ export interface ExitPass {
   impl: "c" | "picovmm";
   guest: string;
   n: number;
-  mode: "plain" | "instrumented";
+  mode: "plain" | "instrumented" | "vcpu-loop" | "ffi-loop";
   exits: number;
   wallNs: number;
   userNs: number;
@@ -109,6 +117,75 @@ async function instrumented(name: string, image: Uint8Array, n: number): Promise
   }
 }
 
+const KVM_EXIT_IO = 2;
+const DEBUG_EXIT_PORT = 0xf4;
+let ffi: ((fd: number, request: bigint, arg: bigint) => number) | undefined;
+
+/** Runs the guest with a loop of our own instead of the machine's: `how` picks the layer. */
+function bare(
+  name: string,
+  image: Uint8Array,
+  n: number,
+  how: "vcpu-loop" | "ffi-loop",
+): ExitPass {
+  const { machine } = createMachine({ image: withCount(image, n), ...OPTIONS });
+  try {
+    const vcpu = machine.vcpu;
+    if (!(vcpu instanceof KvmVcpu)) throw new Error("not a KVM vCPU");
+    if (!ffi) {
+      ffi = Deno.dlopen("libc.so.6", {
+        ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
+      }).symbols.ioctl;
+    }
+    const ioctl = ffi;
+    const page = vcpu.runState.bytes;
+    const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+    let exits = 0, inside = 0, value = -1;
+    const u0 = threadTimes();
+    const t0 = performance.now();
+    for (;;) {
+      const t = performance.now();
+      let port: number;
+      if (how === "vcpu-loop") {
+        const exit = vcpu.run();
+        inside += performance.now() - t;
+        if (exit.kind !== "io") throw new Error(`unexpected exit ${exit.kind}`);
+        port = exit.port;
+        if (port === DEBUG_EXIT_PORT) value = exit.data[0];
+      } else {
+        const r = ioctl(vcpu.fd, Ioctl.KVM_RUN, 0n);
+        inside += performance.now() - t;
+        if (r < 0) continue; // EINTR: nothing here sends signals, but retry as KVM allows
+        if (view.getUint32(RUN_FIELDS.exit_reason, true) !== KVM_EXIT_IO) {
+          throw new Error("unexpected exit");
+        }
+        port = view.getUint16(RUN_FIELDS["io.port"], true);
+        if (port === DEBUG_EXIT_PORT) {
+          value = page[Number(view.getBigUint64(RUN_FIELDS["io.data_offset"], true))];
+        }
+      }
+      exits++;
+      if (port === DEBUG_EXIT_PORT) break;
+    }
+    const wall = performance.now() - t0;
+    const u1 = threadTimes();
+    check(name, n, value, machine.snapshot().regs);
+    return {
+      impl: "picovmm",
+      guest: `${name}.bin`,
+      n,
+      mode: how,
+      exits,
+      wallNs: Math.round(wall * 1e6),
+      userNs: u1.user - u0.user,
+      sysNs: u1.sys - u0.sys,
+      insideNs: Math.round(inside * 1e6),
+    };
+  } finally {
+    machine.close();
+  }
+}
+
 if (import.meta.main) {
   const [dir, nArg, repsArg] = Deno.args;
   const n = Number(nArg);
@@ -124,6 +201,8 @@ if (import.meta.main) {
     for (let i = 0; i < reps; i++) {
       console.log(JSON.stringify(await plain(name, image, n)));
       console.log(JSON.stringify(await instrumented(name, image, n)));
+      console.log(JSON.stringify(bare(name, image, n, "vcpu-loop")));
+      console.log(JSON.stringify(bare(name, image, n, "ffi-loop")));
     }
   }
 }

@@ -27,12 +27,21 @@ export interface ExitCost {
   passes: number;
 }
 
+/** Per-exit wall time and time outside the run call, for one layer of picovmm. */
+export interface LayerCost {
+  mode: ExitPass["mode"];
+  wall: number;
+  outside: number;
+}
+
 /** The outcome: both implementations, or why it could not run. */
 export interface KvmBenchResult {
   where: string;
   n: number;
   c?: ExitCost;
   picovmm?: ExitCost;
+  /** picovmm's passes with layers taken away (instrumented, vcpu-loop, ffi-loop). */
+  layers?: LayerCost[];
   passes: ExitPass[];
   skipped?: string;
 }
@@ -63,6 +72,15 @@ function costOf(passes: ExitPass[], impl: "c" | "picovmm", n: number): ExitCost 
     outside: per(instOut, instEmpty, (p) => p.wallNs - p.insideNs),
     passes: plainOut.length,
   };
+}
+
+function layerCost(passes: ExitPass[], mode: ExitPass["mode"], n: number): LayerCost {
+  const pick = (guest: string) =>
+    passes.filter((p) => p.impl === "picovmm" && p.guest === `${guest}.bin` && p.mode === mode);
+  const out = pick("out"), empty = pick("empty");
+  if (!out.length || !empty.length) throw new Error(`KVM bench: missing ${mode} passes`);
+  const per = (f: (p: ExitPass) => number) => (median(out.map(f)) - median(empty.map(f))) / n;
+  return { mode, wall: per((p) => p.wallNs), outside: per((p) => p.wallNs - p.insideNs) };
 }
 
 /**
@@ -152,6 +170,9 @@ export async function runKvmBench(
       n,
       c: costOf(passes, "c", n),
       picovmm: costOf(passes, "picovmm", n),
+      layers: (["instrumented", "vcpu-loop", "ffi-loop"] as const).map((mode) =>
+        layerCost(passes, mode, n)
+      ),
       passes,
     };
   } finally {
