@@ -1,14 +1,15 @@
 /**
- * Generates lib/display/font-data.ts, the 8x16 VGA text font, from the IBM VGA 8x16 font of The
- * Ultimate Oldschool PC Font Pack by VileR (CC BY-SA 4.0), as Debian's `fonts-pc` package ships
- * it: a TrueType file whose outlines are unions of square pixels.
+ * Generates lib/display/font-data.ts, the PC's text fonts, from The Ultimate Oldschool PC Font
+ * Pack by VileR (CC BY-SA 4.0), as Debian's `fonts-pc` package ships it: TrueType files whose
+ * outlines are unions of square pixels. Two fonts: the IBM VGA 8x16 (Px_IBM_VGA8.ttf) and the
+ * IBM CGA 8x8 (Px_IBM_CGA.ttf).
  *
- * The compiled executable cannot read system files, so the font is turned into a TS module once
- * and committed; run this only to regenerate it:
+ * The compiled executable cannot read system files, so the fonts are turned into a TS module
+ * once and committed; run this only to regenerate it:
  *
  * ```sh
  * apt-get install -y fonts-pc          # or: apt-get download fonts-pc && dpkg-deb -x fonts-pc_*.deb x
- * deno run --allow-read --allow-write tools/gen-vga-font.ts [path/to/Px_IBM_VGA8.ttf]
+ * deno run --allow-read --allow-write tools/gen-vga-font.ts [directory with the .ttf files]
  * deno fmt lib/display/font-data.ts
  * ```
  *
@@ -22,10 +23,9 @@
 
 import { CP437 } from "../lib/display/cp437.ts";
 
-const DEFAULT_FONT = "/usr/share/fonts/pc/Px_IBM_VGA8.ttf";
+const DEFAULT_DIR = "/usr/share/fonts/pc";
 const OUTPUT = new URL("../lib/display/font-data.ts", import.meta.url);
 const WIDTH = 8;
-const HEIGHT = 16;
 
 /** A TrueType file's tables by tag. */
 function tables(font: DataView): Map<string, DataView> {
@@ -198,86 +198,103 @@ function inside(shape: Point[][], x: number, y: number): boolean {
   return winding !== 0;
 }
 
-const path = Deno.args[0] ?? DEFAULT_FONT;
-const bytes = await Deno.readFile(path);
-const font = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-const t = tables(font);
-const need = (tag: string): DataView => {
-  const v = t.get(tag);
-  if (!v) throw new Error(`${path}: no ${tag} table`);
-  return v;
-};
-const head = need("head");
-const hhea = need("hhea");
-const hmtx = need("hmtx");
-const glyf = need("glyf");
-const locaTable = need("loca");
-const longLoca = head.getInt16(50) === 1;
-const loca = (g: number): [number, number] =>
-  longLoca
-    ? [locaTable.getUint32(g * 4), locaTable.getUint32(g * 4 + 4)]
-    : [locaTable.getUint16(g * 2) * 2, locaTable.getUint16(g * 2 + 2) * 2];
-const cmap = cmapFormat4(need("cmap"));
-const ascender = hhea.getInt16(4);
+/** The 256 glyphs of code page 437 from a pixel-outline TrueType font, as hex rows. */
+function convert(path: string, height: number): string[] {
+  const bytes = Deno.readFileSync(path);
+  const font = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const t = tables(font);
+  const need = (tag: string): DataView => {
+    const v = t.get(tag);
+    if (!v) throw new Error(`${path}: no ${tag} table`);
+    return v;
+  };
+  const head = need("head");
+  const hhea = need("hhea");
+  const hmtx = need("hmtx");
+  const glyf = need("glyf");
+  const locaTable = need("loca");
+  const longLoca = head.getInt16(50) === 1;
+  const loca = (g: number): [number, number] =>
+    longLoca
+      ? [locaTable.getUint32(g * 4), locaTable.getUint32(g * 4 + 4)]
+      : [locaTable.getUint16(g * 2) * 2, locaTable.getUint16(g * 2 + 2) * 2];
+  const cmap = cmapFormat4(need("cmap"));
+  const ascender = hhea.getInt16(4);
 
-// Every glyph of a pixel font has the same advance: eight pixels.
-const spaceGlyph = cmap.get(0x20);
-if (spaceGlyph === undefined) throw new Error("no space glyph");
-const metrics = hhea.getUint16(34);
-const advance = hmtx.getUint16(Math.min(spaceGlyph, metrics - 1) * 4);
-const pixel = advance / WIDTH;
+  // Every glyph of a pixel font has the same advance: eight pixels.
+  const spaceGlyph = cmap.get(0x20);
+  if (spaceGlyph === undefined) throw new Error(`${path}: no space glyph`);
+  const metrics = hhea.getUint16(34);
+  const advance = hmtx.getUint16(Math.min(spaceGlyph, metrics - 1) * 4);
+  const pixel = advance / WIDTH;
 
-const glyphs = new Uint8Array(256 * HEIGHT);
-const missing: string[] = [];
-for (let code = 0; code < 256; code++) {
-  // 0x00 and 0xFF are blank in the VGA ROM; cp437.ts shows both as spaces.
-  if (code === 0 || code === 0xff) continue;
-  const unicode = CP437[code].codePointAt(0) ?? 0;
-  const g = cmap.get(unicode);
-  if (g === undefined) {
-    missing.push(`0x${code.toString(16)} U+${unicode.toString(16)}`);
-    continue;
-  }
-  const shape = contours(glyf, loca, g);
-  for (let row = 0; row < HEIGHT; row++) {
-    let bits = 0;
-    const y = ascender - (row + 0.5) * pixel;
-    for (let col = 0; col < WIDTH; col++) {
-      if (inside(shape, (col + 0.5) * pixel, y)) bits |= 0x80 >> col;
+  const glyphs = new Uint8Array(256 * height);
+  const missing: string[] = [];
+  for (let code = 0; code < 256; code++) {
+    // 0x00 and 0xFF are blank in the ROMs; cp437.ts shows both as spaces.
+    if (code === 0 || code === 0xff) continue;
+    const unicode = CP437[code].codePointAt(0) ?? 0;
+    const g = cmap.get(unicode);
+    if (g === undefined) {
+      missing.push(`0x${code.toString(16)} U+${unicode.toString(16)}`);
+      continue;
     }
-    glyphs[code * HEIGHT + row] = bits;
+    const shape = contours(glyf, loca, g);
+    for (let row = 0; row < height; row++) {
+      let bits = 0;
+      const y = ascender - (row + 0.5) * pixel;
+      for (let col = 0; col < WIDTH; col++) {
+        if (inside(shape, (col + 0.5) * pixel, y)) bits |= 0x80 >> col;
+      }
+      glyphs[code * height + row] = bits;
+    }
   }
+  if (missing.length) throw new Error(`glyphs missing from ${path}: ${missing.join(", ")}`);
+  console.log(`${path}: 256 glyphs of ${height} rows, pixel ${pixel} units`);
+  const hex = (b: number): string => b.toString(16).padStart(2, "0");
+  return Array.from(
+    { length: 256 },
+    (_, code) => [...glyphs.subarray(code * height, (code + 1) * height)].map(hex).join(""),
+  );
 }
-if (missing.length) throw new Error(`glyphs missing from ${path}: ${missing.join(", ")}`);
 
-const hex = (b: number): string => b.toString(16).padStart(2, "0");
-const lines: string[] = [];
-for (let code = 0; code < 256; code++) {
-  const rows = [...glyphs.subarray(code * HEIGHT, (code + 1) * HEIGHT)].map(hex).join("");
-  const label = code >= 0x21 && code < 0x7f ? ` ${CP437[code]}` : "";
-  lines.push(`  "${rows}", // 0x${hex(code)}${label}`);
+/** The array literal lines of one font, each glyph labelled with its code. */
+function lines(rows: string[]): string {
+  return rows.map((hex, code) => {
+    const label = code >= 0x21 && code < 0x7f ? ` ${CP437[code]}` : "";
+    return `  "${hex}", // 0x${code.toString(16).padStart(2, "0")}${label}`;
+  }).join("\n");
 }
+
+const dir = Deno.args[0] ?? DEFAULT_DIR;
+const vga = convert(`${dir}/Px_IBM_VGA8.ttf`, 16);
+const cga = convert(`${dir}/Px_IBM_CGA.ttf`, 8);
 
 const source = `// Generated by tools/gen-vga-font.ts; do not edit by hand.
 //
-// The IBM VGA 8x16 font from The Ultimate Oldschool PC Font Pack by VileR
+// The IBM VGA 8x16 and IBM CGA 8x8 fonts from The Ultimate Oldschool PC Font Pack by VileR
 // (https://int10h.org/oldschool-pc-fonts/), as shipped in Debian's fonts-pc package
-// (Px_IBM_VGA8.ttf), licensed under the Creative Commons Attribution-ShareAlike 4.0
-// International licence (https://creativecommons.org/licenses/by-sa/4.0/), provided as-is
-// without warranties. Changed: the pixel outlines were converted back to 8x16 bitmaps in code
-// page 437 order. This file is shared under the same licence.
+// (Px_IBM_VGA8.ttf, Px_IBM_CGA.ttf), licensed under the Creative Commons Attribution-ShareAlike
+// 4.0 International licence (https://creativecommons.org/licenses/by-sa/4.0/), provided as-is
+// without warranties. Changed: the pixel outlines were converted back to bitmaps in code page
+// 437 order. This file is shared under the same licence.
 
 /**
- * The IBM VGA 8x16 text font: 256 glyphs in code page 437 order, each 16 rows as 32 hex
- * digits (one byte a row, top row first, bit 7 the leftmost pixel).
+ * The PC's ROM text fonts: 256 glyphs each in code page 437 order, one hex string a glyph (two
+ * digits a row, top row first, bit 7 the leftmost pixel).
  *
  * @module
  */
 
-/** The glyph rows of each code page 437 byte, as hex. */
+/** The IBM VGA 8x16 font (16 rows a glyph). */
 export const VGA_FONT_8X16_HEX: readonly string[] = [
-${lines.join("\n")}
+${lines(vga)}
+];
+
+/** The IBM CGA 8x8 font (8 rows a glyph), the shapes of 200-line modes. */
+export const CGA_FONT_8X8_HEX: readonly string[] = [
+${lines(cga)}
 ];
 `;
 await Deno.writeTextFile(OUTPUT, source);
-console.log(`wrote ${OUTPUT.pathname}: 256 glyphs, pixel ${pixel} units, ascender ${ascender}`);
+console.log(`wrote ${OUTPUT.pathname}`);

@@ -1,6 +1,7 @@
 /**
- * Bitmap fonts for the text-mode rasteriser: the IBM VGA 8x16 ROM font by default, and the
- * shape a guest-loaded font (INT 10h AH=11h) would take.
+ * Bitmap fonts for the text-mode rasteriser: the IBM VGA 8x16 ROM font by default, the IBM CGA
+ * 8x8 font (200-line graphics modes, 80x50 text), and the shape a guest-loaded font (INT 10h
+ * AH=11h) would take.
  *
  * @example
  * ```ts
@@ -11,7 +12,7 @@
  * @module
  */
 
-import { VGA_FONT_8X16_HEX } from "./font-data.ts";
+import { CGA_FONT_8X8_HEX, VGA_FONT_8X16_HEX } from "./font-data.ts";
 
 /** An 8-pixel-wide font of 256 glyphs in code page 437 order. */
 export interface BitmapFont {
@@ -41,6 +42,9 @@ export function fontFromHex(rows: readonly string[], height: number): BitmapFont
 
 /** The IBM VGA 8x16 ROM font (see font-data.ts for its source and licence). */
 export const VGA_FONT_8X16: BitmapFont = fontFromHex(VGA_FONT_8X16_HEX, 16);
+
+/** The IBM CGA 8x8 ROM font, for text in 200-line modes (see font-data.ts for its source). */
+export const CGA_FONT_8X8: BitmapFont = fontFromHex(CGA_FONT_8X8_HEX, 8);
 
 /** One row of a glyph as 8 bits (bit 7 leftmost); rows past the glyph's height are blank. */
 export function glyphRow(font: BitmapFont, code: number, row: number): number {

@@ -57,9 +57,12 @@ export interface TextCursor {
   column: number;
   /** Hidden when false (CRTC cursor start register bit 5). Default true. */
   visible?: boolean;
-  /** First scan line (CRTC cursor start, bits 0-4). Default: two lines above the cell's end. */
+  /**
+   * First scan line (CRTC cursor start, bits 0-4). Default: the BIOS's underline cursor, lines
+   * 13-14 of a 16-line cell, 11-12 of 14, 6-7 of 8.
+   */
   start?: number;
-  /** Last scan line (CRTC cursor end, bits 0-4). Default: the cell's last line but one. */
+  /** Last scan line (CRTC cursor end, bits 0-4). Default: see `start`. */
   end?: number;
 }
 
@@ -102,8 +105,10 @@ export function renderText(screen: TextScreen, options: TextRenderOptions = {}):
   const showCursor = cursor !== undefined && (cursor.visible ?? true) && !blinkOff &&
     cursor.row >= 0 && cursor.row < screen.rows && cursor.column >= 0 &&
     cursor.column < screen.columns;
-  const cursorStart = cursor?.start ?? Math.max(0, cellHeight - 3);
-  const cursorEnd = cursor?.end ?? Math.max(0, cellHeight - 2);
+  // The BIOS leaves a blank line under the cursor in cells taller than 8 lines.
+  const underlineEnd = cellHeight > 8 ? cellHeight - 2 : cellHeight - 1;
+  const cursorStart = cursor?.start ?? Math.max(0, underlineEnd - 1);
+  const cursorEnd = cursor?.end ?? Math.max(0, underlineEnd);
 
   for (let row = 0; row < screen.rows; row++) {
     for (let col = 0; col < screen.columns; col++) {

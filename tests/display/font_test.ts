@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok as assert, strictEqual, throws } from "@std/assert";
-import { fontFromHex, glyphRow, VGA_FONT_8X16 } from "../../lib/display/font.ts";
+import { CGA_FONT_8X8, fontFromHex, glyphRow, VGA_FONT_8X16 } from "../../lib/display/font.ts";
+import { renderText } from "../../lib/display/raster.ts";
 
 /** A glyph as rows of "#" and "." for readable comparisons. */
 function picture(code: number): string[] {
@@ -85,4 +86,42 @@ Deno.test("fontFromHex checks its input", () => {
   throws(() => fontFromHex(["00"], 1), RangeError);
   throws(() => fontFromHex(Array(256).fill("0"), 1), RangeError);
   throws(() => fontFromHex(Array(256).fill("zz"), 1), RangeError);
+});
+
+Deno.test("the CGA 8x8 font: 256 glyphs of 8 rows, the ROM's shapes", () => {
+  strictEqual(CGA_FONT_8X8.height, 8);
+  strictEqual(CGA_FONT_8X8.glyphs.length, 2048);
+  const rows = (code: number) =>
+    Array.from({ length: 8 }, (_, r) => {
+      const bits = glyphRow(CGA_FONT_8X8, code, r);
+      return [...Array(8)].map((_, c) => bits & (0x80 >> c) ? "#" : ".").join("");
+    });
+  deepStrictEqual(rows(0x41), [
+    "..##....",
+    ".####...",
+    "##..##..",
+    "##..##..",
+    "######..",
+    "##..##..",
+    "##..##..",
+    "........",
+  ]);
+  deepStrictEqual(rows(0xdb), Array(8).fill("########"));
+  deepStrictEqual(rows(0x20), Array(8).fill("........"));
+  for (let code = 1; code < 255; code++) {
+    if (code !== 0x20) assert(rows(code).some((r) => r.includes("#")), `0x${code.toString(16)}`);
+  }
+});
+
+Deno.test("text renders with the 8x8 font at 8 lines a row", () => {
+  const screen = { rows: 50, columns: 80, cell: () => ({ char: 0xdb, attr: 0x07 }) };
+  const image = renderText(screen, { font: CGA_FONT_8X8, cursor: { row: 0, column: 0 } });
+  strictEqual(image.width, 720);
+  strictEqual(image.height, 400);
+  // The default cursor of an 8-line cell is lines 6-7, drawn in the foreground (grey) over
+  // the block, so only a cell with a blank glyph shows it.
+  const blank = { rows: 1, columns: 1, cell: () => ({ char: 0x20, attr: 0x07 }) };
+  const lit = (y: number) =>
+    renderText(blank, { font: CGA_FONT_8X8, cursor: { row: 0, column: 0 } }).rgba[y * 9 * 4];
+  deepStrictEqual([5, 6, 7].map(lit), [0, 0xaa, 0xaa]);
 });
