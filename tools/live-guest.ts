@@ -8,7 +8,8 @@
  * ```
  *
  * Keys typed go to the guest's keyboard; Ctrl-A x stops the guest. When it stops, the terminal
- * is given back and the stop reason printed; `--screenshot FILE.png` also saves the last screen.
+ * is given back and the stop reason printed; `--screenshot FILE.png` also saves the last screen,
+ * and `--hold` keeps the last screen shown until Ctrl-A x.
  *
  * @module
  */
@@ -57,22 +58,29 @@ function textOptions(vga: Vga) {
 }
 
 const args = [...Deno.args];
+const hold = args.includes("--hold");
+if (hold) args.splice(args.indexOf("--hold"), 1);
 const shotAt = args.indexOf("--screenshot");
 const screenshot = shotAt >= 0 ? args.splice(shotAt, 2)[1] : undefined;
 const path = args[0];
 if (!path) {
-  console.error("usage: live-guest.ts [--screenshot FILE.png] IMAGE");
+  console.error("usage: live-guest.ts [--hold] [--screenshot FILE.png] IMAGE");
   Deno.exit(2);
 }
 
 const { machine, pc, note } = createMachine({ image: await Deno.readFile(path), boot: "bios" });
 const vga = machine.vga;
+let quit = () => {};
+const quitting = new Promise<void>((resolve) => quit = resolve);
 const live = LiveTerminal.open({
   onKey: (key) => {
     const codes = keyEventToScancodes(key);
     if (codes) pc?.keyboard.sendScancodes(codes);
   },
-  onQuit: () => machine.requestStop(),
+  onQuit: () => {
+    machine.requestStop();
+    quit();
+  },
 });
 
 function show(): void {
@@ -87,6 +95,7 @@ try {
   stop = await machine.run();
   show();
   live.flush();
+  if (hold) await quitting;
 } finally {
   clearInterval(painter);
   live.close();
