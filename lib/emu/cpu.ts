@@ -281,22 +281,26 @@ export class Cpu {
     return ((this.base[s] + off) & this.m.addrMask) >>> 0;
   }
 
+  /** Reads a byte at seg:off (limit-checked on the 386 model). */
   read8(s: number, off: number): number {
     const a = this.base[s] + off;
     if (a < this.fastR && off <= this.limit[s]) return this.ram[a];
     if (off > this.limit[s]) this.limitFault(s);
     return this.m.rd8((a & this.m.addrMask) >>> 0);
   }
+  /** Reads a word at seg:off (wraps in the segment on the 8086, faults past the limit on the 386). */
   read16(s: number, off: number): number {
     const a = this.base[s] + off;
     if (off >= this.limit[s]) return this.read16Edge(s, off);
     if (a + 1 < this.fastR) return this.ram[a] | (this.ram[a + 1] << 8);
     return this.m.rd16((a & this.m.addrMask) >>> 0);
   }
+  /** Reads a dword at seg:off. */
   read32(s: number, off: number): number {
     if (off + 3 > this.limit[s]) return this.read32Edge(s, off);
     return this.m.rd32(((this.base[s] + off) & this.m.addrMask) >>> 0);
   }
+  /** Writes a byte at seg:off. */
   write8(s: number, off: number, v: number): void {
     const a = this.base[s] + off;
     if (a < this.fastW && off <= this.limit[s]) {
@@ -306,6 +310,7 @@ export class Cpu {
     if (off > this.limit[s]) this.limitFault(s);
     this.m.wr8((a & this.m.addrMask) >>> 0, v);
   }
+  /** Writes a word at seg:off. */
   write16(s: number, off: number, v: number): void {
     const a = this.base[s] + off;
     if (off >= this.limit[s]) return this.write16Edge(s, off, v);
@@ -316,6 +321,7 @@ export class Cpu {
     }
     this.m.wr16((a & this.m.addrMask) >>> 0, v);
   }
+  /** Writes a dword at seg:off. */
   write32(s: number, off: number, v: number): void {
     if (off + 3 > this.limit[s]) return this.write32Edge(s, off, v);
     this.m.wr32(((this.base[s] + off) & this.m.addrMask) >>> 0, v);
@@ -353,6 +359,7 @@ export class Cpu {
 
   // --- instruction stream -------------------------------------------------
 
+  /** Fetches the next instruction byte at CS:IP. */
   fetch8(): number {
     const ip = this.ip;
     const a = this.csBase + ip;
@@ -360,6 +367,7 @@ export class Cpu {
     if (a < this.fastFetch) return this.ram[a];
     return this.read8(CS, ip);
   }
+  /** Fetches a little-endian word from the instruction stream. */
   fetch16(): number {
     const ip = this.ip;
     const a = this.csBase + ip;
@@ -369,6 +377,7 @@ export class Cpu {
     }
     return this.fetch8() | (this.fetch8() << 8);
   }
+  /** Fetches a little-endian dword from the instruction stream. */
   fetch32(): number {
     return (this.fetch16() | (this.fetch16() << 16)) >>> 0;
   }
@@ -474,11 +483,13 @@ export class Cpu {
 
   // --- stack -------------------------------------------------------------
 
+  /** Pushes a word (SS:SP, 16-bit stack in real mode). */
   push16(v: number): void {
     const sp = (this.r16[ESP << 1] - 2) & 0xffff;
     this.write16(SS, sp, v);
     this.r16[ESP << 1] = sp;
   }
+  /** Pushes a dword. */
   push32(v: number): void {
     const sp = (this.r16[ESP << 1] - 4) & 0xffff;
     this.write32(SS, sp, v);
@@ -489,18 +500,21 @@ export class Cpu {
     if (size === 4) this.push32(v);
     else this.push16(v);
   }
+  /** Pops a word. */
   pop16(): number {
     const sp = this.r16[ESP << 1];
     const v = this.read16(SS, sp);
     this.r16[ESP << 1] = sp + 2;
     return v;
   }
+  /** Pops a dword. */
   pop32(): number {
     const sp = this.r16[ESP << 1];
     const v = this.read32(SS, sp);
     this.r16[ESP << 1] = sp + 4;
     return v;
   }
+  /** Pops 2 or 4 bytes. */
   popN(size: number): number {
     return size === 4 ? this.pop32() : this.pop16();
   }
