@@ -237,3 +237,70 @@ Deno.test("MOV to/from CRn ignores the mod field (no displacement follows)", () 
   assertEquals(reg(m.vcpu, "rcx"), 0x5000);
   assertEquals(reg(m.vcpu, "rax") & 0xffff, 1);
 });
+
+Deno.test("32-bit MUL/IMUL/DIV/IDIV keep all 64 bits", opts, () => {
+  const { ram } = run(`
+    mov eax, 0xfedcba98
+    mov ebx, 0x87654321
+    mul ebx
+    mov [0x2000], eax
+    mov [0x2004], edx
+    mov eax, -123456789
+    mov ebx, 987654321
+    imul ebx
+    mov [0x2008], eax
+    mov [0x200c], edx
+    mov edx, 0x12345678
+    mov eax, 0x9abcdef0
+    mov ebx, 0x87654321
+    div ebx
+    mov [0x2010], eax
+    mov [0x2014], edx
+    mov edx, 0xffffffff
+    mov eax, -1000000007
+    mov ebx, 12345
+    idiv ebx
+    mov [0x2018], eax
+    mov [0x201c], edx`);
+  const u64 = (a: number) => new DataView(ram.buffer).getBigUint64(a, true);
+  const u32 = (a: number) => new DataView(ram.buffer).getUint32(a, true);
+  assertEquals(u64(0x2000), 0xfedcba98n * 0x87654321n);
+  assertEquals(u64(0x2008), BigInt.asUintN(64, -123456789n * 987654321n));
+  const dividend = 0x123456789abcdef0n;
+  assertEquals(u32(0x2010), Number(dividend / 0x87654321n));
+  assertEquals(u32(0x2014), Number(dividend % 0x87654321n));
+  assertEquals(u32(0x2018), Number(BigInt.asUintN(32, -1000000007n / 12345n)));
+  assertEquals(u32(0x201c), Number(BigInt.asUintN(32, -1000000007n % 12345n)));
+});
+
+Deno.test("32-bit addressing in string ops, LOOP and JECXZ use ECX/ESI/EDI", opts, () => {
+  const { vcpu, ram } = run(`
+    mov esi, 0x2000
+    mov edi, 0x3000
+    mov ecx, 4
+    cld
+    a32 rep movsb
+    mov ecx, 3
+    xor ax, ax
+  again:
+    inc ax
+    a32 loop again
+    jecxz done
+    mov ax, 0xbad
+  done:
+    mov bx, 0x10
+    mov byte [0x2010 + 3], 0x5e
+    mov al, 3
+    mov ebx, 0x2010
+    a32 xlatb
+    mov word [0x2100], 0x1234
+    mov word [0x2102], 0x0300
+    lfs si, [0x2100]
+    lgs di, [0x2100]`);
+  assertEquals([...ram.subarray(0x3000, 0x3004)], [...ram.subarray(0x2000, 0x2004)]);
+  assertEquals(reg(vcpu, "rax") & 0xff, 0x5e);
+  assertEquals(reg(vcpu, "rcx"), 0);
+  const s = vcpu.getSregs();
+  assertEquals([s.fs.selector, s.gs.selector, s.fs.base], [0x300, 0x300, 0x3000n]);
+  assertEquals(reg(vcpu, "rsi") & 0xffff, 0x1234);
+});
