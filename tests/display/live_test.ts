@@ -1,10 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "@std/assert";
-import {
-  AnsiTextRenderer,
-  HalfBlockRenderer,
-  LiveTerminal,
-  type LiveTerminalOptions,
-} from "../../lib/display/live.ts";
+import { AnsiTextRenderer, HalfBlockRenderer } from "../../lib/display/ansi.ts";
+import { LiveTerminal, type LiveTerminalOptions } from "../../lib/display/live.ts";
 import type { KeyEvent } from "../../lib/display/keys.ts";
 import type { RgbaImage, TextCell, TextScreen } from "../../lib/display/raster.ts";
 
