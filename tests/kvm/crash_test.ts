@@ -5,7 +5,7 @@ import { guestImage } from "../support/guest_cases.ts";
 import { picovmm } from "../support/cli.ts";
 
 Deno.test("kvm crash: a triple fault is status 3 with a register dump", async () => {
-  const r = await picovmm(["--accel", "kvm", "guests/triple.bin"]);
+  const r = await picovmm(["--accel", "kvm", "--boot", "flat", "guests/triple.bin"]);
   strictEqual(r.code, 3, r.stderr);
   match(r.stderr, /^picovmm: guest crashed \(triple-fault\)/);
   // AMD hosts reset the vCPU on shutdown, so only the dump's shape is fixed.

@@ -7,7 +7,7 @@ import { guestImage } from "../support/guest_cases.ts";
 import { picovmm } from "../support/cli.ts";
 
 Deno.test("crash: a triple fault stops with status 3 and a register dump", async () => {
-  const r = await picovmm(["--accel", "emu", "guests/triple.bin"]);
+  const r = await picovmm(["--accel", "emu", "--boot", "flat", "guests/triple.bin"]);
   strictEqual(r.code, 3);
   match(r.stderr, /^picovmm: guest crashed \(triple-fault\)/);
   match(r.stderr, /rip=0000000000000006/);
@@ -42,7 +42,15 @@ Deno.test("runaway: an endless serial writer is stopped and its output is bounde
 });
 
 Deno.test("runaway: --timeout stops an endless serial writer on the command line", async () => {
-  const r = await picovmm(["--accel", "emu", "--timeout", "0.5", "guests/flood.bin"]);
+  const r = await picovmm([
+    "--accel",
+    "emu",
+    "--boot",
+    "flat",
+    "--timeout",
+    "0.5",
+    "guests/flood.bin",
+  ]);
   strictEqual(r.code, 124);
   ok(r.stdout.length > 1000, `only ${r.stdout.length} bytes of output`);
   strictEqual(r.stdout.replaceAll("x", ""), "");
