@@ -27,14 +27,15 @@ import {
   WORKLOADS,
 } from "./lib/guests.ts";
 import { countPicovmm, FLAT_MEMORY, runPicovmm } from "./lib/picovmm.ts";
-import { qemuVersion, runQemu } from "./lib/qemu.ts";
+import { QEMU, qemuArgs, qemuVersion, runQemu } from "./lib/qemu.ts";
 import { GNU_TIME } from "./lib/process.ts";
 import { runV86, V86_VERSION, type V86Run } from "./lib/v86.ts";
 import { haveGnuTime, peakRssKiB, type ProcessCase, timeProcess } from "./lib/process.ts";
 import { type KvmBenchResult, runKvmBench } from "./lib/kvm.ts";
 import { median, ratio, roundCount, sig3 } from "./lib/stats.ts";
 
-type Vmm = "picovmm" | "v86" | "qemu";
+/** picovmm flat (no BIOS, the pure CPU) and booted by its BIOS (as QEMU and v86 boot the sector). */
+type Vmm = "picovmm" | "picovmm-bios" | "v86" | "qemu";
 
 /** Timing of one workload on one VMM. */
 interface Timing {
@@ -171,6 +172,7 @@ interface LoopResults {
 async function loops(images: GuestImages, dir: string): Promise<LoopResults> {
   const timings = new Map<Vmm, Map<string, Timing>>([
     ["picovmm", new Map()],
+    ["picovmm-bios", new Map()],
     ["v86", new Map()],
     ["qemu", new Map()],
   ]);
@@ -185,6 +187,7 @@ async function loops(images: GuestImages, dir: string): Promise<LoopResults> {
     const two = await countPicovmm(w, image(w), 2);
     const n = w === EMPTY ? 1 : await calibratePicovmm(w, image(w));
     timings.get("picovmm")!.set(w.name, { n, ms: [], cpuMs: [] });
+    timings.get("picovmm-bios")!.set(w.name, { n, ms: [], cpuMs: [] });
     const atN = w === EMPTY ? one : await countPicovmm(w, image(w), Math.min(n, 100_000));
     picovmmCounts.set(w.name, { one, perIteration: two - one, atN, n: Math.min(n, 100_000) });
   }
@@ -233,10 +236,12 @@ async function loops(images: GuestImages, dir: string): Promise<LoopResults> {
   for (let rep = 0; rep < REPS; rep++) {
     log(`round ${rep + 1} of ${REPS}`);
     for (const w of [EMPTY, ...workloads]) {
-      const t = timings.get("picovmm")!.get(w.name)!;
-      const r = await runPicovmm(w, image(w), t.n);
-      t.ms.push(r.ms);
-      t.cpuMs.push(r.cpuMs);
+      for (const boot of ["flat", "bios"] as const) {
+        const t = timings.get(boot === "flat" ? "picovmm" : "picovmm-bios")!.get(w.name)!;
+        const r = await runPicovmm(w, image(w), t.n, boot);
+        t.ms.push(r.ms);
+        t.cpuMs.push(r.cpuMs);
+      }
     }
     if (useQemu) {
       for (const w of [EMPTY, ...workloads]) {
@@ -290,17 +295,22 @@ function speed(w: Workload, ns: number | undefined): string {
 function speedTable(results: LoopResults, metric: Metric): string[] {
   const lines: string[] = [];
   lines.push(
-    "| workload | instr/iter | picovmm (software CPU) | v86 | QEMU TCG | picovmm / v86 | picovmm / QEMU |",
-    "| --- | --: | --: | --: | --: | --: | --: |",
+    "| workload | instr/iter | picovmm, BIOS boot | picovmm, flat | v86 | QEMU TCG | picovmm / v86 | picovmm / QEMU |",
+    "| --- | --: | --: | --: | --: | --: | --: | --: |",
   );
   for (const w of workloads) {
-    const p = nsPerIteration(results, "picovmm", w, metric);
+    const pb = nsPerIteration(results, "picovmm-bios", w, metric);
+    const pf = nsPerIteration(results, "picovmm", w, metric);
     const v = nsPerIteration(results, "v86", w, metric);
     const q = nsPerIteration(results, "qemu", w, metric);
-    const r = (base: number | undefined) => p && base ? ratio(base, p) : "n/a";
+    const r = (base: number | undefined) => {
+      const one = (p: number | undefined) =>
+        p && p > 0 && base && base > 0 ? ratio(base, p) : "n/a";
+      return `${one(pb)}; flat ${one(pf)}`;
+    };
     lines.push(
-      `| ${w.title} | ${w.perIteration} | ${speed(w, p)} | ${speed(w, v)} | ${speed(w, q)} | ` +
-        `${r(v)} | ${r(q)} |`,
+      `| ${w.title} | ${w.perIteration} | ${speed(w, pb)} | ${speed(w, pf)} | ${speed(w, v)} | ` +
+        `${speed(w, q)} | ${r(v)} | ${r(q)} |`,
     );
   }
   return lines;
@@ -322,19 +332,24 @@ function loopTables(results: LoopResults): string {
     "A negative or missing value means the guest's time did not rise above the noise of the " +
       "empty guest's.",
     "",
-    "| workload | picovmm N | picovmm median ms | v86 N | v86 median ms | QEMU N | QEMU median ms |",
-    "| --- | --: | --: | --: | --: | --: | --: |",
+    "| workload | picovmm N | picovmm BIOS boot median ms | picovmm flat median ms | v86 N | v86 median ms | QEMU N | QEMU median ms |",
+    "| --- | --: | --: | --: | --: | --: | --: | --: |",
   );
   for (const w of [EMPTY, ...workloads]) {
     const cell = (vmm: Vmm) => {
       const t = results.timings.get(vmm)?.get(w.name);
       return t && t.ms.length ? `${t.n.toLocaleString("en-US")} | ${sig3(median(t.ms))}` : "- | -";
     };
-    lines.push(`| ${w.name} | ${cell("picovmm")} | ${cell("v86")} | ${cell("qemu")} |`);
+    const flat = results.timings.get("picovmm")?.get(w.name);
+    const flatMs = flat && flat.ms.length ? sig3(median(flat.ms)) : "-";
+    lines.push(
+      `| ${w.name} | ${cell("picovmm-bios")} | ${flatMs} | ${cell("v86")} | ${cell("qemu")} |`,
+    );
   }
   lines.push(
     "",
-    "picovmm: time of `guest.run()`; v86: guest time from the start marker (port 0x80) to the " +
+    "picovmm: time of `guest.run()` (BIOS boot: the sector booted by picovmm's BIOS at 0000:7C00, " +
+      "with its PC platform; flat: the sector at 0000:0000 with no BIOS, the same N); v86: guest time from the start marker (port 0x80) to the " +
       "debug-exit write; QEMU: wall time of the whole process. Each VMM's empty-guest median is " +
       `subtracted before dividing by N; medians of ${REPS} runs.`,
     "",
@@ -369,57 +384,46 @@ async function processBench(images: GuestImages, dir: string): Promise<ProcessRe
   const notes: string[] = [];
   const empty = `${dir}/empty.img`;
   await Deno.writeFile(empty, images.get("empty")!);
-  const hello = `${dir}/hello.bin`;
-  const nasm = await new Deno.Command("nasm", {
-    args: ["-f", "bin", "-o", hello, `${root}guests/hello.asm`],
-  }).output();
-  if (!nasm.success) throw new Error("cannot assemble guests/hello.asm");
+  const assemble = async (name: string) => {
+    const out = `${dir}/${name}.bin`;
+    const r = await new Deno.Command("nasm", {
+      args: ["-f", "bin", "-o", out, `${root}guests/${name}.asm`],
+    }).output();
+    if (!r.success) throw new Error(`cannot assemble guests/${name}.asm`);
+    return out;
+  };
+  const hello = await assemble("hello");
   const deno = Deno.execPath();
   const start = ["run", "--allow-read", "--allow-write", "--allow-ffi", "--allow-env", "main.ts"];
   const help = await new Deno.Command(deno, { args: [...start, "--help"], cwd: root }).output();
   const hasBios = /--boot\s+bios/.test(new TextDecoder().decode(help.stdout));
-  const cases: ProcessCase[] = [
-    {
-      label: "picovmm, empty sector (--accel emu --boot flat)",
-      command: deno,
-      args: [
-        ...start,
-        "--accel",
-        "emu",
-        "--boot",
-        "flat",
-        "--memory",
-        `${FLAT_MEMORY / 1024}K`,
-        "--display",
-        "none",
-        empty,
-      ],
-      status: 1,
-      cwd: root,
-    },
-    {
-      label: "picovmm, guests/hello.bin (--accel emu --boot flat)",
-      command: deno,
-      args: [...start, "--accel", "emu", "--boot", "flat", hello],
-      status: 0,
-      cwd: root,
-    },
-  ];
+  const picovmm = (label: string, cliArgs: string[], status: number): ProcessCase => ({
+    label: `picovmm, ${label}`,
+    command: deno,
+    args: [...start, "--accel", "emu", ...cliArgs],
+    status,
+    cwd: root,
+  });
+  const cases: ProcessCase[] = [];
   if (hasBios) {
-    cases.push({
-      label: "picovmm, empty sector (--accel emu --boot bios)",
-      command: deno,
-      args: [...start, "--accel", "emu", "--boot", "bios", "--display", "none", empty],
-      status: 1,
-      cwd: root,
-    });
-  } else {
-    notes.push(
-      "picovmm's `--boot bios` was not available when this ran; picovmm ran the sector flat.",
+    cases.push(
+      picovmm("empty sector (--boot bios)", ["--boot", "bios", "--display", "none", empty], 1),
     );
+  } else {
+    notes.push("picovmm's `--boot bios` was not available when this ran.");
+  }
+  cases.push(
+    picovmm(
+      "empty sector (--boot flat)",
+      ["--boot", "flat", "--memory", `${FLAT_MEMORY / 1024}K`, "--display", "none", empty],
+      1,
+    ),
+    picovmm("guests/hello.bin (--boot flat)", ["--boot", "flat", hello], 0),
+  );
+  if (hasBios) {
+    cases.push(picovmm("guests/boot-hello.bin (--boot bios)", [await assemble("boot-hello")], 0));
   }
   if (await qemuVersion()) {
-    const { qemuArgs, QEMU } = await import("./lib/qemu.ts");
     cases.push({
       label: "QEMU TCG, empty sector (SeaBIOS, floppy)",
       command: QEMU,

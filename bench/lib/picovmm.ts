@@ -1,7 +1,9 @@
 /**
  * picovmm's software CPU, in this process: through the scripting API for the
  * timed runs, and through the machine underneath it for the instruction
- * count (the API does not expose the counter).
+ * count (the API does not expose the counter). A guest runs either flat (at
+ * 0000:0000, no BIOS) or as a boot sector after picovmm's BIOS (0000:7C00,
+ * the PC platform with its timer), as on QEMU and v86.
  *
  * @module
  */
@@ -22,7 +24,13 @@ export interface PicovmmRun {
   cpuMs: number;
 }
 
-const GUEST_OPTIONS: GuestOptions = { accel: "emu", boot: "flat", memory: FLAT_MEMORY };
+/** How picovmm starts the guest. */
+export type PicovmmBoot = "flat" | "bios";
+
+const GUEST_OPTIONS: Record<PicovmmBoot, GuestOptions> = {
+  flat: { accel: "emu", boot: "flat", memory: FLAT_MEMORY },
+  bios: { accel: "emu", boot: "bios" },
+};
 
 function resultRegs(regs: Record<string, bigint>): ResultRegs {
   const pick = (name: string) => Number((regs[name] ?? 0n) & 0xffffffffn);
@@ -36,9 +44,14 @@ function resultRegs(regs: Record<string, bigint>): ResultRegs {
 }
 
 /** Runs a guest for `n` iterations on the software CPU, timed, and checks its result. */
-export async function runPicovmm(w: Workload, image: Uint8Array, n: number): Promise<PicovmmRun> {
+export async function runPicovmm(
+  w: Workload,
+  image: Uint8Array,
+  n: number,
+  boot: PicovmmBoot = "flat",
+): Promise<PicovmmRun> {
   const expected = expectedFor(w, n);
-  using guest = Guest.create(withCount(image, n), GUEST_OPTIONS);
+  using guest = Guest.create(withCount(image, n), GUEST_OPTIONS[boot]);
   if (guest.accelerator !== "emu") throw new Error("picovmm did not use the software CPU");
   const cpu0 = threadCpuNs();
   const start = performance.now();
@@ -46,7 +59,7 @@ export async function runPicovmm(w: Workload, image: Uint8Array, n: number): Pro
   const ms = performance.now() - start;
   const cpuMs = (threadCpuNs() - cpu0) / 1e6;
   if (result.stop.kind !== "debug-exit") {
-    throw new Error(`picovmm ${w.name} N=${n}: ${Guest.describe(result)}`);
+    throw new Error(`picovmm ${boot} ${w.name} N=${n}: ${Guest.describe(result)}`);
   }
   if (result.stop.code !== expected.exitValue) {
     throw new Error(
@@ -60,7 +73,7 @@ export async function runPicovmm(w: Workload, image: Uint8Array, n: number): Pro
 
 /** Counts the instructions the software CPU retires for a guest run of `n` iterations. */
 export async function countPicovmm(w: Workload, image: Uint8Array, n: number): Promise<number> {
-  const { machine } = createMachine({ image: withCount(image, n), ...GUEST_OPTIONS });
+  const { machine } = createMachine({ image: withCount(image, n), ...GUEST_OPTIONS.flat });
   try {
     const stop = await machine.run();
     if (stop.kind !== "debug-exit" || stop.code !== expectedFor(w, n).exitValue) {
