@@ -466,6 +466,11 @@ export class Cpu {
     this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
   }
 
+  /** An effective offset plus `d`, wrapped to the address size (unsigned). */
+  offsetAdd(off: number, d: number): number {
+    return this.a32 ? (off + d) >>> 0 : (off + d) & 0xffff;
+  }
+
   /** Reads the r/m operand of `size` bytes. */
   readRM(size: number): number {
     if (this.mod === 3) return this.getReg(size, this.rm);

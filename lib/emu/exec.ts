@@ -357,7 +357,7 @@ function opc4_c5(c: Cpu, op: number): void {
   c.modrm();
   if (c.mod === 3) return undefinedOpcode(c);
   const off = c.readN(wsize, c.eaSeg, c.eaOff);
-  const seg = c.read16(c.eaSeg, (c.eaOff + wsize) & (c.a32 ? 0xffffffff : 0xffff));
+  const seg = c.read16(c.eaSeg, c.offsetAdd(c.eaOff, wsize));
   c.setReg(wsize, c.reg, off);
   c.loadSeg(op === 0xc4 ? ES : DS, seg);
 }
@@ -787,7 +787,7 @@ function exec186(c: Cpu, op: number): void {
       c.modrm();
       if (c.mod === 3) return undefinedOpcode(c);
       const lo = c.readN(wsize, c.eaSeg, c.eaOff);
-      const hi = c.readN(wsize, c.eaSeg, (c.eaOff + wsize) & (c.a32 ? 0xffffffff : 0xffff));
+      const hi = c.readN(wsize, c.eaSeg, c.offsetAdd(c.eaOff, wsize));
       const sx = (v: number) => wsize === 2 ? (v << 16) >> 16 : v | 0;
       const i = sx(c.getReg(wsize, c.reg));
       if (i < sx(lo) || i > sx(hi)) c.fault(5);
@@ -901,7 +901,7 @@ function group5(c: Cpu, wsize: number): void {
     case 5: {
       if (c.mod === 3) return undefinedOpcode(c);
       const off = c.readN(wsize, c.eaSeg, c.eaOff);
-      const seg = c.read16(c.eaSeg, (c.eaOff + wsize) & (c.a32 ? 0xffffffff : 0xffff));
+      const seg = c.read16(c.eaSeg, c.offsetAdd(c.eaOff, wsize));
       if (reg === 3) return farCall(c, seg, off);
       if (off > 0xffff) c.fault(13);
       c.loadSeg(CS, seg);

@@ -132,7 +132,7 @@ export function exec0f(c: Cpu): void {
       c.modrm();
       if (c.mod === 3) return undefinedOpcode(c);
       const off = c.readN(wsize, c.eaSeg, c.eaOff);
-      const seg = c.read16(c.eaSeg, (c.eaOff + wsize) & (c.a32 ? 0xffffffff : 0xffff));
+      const seg = c.read16(c.eaSeg, c.offsetAdd(c.eaOff, wsize));
       c.setReg(wsize, c.reg, off);
       const s = op === 0xb2 ? SS : op === 0xb4 ? FS : GS;
       c.loadSeg(s, seg);
@@ -196,7 +196,7 @@ function system01(c: Cpu): void {
   if (reg === 7) return; // INVLPG: no TLB
   if (reg === 5) return undefinedOpcode(c);
   const s = c.eaSeg, off = c.eaOff;
-  const next = (off + 2) & (c.a32 ? 0xffffffff : 0xffff);
+  const next = c.offsetAdd(off, 2);
   if (reg < 2) { // SGDT/SIDT store the limit and all 32 bits of the base
     c.write16(s, off, reg === 0 ? c.gdtLimit : c.idtLimit);
     c.write32(s, next, reg === 0 ? c.gdtBase : c.idtBase);
@@ -326,7 +326,7 @@ function bitTest(c: Cpu, kind: number, imm: number): void {
       // A register offset addresses memory beyond the operand (signed).
       const s = size === 2 ? (raw << 16) >> 16 : raw | 0;
       const words = Math.floor(s / bits);
-      off = (off + words * size) & (c.a32 ? 0xffffffff : 0xffff);
+      off = c.offsetAdd(off, words * size);
       bit = s - words * bits;
     }
   }

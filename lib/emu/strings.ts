@@ -76,12 +76,12 @@ export function stringOp(c: Cpu, op: number): void {
     }
   }
   if (useSi) {
-    const n = (si + delta) & amask;
+    const n = ((si + delta) & amask) >>> 0;
     if (a32) r32[ESI] = n;
     else r16[ESI << 1] = n;
   }
   if (useDi) {
-    const n = (di + delta) & amask;
+    const n = ((di + delta) & amask) >>> 0;
     if (a32) r32[EDI] = n;
     else r16[EDI << 1] = n;
   }
@@ -97,7 +97,7 @@ export function stringOp(c: Cpu, op: number): void {
   c.repPending = more;
   if (op >= 0x6e && op <= 0x6f) {
     // Batch REP OUTS like KVM: stop when the data page is full or the source leaves RAM.
-    const next = c.phys(c.dataSeg(), (si + delta) & amask);
+    const next = c.phys(c.dataSeg(), ((si + delta) & amask) >>> 0);
     if (!more || !outRoom(c, size) || !c.m.isRam(next)) c.stop = Stop.IO;
   }
 }

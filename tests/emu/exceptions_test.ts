@@ -170,6 +170,9 @@ Deno.test("any byte sequence ends in guest-visible behaviour, never a host excep
         if (exit.kind === "shutdown") break;
         if (exit.kind === "io" && !exit.isWrite) exit.data.fill(0xff);
         if (exit.kind === "mmio" && !exit.isWrite) exit.data.fill(0);
+        const c = m.vcpu.cpu;
+        assertEquals(Number.isInteger(c.ip) && c.ip >= 0 && c.ip <= 0xffff, true);
+        assertEquals(Number.isInteger(c.flags) && c.flags >= 0, true);
       }
       executed += m.vcpu.instructions;
     }
