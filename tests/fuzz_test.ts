@@ -27,7 +27,7 @@ for (const name of saved.sort()) {
       Deno.readTextFileSync(new URL(name.replace(/\.bin$/, ".json"), corpus)),
     );
     const outcome = await runFuzzCase(
-      { index: 0, image, memory: meta.memory, how: "saved" },
+      { index: 0, image, memory: meta.memory, boot: meta.boot ?? "flat", how: "saved" },
       20000,
     );
     strictEqual(outcome.ok, true, outcome.ok ? "" : outcome.problem);

@@ -42,7 +42,11 @@ function save(index: number, problem: string): void {
   Deno.writeFileSync(new URL(`${name}.bin`, findingsDir), c.image);
   Deno.writeTextFileSync(
     new URL(`${name}.json`, findingsDir),
-    JSON.stringify({ memory: c.memory, how: c.how, problem: problem.split("\n")[0] }, null, 2) +
+    JSON.stringify(
+      { memory: c.memory, boot: c.boot, how: c.how, problem: problem.split("\n")[0] },
+      null,
+      2,
+    ) +
       "\n",
   );
   findings.push({ index, problem });

@@ -24,8 +24,32 @@ export function prng(seed: number): () => number {
 export interface FuzzCase {
   index: number;
   image: Uint8Array;
-  memory: number;
+  /** RAM in bytes; undefined: the boot mode's default. */
+  memory?: number;
+  /** Flat image at 0, or a disk booted by the BIOS (signature not required). */
+  boot: "flat" | "bios";
   how: string;
+}
+
+/** The BIOS services a boot sector can call. */
+const BIOS_VECTORS = [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x1a];
+
+/**
+ * A boot sector that calls BIOS services with random registers: the hostile
+ * input the TypeScript BIOS must answer with error returns, never a host fault.
+ */
+function biosCalls(int: (n: number) => number): number[] {
+  const code: number[] = [];
+  const imm = () => [int(256), int(256)];
+  for (let calls = 1 + int(8); calls > 0; calls--) {
+    code.push(0xb8, ...imm(), 0x8e, 0xc0); // mov ax, imm; mov es, ax
+    if (int(2)) code.push(0xb8, ...imm(), 0x8e, 0xd8); // mov ds, ax
+    for (const op of [0xbb, 0xb9, 0xba, 0xbe, 0xbf, 0xbd]) code.push(op, ...imm()); // bx cx dx si di bp
+    code.push(0xb8, ...imm()); // ax last: it selects the function
+    code.push(0xcd, BIOS_VECTORS[int(BIOS_VECTORS.length)]); // int n
+  }
+  code.push(0xfa, 0xf4); // cli; hlt
+  return code;
 }
 
 const MEMORY_SIZES = [4096, 0x10000, 0x100000];
@@ -37,6 +61,13 @@ export function makeCase(seed: number, index: number, corpus: Uint8Array[]): Fuz
   const memory = MEMORY_SIZES[int(MEMORY_SIZES.length)];
   let image: Uint8Array;
   let how: string;
+  if (rand() < 0.25) {
+    const sector = new Uint8Array(512);
+    sector.set(biosCalls(int));
+    sector[510] = 0x55;
+    sector[511] = 0xaa;
+    return { index, image: sector, boot: "bios", how: "bios calls" };
+  }
   if (corpus.length === 0 || rand() < 0.4) {
     image = new Uint8Array(1 + int(Math.min(memory, 2048)));
     for (let i = 0; i < image.length; i++) image[i] = int(256);
@@ -69,7 +100,11 @@ export function makeCase(seed: number, index: number, corpus: Uint8Array[]): Fuz
     if (image.length === 0) image = new Uint8Array([0xf4]);
     how = `mutated x${edits}`;
   }
-  return { index, image, memory, how };
+  // Boot sectors from the corpus boot through the BIOS; everything else is flat.
+  if (image.length >= 512 && image[510] === 0x55 && image[511] === 0xaa && int(2)) {
+    return { index, image, boot: "bios", how: `${how}, bios` };
+  }
+  return { index, image, memory, boot: "flat", how };
 }
 
 /** What a guest may legitimately end with; anything else is a finding. */
@@ -88,7 +123,13 @@ export type FuzzOutcome = { ok: true; stop: StopReason } | { ok: false; problem:
 export async function runFuzzCase(c: FuzzCase, instructions: number): Promise<FuzzOutcome> {
   let guest: Guest | undefined;
   try {
-    guest = Guest.create(c.image, { accel: "emu", boot: "flat", memory: c.memory });
+    guest = Guest.create(c.image, {
+      accel: "emu",
+      boot: c.boot,
+      memory: c.memory,
+      noSignatureCheck: true,
+      rtcStart: 0, // the same clock every run, so a case replays exactly
+    });
     const result = await guest.run({ instructions });
     if (!DOCUMENTED.has(result.stop.kind)) {
       return { ok: false, problem: `undocumented stop ${JSON.stringify(result.stop)}` };
