@@ -16,46 +16,10 @@
 
 import { createMachine } from "../lib/machine/create.ts";
 import { describeStop } from "../lib/machine/stop.ts";
-import type { Vga } from "../lib/devices/vga.ts";
 import { LiveTerminal } from "../lib/display/live.ts";
 import { keyEventToScancodes } from "../lib/display/keys.ts";
-import type { Rgb } from "../lib/display/palette.ts";
-import { cgaToIndexed, indexedToRgba, renderText, type RgbaImage } from "../lib/display/raster.ts";
+import { graphicsFrame, screenImage, textOptions } from "../lib/display/screen.ts";
 import { writePngAtomically } from "../lib/display/png.ts";
-
-/** The 16 text colours as the VGA's attribute palette and DAC give them now. */
-function textColours(vga: Vga): Rgb[] {
-  const r = vga.registers;
-  return Array.from({ length: 16 }, (_, i) => r.paletteRgb(r.attributeColor(i)));
-}
-
-/** A graphics-mode frame through the VGA's palette (undefined in text modes). */
-function graphicsFrame(vga: Vga): RgbaImage | undefined {
-  const r = vga.registers;
-  if (vga.modeInfo.kind === "vga256") {
-    const rgb = Uint8Array.from({ length: 768 }, (_, i) => r.paletteRgb(i / 3 | 0)[i % 3]);
-    return indexedToRgba(vga.graphics, 320, 200, { rgb, bits: 8 });
-  }
-  if (vga.modeInfo.kind === "cga4") {
-    const rgb = Uint8Array.from(
-      vga.cgaColours().flatMap((c) => r.paletteRgb(r.attributeColor(c))),
-    );
-    return indexedToRgba(cgaToIndexed(vga.vram), 320, 200, { rgb, bits: 8 });
-  }
-  return undefined;
-}
-
-/** Text-mode options from the VGA's registers: cursor, blink/bright background, line graphics. */
-function textOptions(vga: Vga) {
-  const modeControl = vga.registers.state.attr[0x10];
-  const { start, end } = vga.registers.cursor;
-  return {
-    colours: textColours(vga),
-    blink: (modeControl & 0x08) !== 0,
-    lineGraphics: (modeControl & 0x04) !== 0,
-    cursor: { ...vga.cursor, start, end },
-  };
-}
 
 const args = [...Deno.args];
 const hold = args.includes("--hold");
@@ -103,6 +67,6 @@ try {
 if (note) console.error(note);
 console.log(`guest stopped: ${describeStop(stop)}`);
 if (screenshot) {
-  await writePngAtomically(screenshot, graphicsFrame(vga) ?? renderText(vga, textOptions(vga)));
+  await writePngAtomically(screenshot, screenImage(vga));
   console.log(`screenshot: ${screenshot}`);
 }
