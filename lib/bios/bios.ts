@@ -41,12 +41,19 @@ import { int1a, Rtc, type RtcSource, timerTick } from "./time.ts";
 
 /** What the BIOS is built from. */
 export interface BiosOptions {
+  /** Guest RAM, the ROM slot included. */
   memory: GuestMemory;
+  /** The VGA. */
   vga: Vga;
+  /** The vCPU whose registers the trap reads and writes. */
   vcpu: Vcpu;
+  /** The port bus (keyboard controller, COM1, CMOS). */
   ports: Bus;
+  /** The machine clock. */
   clock: Clock;
+  /** Drives by BIOS number. */
   disks: ReadonlyMap<number, Disk>;
+  /** The drive booted from (DL at entry, INT 19h). */
   bootDrive: number;
   /** Bytes of RAM below 640 KiB. */
   conventionalBytes: number;
@@ -60,9 +67,13 @@ export interface BiosOptions {
 
 /** The BIOS as a port device (the trap port) and a timed device (INT 15h waits). */
 export class Bios implements BusDevice {
+  /** What the services reach. */
   readonly env: BiosEnv;
+  /** The ROM image and its layout. */
   readonly rom: Rom;
+  /** The memory sizes and E820 map. */
   readonly layout: MemoryLayout;
+  /** The time source of INT 1Ah. */
   readonly rtc: RtcSource;
   /** Services run, by vector (for traces and tests). */
   readonly calls: Map<number, number> = new Map();
@@ -71,6 +82,7 @@ export class Bios implements BusDevice {
   readonly #vcpu: Vcpu;
   readonly #services: Map<number, BiosService>;
 
+  /** Builds the ROM and the services; call {@link Bios.post} once RAM is in place. */
   constructor(options: BiosOptions) {
     this.#vcpu = options.vcpu;
     this.rom = buildRom();

@@ -23,12 +23,15 @@ export interface BiosState {
 
 /** The environment of the BIOS services. */
 export interface BiosEnv {
+  /** Guest RAM (bounds-checked). */
   readonly memory: GuestMemory;
+  /** The VGA: memory window and registers. */
   readonly vga: Vga;
   /** Drives by BIOS number (0x00 floppy A:, 0x80 first hard disk). */
   readonly disks: ReadonlyMap<number, Disk>;
   /** The drive booted from. */
   readonly bootDrive: number;
+  /** The ROM layout (stubs, wait loops, tables). */
   readonly rom: Rom;
   /** The port bus, for devices (keyboard controller, COM1, CMOS). */
   readonly ports: Bus;
@@ -36,6 +39,7 @@ export interface BiosEnv {
   now(): number;
   /** Changes the A20 gate where the accelerator emulates it. */
   setA20?(enabled: boolean): void;
+  /** What services keep between calls. */
   readonly state: BiosState;
 }
 

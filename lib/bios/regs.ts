@@ -32,19 +32,33 @@ const GPRS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp"] as const;
 
 /** Real-mode registers for one BIOS call. */
 export class BiosRegs {
+  /** EAX. */
   eax = 0;
+  /** EBX. */
   ebx = 0;
+  /** ECX. */
   ecx = 0;
+  /** EDX. */
   edx = 0;
+  /** ESI. */
   esi = 0;
+  /** EDI. */
   edi = 0;
+  /** EBP. */
   ebp = 0;
+  /** ESP. */
   esp = 0;
+  /** EIP (IP in real mode). */
   eip = 0;
+  /** EFLAGS. */
   eflags = 0x2;
+  /** CS selector. */
   cs = 0;
+  /** DS selector. */
   ds = 0;
+  /** ES selector. */
   es = 0;
+  /** SS selector. */
   ss = 0;
 
   /** Reads the registers of a vCPU (as read with getRegs/getSregs). */

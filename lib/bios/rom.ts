@@ -39,6 +39,7 @@ export type TrapKind =
 
 /** A far pointer into the ROM. */
 export interface RomPointer {
+  /** Offset in segment F000. */
   offset: number;
 }
 

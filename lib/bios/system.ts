@@ -16,7 +16,9 @@ import { ROM_SEGMENT } from "./rom.ts";
 
 /** One entry of the INT 15h E820 memory map. */
 export interface E820Entry {
+  /** First byte. */
   base: number;
+  /** Bytes. */
   length: number;
   /** 1 usable RAM, 2 reserved. */
   type: number;

@@ -42,11 +42,17 @@ export function ticksAtTimeOfDay(hours: number, minutes: number, seconds: number
 
 /** A calendar time as the RTC keeps it (local fields, no time zone). */
 export interface RtcTime {
+  /** Four-digit year. */
   year: number;
+  /** 1-12. */
   month: number;
+  /** 1-31. */
   day: number;
+  /** 0-23. */
   hours: number;
+  /** 0-59. */
   minutes: number;
+  /** 0-59. */
   seconds: number;
 }
 
@@ -64,7 +70,16 @@ export class Rtc implements RtcSource {
   #offsetMs = 0;
 
   /** @param now the machine clock in nanoseconds; @param startMs the epoch time at clock 0. */
-  constructor(readonly now: () => number, startMs = Date.now()) {
+  /** The machine clock in nanoseconds. */
+  readonly now: () => number;
+
+  /**
+   * Starts the RTC at `startMs` when the clock reads 0.
+   * @param now the machine clock (ns)
+   * @param startMs the epoch time (ms) at clock 0
+   */
+  constructor(now: () => number, startMs = Date.now()) {
+    this.now = now;
     this.#startMs = startMs;
   }
 
@@ -103,7 +118,20 @@ export interface CmosTime {
 
 /** The CMOS RTC: reads its time, sets it through ports 0x70/0x71 with register B's SET bit. */
 export class CmosRtc implements RtcSource {
-  constructor(readonly cmos: CmosTime, readonly ports: Bus) {}
+  /** The RTC device. */
+  readonly cmos: CmosTime;
+  /** The bus its ports 0x70/0x71 are on. */
+  readonly ports: Bus;
+
+  /**
+   * Reads `cmos`, writes it through its ports.
+   * @param cmos the RTC device
+   * @param ports the bus its ports 0x70/0x71 are on
+   */
+  constructor(cmos: CmosTime, ports: Bus) {
+    this.cmos = cmos;
+    this.ports = ports;
+  }
 
   /** The RTC's time now. */
   read(): RtcTime {

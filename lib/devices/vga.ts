@@ -50,6 +50,7 @@ export type VgaModeKind = "text" | "cga4" | "vga256";
 export interface VgaModeInfo {
   /** The BIOS mode number. */
   mode: number;
+  /** Text, CGA 4-colour or VGA 256-colour. */
   kind: VgaModeKind;
   /** Text columns (also for the BIOS's character output in graphics modes). */
   columns: number;
@@ -76,8 +77,11 @@ export function vgaModeInfo(mode: number): VgaModeInfo | undefined {
 
 /** An RGBA picture of the screen (4 bytes per pixel, rows top to bottom). */
 export interface RgbaImage {
+  /** Pixels across. */
   width: number;
+  /** Pixels down. */
   height: number;
+  /** `width * height * 4` bytes: red, green, blue, alpha per pixel. */
   data: Uint8Array;
 }
 
@@ -158,6 +162,7 @@ export class Vga extends VgaText {
   /** The I/O registers (register at port 0x3C0, length 0x20). */
   readonly registers: VgaPorts;
 
+  /** Makes the adapter in mode 3, its registers on `options.clock`. */
   constructor(options: VgaOptions = {}) {
     super();
     this.registers = new VgaPorts({ clock: options.clock ?? new WallClock() });

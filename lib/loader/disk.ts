@@ -24,13 +24,17 @@ export type DriveType = "floppy" | "hdd";
 
 /** Cylinders, heads and sectors per track. */
 export interface Geometry {
+  /** Cylinders (tracks per side). */
   cylinders: number;
+  /** Heads (sides). */
   heads: number;
+  /** Sectors per track. */
   sectors: number;
 }
 
 /** A floppy format: its size, geometry and the CMOS/INT 13h drive type. */
 export interface FloppyFormat extends Geometry {
+  /** The image size that means this format. */
   bytes: number;
   /** INT 13h AH=08h BL drive type: 1 360K, 2 1.2M, 3 720K, 4 1.44M, 6 2.88M. */
   driveType: number;
@@ -64,7 +68,8 @@ export interface DiskOptions {
 /** One drive's contents and geometry. */
 export class Disk {
   /** Bytes per sector. */
-  readonly sectorSize = SECTOR_SIZE;
+  /** Bytes per sector. */
+  readonly sectorSize: number = SECTOR_SIZE;
 
   private constructor(
     /** The in-memory copy (whole sectors; the image padded with zeros). */

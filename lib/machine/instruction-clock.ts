@@ -30,8 +30,13 @@ export class InstructionClock implements Clock {
   #skipped = 0;
   #last = 0;
 
-  /** @param instructions reads the vCPU's instruction counter. */
-  constructor(readonly instructions: () => number) {}
+  /** Reads the vCPU's instruction counter. */
+  readonly instructions: () => number;
+
+  /** A clock at 0 until instructions run. */
+  constructor(instructions: () => number) {
+    this.instructions = instructions;
+  }
 
   /** Virtual nanoseconds since the machine started. */
   now(): number {

@@ -73,13 +73,21 @@ export interface PcKeyboard {
 
 /** The PC's devices, for scripts and tests. */
 export interface Pc {
+  /** The 8259A pair. */
   pic: Pic;
+  /** The 8254 timer. */
   pit: Pit;
+  /** The keyboard controller. */
   i8042: I8042;
+  /** The RTC and CMOS RAM. */
   cmos: Cmos;
+  /** System control port B (0x61). */
   port61: Port61;
+  /** System control port A (0x92). */
   port92: Port92;
+  /** The BIOS. */
   bios: Bios;
+  /** Typing, which also wakes a waiting guest. */
   keyboard: PcKeyboard;
 }
 
