@@ -118,6 +118,8 @@ export class Cpu {
   segOvr = -1;
   /** 0, 0xF2 (REPNE) or 0xF3 (REP/REPE). */
   rep = 0;
+  /** The last instruction had prefixes (the four fields above need resetting). */
+  prefixed = false;
   mod = 0;
   reg = 0;
   rm = 0;

@@ -23,10 +23,13 @@ for (const b of [0x64, 0x65, 0x66, 0x67]) PREFIX_386[b] = 1;
 
 /** Executes one instruction (or one iteration of a REP string instruction). */
 export function step(c: Cpu): void {
-  c.o32 = false;
-  c.a32 = false;
-  c.segOvr = -1;
-  c.rep = 0;
+  if (c.prefixed) {
+    c.prefixed = false;
+    c.o32 = false;
+    c.a32 = false;
+    c.segOvr = -1;
+    c.rep = 0;
+  }
   let op = c.fetch8();
   if ((c.is8086 ? PREFIX_8086 : PREFIX_386)[op] !== 0) op = prefixes(c, op);
   exec(c, op);
@@ -35,6 +38,7 @@ export function step(c: Cpu): void {
 /** Consumes prefix bytes starting with `op`; returns the opcode after them. */
 function prefixes(c: Cpu, op: number): number {
   const table = c.is8086 ? PREFIX_8086 : PREFIX_386;
+  c.prefixed = true;
   let n = 0;
   while (table[op] !== 0) {
     // Bound the instruction: the 386 faults past 15 bytes; the 8086 has no
