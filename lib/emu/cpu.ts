@@ -34,6 +34,8 @@ export const Stop = {
   SLICE: 7,
   /** Internal: TF was set, leave the fast loop (never returned by `execute`). */
   RECHECK: 8,
+  /** IF went on while `watchIf` was set (the caller waits for an interrupt window). */
+  IF_ON: 9,
 } as const;
 
 /** Kinds of lazily evaluated flag results. */
@@ -138,6 +140,8 @@ export class Cpu {
   shadowUntil = 0;
   /** The last step ended inside a REP string instruction (IP points at it again). */
   repPending = false;
+  /** Stop with {@link Stop.IF_ON} when an instruction sets IF (interrupt window wait). */
+  watchIf = false;
 
   // Port I/O of the current exit.
   ioWrite = false;
@@ -260,8 +264,16 @@ export class Cpu {
     if (this.is8086) this.flags = (v & 0x0fd5) | 2;
     else if (dword) this.flags = (v & 0x257fd5) | 2;
     else this.flags = (this.flags & 0xffff0000) | (v & 0x7fd5) | 2;
+    this.noteIfOn();
     // Single-stepping needs the careful loop.
     if ((v & TF) !== 0 && this.stop === Stop.NONE) this.stop = Stop.RECHECK;
+  }
+
+  /** Ends the run after this instruction when IF is on and a window is awaited. */
+  noteIfOn(): void {
+    if (this.watchIf && (this.rawFlags & IF) !== 0 && this.stop === Stop.NONE) {
+      this.stop = Stop.IF_ON;
+    }
   }
 
   /** Loads a segment register the real-mode way: base = selector << 4, cache otherwise kept. */

@@ -551,21 +551,23 @@ function opf9(c: Cpu): void {
   c.flags |= CF;
 }
 
+// CLI/STI/CLD/STD touch no arithmetic flag, so they leave a lazy result pending.
 function opfa(c: Cpu): void {
-  c.flags &= ~IF;
+  c.rawFlags &= ~IF;
 }
 
 function opfb(c: Cpu): void {
-  if ((c.flags & IF) === 0) c.inhibitInterrupts();
-  c.flags |= IF;
+  if ((c.rawFlags & IF) === 0) c.inhibitInterrupts();
+  c.rawFlags |= IF;
+  c.noteIfOn();
 }
 
 function opfc(c: Cpu): void {
-  c.flags &= ~DF;
+  c.rawFlags &= ~DF;
 }
 
 function opfd(c: Cpu): void {
-  c.flags |= DF;
+  c.rawFlags |= DF;
 }
 
 function opfe(c: Cpu): void {

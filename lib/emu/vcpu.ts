@@ -226,20 +226,11 @@ export class EmuVcpu implements Vcpu {
         if (whole && !c.repPending) return this.#simple(ExitReason.INTR);
       }
       if (rs.requestInterruptWindow && this.#irq < 0) {
-        // Run one instruction at a time until the guest can take an interrupt.
-        while (!c.interruptible()) {
-          const s = execute(c, 1);
-          if (s !== Stop.SLICE) return this.#exitFor(s);
-          if (--limit <= 0) return this.#simple(ExitReason.INTR);
-        }
-        return this.#simple(ExitReason.IRQ_WINDOW_OPEN);
+        return this.#untilInterruptible(limit) ?? this.#simple(ExitReason.IRQ_WINDOW_OPEN);
       }
       if (this.#irq >= 0) {
-        while (!c.interruptible()) {
-          const s = execute(c, 1);
-          if (s !== Stop.SLICE) return this.#exitFor(s);
-          if (--limit <= 0) return this.#simple(ExitReason.INTR);
-        }
+        const exit = this.#untilInterruptible(limit);
+        if (exit !== null) return exit;
         const v = this.#irq;
         this.#irq = -1;
         c.stop = Stop.NONE;
@@ -254,6 +245,28 @@ export class EmuVcpu implements Vcpu {
       encodeInternalError(rs, 0);
       this.#setReady();
       return { kind: "internal-error", suberror: 0, detail: `software CPU error: ${e}` };
+    }
+  }
+
+  /**
+   * Runs until the guest can take an interrupt (IF set, no shadow): null
+   * then, else the exit that came first. Runs at full speed while IF is
+   * clear; instructions that set IF end the batch so the shadow is stepped.
+   */
+  #untilInterruptible(limit: number): VcpuExit | null {
+    const c = this.cpu;
+    const end = c.instructions + limit;
+    c.watchIf = true;
+    try {
+      while (!c.interruptible()) {
+        const left = end - c.instructions;
+        if (left <= 0) return this.#simple(ExitReason.INTR);
+        const s = execute(c, (c.rawFlags & 0x200) !== 0 ? 1 : left);
+        if (s !== Stop.IF_ON && s !== Stop.SLICE) return this.#exitFor(s);
+      }
+      return null;
+    } finally {
+      c.watchIf = false;
     }
   }
 

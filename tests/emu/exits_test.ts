@@ -345,3 +345,21 @@ Deno.test("the instruction waiting for IN data completes before an injected inte
   assertEquals(reg(vcpu, "rcx") & 0xff, 0x42); // the handler already saw the IN's result
   assertEquals(reg(vcpu, "rbx") & 0xff, 0x42);
 });
+
+Deno.test("a window requested with IF clear opens after a long CLI section", () => {
+  // cli; mov cx, 5000; l: loop l; sti; nop; nop; hlt
+  const { vcpu } = machine([0xfa, 0xb9, 0x88, 0x13, 0xe2, 0xfe, 0xfb, 0x90, 0x90, 0xf4]);
+  vcpu.runState.requestInterruptWindow = true;
+  const exit = vcpu.run();
+  assertEquals(exit.kind, "irq-window-open");
+  assertEquals(reg(vcpu, "rip"), 0x1008); // after STI and the NOP in its shadow
+  assertEquals(vcpu.instructions, 2 + 5000 + 2);
+});
+
+Deno.test("POPF setting IF opens the window at once (no shadow)", () => {
+  // cli; push 0x202; popf; nop; hlt
+  const { vcpu } = machine([0xfa, 0x68, 0x02, 0x02, 0x9d, 0x90, 0xf4]);
+  vcpu.runState.requestInterruptWindow = true;
+  assertEquals(vcpu.run().kind, "irq-window-open");
+  assertEquals(reg(vcpu, "rip"), 0x1005);
+});
