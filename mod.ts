@@ -36,7 +36,8 @@ import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine, type MachineOptions } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
 import type { Pc } from "./lib/machine/pc.ts";
-import type { RgbaImage } from "./lib/devices/vga.ts";
+import { screenImage } from "./lib/display/screen.ts";
+import type { RgbaImage } from "./lib/display/raster.ts";
 import { describeStop, exitStatus, type StopReason } from "./lib/machine/stop.ts";
 
 export type { CpuSnapshot } from "./lib/machine/crash-report.ts";
@@ -45,7 +46,7 @@ export { describeStop, exitStatus } from "./lib/machine/stop.ts";
 export { LoaderError } from "./lib/loader/entry.ts";
 export { KvmUnavailableError } from "./lib/kvm/host.ts";
 export { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
-export type { RgbaImage } from "./lib/devices/vga.ts";
+export type { RgbaImage } from "./lib/display/raster.ts";
 export type { DriveType } from "./lib/loader/disk.ts";
 
 /** Options for {@link Guest.create}. */
@@ -262,11 +263,12 @@ export class Guest implements Disposable {
   }
 
   /**
-   * The screen as RGBA pixels: mode 13h and CGA graphics as drawn; text
-   * modes as coloured cell blocks (picovmm has no font).
+   * The screen as RGBA pixels, whatever the mode: text through the VGA 8x16
+   * font with the adapter's colours and cursor (640x400 in 80x25), mode 13h
+   * and CGA graphics through the palette (320x200).
    */
   screenRgba(): RgbaImage {
-    return this.#machine.vga.toRgba();
+    return screenImage(this.#machine.vga);
   }
 
   /** The current BIOS video mode (3 text, 4 CGA, 0x13 VGA 256 colours). */

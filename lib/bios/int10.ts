@@ -7,7 +7,9 @@
  * cursor positions) is kept as the IBM BIOS keeps it and read back on every
  * call, since guests change it too. Every page, row, column and count from
  * the guest is checked before it indexes video memory. In graphics modes
- * characters go to the VGA's text shadow (picovmm has no font to draw them).
+ * characters are drawn with the 8x8 font INT 43h points at (the ROM's, or
+ * the guest's own), and also kept in the VGA's text shadow so scripts can
+ * read them as text.
  *
  * @module
  */
@@ -154,6 +156,9 @@ export function setMode(env: BiosEnv, al: number): void {
   m.writeU8(BDA.VIDEO_SWITCHES, 0xf9);
   m.writeU8(BDA.VIDEO_MODESET, 0x51);
   m.writeU8(BDA.VIDEO_DCC, 0x0b);
+  // INT 43h: the font of the mode (8x8 in the 200-line graphics modes).
+  m.writeU16(0x43 * 4, info.kind === "text" ? env.rom.font8x16 : env.rom.font8x8);
+  m.writeU16(0x43 * 4 + 2, ROM_SEGMENT);
 }
 
 /** Stores a page's cursor; moves the hardware cursor when the page is active. */
@@ -196,32 +201,39 @@ function readCell(v: Vga, page: number, row: number, col: number): { char: numbe
 
 /** Writes a character (and an attribute, unless undefined) into a cell. */
 function writeCell(
-  v: Vga,
+  env: BiosEnv,
   page: number,
   row: number,
   col: number,
   char: number,
   attr: number | undefined,
 ): void {
+  const v = env.vga;
   const at = cellIndex(v, page, row, col);
   if (at < 0) return;
   const mem = cells(v);
   mem[at] = char;
   if (attr !== undefined) mem[at + 1] = attr;
   else if (v.isGraphics) mem[at + 1] = 0x07;
-  if (v.isGraphics) fillCellPixels(v, row, col, char === 0x20 || char === 0 ? 0 : attr ?? 7);
+  if (v.isGraphics) drawGlyph(env, row, col, char, attr ?? 7);
 }
 
 /**
- * In graphics modes a character cell's 8x8 pixels: without a font, a
- * visible character shows as a small block in its colour (so it shows in
- * `toRgba()`), a blank clears the cell.
+ * Draws a character into its 8x8 cell in a graphics mode, with the glyph
+ * from the font at INT 43h. Colour bit 7 XORs the glyph onto the screen
+ * (CGA modes, as on IBM's BIOS); otherwise the background is cleared.
  */
-function fillCellPixels(v: Vga, row: number, col: number, colour: number): void {
+function drawGlyph(env: BiosEnv, row: number, col: number, char: number, colour: number): void {
+  const v = env.vga;
+  const m = env.memory;
+  const font = linear(m.readU16(0x43 * 4 + 2), m.readU16(0x43 * 4)) + char * 8;
+  // A vector the guest pointed off RAM and ROM draws nothing rather than fail.
+  if (!m.contains(font, 8)) return;
   const xor = (colour & 0x80) !== 0 && v.modeInfo.kind === "cga4";
   for (let y = 0; y < 8; y++) {
+    const bits = m.readU8(font + y);
     for (let x = 0; x < 8; x++) {
-      const on = colour !== 0 && x >= 1 && x <= 6 && y >= 1 && y <= 6;
+      const on = (bits & (0x80 >> x)) !== 0;
       if (xor && !on) continue;
       v.setPixel(col * 8 + x, row * 8 + y, on ? colour : 0);
     }
@@ -245,7 +257,7 @@ function writeRepeated(
   const n = Math.min(count, rows * columns - start);
   for (let i = 0; i < n; i++) {
     const pos = start + i;
-    writeCell(v, page, Math.floor(pos / columns), pos % columns, char, attr);
+    writeCell(env, page, Math.floor(pos / columns), pos % columns, char, attr);
   }
 }
 
@@ -327,7 +339,7 @@ export function teletype(env: BiosEnv, char: number, colour: number): void {
       col = 0;
       break;
     default:
-      writeCell(v, page, row, col, char, v.isGraphics ? colour : undefined);
+      writeCell(env, page, row, col, char, v.isGraphics ? colour : undefined);
       col++;
   }
   if (col >= columns) {
@@ -364,7 +376,7 @@ function writeString(r: BiosRegs, env: BiosEnv): void {
       ({ row, col } = cursorOf(env, page));
       continue;
     }
-    writeCell(v, page, row, col, char, attr);
+    writeCell(env, page, row, col, char, attr);
     if (++col >= columns) {
       col = 0;
       if (++row >= rows) {
@@ -448,20 +460,21 @@ function palette(r: BiosRegs, env: BiosEnv): void {
   }
 }
 
-/** AH=11h: character generator. Loading fonts is accepted (the screen has none); AL=30h informs. */
+/** AH=11h: character generator. Loading text fonts is accepted and ignored; AL=30h informs. */
 function font(r: BiosRegs, env: BiosEnv): void {
   if (r.al !== 0x30) return;
   const rom = env.rom;
   // BH: 0 INT 1Fh, 1 INT 43h, 2 8x14, 3 8x8, 4 8x8 upper half, 5 9x14, 6 8x16, 7 9x16.
+  // There is no 8x14 font: the 14-line requests get the 8x16 one.
   const offsets: Record<number, number> = {
-    0: rom.font + 128 * 8,
-    1: rom.font,
-    2: rom.font,
-    3: rom.font,
-    4: rom.font + 128 * 8,
-    5: rom.font,
-    6: rom.font,
-    7: rom.font,
+    0: rom.font8x8 + 128 * 8,
+    1: rom.font8x8,
+    2: rom.font8x16,
+    3: rom.font8x8,
+    4: rom.font8x8 + 128 * 8,
+    5: rom.font8x16,
+    6: rom.font8x16,
+    7: rom.font8x16,
   };
   const offset = offsets[r.bh];
   if (offset === undefined) return;

@@ -19,6 +19,8 @@
  * @module
  */
 
+import { CGA_FONT_8X8, VGA_FONT_8X16 } from "../display/font.ts";
+
 /** Linear base of the ROM. */
 export const ROM_BASE = 0xf0000;
 /** ROM segment. */
@@ -57,8 +59,10 @@ export interface Rom {
   configTable: number;
   /** The diskette parameter table (INT 1Eh). */
   diskParams: number;
-  /** A 16-byte-per-glyph font area (INT 10h AH=11h pointers; blank: picovmm has no font). */
-  font: number;
+  /** The 8x8 font (IBM CGA), 256 glyphs: INT 43h, and INT 1Fh for its upper half. */
+  font8x8: number;
+  /** The 8x16 font (IBM VGA), 256 glyphs: INT 10h AH=11h AL=30h BH=6. */
+  font8x16: number;
   /** The trap kind at a linear address (rounded down to 8 bytes), if it is a trap site. */
   trapAt(linearAddress: number): TrapKind | undefined;
 }
@@ -156,9 +160,12 @@ export function buildRom(): Rom {
   // gap, fill byte, head settle, motor start.
   const diskParams = e.emit(0xaf, 0x02, 0x25, 0x02, 0x12, 0x1b, 0xff, 0x6c, 0xf6, 0x0f, 0x08);
   e.align(16);
-  const font = e.at;
-  bytes.fill(0, font, font + 256 * 16);
-  e.at = font + 256 * 16;
+  // The ROM fonts, as a PC's BIOS carries them (graphics-mode text is drawn from INT 43h).
+  const font8x16 = e.at;
+  bytes.set(VGA_FONT_8X16.glyphs, font8x16);
+  const font8x8 = font8x16 + VGA_FONT_8X16.glyphs.length;
+  bytes.set(CGA_FONT_8X8.glyphs, font8x8);
+  e.at = font8x8 + CGA_FONT_8X8.glyphs.length;
 
   // Reset vector: INT 19h boots again. Then the BIOS date and the model byte.
   const reset = 0xfff0;
@@ -178,8 +185,8 @@ export function buildRom(): Rom {
     vectors.push({ offset });
   }
   vectors[0x1e] = { offset: diskParams };
-  vectors[0x1f] = { offset: font + 128 * 8 };
-  vectors[0x43] = { offset: font };
+  vectors[0x1f] = { offset: font8x8 + 128 * 8 };
+  vectors[0x43] = { offset: font8x8 };
 
   return {
     bytes,
@@ -188,7 +195,8 @@ export function buildRom(): Rom {
     haltLoop,
     configTable,
     diskParams,
-    font,
+    font8x8,
+    font8x16,
     trapAt(linearAddress: number): TrapKind | undefined {
       const offset = linearAddress - ROM_BASE;
       if (offset < TRAP_AREA || offset >= ROM_SIZE) return undefined;

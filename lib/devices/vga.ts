@@ -78,11 +78,11 @@ export function vgaModeInfo(mode: number): VgaModeInfo | undefined {
 /** An RGBA picture of the screen (4 bytes per pixel, rows top to bottom). */
 export interface RgbaImage {
   /** Pixels across. */
-  width: number;
+  readonly width: number;
   /** Pixels down. */
-  height: number;
+  readonly height: number;
   /** `width * height * 4` bytes: red, green, blue, alpha per pixel. */
-  data: Uint8Array;
+  readonly data: Uint8Array;
 }
 
 /** The 64 EGA colours the DAC holds in text modes (6-bit values; primary and secondary bits). */

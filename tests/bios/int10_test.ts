@@ -1,5 +1,6 @@
 import { deepStrictEqual, strictEqual } from "@std/assert";
 import { BDA } from "../../lib/bios/bda.ts";
+import { CGA_FONT_8X8, VGA_FONT_8X16 } from "../../lib/display/font.ts";
 import { regs, row, testBios } from "./support.ts";
 
 Deno.test("int10: teletype writes, wraps, handles CR/LF/BS and scrolls at the bottom", () => {
@@ -114,4 +115,36 @@ Deno.test("int10: mode 13h and CGA mode 4 pixels, the DAC, and the BDA", () => {
   bios.call(0x10, regs({ ax: 0x0003 }));
   strictEqual(vga.mode, 3);
   strictEqual(memory.readU8(BDA.VIDEO_ROWS), 24);
+});
+
+Deno.test("int10: graphics-mode text is drawn with the font INT 43h points at", () => {
+  const { bios, vga, memory } = testBios();
+  bios.call(0x10, regs({ ax: 0x0013 }));
+  bios.call(0x10, regs({ ax: 0x0e41, bx: 0x000e })); // 'A' in yellow
+  const glyph = (row: number) => {
+    let bits = 0;
+    for (let x = 0; x < 8; x++) bits |= (vga.graphics[row * 320 + x] === 0x0e ? 0x80 : 0) >> x;
+    return bits;
+  };
+  const rows = Array.from({ length: 8 }, (_, y) => glyph(y));
+  deepStrictEqual(rows, [...CGA_FONT_8X8.glyphs.subarray(0x41 * 8, 0x42 * 8)]);
+  strictEqual(vga.cell(0, 0).char, 0x41, "and the text shadow has it");
+  // The guest's own font: glyph 'B' all set.
+  memory.view(0x600 + 0x42 * 8, 8).fill(0xff);
+  memory.writeU16(0x43 * 4, 0x600);
+  memory.writeU16(0x43 * 4 + 2, 0);
+  bios.call(0x10, regs({ ax: 0x0e42, bx: 0x0003 }));
+  for (let y = 0; y < 8; y++) strictEqual(vga.graphics[y * 320 + 8 + 3], 3);
+  // A font vector off RAM draws nothing and fails nothing.
+  memory.writeU16(0x43 * 4 + 2, 0xb000);
+  bios.call(0x10, regs({ ax: 0x0e43, bx: 0x0003 }));
+  strictEqual(vga.graphics[16], 0);
+  // AH=11h AL=30h: the 8x16 font's address.
+  const info = regs({ ax: 0x1130, bx: 0x0600 });
+  bios.call(0x10, info);
+  strictEqual(info.es, 0xf000);
+  strictEqual(
+    memory.readU8(0xf0000 + info.bp + 0x41 * 16 + 4),
+    VGA_FONT_8X16.glyphs[0x41 * 16 + 4],
+  );
 });

@@ -19,10 +19,10 @@ Deno.test("kvm bios: the mode 13h picture is the software CPU's", async () => {
   strictEqual(kvm.width, 320);
   strictEqual(kvm.height, 200);
   // The top line is red (colour 4) right of the "GFX OK" cells, (10, 10) green (colour 2).
-  deepStrictEqual([...kvm.data.subarray(100 * 4, 100 * 4 + 4)], [170, 0, 0, 255]);
+  deepStrictEqual([...kvm.rgba.subarray(100 * 4, 100 * 4 + 4)], [170, 0, 0, 255]);
   const at = (10 * 320 + 10) * 4;
-  deepStrictEqual([...kvm.data.subarray(at, at + 4)], [0, 170, 0, 255]);
-  deepStrictEqual(kvm.data, (await picture("emu")).data);
+  deepStrictEqual([...kvm.rgba.subarray(at, at + 4)], [0, 170, 0, 255]);
+  deepStrictEqual(kvm.rgba, (await picture("emu")).rgba);
 });
 
 Deno.test("kvm bios: a key typed while INT 16h waits wakes the guest", async () => {

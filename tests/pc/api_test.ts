@@ -69,7 +69,7 @@ Deno.test("api: the mode 13h picture", async () => {
   using guest = Guest.create(guestImage("boot-video"), { accel: "emu" });
   strictEqual((await guest.run({ timeoutMs: 10_000 })).stop.kind, "halt");
   strictEqual(guest.videoMode, 0x13);
-  const { width, height, data } = guest.screenRgba();
+  const { width, height, rgba: data } = guest.screenRgba();
   const px = (
     x: number,
     y: number,
