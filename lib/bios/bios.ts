@@ -79,6 +79,8 @@ export class Bios implements BusDevice {
   readonly calls: Map<number, number> = new Map();
   /** OUTs to the trap port from outside the ROM's trap sites (ignored). */
   strayTraps = 0;
+  /** Calls ended by a guest address outside RAM that a service failed to check first (a bug). */
+  memoryFaults = 0;
   readonly #vcpu: Vcpu;
   readonly #services: Map<number, BiosService>;
 
@@ -169,6 +171,7 @@ export class Bios implements BusDevice {
       service(r, this.env);
     } catch (e) {
       if (!(e instanceof GuestMemoryError)) throw e;
+      this.memoryFaults++;
       r.fail(0x01);
     }
   }
