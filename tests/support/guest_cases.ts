@@ -110,6 +110,15 @@ export const GUEST_CASES: GuestCase[] = [
     serial: "COM1 through INT 14h\r\n",
   },
   {
+    name: "boot-again",
+    options: { boot: "bios" },
+    stop: "halt",
+    exitStatus: 0,
+    // INT 19h reloads sector 0 from the disk's copy (changed by INT 13h AH=03h); INT 18h halts.
+    screen: "boot 01\nboot 02\nthe mark survived\nNo bootable device.",
+    serial: "",
+  },
+  {
     name: "boot-keys",
     options: { boot: "bios" },
     typeAfter: /Type a line/,
