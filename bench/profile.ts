@@ -1,15 +1,16 @@
 /**
- * Profiles the software CPU on one benchmark guest: runs the guest (flat, as
- * in bench/run.ts) in a child `deno run --cpu-prof` and prints the functions
- * with the most self time from V8's profile.
+ * Profiles the software CPU on one benchmark guest: runs the guest (flat or
+ * booted by picovmm's BIOS, as in bench/run.ts) in a child
+ * `deno run --cpu-prof` and prints the functions with the most self time
+ * from V8's profile.
  *
- * Usage: deno run -A bench/profile.ts [WORKLOAD (alu)] [N (3000000)] [TOP (15)]
+ * Usage: deno run -A bench/profile.ts [WORKLOAD (alu)] [N (3000000)] [TOP (15)] [flat|bios]
  *
  * @module
  */
 
 import { assembleGuests, expectedFor, workload } from "./lib/guests.ts";
-import { runPicovmm } from "./lib/picovmm.ts";
+import { type PicovmmBoot, runPicovmm } from "./lib/picovmm.ts";
 
 /** A node of a V8 .cpuprofile. */
 interface ProfileNode {
@@ -25,15 +26,16 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-const [name = "alu", nArg = "3000000", topArg = "15", child] = Deno.args;
+const [name = "alu", nArg = "3000000", topArg = "15", bootArg = "flat", child] = Deno.args;
 const w = workload(name);
+const boot: PicovmmBoot = bootArg === "bios" ? "bios" : "flat";
 
 if (child === "--child") {
   // The profiled process: the model first, then one warm-up run and one measured run.
   const image = (await assembleGuests()).get(w.name)!;
   expectedFor(w, Number(nArg));
-  await runPicovmm(w, image, Math.max(1, Math.floor(Number(nArg) / 10)));
-  const { ms } = await runPicovmm(w, image, Number(nArg));
+  await runPicovmm(w, image, Math.max(1, Math.floor(Number(nArg) / 10)), boot);
+  const { ms } = await runPicovmm(w, image, Number(nArg), boot);
   console.log(JSON.stringify({ ms }));
 } else {
   const dir = await Deno.makeTempDir({ prefix: "picovmm-prof-" });
@@ -49,6 +51,7 @@ if (child === "--child") {
         name,
         nArg,
         topArg,
+        boot,
         "--child",
       ],
       stderr: "inherit",
@@ -83,7 +86,9 @@ if (child === "--child") {
     }
     const mips = w.perIteration * Number(nArg) / ms / 1e3;
     console.log(
-      `${w.name} N=${nArg}: ${ms.toFixed(0)} ms under the profiler (${mips.toFixed(1)} MIPS)`,
+      `${w.name} (${boot}) N=${nArg}: ${ms.toFixed(0)} ms under the profiler (${
+        mips.toFixed(1)
+      } MIPS)`,
     );
     console.log("self time  function (samples inside the run loop's span)");
     const top = [...selfTime].sort((a, b) => b[1] - a[1]).slice(0, Number(topArg));

@@ -27,11 +27,12 @@ export interface ExitCost {
   passes: number;
 }
 
-/** Per-exit wall time and time outside the run call, for one layer of picovmm. */
+/** Per-exit wall and CPU times of one layer of picovmm (ns). */
 export interface LayerCost {
   mode: ExitPass["mode"];
   wall: number;
-  outside: number;
+  user: number;
+  sys: number;
 }
 
 /** The outcome: both implementations, or why it could not run. */
@@ -40,8 +41,10 @@ export interface KvmBenchResult {
   n: number;
   c?: ExitCost;
   picovmm?: ExitCost;
-  /** picovmm's passes with layers taken away (instrumented, vcpu-loop, ffi-loop). */
+  /** picovmm's passes with layers taken away (vcpu-loop, ffi-loop). */
   layers?: LayerCost[];
+  /** One `performance.now()` in the Deno process that ran the picovmm passes, in ns. */
+  clockNs?: number;
   passes: ExitPass[];
   skipped?: string;
 }
@@ -80,7 +83,12 @@ function layerCost(passes: ExitPass[], mode: ExitPass["mode"], n: number): Layer
   const out = pick("out"), empty = pick("empty");
   if (!out.length || !empty.length) throw new Error(`KVM bench: missing ${mode} passes`);
   const per = (f: (p: ExitPass) => number) => (median(out.map(f)) - median(empty.map(f))) / n;
-  return { mode, wall: per((p) => p.wallNs), outside: per((p) => p.wallNs - p.insideNs) };
+  return {
+    mode,
+    wall: per((p) => p.wallNs),
+    user: per((p) => p.userNs),
+    sys: per((p) => p.sysNs),
+  };
 }
 
 /**
@@ -160,8 +168,12 @@ export async function runKvmBench(
     const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
     if (!out.success) throw new Error(`KVM bench failed (status ${out.code}):\n${text.trim()}`);
     const passes: ExitPass[] = [];
+    let clockNs: number | undefined;
     for (const line of text.split("\n")) {
       if (line.startsWith('{"impl"')) passes.push(JSON.parse(line) as ExitPass);
+      if (line.startsWith('{"clockNs"')) {
+        clockNs = (JSON.parse(line) as { clockNs: number }).clockNs;
+      }
     }
     return {
       where: direct
@@ -170,9 +182,8 @@ export async function runKvmBench(
       n,
       c: costOf(passes, "c", n),
       picovmm: costOf(passes, "picovmm", n),
-      layers: (["instrumented", "vcpu-loop", "ffi-loop"] as const).map((mode) =>
-        layerCost(passes, mode, n)
-      ),
+      layers: (["vcpu-loop", "ffi-loop"] as const).map((mode) => layerCost(passes, mode, n)),
+      clockNs,
       passes,
     };
   } finally {

@@ -86,3 +86,36 @@ export async function countPicovmm(w: Workload, image: Uint8Array, n: number): P
     machine.close();
   }
 }
+
+/**
+ * Runs a guest once in a fresh Deno process (bench/picovmm_child.ts), reading
+ * the unpatched image from `imagePath`; the child checks the result.
+ */
+export async function runPicovmmIsolated(
+  w: Workload,
+  imagePath: string,
+  n: number,
+  boot: PicovmmBoot,
+): Promise<PicovmmRun> {
+  const child = new URL("../picovmm_child.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-ffi",
+      child,
+      boot,
+      w.name,
+      `${n}`,
+      imagePath,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`picovmm child failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+  }
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as PicovmmRun;
+}
