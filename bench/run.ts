@@ -426,6 +426,14 @@ async function processBench(images: GuestImages, dir: string): Promise<ProcessRe
   if (hasBios) {
     cases.push(picovmm("guests/boot-hello.bin (--boot bios)", [await assemble("boot-hello")], 0));
   }
+  const nothing = `${dir}/nothing.ts`;
+  await Deno.writeTextFile(nothing, "\n");
+  cases.push({
+    label: "for reference: `deno run` of an empty script (Deno's own start-up)",
+    command: deno,
+    args: ["run", nothing],
+    status: 0,
+  });
   if (await qemuVersion()) {
     cases.push({
       label: "QEMU TCG, empty sector (SeaBIOS, floppy)",
