@@ -49,7 +49,16 @@ export { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 export type { RgbaImage } from "./lib/display/raster.ts";
 export type { DriveType } from "./lib/loader/disk.ts";
 
-/** Options for {@link Guest.create}. */
+/**
+ * Options for {@link Guest.create}.
+ *
+ * @example A 1.44 MB floppy image with 16 MiB of RAM, on the software CPU
+ * ```ts
+ * import { Guest, type GuestOptions } from "./mod.ts";
+ * const options: GuestOptions = { boot: "bios", accel: "emu", memory: 16 << 20 };
+ * using guest = Guest.create(await Deno.readFile("guests/boot-disk.bin"), options);
+ * ```
+ */
 export interface GuestOptions {
   /** `auto` (default): KVM when /dev/kvm works, else the software CPU. */
   accel?: "auto" | "kvm" | "emu";
@@ -92,13 +101,34 @@ export interface RunResult {
   cpu: CpuSnapshot;
 }
 
-/** Options for {@link Guest.waitForScreen} and {@link Guest.waitForSerial}. */
+/**
+ * Options for {@link Guest.waitForScreen} and {@link Guest.waitForSerial}.
+ *
+ * @example
+ * ```ts
+ * import { Guest } from "./mod.ts";
+ * using guest = Guest.create(await Deno.readFile("guests/boot-hello.bin"), { accel: "emu" });
+ * const done = guest.run({ timeoutMs: 5000 });
+ * await guest.waitForScreen("Boot drive", { timeoutMs: 2000 });
+ * await done;
+ * ```
+ */
 export interface WaitOptions {
   /** Give up (reject) after this many milliseconds; default 10 000. */
   timeoutMs?: number;
 }
 
-/** The PC keyboard of a `bios` guest. */
+/**
+ * The PC keyboard of a `bios` guest ({@link Guest.keyboard}).
+ *
+ * @example
+ * ```ts
+ * import { Guest } from "./mod.ts";
+ * using guest = Guest.create(await Deno.readFile("guests/boot-keys.bin"), { accel: "emu" });
+ * guest.keyboard.type("hi{Enter}");
+ * await guest.run({ timeoutMs: 5000 });
+ * ```
+ */
 export interface GuestKeyboard {
   /**
    * Types text as key presses on a US keyboard: printable ASCII, `\n` for
@@ -120,7 +150,17 @@ export interface GuestKeyboard {
   sendScancodes(codes: Iterable<number>): number;
 }
 
-/** A guest machine: create it from an image, run it, inspect it. */
+/**
+ * A guest machine: create it from an image, run it, inspect it.
+ *
+ * @example
+ * ```ts
+ * import { Guest } from "./mod.ts";
+ * using guest = Guest.create(await Deno.readFile("guests/boot-timer.bin"), { accel: "emu" });
+ * const result = await guest.run({ timeoutMs: 10_000 });
+ * console.log(result.stop.kind, guest.screenText()); // "halt" "...timer OK"
+ * ```
+ */
 export class Guest implements Disposable {
   readonly #machine: Machine;
   readonly #pc: Pc | undefined;
