@@ -69,7 +69,7 @@ stage2:
     CHECK_C 5
     cmp ah, 0x01
     CHECK 6
-    ; a sector off the disk is not found
+    ; a sector off the disk is an error (picovmm says 04h, not found)
     mov ax, 0x0201
     mov cx, 0xffc1              ; cylinder 1023, sector 1
     xor dh, dh
@@ -77,13 +77,14 @@ stage2:
     mov bx, buf
     int 0x13
     CHECK_C 7
-    cmp ah, 0x04
-    CHECK 8
-    ; status of the last operation
+    test ah, ah
+    jz .fail8
+    mov [status], ah
+    ; status of the last operation: the same code
     mov ah, 0x01
     mov dl, [drive]
     int 0x13
-    cmp ah, 0x04
+    cmp ah, [status]
     CHECK 9
     ; read sector 4 (LBA 3): the data sector
     mov ax, 0x0201
@@ -156,6 +157,11 @@ stage2:
     cli
     hlt
 
+.fail8:
+    mov al, 8
+    jmp fail
+
+status:     db 0
 msg_loaded: db "stage 2 loaded by INT 13h", 13, 10, 0
 msg_heads:  db "heads ", 0
 msg_spt:    db " sectors ", 0

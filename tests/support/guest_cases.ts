@@ -106,7 +106,8 @@ export const GUEST_CASES: GuestCase[] = [
     stop: "halt",
     exitStatus: 0,
     // Rows 5-7 scrolled up: the string written on row 7 is on row 6; the X's are gone.
-    screen: "\n".repeat(6) + "AH=13h string" + "\n".repeat(4) + "services OK",
+    screen: "extended KiB: 0000\nE820 entries: 0003" + "\n".repeat(5) + "AH=13h string" +
+      "\n".repeat(4) + "services OK",
     serial: "COM1 through INT 14h\r\n",
   },
   {
