@@ -311,6 +311,22 @@ export class Guest implements Disposable {
     return screenImage(this.#machine.vga);
   }
 
+  /**
+   * The text cursor as the VGA's CRTC shows it: row and column on the
+   * visible page, and whether it is shown (never in graphics modes).
+   *
+   * @example
+   * ```ts
+   * import { Guest } from "./mod.ts";
+   * using guest = Guest.create(await Deno.readFile("guests/boot-hello.bin"), { accel: "emu" });
+   * await guest.run({ timeoutMs: 5000 });
+   * console.log(guest.cursor()); // { row: 1, column: 0, visible: true }
+   * ```
+   */
+  cursor(): { row: number; column: number; visible: boolean } {
+    return this.#machine.vga.cursor;
+  }
+
   /** The current BIOS video mode (3 text, 4 CGA, 0x13 VGA 256 colours). */
   get videoMode(): number {
     return this.#machine.vga.mode;

@@ -47,6 +47,7 @@ Deno.test("api: run in steps of instructions, then to the end", async () => {
   const rest = await guest.run({ timeoutMs: 10_000 });
   strictEqual(rest.stop.kind, "halt");
   strictEqual(guest.screenText(), "Hello from the BIOS! Boot drive: 80");
+  deepStrictEqual(guest.cursor(), { row: 1, column: 0, visible: true }, "after the CR LF");
   await rejects(async () => {
     const a = guest.run({ instructions: 10 });
     try {
