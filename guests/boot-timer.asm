@@ -2,7 +2,8 @@
 ; handler), waits in HLT until the BDA tick count at 0:046C has advanced by
 ; 18 (about one second), and checks that INT 1Ch ran as often, that INT 1Ah
 ; AH=00h agrees, that INT 15h AH=86h waits, that the RTC answers in BCD and
-; that the PIT's counter moves. Ends with "timer OK" and HLT.
+; that the PIT's counter moves, and that a busy loop polling the count
+; (no HLT) sees it move. Ends with "timer OK" and HLT.
 bits 16
 org 0x7c00
 %include "boot-check.inc"
@@ -30,6 +31,13 @@ start:
     mov al, 1
     jmp fail
 .count_ok:
+    ; two more ticks, polled without HLT: the timer interrupts a busy loop too
+    mov bx, [0x46c]
+.poll:
+    mov ax, [0x46c]
+    sub ax, bx
+    cmp ax, 2
+    jb .poll
     ; INT 1Ah AH=00h reads the same counter
     mov ah, 0x00
     int 0x1a
