@@ -5,7 +5,7 @@
  * limit is a finding; its image is saved under tests/fuzz-corpus/ so the
  * regression test runs it from then on.
  *
- * Usage: deno task fuzz [--runs N] [--seed S] [--instructions N] [--hang-seconds S]
+ * Usage: deno task fuzz [--runs N] [--seed S] [--instructions N] [--hang-seconds S] [--workers N]
  *
  * @module
  */
@@ -20,12 +20,14 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     instructions: { type: "string", default: "20000" },
     "hang-seconds": { type: "string", default: "20" },
+    workers: { type: "string", default: "1" },
   },
 });
 const runs = Number(values.runs);
 const seed = Number(values.seed);
 const instructions = Number(values.instructions);
 const hangMs = Number(values["hang-seconds"]) * 1000;
+const workers = Math.max(1, Math.min(16, Number(values.workers) || 1));
 const root = new URL("../", import.meta.url);
 const corpusDir = new URL("guests/", root);
 const findingsDir = new URL("tests/fuzz-corpus/", root);
@@ -53,8 +55,8 @@ function save(index: number, problem: string): void {
   console.error(`fuzz: case ${index} (${c.how}): ${problem.split("\n")[0]} -> ${name}.bin`);
 }
 
-/** Runs cases [start, runs) in a worker; resolves with the index to resume at. */
-function runWorker(start: number): Promise<number> {
+/** Runs cases [start, end) in a worker; resolves with the index to resume at. */
+function runWorker(start: number, end: number): Promise<number> {
   const progress = new SharedArrayBuffer(8);
   const view = new Int32Array(progress);
   view[0] = start;
@@ -86,7 +88,7 @@ function runWorker(start: number): Promise<number> {
       } else {
         clearInterval(watchdog);
         worker.terminate();
-        resolve(runs);
+        resolve(end);
       }
     };
     worker.onerror = (e) => {
@@ -100,7 +102,7 @@ function runWorker(start: number): Promise<number> {
     const start_: WorkerStart = {
       seed,
       start,
-      end: runs,
+      end,
       instructions,
       progress,
       corpusDir: corpusDir.href,
@@ -109,12 +111,23 @@ function runWorker(start: number): Promise<number> {
   });
 }
 
-let next = 0;
-while (next < runs) next = await runWorker(next);
+/** Runs cases [start, end), restarting the worker after a hang or a crash. */
+async function runRange(start: number, end: number): Promise<void> {
+  let next = start;
+  while (next < end) next = await runWorker(next, end);
+}
+
+const share = Math.ceil(runs / workers);
+await Promise.all(
+  Array.from(
+    { length: workers },
+    (_, w) => runRange(w * share, Math.min(runs, (w + 1) * share)),
+  ),
+);
 const seconds = (performance.now() - t0) / 1000;
 const summary = Object.entries(stops).sort().map(([k, v]) => `${k} ${v}`).join(", ");
 console.log(
-  `fuzz: seed ${seed}, ${runs} runs of up to ${instructions} instructions in ${
+  `fuzz: seed ${seed}, ${runs} runs of up to ${instructions} instructions on ${workers} workers in ${
     seconds.toFixed(1)
   } s (${(runs / seconds).toFixed(0)} runs/s); stops: ${summary}`,
 );
