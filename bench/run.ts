@@ -26,7 +26,7 @@ import {
   type Workload,
   WORKLOADS,
 } from "./lib/guests.ts";
-import { countPicovmm, FLAT_MEMORY, runPicovmm, runPicovmmIsolated } from "./lib/picovmm.ts";
+import { countPicovmm, FLAT_MEMORY, runPicovmmIsolated } from "./lib/picovmm.ts";
 import { QEMU, qemuArgs, qemuVersion, runQemu } from "./lib/qemu.ts";
 import { GNU_TIME } from "./lib/process.ts";
 import { runV86, V86_VERSION, type V86Run } from "./lib/v86.ts";
@@ -115,12 +115,13 @@ function scaleTo(n: number, netMs: number): number {
   return roundCount(Math.min(0xffffffff, n * TARGET_MS / Math.max(netMs, 0.001)));
 }
 
-async function calibratePicovmm(w: Workload, image: Uint8Array): Promise<number> {
-  let n = 1000;
+/** Calibrates on runs in fresh processes (flat), as the timed runs are: the JIT's warm-up included. */
+async function calibratePicovmm(w: Workload, basePath: string): Promise<number> {
+  let n = 10_000;
   for (;;) {
-    const { ms } = await runPicovmm(w, image, n);
-    if (ms >= 150 || n >= 1e9) return scaleTo(n, ms);
-    n *= ms < 15 ? 10 : 2;
+    const { ms } = await runPicovmmIsolated(w, basePath, n, "flat");
+    if (ms >= 250 || n >= 1e9) return scaleTo(n, ms);
+    n *= ms < 25 ? 10 : 2;
   }
 }
 
@@ -186,7 +187,9 @@ async function loops(images: GuestImages, dir: string): Promise<LoopResults> {
   for (const w of [EMPTY, ...workloads]) {
     const one = await countPicovmm(w, image(w), 1);
     const two = await countPicovmm(w, image(w), 2);
-    const n = w === EMPTY ? 1 : await calibratePicovmm(w, image(w));
+    const base = `${dir}/${w.name}.base`;
+    await Deno.writeFile(base, image(w));
+    const n = w === EMPTY ? 1 : await calibratePicovmm(w, base);
     timings.get("picovmm")!.set(w.name, { n, ms: [], cpuMs: [] });
     timings.get("picovmm-bios")!.set(w.name, { n, ms: [], cpuMs: [] });
     const atN = w === EMPTY ? one : await countPicovmm(w, image(w), Math.min(n, 100_000));
@@ -235,7 +238,6 @@ async function loops(images: GuestImages, dir: string): Promise<LoopResults> {
   // Repetitions: every VMM runs every guest once per round, so load changes hit all alike.
   // Each timed run of picovmm and v86 is a process of its own (as QEMU's are).
   const v86Runs: V86Run[] = [];
-  for (const w of [EMPTY, ...workloads]) await Deno.writeFile(`${dir}/${w.name}.base`, image(w));
   for (let rep = 0; rep < REPS; rep++) {
     log(`round ${rep + 1} of ${REPS}`);
     for (const w of [EMPTY, ...workloads]) {
