@@ -91,6 +91,24 @@ CASES.push(
   ["shrd cx, dx, 9", ALL & ~(OF | AF)],
   ["and ecx, 7\njecxz .z\nadd eax, 5\n.z: loop .z\nmov edx, ecx", ALL],
   ["salc", ALL],
+  ["rcl bl, cl", CF],
+  ["rcr ax, cl", CF],
+  ["rol dh, cl", CF],
+  ["ror si, cl", CF],
+  ["shl bl, cl", ALL & ~(OF | AF)],
+  ["shr ax, cl", ALL & ~(OF | AF)],
+  ["sar bh, cl", ALL & ~(OF | AF)],
+  ["imul bl", CF | OF],
+  ["imul ebx, [0x3010], 0x12345", CF | OF],
+  ["aam 7", SF | ZF | PF],
+  ["aad 3", SF | ZF | PF],
+  ["int 0x40", ALL],
+  ["pushf\npush cs\ncall .z\n.z: pop ax\npop bx\npopf", ALL],
+  [
+    "mov ax, 0x1234\nmov es, ax\nmov fs, ax\nmov gs, ax\nmov bx, es\nmov cx, fs\nxor ax, ax\nmov es, ax",
+    ALL,
+  ],
+  ["lds si, [0x3000]\nmov di, ds\nxor ax, ax\nmov ds, ax", ALL],
 );
 for (let cc = 0; cc < 16; cc++) {
   const name =
@@ -162,6 +180,9 @@ function runOn(accel: Accelerator, code: Uint8Array, data: Uint8Array): Uint8Arr
     // Every vector leads to a HLT, so an unexpected exception ends the run early.
     for (let v = 0; v < 256; v++) ram.set([0x00, 0x06, 0x00, 0x00], v * 4);
     ram[0x600] = 0xf4;
+    // INT 0x40 goes to "inc si; iret".
+    ram.set([0x08, 0x06, 0x00, 0x00], 0x40 * 4);
+    ram.set([0x46, 0xcf], 0x608);
     const vcpu = vm.createVcpu();
     const sregs = vcpu.getSregs();
     const regs = applyRealModeEntry({ cs: 0x1000, ip: 0, ds: 0, es: 0, ss: 0, sp: 0x7000 }, sregs);
