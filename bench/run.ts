@@ -11,8 +11,9 @@
  *
  * Options: --reps N (5), --seconds S (net guest time per run, 1), --only a,b,
  * --no-loops, --no-v86, --no-qemu, --no-process, --no-kvm, --kvm-exits N (10000),
- * --kvm-cache DIR (/tmp/kvmq or $KVMQ_CACHE), --out FILE (bench/results/latest.md;
- * the raw runs go next to it as .json).
+ * --kvm-cache DIR (/tmp/kvmq or $KVMQ_CACHE), --out FILE (the report,
+ * bench/results/latest.md.tmp), --raw FILE (every run as JSON,
+ * bench/results/latest.json.tmp). The report also goes to stdout.
  *
  * @module
  */
@@ -61,7 +62,8 @@ const args = parseArgs({
     "no-kvm": { type: "boolean", default: false },
     "kvm-exits": { type: "string", default: "10000" },
     "kvm-cache": { type: "string", default: Deno.env.get("KVMQ_CACHE") ?? "/tmp/kvmq" },
-    out: { type: "string", default: "bench/results/latest.md" },
+    out: { type: "string", default: "bench/results/latest.md.tmp" },
+    raw: { type: "string", default: "bench/results/latest.json.tmp" },
   },
   args: Deno.args,
   allowPositionals: false,
@@ -97,6 +99,10 @@ async function environment(): Promise<Record<string, string>> {
       `${(mem.total / 2 ** 30).toFixed(0)} GiB RAM`,
     kernel: `${Deno.build.os} ${await text("uname", ["-r"])}`,
     "load at start": Deno.loadavg().map((v) => v.toFixed(2)).join(" "),
+    picovmm: `commit ${await text("git", ["-C", root, "rev-parse", "--short", "HEAD"])}` +
+      ((await text("git", ["-C", root, "status", "--porcelain", "--", "lib", "mod.ts"]))
+        ? " with uncommitted changes under lib/ or in mod.ts"
+        : ""),
     deno: `${Deno.version.deno} (V8 ${Deno.version.v8})`,
     qemu: (await qemuVersion()) ?? "(not installed)",
     v86: `npm:v86@${V86_VERSION}, SeaBIOS ${await text("dpkg-query", [
@@ -589,8 +595,11 @@ const header = [
 ].join("\n");
 const report = `${header}\n${sections.join("\n")}\n`;
 console.log(report);
-const out = args.values.out!.startsWith("/") ? args.values.out! : `${root}${args.values.out}`;
-await Deno.mkdir(out.slice(0, out.lastIndexOf("/")), { recursive: true });
+const where = (path: string) => path.startsWith("/") ? path : `${root}${path}`;
+const out = where(args.values.out!), rawOut = where(args.values.raw!);
+for (const path of [out, rawOut]) {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+}
 await Deno.writeTextFile(out, report);
-await Deno.writeTextFile(`${out.replace(/\.md$/, "")}.json`, JSON.stringify(raw, null, 2) + "\n");
-log(`wrote ${out}`);
+await Deno.writeTextFile(rawOut, JSON.stringify(raw, null, 2) + "\n");
+log(`wrote ${out} and ${rawOut}`);
