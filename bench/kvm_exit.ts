@@ -36,13 +36,21 @@ export const KVM_MEMORY = 0x8000;
 
 /** One pass, as printed (the same fields as bench/kvm-exit.c). */
 export interface ExitPass {
+  /** Which program. */
   impl: "c" | "picovmm";
+  /** The guest image's file name (`out.bin` or `empty.bin`). */
   guest: string;
+  /** The iteration count patched into it. */
   n: number;
+  /** How the run loop was driven (see the module documentation). */
   mode: "plain" | "instrumented" | "vcpu-loop" | "ffi-loop";
+  /** Exits handled. */
   exits: number;
+  /** Wall time of the run loop. */
   wallNs: number;
+  /** User CPU time of the running thread (getrusage; includes time in the guest). */
   userNs: number;
+  /** System CPU time of the running thread. */
   sysNs: number;
   /** Wall time inside KVM_RUN (instrumented passes; -1 otherwise). */
   insideNs: number;

@@ -25,6 +25,7 @@ export const VGABIOS = "/usr/share/seabios/vgabios-stdvga.bin";
 
 /** One run's result, as printed. */
 export interface V86RunResult {
+  /** The image's path. */
   image: string;
   /** ms from `run()` to the debug-exit write (boot included). */
   ms: number;

@@ -29,23 +29,33 @@ export interface ExitCost {
 
 /** Per-exit wall and CPU times of one layer of picovmm (ns). */
 export interface LayerCost {
+  /** Which loop. */
   mode: ExitPass["mode"];
+  /** Wall time per exit. */
   wall: number;
+  /** User CPU time per exit. */
   user: number;
+  /** System CPU time per exit. */
   sys: number;
 }
 
 /** The outcome: both implementations, or why it could not run. */
 export interface KvmBenchResult {
+  /** Where KVM came from: this host's /dev/kvm or the nested guest. */
   where: string;
+  /** OUT exits per run. */
   n: number;
+  /** The C loop's costs. */
   c?: ExitCost;
+  /** picovmm's costs through the scripting API. */
   picovmm?: ExitCost;
   /** picovmm's passes with layers taken away (vcpu-loop, ffi-loop). */
   layers?: LayerCost[];
   /** One `performance.now()` in the Deno process that ran the picovmm passes, in ns. */
   clockNs?: number;
+  /** Every pass as printed by the two programs. */
   passes: ExitPass[];
+  /** Why nothing was measured, when nothing was. */
   skipped?: string;
 }
 

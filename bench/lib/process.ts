@@ -15,6 +15,7 @@ export interface ProcessCase {
   label: string;
   /** argv[0]. */
   command: string;
+  /** The arguments. */
   args: string[];
   /** Expected exit status (the run is rejected otherwise). */
   status: number;

@@ -15,13 +15,17 @@ export const V86_VERSION = "0.5.462";
 
 /** One image to run: the workload, its count, and where the patched image is written. */
 export interface V86Job {
+  /** The guest. */
   workload: Workload;
+  /** Its iteration count. */
   n: number;
 }
 
 /** A verified run. */
 export interface V86Run extends V86RunResult {
+  /** The guest's name. */
   workload: string;
+  /** Its iteration count. */
   n: number;
 }
 
