@@ -29,6 +29,7 @@ export function portIn(c: Cpu, port: number, size: number, batch = 1): number {
 
 /** Appends `size` bytes to the pending OUT exit; the caller decides when the run stops. */
 export function portOut(c: Cpu, port: number, size: number, v: number): void {
+  if (!c.ioWrite) c.ioCount = 0; // a new batch (the count may still describe the last IN)
   const at = c.ioCount * size;
   const b = c.ioBuf;
   b[at] = v;

@@ -313,6 +313,7 @@ export class EmuVcpu implements Vcpu {
           c.ioWrite = false;
         } else {
           data.fill(0);
+          c.ioCount = 0;
           this.#pending = Pending.IO_IN;
         }
         this.#setReady();

@@ -363,3 +363,30 @@ Deno.test("POPF setting IF opens the window at once (no shadow)", () => {
   assertEquals(vcpu.run().kind, "irq-window-open");
   assertEquals(reg(vcpu, "rip"), 0x1005);
 });
+
+Deno.test("a REP OUTS batch after an IN starts with its own first byte", () => {
+  // in al, 0x60; mov si, 0x2000; mov cx, 3; mov dx, 0xe9; rep outsb; hlt
+  const { vcpu, ram } = machine([
+    0xe4,
+    0x60,
+    0xbe,
+    0x00,
+    0x20,
+    0xb9,
+    0x03,
+    0x00,
+    0xba,
+    0xe9,
+    0x00,
+    0xf3,
+    0x6e,
+    0xf4,
+  ]);
+  ram.set([0x61, 0x62, 0x63], 0x2000);
+  const first = vcpu.run();
+  if (first.kind !== "io") throw new Error(`expected io, got ${first.kind}`);
+  first.data[0] = 0x99;
+  const out = vcpu.run();
+  if (out.kind !== "io") throw new Error(`expected io, got ${out.kind}`);
+  assertEquals([out.isWrite, out.count, [...out.data]], [true, 3, [0x61, 0x62, 0x63]]);
+});
