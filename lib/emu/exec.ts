@@ -295,8 +295,10 @@ function op9a(c: Cpu): void {
   farCall(c, seg, off);
 }
 
-/** WAIT: no FPU to wait for. */
-function op9b(_c: Cpu): void {}
+/** WAIT: nothing to wait for without an FPU; CR0.MP with TS raises #NM on the 386 model. */
+function op9b(c: Cpu): void {
+  if (!c.is8086 && (c.cr0 & 0xa) === 0xa) c.fault(7);
+}
 
 function op9c(c: Cpu): void {
   if (c.o32) c.push32(c.readFlags() & 0x00fcffff);
