@@ -43,7 +43,8 @@ async function bootInQemu(name: string, done: RegExp): Promise<string> {
   try {
     const decoder = new TextDecoder();
     for await (const chunk of child.stdout) {
-      // The console carries ANSI sequences; keep the characters.
+      // The console carries ANSI sequences (ESC [ ...); keep the characters.
+      // deno-lint-ignore no-control-regex
       text += decoder.decode(chunk, { stream: true }).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
       if (done.test(text) || /FAIL/.test(text)) break;
     }
