@@ -259,11 +259,12 @@ function op8e(c: Cpu): void {
   if (s === SS) c.inhibitInterrupts();
 }
 
+/** POP r/m: the address is formed after the pop, so [ESP+d] sees the new ESP (as on the 386). */
 function op8f(c: Cpu): void {
   const wsize = c.o32 ? 4 : 2;
+  const v = c.popN(wsize);
   c.modrm();
   if (c.reg !== 0 && !c.is8086) return undefinedOpcode(c);
-  const v = c.popN(wsize);
   c.writeRM(wsize, v);
 }
 

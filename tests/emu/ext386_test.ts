@@ -304,3 +304,15 @@ Deno.test("32-bit addressing in string ops, LOOP and JECXZ use ECX/ESI/EDI", opt
   assertEquals([s.fs.selector, s.gs.selector, s.fs.base], [0x300, 0x300, 0x3000n]);
   assertEquals(reg(vcpu, "rsi") & 0xffff, 0x1234);
 });
+
+Deno.test("POP [ESP+d] forms its address after the pop", opts, () => {
+  const { vcpu, ram } = run(`
+    mov esp, 0x8000
+    push word 0x1111
+    push word 0x2222
+    pop word [esp]
+    mov ax, sp
+    mov esp, 0xfff0`);
+  assertEquals(reg(vcpu, "rax") & 0xffff, 0x7ffe);
+  assertEquals(word(ram, 0x7ffe), 0x2222); // stored at the new top, over 0x1111
+});
