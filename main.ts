@@ -9,6 +9,10 @@ import denoJson from "./deno.json" with { type: "json" };
 import { parseCommandLine, type SerialTarget, USAGE, UsageError } from "./lib/cli/args.ts";
 import { readImage } from "./lib/cli/image.ts";
 import { screenAnsi, screenText } from "./lib/display/text.ts";
+import { writePngAtomically } from "./lib/display/png.ts";
+import { screenImage } from "./lib/display/screen.ts";
+import { runWithLiveDisplay } from "./lib/cli/live-display.ts";
+import { OutputBuffer } from "./lib/machine/output.ts";
 import { KvmUnavailableError } from "./lib/kvm/host.ts";
 import { LoaderError } from "./lib/loader/entry.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
@@ -92,6 +96,14 @@ function openSerial(target: SerialTarget): StdoutSink | FileSink | undefined {
   return sink;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the CLI and returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   let request;
@@ -113,7 +125,22 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const options = request.options;
+  const live = options.display === "live";
+  if (live && !(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) {
+    fail("--display live needs a terminal on stdin and stdout");
+    return EXIT_USAGE;
+  }
+  if (options.screenshot) {
+    const dir = options.screenshot.includes("/")
+      ? options.screenshot.slice(0, options.screenshot.lastIndexOf("/")) || "/"
+      : ".";
+    if (!isDirectory(dir)) {
+      fail(`cannot write screenshot '${options.screenshot}': no directory '${dir}'`);
+      return EXIT_USAGE;
+    }
+  }
   let machine: Machine;
+  let pc;
   let sink: StdoutSink | FileSink | undefined;
   try {
     const image = await readImage(options.image);
@@ -127,6 +154,7 @@ export async function main(args: string[]): Promise<number> {
       noSignatureCheck: options.noSignatureCheck,
     });
     machine = created.machine;
+    pc = created.pc;
     if (created.note) fail(created.note);
     if (sink) machine.serialSinks.push(sink.write);
   } catch (e) {
@@ -144,21 +172,40 @@ export async function main(args: string[]): Promise<number> {
         `trace: unknown port ${port.toString(16)} ${isWrite ? "write" : "read"} ${size}`,
       );
   }
+  // The live display owns the terminal: serial output to stdout waits until it is closed.
+  const held = live && sink instanceof StdoutSink ? new OutputBuffer() : undefined;
+  if (held) machine.serialSinks.splice(0, machine.serialSinks.length, (b) => held.push(b));
   const flusher = setInterval(() => sink?.flush(), 50);
+  const limits = {
+    timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
+    instructions: options.maxInstructions,
+  };
   let stop;
   try {
-    stop = await machine.run({
-      timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
-      instructions: options.maxInstructions,
-    });
+    stop = live
+      ? await runWithLiveDisplay(machine, pc?.keyboard, () => machine.run(limits))
+      : await machine.run(limits);
   } catch (e) {
     if (sink instanceof FileSink) sink.abandon();
     throw e;
   } finally {
     clearInterval(flusher);
   }
+  if (held) { for (const b of held.bytes) sink?.write(b); }
   if (sink instanceof FileSink) sink.finish();
   else sink?.flush();
+  if (options.screenshot) {
+    try {
+      await writePngAtomically(options.screenshot, screenImage(machine.vga));
+    } catch (e) {
+      fail(
+        `cannot write screenshot '${options.screenshot}': ${e instanceof Error ? e.message : e}`,
+      );
+      machine.close();
+      return EXIT_USAGE;
+    }
+  }
+  // After a live run the terminal is back to normal: leave the last screen in it.
   if (options.display !== "none") {
     const screen = options.display === "ansi" ? screenAnsi(machine.vga) : screenText(machine.vga);
     if (screen) console.log(screen);

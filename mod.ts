@@ -37,6 +37,7 @@ import { createMachine, type MachineOptions } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
 import type { Pc } from "./lib/machine/pc.ts";
 import { screenImage } from "./lib/display/screen.ts";
+import { encodePng, writePngAtomically } from "./lib/display/png.ts";
 import type { RgbaImage } from "./lib/display/raster.ts";
 import { describeStop, exitStatus, type StopReason } from "./lib/machine/stop.ts";
 
@@ -309,6 +310,26 @@ export class Guest implements Disposable {
    */
   screenRgba(): RgbaImage {
     return screenImage(this.#machine.vga);
+  }
+
+  /** The screen now as PNG bytes (see {@link Guest.screenRgba}). */
+  screenPng(): Uint8Array {
+    return encodePng(this.screenRgba());
+  }
+
+  /**
+   * Saves the screen as a PNG file; the file appears whole or not at all.
+   *
+   * @example
+   * ```ts
+   * import { Guest } from "./mod.ts";
+   * using guest = Guest.create(await Deno.readFile("guests/boot-video.bin"), { accel: "emu" });
+   * await guest.run({ timeoutMs: 10_000 });
+   * await guest.saveScreenshot("video.png");
+   * ```
+   */
+  async saveScreenshot(path: string): Promise<void> {
+    await writePngAtomically(path, this.screenRgba());
   }
 
   /**

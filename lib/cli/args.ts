@@ -15,8 +15,8 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** How the VGA text screen is shown. */
-export type DisplayMode = "text" | "ansi" | "none";
+/** How the screen is shown: printed at the stop (text, ansi), redrawn while running (live), or not. */
+export type DisplayMode = "text" | "ansi" | "live" | "none";
 
 /** Where COM1 output goes. */
 export type SerialTarget = { kind: "stdio" } | { kind: "none" } | { kind: "file"; path: string };
@@ -32,6 +32,8 @@ export interface CliOptions {
   noSignatureCheck: boolean;
   memory: number | undefined;
   display: DisplayMode;
+  /** `--screenshot`: where the final screen is saved as PNG. */
+  screenshot: string | undefined;
   serial: SerialTarget;
   timeoutSeconds: number | undefined;
   maxInstructions: number | undefined;
@@ -58,7 +60,11 @@ Options:
   --no-signature-check     bios: boot a first sector without the 0x55AA signature
   --memory SIZE            guest RAM, e.g. 4K, 640K, 16M (default 640K for bios, where more
                            is extended memory from 1 MiB; 4K for flat)
-  --display text|ansi|none the VGA text screen, printed when the guest stops (default text)
+  --display text|ansi|live|none
+                           text (default), ansi: the text screen printed when the guest stops;
+                           live: the screen redrawn in the terminal while the guest runs, keys
+                           typed go to its keyboard, Ctrl-A x quits
+  --screenshot FILE.png    save the final screen (text or graphics mode) as PNG
   --serial stdio|none|FILE where COM1 (0x3F8) output goes (default stdio)
   --timeout SECONDS        stop a guest that runs longer (exit status 124)
   --max-instructions N     stop after N instructions (software CPU; exit status 124)
@@ -96,6 +102,14 @@ function positiveNumber(flag: string, text: string): number {
   return n;
 }
 
+function parseScreenshot(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  if (!/\.png$/i.test(path)) {
+    throw new UsageError(`--screenshot needs a .png file name (got '${path}')`);
+  }
+  return path;
+}
+
 function parseSerial(text: string): SerialTarget {
   if (text === "stdio" || text === "none") return { kind: text };
   if (text === "") throw new UsageError("--serial needs stdio, none or a file name");
@@ -117,6 +131,7 @@ export function parseCommandLine(args: string[]): CliRequest {
         "no-signature-check": { type: "boolean", default: false },
         memory: { type: "string" },
         display: { type: "string", default: "text" },
+        screenshot: { type: "string" },
         serial: { type: "string", default: "stdio" },
         timeout: { type: "string" },
         "max-instructions": { type: "string" },
@@ -172,7 +187,8 @@ export function parseCommandLine(args: string[]): CliRequest {
         : oneOf("drive-type", v["drive-type"], ["floppy", "hdd"] as const),
       noSignatureCheck: v["no-signature-check"],
       memory: v.memory === undefined ? undefined : parseSize(v.memory),
-      display: oneOf("display", v.display, ["text", "ansi", "none"] as const),
+      display: oneOf("display", v.display, ["text", "ansi", "live", "none"] as const),
+      screenshot: parseScreenshot(v.screenshot),
       serial: parseSerial(v.serial),
       timeoutSeconds,
       maxInstructions,
