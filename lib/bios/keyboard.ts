@@ -150,6 +150,15 @@ export function popKey(memory: GuestMemory): number | undefined {
   return word;
 }
 
+/** True when the buffer can take another key. */
+export function keyBufferHasRoom(memory: GuestMemory): boolean {
+  const { start, end } = bounds(memory);
+  let tail = memory.readU16(BDA.KBD_TAIL);
+  if (tail < start || tail >= end || (tail & 1) !== 0) tail = start;
+  const next = tail + 2 >= end ? start : tail + 2;
+  return next !== memory.readU16(BDA.KBD_HEAD);
+}
+
 /** Appends a word to the buffer; false when it is full. */
 export function pushKey(memory: GuestMemory, word: number): boolean {
   const { start, end } = bounds(memory);

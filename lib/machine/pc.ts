@@ -31,8 +31,9 @@
 
 import { Bios } from "../bios/bios.ts";
 import { CmosRtc } from "../bios/time.ts";
+import { keyBufferHasRoom } from "../bios/keyboard.ts";
 import { Cmos } from "../devices/cmos.ts";
-import { I8042 } from "../devices/i8042.ts";
+import { I8042, keysToScancodes } from "../devices/i8042.ts";
 import { Pic } from "../devices/pic.ts";
 import { Pit } from "../devices/pit.ts";
 import { Port61, Port92 } from "../devices/port61.ts";
@@ -40,6 +41,7 @@ import { EmuVm } from "../emu/mod.ts";
 import type { Disk } from "../loader/disk.ts";
 import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE } from "../bios/rom.ts";
 import type { Machine } from "./machine.ts";
+import { TypingQueue } from "./typing.ts";
 
 /** Where conventional memory ends. */
 export const CONVENTIONAL_END = 0xa0000;
@@ -164,14 +166,24 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   machine.timedDevices.push(pit, cmos, bios);
   bios.post();
 
+  // While INT 09h is the BIOS's, a key press waits for room in its buffer.
+  const biosHandlesKeys = () => (machine.memory.readU16(9 * 4 + 2) << 4) === ROM_BASE;
+  const typing = new TypingQueue(
+    i8042,
+    () => !biosHandlesKeys() || keyBufferHasRoom(machine.memory),
+  );
+  machine.timedDevices.push({
+    update: () => typing.update(),
+    nextEventNs: (now) => typing.nextEventNs(now),
+  });
   const keyboard: PcKeyboard = {
     type(keys: string): number {
-      const n = i8042.type(keys);
+      const n = typing.push(keysToScancodes(keys));
       machine.wake();
       return n;
     },
     sendScancodes(codes: Iterable<number>): number {
-      const n = i8042.sendScancodes(codes);
+      const n = typing.push(codes);
       machine.wake();
       return n;
     },
