@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { PhysMemory } from "./memory.ts";
+import { ABORT, type PhysMemory } from "./memory.ts";
 import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, ZF } from "./flags.ts";
 
 /** Segment register numbers, in the x86 encoding order. */
@@ -36,6 +36,8 @@ export const Stop = {
   RECHECK: 8,
   /** IF went on while `watchIf` was set (the caller waits for an interrupt window). */
   IF_ON: 9,
+  /** The next instruction byte is not in RAM (device memory or nothing): KVM cannot run it either. */
+  FETCH_OUTSIDE_RAM: 10,
 } as const;
 
 /** Kinds of lazily evaluated flag results. */
@@ -132,6 +134,8 @@ export class Cpu {
   /** IP and ESP at the start of the current instruction (restored when it faults or waits). */
   insStart = 0;
   savedSp = 0;
+  /** Where a fetch left RAM (with `Stop.FETCH_OUTSIDE_RAM`). */
+  fetchAddress = 0;
   /** Stop reason set by the current instruction (see {@link Stop}). */
   stop = 0;
   /** Retired instructions; each REP iteration counts as one. */
@@ -379,6 +383,20 @@ export class Cpu {
     const a = this.csBase + ip;
     this.ip = (ip + 1) & 0xffff;
     if (a < this.fastFetch) return this.ram[a];
+    return this.fetchSlow(ip);
+  }
+  /**
+   * Fetches outside the fast path. Code in device memory is not run: KVM
+   * cannot fetch from MMIO either (an emulation failure), and both
+   * accelerators must end such a guest the same way.
+   */
+  private fetchSlow(ip: number): number {
+    const a = this.phys(CS, ip);
+    if (ip <= this.limit[CS] && !this.m.isRam(a)) {
+      this.stop = Stop.FETCH_OUTSIDE_RAM;
+      this.fetchAddress = a;
+      throw ABORT;
+    }
     return this.read8(CS, ip);
   }
   /** Fetches a little-endian word from the instruction stream. */

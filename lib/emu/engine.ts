@@ -95,7 +95,8 @@ function aborted(c: Cpu): number {
   m.fillLen.length = keep;
   m.fillValue.length = keep;
   m.fillIdx = 0;
-  if (c.ioWrite && c.ioCount > 0 && c.stop !== Stop.PROTECTED) {
+  const fatal = c.stop === Stop.PROTECTED || c.stop === Stop.FETCH_OUTSIDE_RAM;
+  if (c.ioWrite && c.ioCount > 0 && !fatal) {
     // A REP OUTS batch is waiting: send it first, the read comes again on retry.
     m.readPending = false;
     c.stop = Stop.IO;

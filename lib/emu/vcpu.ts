@@ -289,6 +289,17 @@ export class EmuVcpu implements Vcpu {
     return { kind: "internal-error", suberror: 1, detail: PROTECTED_MODE_DETAIL };
   }
 
+  #fetchOutsideRamExit(): VcpuExit {
+    const at = this.cpu.fetchAddress;
+    encodeInternalError(this.runState, 1, [BigInt(at)]);
+    this.#setReady();
+    return {
+      kind: "internal-error",
+      suberror: 1,
+      detail: `instruction fetch from 0x${at.toString(16)}, which is not RAM`,
+    };
+  }
+
   #mmioWriteExit(): VcpuExit {
     const w = this.cpu.m.writes.shift()!;
     const data = encodeMmioExit(this.runState, w.address, true, w.length);
@@ -333,6 +344,8 @@ export class EmuVcpu implements Vcpu {
         return this.#simple(ExitReason.SHUTDOWN);
       case Stop.PROTECTED:
         return this.#protectedExit();
+      case Stop.FETCH_OUTSIDE_RAM:
+        return this.#fetchOutsideRamExit();
       default:
         return this.#simple(ExitReason.INTR);
     }

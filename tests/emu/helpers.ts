@@ -15,16 +15,6 @@ export interface TestMachine {
   vcpu: EmuVcpu;
 }
 
-/** True when nasm can be run. */
-export const hasNasm: boolean = (() => {
-  try {
-    return new Deno.Command("nasm", { args: ["-v"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-
 /** Assembles 16-bit NASM source (flat binary) at `origin`. */
 export function assemble(source: string, origin = 0x1000): Uint8Array {
   const dir = Deno.makeTempDirSync();

@@ -18,6 +18,7 @@ Deno.test("kvm crash: executing device memory is an emulation failure, status 3"
   using guest = Guest.create(guestImage("mmio-exec"), { accel: "kvm", boot: "flat" });
   const result = await guest.run({ timeoutMs: 10_000 });
   strictEqual(result.stop.kind, "crash", Guest.describe(result));
+  strictEqual(result.stop.kind === "crash" && result.stop.cause, "emulation-failure");
   strictEqual(result.exitStatus, 3);
 });
 

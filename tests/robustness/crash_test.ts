@@ -55,3 +55,11 @@ Deno.test("runaway: --timeout stops an endless serial writer on the command line
   ok(r.stdout.length > 1000, `only ${r.stdout.length} bytes of output`);
   strictEqual(r.stdout.replaceAll("x", ""), "");
 });
+
+Deno.test("crash: executing device memory is an emulation failure, as on KVM", async () => {
+  using guest = Guest.create(guestImage("mmio-exec"), { accel: "emu", boot: "flat" });
+  const result = await guest.run({ timeoutMs: 5000 });
+  strictEqual(result.stop.kind === "crash" && result.stop.cause, "emulation-failure");
+  strictEqual(result.exitStatus, 3);
+  match(Guest.describe(result), /instruction fetch from 0xb8000, which is not RAM/);
+});
