@@ -99,6 +99,8 @@ export class Machine {
   /** Set by `requestStop()`; the loop stops at the next exit. */
   #stopRequested = false;
   #wake: (() => void) | undefined;
+  /** Clock time when a timed device next needs an update (-Infinity: at once). */
+  #due = -Infinity;
   readonly #makeKick?: () => RunKick;
 
   constructor(parts: MachineParts) {
@@ -139,6 +141,7 @@ export class Machine {
 
   /** Wakes a loop that waits in HLT (after input arrives). */
   wake(): void {
+    this.#due = -Infinity;
     this.#wake?.();
   }
 
@@ -180,10 +183,13 @@ export class Machine {
       trace: this.trace,
     };
     const defaultSlice = vcpu.sliceLimit;
+    const timed = this.timedDevices.length > 0;
     let lastYield = performance.now();
     let exits = 0;
     for (;;) {
-      if (this.timedDevices.length) this.#updateDevices();
+      // Timed devices are updated only when something is due; port I/O, an
+      // interrupt taken or host input may move their schedules, so those reset `#due`.
+      if (timed && this.clock.now() >= this.#due) this.#updateDevices();
       if (this.interrupts) this.#injectInterrupt();
       if (defaultSlice !== undefined) {
         let slice = defaultSlice;
@@ -194,13 +200,13 @@ export class Machine {
         }
         // On virtual time, end the slice when the next timer event is due.
         const clock = this.clock;
-        if (clock instanceof InstructionClock && this.timedDevices.length) {
-          const next = this.#nextEventNs();
-          if (next !== undefined) slice = Math.min(slice, clock.instructionsUntil(next));
+        if (clock instanceof InstructionClock && Number.isFinite(this.#due)) {
+          slice = Math.min(slice, clock.instructionsUntil(this.#due));
         }
         vcpu.sliceLimit = slice;
       }
       const exit = vcpu.run();
+      if (exit.kind === "io") this.#due = -Infinity;
       ctx.interruptsEnabled = run.ifFlag;
       ctx.hasInterruptSources = this.interrupts !== undefined;
       const next = handleExit(ctx, exit);
@@ -224,9 +230,11 @@ export class Machine {
     }
   }
 
+  /** Updates the timed devices and notes when the next of them is due. */
   #updateDevices(): void {
     const now = this.clock.now();
     for (const d of this.timedDevices) d.update(now);
+    this.#due = this.#nextEventNs() ?? Infinity;
   }
 
   /** The clock time of the next timed event, if any device has one. */
@@ -249,6 +257,7 @@ export class Machine {
     if (run.readyForInterruptInjection) {
       this.vcpu.interrupt(this.interrupts!.acknowledge());
       run.requestInterruptWindow = false;
+      this.#due = -Infinity; // a taken interrupt may release a device's next one
     } else {
       run.requestInterruptWindow = true;
     }
@@ -263,7 +272,7 @@ export class Machine {
   async #waitForInterrupt(deadline: number): Promise<boolean> {
     if (this.timedDevices.length) this.#updateDevices();
     if (this.interrupts?.hasInterrupt()) return false;
-    const next = this.#nextEventNs();
+    const next = this.#due === Infinity ? undefined : this.#due;
     const clock = this.clock;
     if (clock instanceof InstructionClock && next !== undefined) {
       clock.skipTo(next);
