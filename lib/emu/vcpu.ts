@@ -7,10 +7,10 @@
  */
 
 import {
-  decodeExit,
   encodeInternalError,
   encodeIoExit,
   encodeMmioExit,
+  ExitDecoder,
   type Vcpu,
   type VcpuExit,
 } from "../kvm/vcpu.ts";
@@ -82,6 +82,7 @@ const Pending = { NONE: 0, IO_IN: 1, MMIO_READ: 2 } as const;
 export class EmuVcpu implements Vcpu {
   /** The run structure: exits are written here as KVM writes them. */
   readonly runState: KvmRun = new KvmRun();
+  readonly #exits = new ExitDecoder(this.runState);
   /** Instructions per `run()` call before it returns `{kind: "intr"}`. */
   sliceLimit: number = DEFAULT_SLICE;
   /** The CPU state (for tools and tests; the contract methods are the stable API). */
@@ -280,7 +281,7 @@ export class EmuVcpu implements Vcpu {
   #simple(reason: number): VcpuExit {
     this.runState.exitReason = reason;
     this.#setReady();
-    return decodeExit(this.runState);
+    return this.#exits.decode();
   }
 
   #protectedExit(): VcpuExit {
@@ -309,7 +310,7 @@ export class EmuVcpu implements Vcpu {
       v = Math.floor(v / 256);
     }
     this.#setReady();
-    return decodeExit(this.runState);
+    return this.#exits.decode();
   }
 
   #exitFor(s: number): VcpuExit {
@@ -328,14 +329,14 @@ export class EmuVcpu implements Vcpu {
           this.#pending = Pending.IO_IN;
         }
         this.#setReady();
-        return decodeExit(rs);
+        return this.#exits.decode();
       }
       case Stop.MMIO_READ:
         encodeMmioExit(rs, c.m.readAddr, false, c.m.readLen).fill(0);
         c.m.readPending = false;
         this.#pending = Pending.MMIO_READ;
         this.#setReady();
-        return decodeExit(rs);
+        return this.#exits.decode();
       case Stop.MMIO_WRITE:
         return this.#mmioWriteExit();
       case Stop.HLT:
@@ -357,7 +358,7 @@ export class EmuVcpu implements Vcpu {
     if (p === Pending.NONE) return;
     this.#pending = Pending.NONE;
     const c = this.cpu;
-    const exit = decodeExit(this.runState);
+    const exit = this.#exits.decode();
     if (p === Pending.IO_IN && exit.kind === "io") {
       const n = exit.size * exit.count;
       c.ioBuf.set(exit.data.subarray(0, n));

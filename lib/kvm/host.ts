@@ -29,7 +29,7 @@ import {
 import { KvmRegs, KvmRun, KvmSregs, LAYOUT } from "./structs.ts";
 import {
   type Accelerator,
-  decodeExit,
+  ExitDecoder,
   type MemorySlotOptions,
   type Vcpu,
   type Vm,
@@ -158,6 +158,7 @@ export class KvmVm implements Vm {
 export class KvmVcpu implements Vcpu {
   readonly runState: KvmRun;
   readonly #mapping: Mapping;
+  readonly #exits: ExitDecoder;
   readonly #regs = new KvmRegs();
   readonly #sregs = new KvmSregs();
   readonly #vector = new Uint8Array(4);
@@ -168,6 +169,7 @@ export class KvmVcpu implements Vcpu {
   constructor(readonly fd: number, mmapSize: number) {
     this.#mapping = mmap(mmapSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, "mmap kvm_run");
     this.runState = new KvmRun(this.#mapping.bytes);
+    this.#exits = new ExitDecoder(this.runState);
     this.tid = gettid();
   }
 
@@ -200,7 +202,7 @@ export class KvmVcpu implements Vcpu {
       this.runState.immediateExit = false;
       return { kind: "intr" };
     }
-    return decodeExit(this.runState);
+    return this.#exits.decode();
   }
 
   /** KVM_INTERRUPT: queue an external interrupt vector. */

@@ -170,6 +170,73 @@ export function decodeExit(run: KvmRun): VcpuExit {
   }
 }
 
+/**
+ * Decodes the exits of one run structure without allocating on the hot
+ * paths: port I/O and MMIO exits come back as the same two objects, updated in
+ * place, with their data views reused while their shape stays the same. An
+ * exit is therefore valid until the next `run()` of its vCPU.
+ */
+export class ExitDecoder {
+  readonly #run: KvmRun;
+  readonly #io: IoExit;
+  readonly #mmio: MmioExit;
+  readonly #mmioData: Uint8Array[] = [];
+  #ioOffset = -1;
+  #ioLength = -1;
+
+  constructor(run: KvmRun) {
+    this.#run = run;
+    this.#io = {
+      kind: "io",
+      isWrite: false,
+      size: 1,
+      port: 0,
+      count: 0,
+      data: run.bytes.subarray(0, 0),
+    };
+    const at = F["mmio.data"];
+    for (let n = 0; n <= 8; n++) this.#mmioData.push(run.bytes.subarray(at, at + n));
+    this.#mmio = { kind: "mmio", address: 0, isWrite: false, data: this.#mmioData[0] };
+  }
+
+  /** The exit now recorded in the run structure. */
+  decode(): VcpuExit {
+    const run = this.#run;
+    const reason = run.exitReason;
+    if (reason === ExitReason.IO) {
+      const size = run.u8(F["io.size"]);
+      const count = run.u32(F["io.count"]);
+      const offset = run.u64n(F["io.data_offset"]);
+      const length = size * count;
+      if (offset + length > run.bytes.byteLength || length > IO_DATA_LIMIT) return decodeExit(run);
+      const io = this.#io;
+      if (offset !== this.#ioOffset || length !== this.#ioLength) {
+        io.data = run.bytes.subarray(offset, offset + length);
+        this.#ioOffset = offset;
+        this.#ioLength = length;
+      }
+      io.isWrite = run.u8(F["io.direction"]) === IoDirection.OUT;
+      io.size = size;
+      io.port = run.u16(F["io.port"]);
+      io.count = count;
+      return io;
+    }
+    if (reason === ExitReason.MMIO) {
+      const mmio = this.#mmio;
+      mmio.address = run.u64n(F["mmio.phys_addr"]);
+      mmio.isWrite = run.u8(F["mmio.is_write"]) !== 0;
+      mmio.data = this.#mmioData[Math.min(run.u32(F["mmio.len"]), 8)];
+      return mmio;
+    }
+    if (reason === ExitReason.HLT) return HLT;
+    if (reason === ExitReason.INTR) return INTR;
+    return decodeExit(run);
+  }
+}
+
+const HLT: VcpuExit = Object.freeze({ kind: "hlt" });
+const INTR: VcpuExit = Object.freeze({ kind: "intr" });
+
 function internalErrorDetail(run: KvmRun): string {
   const n = Math.min(run.u32(F["internal.ndata"]), 16);
   const words: string[] = [];
@@ -195,7 +262,8 @@ export function encodeIoExit(
   run.setU8(F["io.size"], size);
   run.setU16(F["io.port"], port);
   run.setU32(F["io.count"], count);
-  run.setU64(F["io.data_offset"], PIO_DATA_OFFSET);
+  run.setU32(F["io.data_offset"], PIO_DATA_OFFSET);
+  run.setU32(F["io.data_offset"] + 4, 0);
   return run.bytes.subarray(PIO_DATA_OFFSET, PIO_DATA_OFFSET + length);
 }
 
@@ -207,7 +275,8 @@ export function encodeMmioExit(
   length: number,
 ): Uint8Array {
   run.exitReason = ExitReason.MMIO;
-  run.setU64(F["mmio.phys_addr"], address);
+  run.setU32(F["mmio.phys_addr"], address % 0x100000000);
+  run.setU32(F["mmio.phys_addr"] + 4, Math.floor(address / 0x100000000));
   run.setU32(F["mmio.len"], length);
   run.setU8(F["mmio.is_write"], isWrite ? 1 : 0);
   const at = F["mmio.data"];

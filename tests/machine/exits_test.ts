@@ -5,6 +5,7 @@ import {
   encodeInternalError,
   encodeIoExit,
   encodeMmioExit,
+  ExitDecoder,
   type VcpuExit,
 } from "../../lib/kvm/vcpu.ts";
 import { Bus, type BusDevice } from "../../lib/machine/bus.ts";
@@ -123,4 +124,31 @@ Deno.test("debug-exit: the value written becomes the code", () => {
   const d = new DebugExit();
   d.write(0, new Uint8Array([0x34, 0x12]));
   strictEqual(d.code, 0x1234);
+});
+
+Deno.test("exit decoder: same exits as decodeExit, one object per kind, views reused", () => {
+  const run = new KvmRun();
+  const decoder = new ExitDecoder(run);
+  encodeIoExit(run, true, 2, 0x3f8, 3).set([1, 2, 3, 4, 5, 6]);
+  const io = decoder.decode();
+  deepStrictEqual({ ...io }, { ...decodeExit(run) });
+  encodeIoExit(run, false, 2, 0x60, 3);
+  const io2 = decoder.decode();
+  strictEqual(io2, io, "the io exit object is reused");
+  strictEqual(io2.kind === "io" && io2.isWrite, false);
+  encodeMmioExit(run, 0xb8000 + 4, true, 2).set([0x41, 0x07]);
+  const mmio = decoder.decode();
+  deepStrictEqual({ ...mmio }, { ...decodeExit(run) });
+  encodeMmioExit(run, 0xa0000, false, 1);
+  strictEqual(decoder.decode(), mmio);
+  strictEqual(mmio.kind === "mmio" && mmio.data.length, 1);
+  run.exitReason = ExitReason.HLT;
+  deepStrictEqual(decoder.decode(), { kind: "hlt" });
+  encodeInternalError(run, 1, [7n]);
+  deepStrictEqual(decoder.decode(), { kind: "internal-error", suberror: 1, detail: "0x7" });
+  // Hostile values still never index outside the run structure.
+  run.exitReason = ExitReason.IO;
+  run.setU8(RUN_FIELDS["io.size"], 4);
+  run.setU32(RUN_FIELDS["io.count"], 0xffffffff);
+  strictEqual(decoder.decode().kind, "internal-error");
 });
