@@ -71,7 +71,10 @@ export interface Vcpu {
   getSregs(): KvmSregs;
   /** Loads the segment and control registers. */
   setSregs(sregs: KvmSregs): void;
-  /** Runs the guest until the next exit. */
+  /**
+   * Runs the guest until the next exit. The exit (and its data view) may be
+   * reused by the next call: read it, or fill it, before running again.
+   */
   run(): VcpuExit;
   /** Queues an external interrupt (KVM_INTERRUPT); only when `readyForInterruptInjection`. */
   interrupt(vector: number): void;
