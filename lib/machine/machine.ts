@@ -101,6 +101,8 @@ export class Machine {
   #wake: (() => void) | undefined;
   /** Clock time when a timed device next needs an update (-Infinity: at once). */
   #due = -Infinity;
+  /** Ports whose accesses can move a timed device's schedule (see {@link markTimingPorts}). */
+  readonly #timingPorts = new Uint8Array(0x10000);
   readonly #makeKick?: () => RunKick;
 
   constructor(parts: MachineParts) {
@@ -131,6 +133,15 @@ export class Machine {
     const bytes = this.vm.addMemory(base, size, { readonly });
     this.memory.addRegion(base, bytes, readonly);
     return bytes;
+  }
+
+  /**
+   * Marks ports whose accesses can change when a timed device next needs an
+   * update (a timer's programming, a controller the typing queue waits on).
+   * Other port I/O does not make the run loop look at the timed devices.
+   */
+  markTimingPorts(base: number, length: number): void {
+    this.#timingPorts.fill(1, base, Math.min(base + length, 0x10000));
   }
 
   /** Asks a running loop to stop at its next exit (and wakes it from HLT). */
@@ -206,7 +217,7 @@ export class Machine {
         vcpu.sliceLimit = slice;
       }
       const exit = vcpu.run();
-      if (exit.kind === "io") this.#due = -Infinity;
+      if (exit.kind === "io" && this.#timingPorts[exit.port] !== 0) this.#due = -Infinity;
       ctx.interruptsEnabled = run.ifFlag;
       ctx.hasInterruptSources = this.interrupts !== undefined;
       const next = handleExit(ctx, exit);

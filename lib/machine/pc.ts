@@ -164,6 +164,16 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   late.bios = bios;
   ports.register(BIOS_TRAP_PORT, 1, bios, "BIOS trap");
   machine.timedDevices.push(pit, cmos, bios);
+  // Programming these moves a timed device's next event: the PIT and its gate, the RTC,
+  // the BIOS (its waits), the keyboard controller (the typing queue waits on it).
+  for (
+    const [base, length] of [[0x40, 4], [0x61, 1], [0x70, 2], [BIOS_TRAP_PORT, 1], [0x60, 1], [
+      0x64,
+      1,
+    ]]
+  ) {
+    machine.markTimingPorts(base, length);
+  }
   bios.post();
 
   // While INT 09h is the BIOS's, a key press waits for room in its buffer.

@@ -21,6 +21,7 @@ Deno.test("args: defaults and a full command line", () => {
     boot: "bios",
     driveType: undefined,
     noSignatureCheck: false,
+    screenshot: undefined,
     memory: undefined,
     display: "text",
     serial: { kind: "stdio" },
