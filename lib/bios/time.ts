@@ -86,28 +86,36 @@ export class Rtc implements RtcSource {
   /** The current time, in UTC fields. */
   read(): RtcTime {
     const d = new Date(this.#startMs + this.#offsetMs + Math.floor(this.now() / 1e6));
-    return {
-      year: d.getUTCFullYear(),
-      month: d.getUTCMonth() + 1,
-      day: d.getUTCDate(),
-      hours: d.getUTCHours(),
-      minutes: d.getUTCMinutes(),
-      seconds: d.getUTCSeconds(),
-    };
+    return utcFields(d);
   }
 
   /** Sets the time, keeping the fields not given. Invalid values are refused (false). */
   write(change: Partial<RtcTime>): boolean {
     const t = { ...this.read(), ...change };
-    if (
-      t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hours > 23 ||
-      t.minutes > 59 || t.seconds > 59
-    ) return false;
+    if (!isValidTime(t)) return false;
     const target = Date.UTC(t.year, t.month - 1, t.day, t.hours, t.minutes, t.seconds);
     const current = this.#startMs + this.#offsetMs + Math.floor(this.now() / 1e6);
     this.#offsetMs += target - Math.floor(current / 1000) * 1000;
     return true;
   }
+}
+
+/** A date's UTC fields as an RTC shows them. */
+function utcFields(d: Date): RtcTime {
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hours: d.getUTCHours(),
+    minutes: d.getUTCMinutes(),
+    seconds: d.getUTCSeconds(),
+  };
+}
+
+/** Whether the fields name a time an RTC can hold (years 0-9999). */
+function isValidTime(t: RtcTime): boolean {
+  return t.month >= 1 && t.month <= 12 && t.day >= 1 && t.day <= 31 && t.hours <= 23 &&
+    t.minutes <= 59 && t.seconds <= 59 && t.year >= 0 && t.year <= 9999;
 }
 
 /** What {@link CmosRtc} needs of the CMOS device. */
@@ -136,23 +144,13 @@ export class CmosRtc implements RtcSource {
   /** The RTC's time now. */
   read(): RtcTime {
     const d = new Date(this.cmos.timeMs());
-    return {
-      year: d.getUTCFullYear(),
-      month: d.getUTCMonth() + 1,
-      day: d.getUTCDate(),
-      hours: d.getUTCHours(),
-      minutes: d.getUTCMinutes(),
-      seconds: d.getUTCSeconds(),
-    };
+    return utcFields(d);
   }
 
   /** Writes the changed fields into the RTC's registers. */
   write(change: Partial<RtcTime>): boolean {
     const t = { ...this.read(), ...change };
-    if (
-      t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hours > 23 ||
-      t.minutes > 59 || t.seconds > 59 || t.year < 0 || t.year > 9999
-    ) return false;
+    if (!isValidTime(t)) return false;
     const regB = this.#get(0x0b);
     const enc = (v: number) => (regB & 0x04 ? v : bcd(v));
     this.#set(0x0b, regB | 0x80);

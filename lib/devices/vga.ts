@@ -32,7 +32,7 @@
 
 import { type Clock, WallClock } from "./clock.ts";
 import { type Cell, VGA_TEXT_SIZE, VgaText } from "./vga-text.ts";
-import { VgaPorts } from "./vga-ports.ts";
+import { TEXT_ATTR_PALETTE, VgaPorts } from "./vga-ports.ts";
 
 /** Guest-physical base of the VGA window. */
 export const VGA_BASE = 0xa0000;
@@ -120,26 +120,6 @@ export function vga256Dac(): number[] {
   }
   return dac;
 }
-
-/** The attribute controller's palette registers 0-15 in text modes. */
-const TEXT_ATTR_PALETTE = [
-  0,
-  1,
-  2,
-  3,
-  4,
-  5,
-  0x14,
-  7,
-  0x38,
-  0x39,
-  0x3a,
-  0x3b,
-  0x3c,
-  0x3d,
-  0x3e,
-  0x3f,
-];
 
 /** Options for {@link Vga}. */
 export interface VgaOptions {
