@@ -63,6 +63,11 @@ export interface BiosOptions {
   setA20?: (enabled: boolean) => void;
   /** Where INT 1Ah gets the time (the CMOS RTC); default: the clock from the host's time now. */
   rtc?: RtcSource;
+  /**
+   * Called after each service a guest calls (not the IRQ handlers). On the
+   * software CPU's virtual clock it charges the call its time (see pc.ts).
+   */
+  onServiceCall?: () => void;
 }
 
 /** The BIOS as a port device (the trap port) and a timed device (INT 15h waits). */
@@ -83,10 +88,12 @@ export class Bios implements BusDevice {
   memoryFaults = 0;
   readonly #vcpu: Vcpu;
   readonly #services: Map<number, BiosService>;
+  readonly #onServiceCall: (() => void) | undefined;
 
   /** Builds the ROM and the services; call {@link Bios.post} once RAM is in place. */
   constructor(options: BiosOptions) {
     this.#vcpu = options.vcpu;
+    this.#onServiceCall = options.onServiceCall;
     this.rom = buildRom();
     this.layout = memoryLayout(options.conventionalBytes, options.extendedBytes);
     const clock = options.clock;
@@ -156,6 +163,7 @@ export class Bios implements BusDevice {
     const changed = r.applyTo(before, regs, sregs);
     if (changed.sregs) this.#vcpu.setSregs(sregs);
     if (changed.regs) this.#vcpu.setRegs(regs);
+    this.#onServiceCall?.();
   }
 
   /**

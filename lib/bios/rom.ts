@@ -124,10 +124,17 @@ export function buildRom(): Rom {
     return e.emit(...OUT_TRAP);
   };
 
+  // A service stub, 7 bytes in one 8-byte slot: `sti; nop; out 0xEF, al; retf 2`. A PC
+  // BIOS enables interrupts on entry to its services, so a pending timer tick is taken
+  // during a call even when the caller runs with IF=0 (games that poll INT 1Ah with
+  // interrupts off rely on it). The tick comes after the NOP, before the trap; the
+  // service then gives the caller back its own IF.
   const stubs = new Map<number, number>();
   for (const v of SERVICE_VECTORS) {
-    const at = site({ kind: "service", vector: v });
-    e.emit(...RETF_2);
+    e.align(8);
+    const at = e.emit(0xfb, 0x90);
+    traps.set(at, { kind: "service", vector: v });
+    e.emit(...OUT_TRAP, ...RETF_2);
     stubs.set(v, at);
   }
   const timer = site({ kind: "timer" });

@@ -54,6 +54,14 @@ export class InstructionClock implements Clock {
     }
   }
 
+  /** Adds `ns` of virtual time (work the host does for the guest, such as a BIOS call). */
+  advance(ns: number): void {
+    if (Number.isFinite(ns) && ns > 0) {
+      this.#skipped += Math.ceil(ns);
+      this.now();
+    }
+  }
+
   /** How many instructions run before the clock reaches `ns` (at least 1). */
   instructionsUntil(ns: number): number {
     return Math.max(1, Math.ceil((ns - this.now()) / NS_PER_INSTRUCTION));

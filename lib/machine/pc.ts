@@ -42,11 +42,14 @@ import type { Disk } from "../loader/disk.ts";
 import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE } from "../bios/rom.ts";
 import type { Machine } from "./machine.ts";
 import { TypingQueue } from "./typing.ts";
+import { InstructionClock } from "./instruction-clock.ts";
 
 /** Where conventional memory ends. */
 export const CONVENTIONAL_END = 0xa0000;
 /** Where extended memory starts. */
 export const EXTENDED_BASE = 0x100000;
+/** Virtual time one BIOS service call takes on the software CPU's clock. */
+export const BIOS_CALL_NS = 20_000;
 /** Least RAM a PC needs: the IVT, the BDA, the boot sector at 0x7C00 and a stack. */
 export const MIN_PC_MEMORY = 0x10000;
 
@@ -148,7 +151,15 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   ports.register(0x70, 2, cmos, "CMOS");
   ports.register(0x3c0, 0x20, machine.vga.registers, "VGA registers");
 
+  // A BIOS call is a few instructions of stub on the virtual clock but real work for the
+  // host: charge it the time a PC BIOS would take, so guests that poll the BIOS (INT 1Ah,
+  // INT 16h AH=01h) in a loop see time pass at a PC's pace rather than 100 ns per call.
+  const clock = machine.clock;
+  const onServiceCall = clock instanceof InstructionClock
+    ? () => clock.advance(BIOS_CALL_NS)
+    : undefined;
   const bios = new Bios({
+    onServiceCall,
     memory: machine.memory,
     vga: machine.vga,
     vcpu: machine.vcpu,

@@ -1,7 +1,7 @@
 // The trap path: the stub is found by its address whether the accelerator
 // reports IP at the OUT (KVM) or after it (the software CPU); CS:IP is left
 // alone unless the service redirects; IF comes from the FLAGS the INT pushed.
-import { strictEqual } from "@std/assert";
+import { deepStrictEqual, strictEqual } from "@std/assert";
 import { buildRom, ROM_BASE, SERVICE_VECTORS } from "../../lib/bios/rom.ts";
 import { KvmRegs, KvmRun, KvmSregs } from "../../lib/kvm/structs.ts";
 import type { Vcpu, VcpuExit } from "../../lib/kvm/vcpu.ts";
@@ -14,8 +14,18 @@ import { GuestMemory } from "../../lib/machine/memory.ts";
 Deno.test("rom: every service vector has a stub found at the OUT and just after it", () => {
   const rom = buildRom();
   for (const v of SERVICE_VECTORS) {
-    const at = ROM_BASE + rom.vectors[v].offset;
-    strictEqual(rom.bytes[rom.vectors[v].offset], 0xe6, "out imm8, al");
+    const entry = rom.vectors[v].offset;
+    // sti; nop (a pending interrupt is taken here, as on a PC BIOS); out 0xEF, al; retf 2
+    deepStrictEqual([...rom.bytes.subarray(entry, entry + 7)], [
+      0xfb,
+      0x90,
+      0xe6,
+      0xef,
+      0xca,
+      2,
+      0,
+    ]);
+    const at = ROM_BASE + entry + 2;
     for (const ip of [at, at + 2]) {
       const kind = rom.trapAt(ip);
       strictEqual(kind?.kind === "service" && kind.vector, v);
