@@ -1,5 +1,5 @@
 /**
- * INT 10h, video services, on picovmm's VGA: modes 2/3 (80x25 text), 4/5
+ * INT 10h, video services, on picovmm's VGA: modes 0/1 (40x25 text), 2/3 (80x25 text), 4/5
  * (CGA 320x200x4) and 13h (320x200x256); cursor, pages, scrolling,
  * characters, teletype, pixels, palette and DAC, font and display info.
  *
@@ -22,8 +22,10 @@ import { ROM_SEGMENT } from "./rom.ts";
 
 /** Text pages in modes 2/3. */
 const TEXT_PAGES = 8;
-/** Bytes per 80x25 text page. */
-const TEXT_PAGE_SIZE = 0x1000;
+/** Bytes per text page: 4 KiB in 80-column modes, 2 KiB in 40-column ones. */
+function textPageSize(v: { columns: number }): number {
+  return v.columns === 40 ? 0x800 : 0x1000;
+}
 
 /** INT 10h. */
 export function int10(r: BiosRegs, env: BiosEnv): void {
@@ -140,14 +142,22 @@ export function setMode(env: BiosEnv, al: number): void {
   m.writeU16(BDA.VIDEO_COLUMNS, info.columns);
   m.writeU16(
     BDA.VIDEO_PAGE_SIZE,
-    info.kind === "text" ? TEXT_PAGE_SIZE : info.kind === "cga4" ? 0x4000 : 0xfa00,
+    info.kind === "text" ? textPageSize(info) : info.kind === "cga4" ? 0x4000 : 0xfa00,
   );
   m.writeU16(BDA.VIDEO_PAGE_START, 0);
   for (let p = 0; p < 8; p++) m.writeU16(BDA.CURSOR_POS + p * 2, 0);
   m.writeU16(BDA.CURSOR_SHAPE, info.kind === "text" ? 0x0607 : 0);
   m.writeU8(BDA.ACTIVE_PAGE, 0);
   m.writeU16(BDA.CRTC_BASE, 0x3d4);
-  const modeControl: Record<number, number> = { 2: 0x2d, 3: 0x29, 4: 0x2a, 5: 0x2e, 0x13: 0x29 };
+  const modeControl: Record<number, number> = {
+    0: 0x2c,
+    1: 0x28,
+    2: 0x2d,
+    3: 0x29,
+    4: 0x2a,
+    5: 0x2e,
+    0x13: 0x29,
+  };
   m.writeU8(BDA.CRT_MODE_CONTROL, modeControl[mode] ?? 0x29);
   m.writeU8(BDA.CRT_PALETTE, v.cgaColourSelect);
   m.writeU8(BDA.VIDEO_ROWS, info.rows - 1);
@@ -166,7 +176,7 @@ function setCursor(env: BiosEnv, page: number, row: number, col: number): void {
   env.memory.writeU16(BDA.CURSOR_POS + page * 2, ((row & 0xff) << 8) | (col & 0xff));
   if (page === activePage(env)) {
     const cols = env.vga.modeInfo.columns;
-    env.vga.cursorOffset = (page * TEXT_PAGE_SIZE >> 1) + row * cols + col;
+    env.vga.cursorOffset = (page * textPageSize(env.vga.modeInfo) >> 1) + row * cols + col;
   }
 }
 
@@ -174,8 +184,9 @@ function setActivePage(env: BiosEnv, page: number): void {
   const v = env.vga;
   if (page >= pageCount(v)) return;
   env.memory.writeU8(BDA.ACTIVE_PAGE, page);
-  env.memory.writeU16(BDA.VIDEO_PAGE_START, page * TEXT_PAGE_SIZE);
-  v.startAddress = v.isGraphics ? 0 : (page * TEXT_PAGE_SIZE) >> 1;
+  const pageSize = textPageSize(v.modeInfo);
+  env.memory.writeU16(BDA.VIDEO_PAGE_START, page * pageSize);
+  v.startAddress = v.isGraphics ? 0 : (page * pageSize) >> 1;
   const at = cursorOf(env, page);
   setCursor(env, page, at.row, at.col);
 }
@@ -185,7 +196,9 @@ function cellIndex(v: Vga, page: number, row: number, col: number): number {
   const { columns, rows } = v.modeInfo;
   if (page < 0 || page >= pageCount(v)) return -1;
   if (row < 0 || row >= rows || col < 0 || col >= columns) return -1;
-  return v.isGraphics ? (row * 80 + col) * 2 : page * TEXT_PAGE_SIZE + (row * columns + col) * 2;
+  return v.isGraphics
+    ? (row * 80 + col) * 2
+    : page * textPageSize(v.modeInfo) + (row * columns + col) * 2;
 }
 
 function cells(v: Vga): Uint8Array {

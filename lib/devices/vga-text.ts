@@ -20,7 +20,8 @@ export interface Cell {
 
 /** The text-mode frame buffer as a bus device. */
 export class VgaText implements BusDevice {
-  readonly columns = 80;
+  /** Characters per row of the visible text mode (80, or 40 in modes 0 and 1). */
+  columns = 80;
   readonly rows = 25;
   /** Video RAM; guest writes land here. */
   readonly vram = new Uint8Array(VGA_TEXT_SIZE);

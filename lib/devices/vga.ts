@@ -63,6 +63,8 @@ export interface VgaModeInfo {
 }
 
 const MODES: Record<number, VgaModeInfo> = {
+  0x00: { mode: 0x00, kind: "text", columns: 40, rows: 25, width: 320, height: 400 },
+  0x01: { mode: 0x01, kind: "text", columns: 40, rows: 25, width: 320, height: 400 },
   0x02: { mode: 0x02, kind: "text", columns: 80, rows: 25, width: 640, height: 400 },
   0x03: { mode: 0x03, kind: "text", columns: 80, rows: 25, width: 640, height: 400 },
   0x04: { mode: 0x04, kind: "cga4", columns: 40, rows: 25, width: 320, height: 200 },
@@ -199,6 +201,8 @@ export class Vga extends VgaText {
     const info = vgaModeInfo(mode);
     if (!info) return false;
     this.modeInfo = info;
+    // Graphics modes keep the BIOS's 80-column text shadow behind `cell()`.
+    this.columns = info.kind === "text" ? info.columns : 80;
     this.startAddress = 0;
     this.cursorOffset = 0;
     this.cgaColourSelect = info.kind === "cga4" ? 0x30 : 0;

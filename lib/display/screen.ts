@@ -52,5 +52,22 @@ export function textOptions(vga: Vga): TextRenderOptions {
 
 /** The picture on the screen now, in any supported mode. */
 export function screenImage(vga: Vga): RgbaImage {
-  return graphicsFrame(vga) ?? renderText(vga, textOptions(vga));
+  const frame = graphicsFrame(vga);
+  if (frame) return frame;
+  const text = renderText(vga, textOptions(vga));
+  // 40-column modes show their characters twice as wide, on the same 720x400 screen.
+  return vga.columns === 40 ? doubleWidth(text) : text;
+}
+
+/** The image with every pixel repeated across. */
+function doubleWidth(image: RgbaImage): RgbaImage {
+  const { width, height, rgba } = image;
+  const wide = new Uint8Array(width * 2 * height * 4);
+  const src = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
+  const dst = new Uint32Array(wide.buffer);
+  for (let i = 0; i < src.length; i++) {
+    dst[i * 2] = src[i];
+    dst[i * 2 + 1] = src[i];
+  }
+  return { width: width * 2, height, rgba: wide };
 }

@@ -148,3 +148,25 @@ Deno.test("int10: graphics-mode text is drawn with the font INT 43h points at", 
     VGA_FONT_8X16.glyphs[0x41 * 16 + 4],
   );
 });
+
+Deno.test("int10: 40-column text modes 0 and 1: BDA, wrapping, pages of 2 KiB", async () => {
+  const { bios, vga, memory } = testBios();
+  bios.call(0x10, regs({ ax: 0x0001 }));
+  strictEqual(vga.mode, 1);
+  strictEqual(vga.columns, 40);
+  strictEqual(memory.readU16(BDA.VIDEO_COLUMNS), 40);
+  strictEqual(memory.readU16(BDA.VIDEO_PAGE_SIZE), 0x800);
+  for (const ch of "x".repeat(41)) bios.call(0x10, regs({ ax: 0x0e00 | ch.charCodeAt(0), bx: 7 }));
+  strictEqual(row(vga, 0), "x".repeat(40));
+  strictEqual(row(vga, 1), "x");
+  deepStrictEqual(vga.cursor, { row: 1, column: 1, visible: true });
+  // Page 1 starts 2 KiB into text memory.
+  bios.call(0x10, regs({ ax: 0x0501 }));
+  strictEqual(vga.startAddress, 0x400);
+  // The screenshot shows 40 wide characters across the 720-pixel screen.
+  const { screenImage } = await import("../../lib/display/screen.ts");
+  const image = screenImage(vga);
+  deepStrictEqual([image.width, image.height], [720, 400]);
+  bios.call(0x10, regs({ ax: 0x0003 }));
+  strictEqual(vga.columns, 80);
+});

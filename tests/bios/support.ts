@@ -60,6 +60,6 @@ export function regs(
 /** The text on row `row` of the screen (trailing blanks trimmed). */
 export function row(vga: Vga, row: number): string {
   let s = "";
-  for (let c = 0; c < 80; c++) s += String.fromCharCode(vga.cell(row, c).char || 0x20);
+  for (let c = 0; c < vga.columns; c++) s += String.fromCharCode(vga.cell(row, c).char || 0x20);
   return s.trimEnd();
 }
