@@ -24,7 +24,7 @@ export class VgaText implements BusDevice {
   columns = 80;
   readonly rows = 25;
   /** Video RAM; guest writes land here. */
-  readonly vram = new Uint8Array(VGA_TEXT_SIZE);
+  vram: Uint8Array = new Uint8Array(VGA_TEXT_SIZE);
   /** Start of the visible page within vram (CRTC start address * 2). */
   pageOffset = 0;
   /** Number of guest writes seen (for tests and traces). */

@@ -132,9 +132,9 @@ export interface VgaOptions {
 /** The VGA window and the adapter state the BIOS and renderers use. */
 export class Vga extends VgaText {
   /** 0xA0000-0xAFFFF: the mode 13h frame buffer. */
-  readonly graphics = new Uint8Array(0x10000);
+  graphics: Uint8Array = new Uint8Array(0x10000);
   /** 0xB0000-0xB7FFF: the monochrome text window (kept, not shown). */
-  readonly mono = new Uint8Array(0x8000);
+  mono: Uint8Array = new Uint8Array(0x8000);
   /** Characters the BIOS wrote in graphics modes, as text cells (char, attr). */
   readonly textShadow = new Uint8Array(80 * 25 * 2);
   /** CGA colour select (port 0x3D9): bits 0-3 background, bit 5 palette, bit 4 intensity. */
@@ -246,6 +246,22 @@ export class Vga extends VgaText {
       const [mem, index] = this.#locate(offset + i);
       if (mem) mem[index] = data[i];
     }
+  }
+
+  /**
+   * Moves video memory into `window` (0x20000 bytes for 0xA0000-0xBFFFF), as
+   * views: the machine maps that buffer as guest RAM, so guest stores to the
+   * frame buffer no longer exit to the VMM. Every mode picovmm's VGA shows
+   * is linear in memory, so the device reads the same bytes either way.
+   */
+  attachMemory(window: Uint8Array): void {
+    if (window.length !== VGA_SIZE) throw new RangeError(`VGA memory must be ${VGA_SIZE} bytes`);
+    window.subarray(0, VGA_MONO_TEXT_OFFSET).set(this.graphics);
+    window.subarray(VGA_MONO_TEXT_OFFSET, VGA_COLOUR_TEXT_OFFSET).set(this.mono);
+    window.subarray(VGA_COLOUR_TEXT_OFFSET).set(this.vram);
+    this.graphics = window.subarray(0, VGA_MONO_TEXT_OFFSET);
+    this.mono = window.subarray(VGA_MONO_TEXT_OFFSET, VGA_COLOUR_TEXT_OFFSET);
+    this.vram = window.subarray(VGA_COLOUR_TEXT_OFFSET);
   }
 
   /** The cell at a row and column: text memory in text modes, the shadow in graphics modes. */

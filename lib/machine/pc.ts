@@ -34,6 +34,7 @@ import { CmosRtc } from "../bios/time.ts";
 import { keyBufferHasRoom } from "../bios/keyboard.ts";
 import { Cmos } from "../devices/cmos.ts";
 import { I8042, keysToScancodes } from "../devices/i8042.ts";
+import { VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
 import { Pic } from "../devices/pic.ts";
 import { Pit } from "../devices/pit.ts";
 import { Port61, Port92 } from "../devices/port61.ts";
@@ -103,6 +104,10 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   machine.addRam(0, conventional);
   machine.addRam(ROM_BASE, ROM_SIZE, true);
   if (extended > 0) machine.addRam(EXTENDED_BASE, extended);
+  // The VGA's memory is mapped into the guest like RAM (but is not RAM to loaders and the
+  // BIOS): frame-buffer stores then cost what a store costs, not an exit each. The device
+  // keeps reading the same bytes; the flat machine keeps the seed's trapped VGA.
+  machine.vga.attachMemory(machine.vm.addMemory(VGA_BASE, VGA_SIZE));
 
   const ports = machine.ports;
   // IRQ 0, 1, 2 (cascade) and 4 on the master, 8 on the slave are unmasked.
