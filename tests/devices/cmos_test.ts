@@ -2,6 +2,7 @@ import { deepStrictEqual, strictEqual } from "@std/assert";
 import { ManualClock } from "../../lib/devices/clock.ts";
 import { Cmos, type CmosOptions } from "../../lib/devices/cmos.ts";
 import { Bus } from "../../lib/machine/bus.ts";
+import { portIo } from "../support/ports.ts";
 
 const START = Date.UTC(2026, 10, 24, 21, 45, 7); // Tuesday 2026-11-24 21:45:07 UTC
 
@@ -11,12 +12,7 @@ function machine(options: Partial<CmosOptions> = {}) {
   const rtc = new Cmos({ clock, start: START, irq: (l) => irqs.push(l), ...options });
   const bus = new Bus("io", 0x10000);
   bus.register(0x70, 2, rtc, "rtc");
-  const out = (port: number, value: number) => bus.write(port, Uint8Array.of(value));
-  const inb = (port: number) => {
-    const d = new Uint8Array(1);
-    bus.read(port, d);
-    return d[0];
-  };
+  const { out, inb } = portIo(bus);
   const reg = (index: number) => {
     out(0x70, index);
     return inb(0x71);

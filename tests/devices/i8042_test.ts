@@ -2,6 +2,7 @@ import { deepStrictEqual, strictEqual, throws } from "@std/assert";
 import { I8042, keysToScancodes } from "../../lib/devices/i8042.ts";
 import { Pic } from "../../lib/devices/pic.ts";
 import { Bus } from "../../lib/machine/bus.ts";
+import { portIo } from "../support/ports.ts";
 
 function machine(options: ConstructorParameters<typeof I8042>[0] = {}) {
   const pic = new Pic({ pcDefaults: true });
@@ -19,12 +20,7 @@ function machine(options: ConstructorParameters<typeof I8042>[0] = {}) {
   bus.register(0x64, 1, kbc.command, "kbc-cmd");
   bus.register(0x20, 2, pic.master, "pic1");
   bus.register(0xa0, 2, pic.slave, "pic2");
-  const out = (port: number, value: number) => bus.write(port, Uint8Array.of(value));
-  const inb = (port: number) => {
-    const d = new Uint8Array(1);
-    bus.read(port, d);
-    return d[0];
-  };
+  const { out, inb } = portIo(bus);
   /** Reads every byte the controller has for us, as a polling driver does. */
   const drain = () => {
     const bytes: number[] = [];

@@ -1,6 +1,7 @@
 import { deepStrictEqual, strictEqual } from "@std/assert";
 import { Pic } from "../../lib/devices/pic.ts";
 import { Bus } from "../../lib/machine/bus.ts";
+import { portIo } from "../support/ports.ts";
 
 /** A PIC on a port bus, driven as a guest would. */
 function machine(options: ConstructorParameters<typeof Pic>[0] = {}) {
@@ -9,12 +10,7 @@ function machine(options: ConstructorParameters<typeof Pic>[0] = {}) {
   bus.register(0x20, 2, pic.master, "pic1");
   bus.register(0xa0, 2, pic.slave, "pic2");
   bus.register(0x4d0, 2, pic.elcr, "elcr");
-  const out = (port: number, value: number) => bus.write(port, Uint8Array.of(value));
-  const inb = (port: number) => {
-    const d = new Uint8Array(1);
-    bus.read(port, d);
-    return d[0];
-  };
+  const { out, inb } = portIo(bus);
   return { pic, out, inb };
 }
 

@@ -4,6 +4,7 @@ import { Pic } from "../../lib/devices/pic.ts";
 import { Pit, PIT_HZ } from "../../lib/devices/pit.ts";
 import { Port61 } from "../../lib/devices/port61.ts";
 import { Bus } from "../../lib/machine/bus.ts";
+import { portIo } from "../support/ports.ts";
 
 function machine(options: { maxBacklog?: number; withPic?: boolean } = {}) {
   const clock = new ManualClock();
@@ -22,12 +23,7 @@ function machine(options: { maxBacklog?: number; withPic?: boolean } = {}) {
   const bus = new Bus("io", 0x10000);
   bus.register(0x40, 4, pit, "pit");
   bus.register(0x61, 1, port61, "port61");
-  const out = (port: number, value: number) => bus.write(port, Uint8Array.of(value));
-  const inb = (port: number) => {
-    const d = new Uint8Array(1);
-    bus.read(port, d);
-    return d[0];
-  };
+  const { out, inb } = portIo(bus);
   /** Moves the clock to PIT tick `t`. */
   const at = (t: number) => clock.set(nsAtTick(t, PIT_HZ));
   return { clock, pic, pit, out, inb, at, irqs: () => irqs };

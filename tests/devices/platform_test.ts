@@ -9,6 +9,7 @@ import { Pit } from "../../lib/devices/pit.ts";
 import { Port61, Port92 } from "../../lib/devices/port61.ts";
 import { VgaPorts } from "../../lib/devices/vga-ports.ts";
 import { Bus } from "../../lib/machine/bus.ts";
+import { portIo } from "../support/ports.ts";
 
 function pc() {
   const clock = new ManualClock();
@@ -39,12 +40,7 @@ function pc() {
   io.register(0x70, 2, rtc, "rtc");
   io.register(0x3c0, 0x20, new VgaPorts({ clock }), "vga");
   const timed: TimedDevice[] = [pit, rtc];
-  const out = (port: number, value: number) => io.write(port, Uint8Array.of(value));
-  const inb = (port: number) => {
-    const d = new Uint8Array(1);
-    io.read(port, d);
-    return d[0];
-  };
+  const { out, inb } = portIo(io);
   return { clock, pic, kbc, timed, out, inb };
 }
 

@@ -2,6 +2,7 @@ import { deepStrictEqual, strictEqual } from "@std/assert";
 import { ManualClock } from "../../lib/devices/clock.ts";
 import { VgaPorts } from "../../lib/devices/vga-ports.ts";
 import { Bus } from "../../lib/machine/bus.ts";
+import { portIo } from "../support/ports.ts";
 
 function machine() {
   const clock = new ManualClock();
@@ -9,14 +10,7 @@ function machine() {
   const vga = new VgaPorts({ clock, onChange: () => changes++ });
   const bus = new Bus("io", 0x10000);
   bus.register(0x3c0, 0x20, vga, "vga");
-  const out = (port: number, value: number) => bus.write(port, Uint8Array.of(value));
-  const outw = (port: number, value: number) =>
-    bus.write(port, Uint8Array.of(value & 0xff, value >> 8));
-  const inb = (port: number) => {
-    const d = new Uint8Array(1);
-    bus.read(port, d);
-    return d[0];
-  };
+  const { out, outw, inb } = portIo(bus);
   return { clock, vga, out, outw, inb, changes: () => changes };
 }
 
