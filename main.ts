@@ -9,9 +9,6 @@ import denoJson from "./deno.json" with { type: "json" };
 import { parseCommandLine, type SerialTarget, USAGE, UsageError } from "./lib/cli/args.ts";
 import { readImage } from "./lib/cli/image.ts";
 import { screenAnsi, screenText } from "./lib/display/text.ts";
-import { writePngAtomically } from "./lib/display/png.ts";
-import { screenImage } from "./lib/display/screen.ts";
-import { runWithLiveDisplay } from "./lib/cli/live-display.ts";
 import { OutputBuffer } from "./lib/machine/output.ts";
 import { KvmUnavailableError } from "./lib/kvm/host.ts";
 import { LoaderError } from "./lib/loader/entry.ts";
@@ -183,7 +180,11 @@ export async function main(args: string[]): Promise<number> {
   let stop;
   try {
     stop = live
-      ? await runWithLiveDisplay(machine, pc?.keyboard, () => machine.run(limits))
+      ? await (await import("./lib/cli/live-display.ts")).runWithLiveDisplay(
+        machine,
+        pc?.keyboard,
+        () => machine.run(limits),
+      )
       : await machine.run(limits);
   } catch (e) {
     if (sink instanceof FileSink) sink.abandon();
@@ -196,6 +197,9 @@ export async function main(args: string[]): Promise<number> {
   else sink?.flush();
   if (options.screenshot) {
     try {
+      // Loaded only when asked for: the PNG encoder alone costs ~45 ms of start-up.
+      const { writePngAtomically } = await import("./lib/display/png.ts");
+      const { screenImage } = await import("./lib/display/screen.ts");
       await writePngAtomically(options.screenshot, screenImage(machine.vga));
     } catch (e) {
       fail(

@@ -37,7 +37,6 @@ import { createMachine, type MachineOptions } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
 import type { Pc } from "./lib/machine/pc.ts";
 import { screenImage } from "./lib/display/screen.ts";
-import { encodePng, writePngAtomically } from "./lib/display/png.ts";
 import type { RgbaImage } from "./lib/display/raster.ts";
 import { describeStop, exitStatus, type StopReason } from "./lib/machine/stop.ts";
 
@@ -313,7 +312,9 @@ export class Guest implements Disposable {
   }
 
   /** The screen now as PNG bytes (see {@link Guest.screenRgba}). */
-  screenPng(): Uint8Array {
+  async screenPng(): Promise<Uint8Array> {
+    // The PNG encoder loads on first use: scripts that never save a picture don't pay for it.
+    const { encodePng } = await import("./lib/display/png.ts");
     return encodePng(this.screenRgba());
   }
 
@@ -329,6 +330,7 @@ export class Guest implements Disposable {
    * ```
    */
   async saveScreenshot(path: string): Promise<void> {
+    const { writePngAtomically } = await import("./lib/display/png.ts");
     await writePngAtomically(path, this.screenRgba());
   }
 

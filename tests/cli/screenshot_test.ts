@@ -45,7 +45,7 @@ Deno.test("cli: --screenshot of a mode 13h guest is the 320x200 picture the API 
     using guest = Guest.create(guestImage("boot-video"), { accel: "emu" });
     await guest.run({ timeoutMs: 20_000 });
     const api = guest.screenRgba();
-    deepStrictEqual(decode(guest.screenPng()).data, png.data);
+    deepStrictEqual(decode(await guest.screenPng()).data, png.data);
     strictEqual(api.width, 320);
   } finally {
     await Deno.remove(dir, { recursive: true });
