@@ -53,11 +53,13 @@ async function bootInQemu(name: string, done: RegExp): Promise<string> {
 
 // QEMU mirrors the screen to its serial console with sgabios, which sends the
 // last character only on a later interrupt; the guests end with interrupts
-// off, so the patterns stop one character short.
+// off, so the patterns stop one character short. A guest's own COM1 output
+// (INT 14h) interleaves with that mirror, so each pattern is only the guest's
+// final success line: a failed check prints FAIL, which ends the wait and fails.
 const CASES: [string, RegExp][] = [
   ["boot-hello", /Boot drive: 8/],
-  ["boot-disk", /EDD OK\s+disk O/],
-  ["boot-services", /COM1 through INT 14h[^]*services O/],
+  ["boot-disk", /disk O/],
+  ["boot-services", /services O/],
   ["boot-timer", /timer O/],
 ];
 
