@@ -24,41 +24,43 @@ function fail(message: string): void {
   console.error(`picovmm: ${message}`);
 }
 
-/** A buffered byte stream to stdout, flushed periodically and at the end. */
-class StdoutSink {
+/** A byte stream written in chunks, flushed when full, periodically and at the end. */
+class BufferedSink {
   #pending: number[] = [];
+  constructor(
+    readonly writer: { writeSync(p: Uint8Array): number },
+    readonly chunk: number,
+  ) {}
   write = (byte: number): void => {
     this.#pending.push(byte);
-    if (this.#pending.length >= 4096) this.flush();
+    if (this.#pending.length >= this.chunk) this.flush();
   };
   flush(): void {
     if (this.#pending.length === 0) return;
     const bytes = new Uint8Array(this.#pending);
     this.#pending = [];
     let done = 0;
-    while (done < bytes.length) done += Deno.stdout.writeSync(bytes.subarray(done));
+    while (done < bytes.length) done += this.writer.writeSync(bytes.subarray(done));
+  }
+}
+
+/** Serial output to stdout. */
+class StdoutSink extends BufferedSink {
+  constructor() {
+    super(Deno.stdout, 4096);
   }
 }
 
 /** Serial output to a file: written to a temporary name, renamed when complete. */
-class FileSink {
+class FileSink extends BufferedSink {
   readonly #file: Deno.FsFile;
   readonly #temp: string;
-  #pending: number[] = [];
   constructor(readonly path: string) {
-    this.#temp = `${path}.partial-${Deno.pid}`;
-    this.#file = Deno.openSync(this.#temp, { write: true, create: true, truncate: true });
-  }
-  write = (byte: number): void => {
-    this.#pending.push(byte);
-    if (this.#pending.length >= 65536) this.flush();
-  };
-  flush(): void {
-    if (this.#pending.length === 0) return;
-    const bytes = new Uint8Array(this.#pending);
-    this.#pending = [];
-    let done = 0;
-    while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
+    const temp = `${path}.partial-${Deno.pid}`;
+    const file = Deno.openSync(temp, { write: true, create: true, truncate: true });
+    super(file, 65536);
+    this.#temp = temp;
+    this.#file = file;
   }
   finish(): void {
     this.flush();

@@ -12,7 +12,7 @@ import {
   ExitReason,
   IoDirection,
   type KvmRegs,
-  KvmRun,
+  type KvmRun,
   type KvmSregs,
   PIO_DATA_OFFSET,
   RUN_FIELDS as F,
@@ -294,5 +294,3 @@ export function encodeInternalError(run: KvmRun, suberror: number, data: bigint[
   run.setU32(F["internal.ndata"], n);
   for (let i = 0; i < n; i++) run.setU64(F["internal.data"] + i * 8, data[i]);
 }
-
-export { KvmRun };

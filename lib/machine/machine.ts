@@ -20,6 +20,7 @@ import { type ExitContext, handleExit } from "./exits.ts";
 import { GuestMemory } from "./memory.ts";
 import { OutputBuffer } from "./output.ts";
 import type { StopReason } from "./stop.ts";
+import type { TimedDevice } from "../devices/clock.ts";
 
 /** Something that can raise interrupts (the PIC pair). */
 export interface InterruptController {
@@ -27,14 +28,6 @@ export interface InterruptController {
   hasInterrupt(): boolean;
   /** Takes the highest-priority interrupt and returns its vector. */
   acknowledge(): number;
-}
-
-/** A device driven by time (PIT, RTC). */
-export interface TimedDevice {
-  /** Raises whatever came due by `nowNs`. */
-  update(nowNs: number): void;
-  /** When the next event is due, if any. */
-  nextEventNs(nowNs: number): number | undefined;
 }
 
 /** Interrupts KVM_RUN periodically (only the KVM accelerator needs one). */
@@ -189,7 +182,7 @@ export class Machine {
     const ctx: ExitContext = {
       ports: this.ports,
       mmio: this.mmio,
-      hasInterruptSources: false,
+      hasInterruptSources: this.interrupts !== undefined,
       interruptsEnabled: false,
       trace: this.trace,
     };
@@ -219,7 +212,6 @@ export class Machine {
       const exit = vcpu.run();
       if (exit.kind === "io" && this.#timingPorts[exit.port] !== 0) this.#due = -Infinity;
       ctx.interruptsEnabled = run.ifFlag;
-      ctx.hasInterruptSources = this.interrupts !== undefined;
       const next = handleExit(ctx, exit);
       if (this.debugExit.code !== undefined) {
         const code = this.debugExit.code;
