@@ -7,7 +7,10 @@
  * opcode's flags mask for FLAGS) and every listed final RAM byte compared.
  * Opcodes whose status is "undefined" or "fpu" are run but not compared.
  *
- * Usage: deno task conformance [--filter F6.7] [--show 5]
+ * Each test runs twice: on the interpreter, and as a one-instruction block
+ * of the translator (`--mode interpret|translate|both`, default both).
+ *
+ * Usage: deno task conformance [--filter F6.7] [--show 5] [--mode both]
  * The data directory defaults to ../shared/conformance/sst-8086 beside the
  * repository; PICOVMM_SST_DIR overrides it.
  *
@@ -15,7 +18,7 @@
  */
 
 import { parseArgs } from "@std/cli";
-import { EmuAccelerator, type EmuVcpu } from "../lib/emu/mod.ts";
+import { type EmuVcpu, EmuVm } from "../lib/emu/mod.ts";
 import { KvmRegs, KvmSregs } from "../lib/kvm/structs.ts";
 
 const REGS = [
@@ -178,8 +181,14 @@ async function main(): Promise<number> {
     options: {
       filter: { type: "string" },
       show: { type: "string", default: "0" },
+      mode: { type: "string", default: "both" },
     },
   });
+  const modes = values.mode === "both" ? ["interpret", "translate"] : [values.mode];
+  if (!modes.every((m) => m === "interpret" || m === "translate")) {
+    console.error("--mode is interpret, translate or both");
+    return 2;
+  }
   const show = Number(values.show) || 0;
   const dir = dataDir();
   let names: string[];
@@ -195,9 +204,15 @@ async function main(): Promise<number> {
     opcodes: Record<string, OpMeta>;
   }).opcodes;
 
-  const vm = new EmuAccelerator({ model: "8086" }).createVm();
-  const ram = vm.addMemory(0, 0x100000);
-  const vcpu = vm.createVcpu();
+  // The interpreter alone, and the translator on every instruction (one per block).
+  const machines = modes.map((mode) => {
+    const vm = new EmuVm(
+      "8086",
+      mode === "translate" ? { threshold: 1, maxInstructions: 1 } : null,
+    );
+    const ram = vm.addMemory(0, 0x100000);
+    return { mode, vm, ram, vcpu: vm.createVcpu() };
+  });
   const byStatus: Record<string, Tally> = {};
   const total: Tally = { passed: 0, failed: 0, skipped: 0 };
   const failingFiles: string[] = [];
@@ -209,31 +224,36 @@ async function main(): Promise<number> {
     const tally: Tally = { passed: 0, failed: 0, skipped: 0 };
     for (const t of tests) {
       const { status, mask } = metaOf(meta, t.bytes);
-      load(vcpu, ram, t);
-      execOne(vcpu);
-      const st = byStatus[status] ??= { passed: 0, failed: 0, skipped: 0 };
-      if (!COMPARED.has(status)) {
-        tally.skipped++;
-        st.skipped++;
-      } else {
-        const diffs = compare(vcpu, ram, t, mask);
-        if (diffs.length === 0) {
-          tally.passed++;
-          st.passed++;
+      for (const { mode, vm, ram, vcpu } of machines) {
+        load(vcpu, ram, t);
+        vm.forgetTranslations(); // the RAM was rewritten behind the CPU's back
+        execOne(vcpu);
+        const st = byStatus[status] ??= { passed: 0, failed: 0, skipped: 0 };
+        if (!COMPARED.has(status)) {
+          tally.skipped++;
+          st.skipped++;
         } else {
-          tally.failed++;
-          st.failed++;
-          if (shown < show) {
-            shown++;
-            console.log(`FAIL ${file} "${t.name}" bytes ${t.bytes.map((b) => hex(b).slice(2))}`);
-            console.log(`  initial ${JSON.stringify(t.initial.regs)}`);
-            for (const d of diffs) console.log(`  ${d}`);
+          const diffs = compare(vcpu, ram, t, mask);
+          if (diffs.length === 0) {
+            tally.passed++;
+            st.passed++;
+          } else {
+            tally.failed++;
+            st.failed++;
+            if (shown < show) {
+              shown++;
+              console.log(
+                `FAIL ${file} (${mode}) "${t.name}" bytes ${t.bytes.map((b) => hex(b).slice(2))}`,
+              );
+              console.log(`  initial ${JSON.stringify(t.initial.regs)}`);
+              for (const d of diffs) console.log(`  ${d}`);
+            }
           }
         }
+        // Zero what the test touched so the next one starts from clean RAM.
+        for (const [a] of t.initial.ram) ram[a] = 0;
+        for (const [a] of t.final.ram) ram[a] = 0;
       }
-      // Zero what the test touched so the next one starts from clean RAM.
-      for (const [a] of t.initial.ram) ram[a] = 0;
-      for (const [a] of t.final.ram) ram[a] = 0;
     }
     total.passed += tally.passed;
     total.failed += tally.failed;
@@ -246,6 +266,9 @@ async function main(): Promise<number> {
         String(compared).padStart(4)
       } ${rate}${tally.skipped ? ` (${tally.skipped} not compared)` : ""}`,
     );
+  }
+  for (const { mode, vcpu } of machines) {
+    if (mode === "translate") console.log(`blocks translated: ${vcpu.cpu.blocks?.translated ?? 0}`);
   }
   console.log("");
   for (const [status, t] of Object.entries(byStatus)) {

@@ -157,7 +157,7 @@ function transfer(
       return { done: i, status: DiskStatus.DMA_BOUNDARY };
     }
     if (op === 0) env.memory.write(at, disk.sector(lba + i));
-    else disk.sector(lba + i).set(env.memory.view(at, SECTOR_SIZE));
+    else disk.sector(lba + i).set(env.memory.read(at, SECTOR_SIZE));
   }
   return { done: count, status: DiskStatus.OK };
 }

@@ -7,61 +7,31 @@
  */
 
 import { type Cpu, Lazy } from "./cpu.ts";
-import { AF, CF, MASK, OF, PARITY, SF, SIGN, szp, SZP8, ZF } from "./flags.ts";
+import { AF, CF, MASK, OF, PARITY, SF, SIGN, szp, ZF } from "./flags.ts";
 
 const ARITH = CF | 0x4 | AF | ZF | SF | OF;
 
 /** ADD/ADC. */
 export function add(c: Cpu, a: number, b: number, carry: number, size: number): number {
-  if (carry === 0) {
-    const r = ((a + b) & MASK[size]) >>> 0;
-    c.lop = Lazy.ADD;
-    c.la = a;
-    c.lb = b;
-    c.lr = r;
-    c.lsize = size;
-    return r;
-  }
-  const t = a + b + carry;
-  let r: number, f: number;
-  if (size === 1) {
-    r = t & 0xff;
-    f = SZP8[r] | (t >> 8) | (((a ^ r) & (b ^ r) & 0x80) << 4);
-  } else if (size === 2) {
-    r = t & 0xffff;
-    f = szp(r, 2) | (t >> 16) | (((a ^ r) & (b ^ r) & 0x8000) >> 4);
-  } else {
-    r = t >>> 0;
-    f = szp(r, 4) | (t > 0xffffffff ? CF : 0) | (((a ^ r) & (b ^ r)) < 0 ? OF : 0);
-  }
-  c.flags = (c.flags & ~ARITH) | f | ((a ^ b ^ r) & AF);
+  const r = ((a + b + carry) & MASK[size]) >>> 0;
+  c.lop = carry === 0 ? Lazy.ADD : Lazy.ADC;
+  c.la = a;
+  c.lb = b;
+  c.lr = r;
+  c.lc = carry;
+  c.lsize = size;
   return r;
 }
 
 /** SUB/SBB/CMP/NEG. */
 export function sub(c: Cpu, a: number, b: number, borrow: number, size: number): number {
-  if (borrow === 0) {
-    const r = ((a - b) & MASK[size]) >>> 0;
-    c.lop = Lazy.SUB;
-    c.la = a;
-    c.lb = b;
-    c.lr = r;
-    c.lsize = size;
-    return r;
-  }
-  const t = a - b - borrow;
-  let r: number, f: number;
-  if (size === 1) {
-    r = t & 0xff;
-    f = SZP8[r] | ((t >> 8) & CF) | (((a ^ b) & (a ^ r) & 0x80) << 4);
-  } else if (size === 2) {
-    r = t & 0xffff;
-    f = szp(r, 2) | ((t >> 16) & CF) | (((a ^ b) & (a ^ r) & 0x8000) >> 4);
-  } else {
-    r = t >>> 0;
-    f = szp(r, 4) | (t < 0 ? CF : 0) | (((a ^ b) & (a ^ r)) < 0 ? OF : 0);
-  }
-  c.flags = (c.flags & ~ARITH) | f | ((a ^ b ^ r) & AF);
+  const r = ((a - b - borrow) & MASK[size]) >>> 0;
+  c.lop = borrow === 0 ? Lazy.SUB : Lazy.SBB;
+  c.la = a;
+  c.lb = b;
+  c.lr = r;
+  c.lc = borrow;
+  c.lsize = size;
   return r;
 }
 

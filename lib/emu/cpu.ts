@@ -9,6 +9,7 @@
  */
 
 import { ABORT, type PhysMemory } from "./memory.ts";
+import type { BlockCache } from "./blocks.ts";
 import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, ZF } from "./flags.ts";
 
 /** Segment register numbers, in the x86 encoding order. */
@@ -41,7 +42,19 @@ export const Stop = {
 } as const;
 
 /** Kinds of lazily evaluated flag results. */
-export const Lazy = { NONE: 0, ADD: 1, SUB: 2, LOGIC: 3, INC: 4, DEC: 5 } as const;
+export const Lazy = {
+  NONE: 0,
+  ADD: 1,
+  SUB: 2,
+  LOGIC: 3,
+  INC: 4,
+  DEC: 5,
+  /** ADC/SBB: `lc` holds the carry that went in. */
+  ADC: 6,
+  SBB: 7,
+  /** SHL/SHR/SAR: `lb` holds the CF and OF bits, AF is clear. */
+  SHIFT: 8,
+} as const;
 
 /** A guest exception raised while executing an instruction. */
 export class CpuFault {
@@ -79,6 +92,8 @@ export class Cpu {
   lb = 0;
   lr = 0;
   lsize = 1;
+  /** The carry into a lazy ADC/SBB. */
+  lc = 0;
   /** Segment selectors and the hidden cache (base, limit, attribute bytes as in kvm_segment). */
   readonly sel: Uint16Array = new Uint16Array(6);
   readonly base: Uint32Array = new Uint32Array(6);
@@ -112,6 +127,15 @@ export class Cpu {
   fastFetch = 0;
   /** CS base as a plain field for instruction fetch (kept equal to `base[CS]`). */
   csBase = 0;
+  /**
+   * One byte per 256-byte page of the fast RAM: not 0 where translated code
+   * lives (or within 3 bytes below it), so stores there take the slow path.
+   */
+  readonly codePages: Uint8Array = new Uint8Array(0x100000 >> 8);
+  /** A store just overwrote translated code (the running block must end). */
+  codeChanged = false;
+  /** The translated blocks, or null when the CPU only interprets. */
+  blocks: BlockCache | null = null;
 
   // Decoder state of the instruction being executed.
   /** 32-bit operand size (66 prefix in real mode). */
@@ -237,6 +261,17 @@ export class Cpu {
         f |= ((a & 0xf) === 0 ? AF : 0) | (a === sign ? OF : 0);
         keep = CF;
         break;
+      case Lazy.ADC:
+        f |= (r < a || (this.lc !== 0 && r === a) ? CF : 0) | ((a ^ b ^ r) & AF) |
+          (((a ^ r) & (b ^ r) & sign) !== 0 ? OF : 0);
+        break;
+      case Lazy.SBB:
+        f |= (a < b || (this.lc !== 0 && a === b) ? CF : 0) | ((a ^ b ^ r) & AF) |
+          (((a ^ b) & (a ^ r) & sign) !== 0 ? OF : 0);
+        break;
+      case Lazy.SHIFT:
+        f |= b & (CF | OF);
+        break;
       default: // logic: CF, OF, AF clear
     }
     this.rawFlags = (this.rawFlags & ~(ARITH & ~keep)) | f;
@@ -254,6 +289,12 @@ export class Cpu {
         return this.lr < this.la ? CF : 0;
       case Lazy.SUB:
         return this.la < this.lb ? CF : 0;
+      case Lazy.ADC:
+        return this.lr < this.la || (this.lc !== 0 && this.lr === this.la) ? CF : 0;
+      case Lazy.SBB:
+        return this.la < this.lb || (this.lc !== 0 && this.la === this.lb) ? CF : 0;
+      case Lazy.SHIFT:
+        return this.lb & CF;
       default:
         return 0;
     }
@@ -321,28 +362,40 @@ export class Cpu {
   /** Writes a byte at seg:off. */
   write8(s: number, off: number, v: number): void {
     const a = this.base[s] + off;
-    if (a < this.fastW && off <= this.limit[s]) {
+    if (a < this.fastW && off <= this.limit[s] && this.codePages[a >> 8] === 0) {
       this.ram[a] = v;
       return;
     }
     if (off > this.limit[s]) this.limitFault(s);
-    this.m.wr8((a & this.m.addrMask) >>> 0, v);
+    const p = (a & this.m.addrMask) >>> 0;
+    this.noteStore(p, 1);
+    this.m.wr8(p, v);
   }
   /** Writes a word at seg:off. */
   write16(s: number, off: number, v: number): void {
     const a = this.base[s] + off;
     if (off >= this.limit[s]) return this.write16Edge(s, off, v);
-    if (a + 1 < this.fastW) {
+    if (a + 1 < this.fastW && this.codePages[a >> 8] === 0) {
       this.ram[a] = v;
       this.ram[a + 1] = v >> 8;
       return;
     }
-    this.m.wr16((a & this.m.addrMask) >>> 0, v);
+    const p = (a & this.m.addrMask) >>> 0;
+    this.noteStore(p, 2);
+    this.m.wr16(p, v);
   }
   /** Writes a dword at seg:off. */
   write32(s: number, off: number, v: number): void {
     if (off + 3 > this.limit[s]) return this.write32Edge(s, off, v);
-    this.m.wr32(((this.base[s] + off) & this.m.addrMask) >>> 0, v);
+    const p = ((this.base[s] + off) & this.m.addrMask) >>> 0;
+    this.noteStore(p, 4);
+    this.m.wr32(p, v);
+  }
+  /** Before a store to physical `p`: drops translations of the bytes it overwrites. */
+  private noteStore(p: number, len: number): void {
+    if (p < this.fastW && this.codePages[p >> 8] !== 0 && this.blocks !== null) {
+      if (this.blocks.invalidate(p, len)) this.codeChanged = true;
+    }
   }
   /** Reads `size` bytes at seg:off. */
   readN(size: number, s: number, off: number): number {

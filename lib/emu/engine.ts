@@ -1,7 +1,8 @@
 /**
  * The execution loop: runs instructions until one of them stops the run, and
  * turns faults into exceptions through the IVT and aborted instructions into
- * waits for the caller. This is the piece a block translator would replace.
+ * waits for the caller. Hot code runs as translated blocks (blocks.ts); the
+ * interpreter takes the rest, one instruction at a time.
  *
  * @module
  */
@@ -33,7 +34,23 @@ export function execute(c: Cpu, n: number): number {
         if (c.stop !== Stop.NONE) return finish(c);
         continue;
       }
+      const blocks = c.blocks;
       while (n > 0) {
+        if (blocks !== null) {
+          const lin = c.csBase + c.ip;
+          if (lin < c.fastFetch) {
+            const b = blocks.lookup(lin);
+            if (b !== null && b.count <= n) {
+              n -= b.run!(c, n);
+              if (c.stop !== Stop.NONE) {
+                if (c.stop !== Stop.RECHECK) return finish(c);
+                c.stop = Stop.NONE;
+                break;
+              }
+              continue;
+            }
+          }
+        }
         n--;
         c.insStart = c.ip;
         c.savedSp = c.r32[ESP];

@@ -24,11 +24,17 @@ import { EmuVm } from "./vm.ts";
 export { EmuVm } from "./vm.ts";
 export { DEFAULT_SLICE, EmuVcpu, PROTECTED_MODE_DETAIL } from "./vcpu.ts";
 export type { CpuModel } from "./cpu.ts";
+export type { BlockCacheOptions } from "./blocks.ts";
 
 /** Options of the software accelerator. */
 export interface EmuOptions {
   /** "8086" (exact 8086) or "386" (default: a 386+ in real mode, as boot code sees a PC). */
   model?: CpuModel;
+  /**
+   * Translate hot code to JavaScript (default true); false interprets every
+   * instruction. Both give the same results; the translator is faster.
+   */
+  translate?: boolean;
 }
 
 /** The software CPU as an {@link Accelerator}. */
@@ -37,14 +43,17 @@ export class EmuAccelerator implements Accelerator {
   readonly name = "emu" as const;
   /** The CPU model of the VMs it creates. */
   readonly model: CpuModel;
+  /** Whether its vCPUs translate hot code. */
+  readonly translate: boolean;
 
   /** Creates the accelerator; `options.model` picks the CPU model (default "386"). */
   constructor(options: EmuOptions = {}) {
     this.model = options.model ?? "386";
+    this.translate = options.translate ?? true;
   }
 
   /** Creates a VM with no memory; add slots with `addMemory`. */
   createVm(): EmuVm {
-    return new EmuVm(this.model);
+    return new EmuVm(this.model, this.translate ? {} : null);
   }
 }

@@ -34,6 +34,7 @@ import {
   SS,
   Stop,
 } from "./cpu.ts";
+import { BlockCache, type BlockCacheOptions } from "./blocks.ts";
 import { execute } from "./engine.ts";
 import type { PhysMemory } from "./memory.ts";
 
@@ -92,9 +93,13 @@ export class EmuVcpu implements Vcpu {
   #upper: Record<string, bigint> = {};
   #closed = false;
 
-  /** Creates a vCPU on `memory` (use `EmuVm.createVcpu`). */
-  constructor(model: CpuModel, memory: PhysMemory) {
+  /**
+   * Creates a vCPU on `memory` (use `EmuVm.createVcpu`); hot code is
+   * translated to JavaScript unless `translation` is null.
+   */
+  constructor(model: CpuModel, memory: PhysMemory, translation: BlockCacheOptions | null = {}) {
     this.cpu = new Cpu(model, memory);
+    if (translation !== null) new BlockCache(this.cpu, translation);
   }
 
   /** Retired instructions so far (each REP iteration and each exception counts one). */

@@ -5,6 +5,7 @@
  */
 
 import type { MemorySlotOptions, Vm } from "../kvm/vcpu.ts";
+import type { BlockCacheOptions } from "./blocks.ts";
 import type { CpuModel } from "./cpu.ts";
 import { PhysMemory } from "./memory.ts";
 import { EmuVcpu } from "./vcpu.ts";
@@ -16,10 +17,15 @@ export class EmuVm implements Vm {
   /** The physical address space (slots, A20, pending MMIO). */
   readonly memory: PhysMemory = new PhysMemory();
   readonly #vcpus: EmuVcpu[] = [];
+  readonly #translation: BlockCacheOptions | null;
 
-  /** Creates an empty VM of the given CPU model (use `EmuAccelerator.createVm`). */
-  constructor(model: CpuModel = "386") {
+  /**
+   * Creates an empty VM of the given CPU model (use `EmuAccelerator.createVm`).
+   * `translation` tunes the block translator; null interprets only.
+   */
+  constructor(model: CpuModel = "386", translation: BlockCacheOptions | null = {}) {
     this.model = model;
+    this.#translation = translation;
     if (model === "8086") this.memory.addrMask = 0xfffff;
   }
 
@@ -34,9 +40,23 @@ export class EmuVm implements Vm {
 
   /** Creates a vCPU in the state after reset of real mode (CS:IP as the caller sets). */
   createVcpu(): EmuVcpu {
-    const v = new EmuVcpu(this.model, this.memory);
+    const v = new EmuVcpu(this.model, this.memory, this.#translation);
     this.#vcpus.push(v);
     return v;
+  }
+
+  /**
+   * The host wrote guest RAM directly (through the bytes `addMemory`
+   * returned): translated code from that range is dropped. Writes by the
+   * guest itself need no call.
+   */
+  memoryWritten(guestPhys: number, length: number): void {
+    for (const v of this.#vcpus) v.cpu.blocks?.invalidate(guestPhys, length);
+  }
+
+  /** Drops every translated block (after the host rewrote memory wholesale). */
+  forgetTranslations(): void {
+    for (const v of this.#vcpus) v.cpu.blocks?.flush();
   }
 
   /**

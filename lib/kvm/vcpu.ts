@@ -100,6 +100,11 @@ export interface Vm {
   addMemory(guestPhys: number, size: number, options?: MemorySlotOptions): Uint8Array;
   /** Creates the vCPU (picovmm runs one). */
   createVcpu(): Vcpu;
+  /**
+   * Told when the host wrote guest RAM behind the vCPU's back (the software
+   * CPU drops translations of those bytes; KVM needs nothing).
+   */
+  memoryWritten?(guestPhys: number, length: number): void;
   /** Releases the VM, its memory and vCPUs. */
   close(): void;
 }

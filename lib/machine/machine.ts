@@ -103,6 +103,10 @@ export class Machine {
     this.vcpu = parts.vcpu;
     this.accelerator = parts.accelerator;
     this.#makeKick = parts.makeKick;
+    const vm = this.vm;
+    if (vm.memoryWritten !== undefined) {
+      this.memory.onWrite = (address, length) => vm.memoryWritten?.(address, length);
+    }
     this.serialOutput = new OutputBuffer(parts.serialLimit);
     this.serial = new Serial16550({
       onOutput: (b) => {

@@ -59,16 +59,25 @@ export class GuestMemory {
     return this.regionOf(address, length) !== undefined;
   }
 
-  /** A view (not a copy) of [address, address + length); throws outside RAM. */
+  /**
+   * Told of every range handed out for writing (a software CPU drops the
+   * code it translated from those bytes).
+   */
+  onWrite: ((address: number, length: number) => void) | undefined;
+
+  /**
+   * A view (not a copy) of [address, address + length) that the caller may
+   * write through; throws outside RAM.
+   */
   view(address: number, length: number): Uint8Array {
-    const r = this.#region(address, length);
-    const at = address - r.base;
-    return r.bytes.subarray(at, at + length);
+    const bytes = this.#bytes(address, length);
+    this.onWrite?.(address, length);
+    return bytes;
   }
 
   /** A copy of [address, address + length). */
   read(address: number, length: number): Uint8Array {
-    return this.view(address, length).slice();
+    return this.#bytes(address, length).slice();
   }
 
   /** Copies `data` to `address` (ROM regions too: loaders and the BIOS fill them). */
@@ -78,16 +87,16 @@ export class GuestMemory {
 
   /** Reads a byte. */
   readU8(address: number): number {
-    return this.view(address, 1)[0];
+    return this.#bytes(address, 1)[0];
   }
   /** Reads a little-endian 16-bit value. */
   readU16(address: number): number {
-    const b = this.view(address, 2);
+    const b = this.#bytes(address, 2);
     return b[0] | (b[1] << 8);
   }
   /** Reads a little-endian 32-bit value. */
   readU32(address: number): number {
-    const b = this.view(address, 4);
+    const b = this.#bytes(address, 4);
     return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
   }
   /** Writes a byte. */
@@ -107,6 +116,12 @@ export class GuestMemory {
     b[1] = value >> 8;
     b[2] = value >> 16;
     b[3] = value >> 24;
+  }
+
+  #bytes(address: number, length: number): Uint8Array {
+    const r = this.#region(address, length);
+    const at = address - r.base;
+    return r.bytes.subarray(at, at + length);
   }
 
   #region(address: number, length: number): MemoryRegion {

@@ -1,0 +1,906 @@
+/**
+ * The block translator: decodes a run of real-mode x86 instructions from RAM
+ * and writes one JavaScript function that executes them, which V8 then
+ * compiles to machine code. Registers stay in the CPU's typed arrays; the
+ * arithmetic flags of the block's own operations live in locals (la, lb, lr,
+ * lcf) and reach the CPU's lazy-flag fields only where something outside
+ * the block could look at them: at exits, before helper calls, and when an
+ * instruction faults.
+ *
+ * A block is a trace: it follows direct jumps and calls into their targets,
+ * returns to the instruction after a call it followed, and goes on along the
+ * fall-through path of conditional jumps, whose taken path leaves the block.
+ * A block whose last instruction jumps back to its first runs as a loop
+ * inside the function while the instruction budget allows.
+ *
+ * Only instructions the translator knows are taken into a block; a block
+ * ends before the first one it does not know, which the interpreter then
+ * executes. Port output and anything that can stop the CPU end a block.
+ * Every memory access checks its limit and falls back to the CPU's own
+ * access methods outside plain RAM, so MMIO, A20 wrap and faults behave
+ * exactly as in the interpreter.
+ *
+ * @module
+ */
+
+import { shift } from "./alu.ts";
+import { type Cpu, DS, ESP, Lazy, SS } from "./cpu.ts";
+import { portOut } from "./io.ts";
+
+/** A translated block: runs with an instruction budget, returns the instructions it retired. */
+export type BlockFunction = (c: Cpu, budget: number) => number;
+
+/** The result of translating one block. */
+export interface Translation {
+  readonly run: BlockFunction;
+  /** Instructions in one pass through the block (the budget a call needs at least). */
+  readonly count: number;
+  /** Linear ranges [start, end) of the code it was translated from. */
+  readonly ranges: readonly (readonly [number, number])[];
+  /** The generated source (for tests and debugging). */
+  readonly source: string;
+}
+
+/** Helpers the generated code calls (passed in, so the code needs no imports). */
+export interface Runtime {
+  /** A store outside plain RAM or into a page with code; true when the block must end after it. */
+  store(c: Cpu, size: number, seg: number, off: number, v: number): boolean;
+  /** Shift/rotate group: flags go to the CPU. */
+  shift(c: Cpu, op: number, v: number, count: number, size: number): number;
+  /** OUT: records the data for the exit. */
+  out(c: Cpu, port: number, size: number, v: number): void;
+}
+
+/** The runtime the generated code uses. */
+export const RUNTIME: Runtime = {
+  store(c, size, seg, off, v) {
+    c.writeN(size, seg, off, v);
+    const end = c.stop !== 0 || c.codeChanged;
+    c.codeChanged = false;
+    return end;
+  },
+  shift,
+  out(c, port, size, v) {
+    c.ioCount = 0;
+    portOut(c, port, size, v);
+  },
+};
+
+/** Byte-register index into the register file's bytes: AL CL DL BL AH CH DH BH. */
+const REG8 = [0, 4, 8, 12, 1, 5, 9, 13];
+const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
+const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
+/** Stop.IO (the generated code stores it directly). */
+const STOP_IO = 1;
+/** OF is bit 11 of FLAGS. */
+const OF_BIT = 11;
+
+/** The registers of each 16-bit ModRM r/m form, and its default segment. */
+const EA16: ReadonlyArray<readonly [readonly number[], number]> = [
+  [[3, 6], DS], // BX+SI
+  [[3, 7], DS], // BX+DI
+  [[5, 6], SS], // BP+SI
+  [[5, 7], SS], // BP+DI
+  [[6], DS], // SI
+  [[7], DS], // DI
+  [[5], SS], // BP (or disp16 with mod 0)
+  [[3], DS], // BX
+];
+
+/** A memory operand: offset expression and segment. */
+interface Ea {
+  off: string;
+  seg: number;
+}
+
+/** A decoded ModRM byte. */
+interface ModRm {
+  mod: number;
+  reg: number;
+  rm: number;
+  ea: Ea | null;
+}
+
+/** The end of decoding: the instruction is not one the translator takes. */
+class NotTranslated {
+  constructor(readonly why: string) {}
+}
+
+/** The code generator's state while it translates one block. */
+class Gen {
+  readonly code: string[] = [];
+  /** Flush code per instruction index that can throw (the catch handler's cases). */
+  readonly catchCases: string[] = [];
+  /** IP at the start of each instruction. */
+  readonly ips: number[] = [];
+  /** Kind of the flags held in locals ({@link Lazy}), 0 when the CPU holds them. */
+  fk = 0;
+  /** Operand size of those flags. */
+  fs = 1;
+  /** Decode position (linear) and the IP it corresponds to. */
+  p: number;
+  ip: number;
+  /** Index of the instruction being generated. */
+  k = 0;
+  /** Linear ranges [start, end) of the code translated so far. */
+  readonly ranges: [number, number][] = [];
+  #rangeStart: number;
+  /** IPs of the instructions in this trace (a jump back into it ends the block). */
+  readonly visited = new Set<number>();
+  /** Return addresses of the calls followed into their targets. */
+  readonly returns: number[] = [];
+  /** Segments whose base and limit the block reads (hoisted into locals). */
+  readonly segs = new Set<number>();
+  // Prefix state of the instruction being decoded.
+  o32 = false;
+  a32 = false;
+  segOvr = -1;
+
+  constructor(
+    readonly c: Cpu,
+    lin: number,
+    readonly limit: number,
+    readonly maxInstructions: number,
+  ) {
+    this.p = lin;
+    this.ip = c.ip;
+    this.#rangeStart = lin;
+  }
+
+  // --- the trace -------------------------------------------------------------
+
+  /** Continues decoding at `ip` (a jump or call followed into its target). */
+  follow(ip: number): void {
+    this.closeRange();
+    this.ip = ip;
+    this.p = this.c.csBase + ip;
+    this.#rangeStart = this.p;
+  }
+
+  /** Ends the current range of code at the decode position. */
+  closeRange(): void {
+    if (this.p > this.#rangeStart) this.ranges.push([this.#rangeStart, this.p]);
+    this.#rangeStart = this.p;
+  }
+
+  /** True when decoding may go on at `ip` (code not yet in the trace, in fast RAM, room left). */
+  canFollow(ip: number): boolean {
+    return !this.visited.has(ip) && this.c.csBase + ip < this.limit &&
+      this.k + 1 < this.maxInstructions;
+  }
+
+  // --- decoding ------------------------------------------------------------
+
+  byte(): number {
+    if (this.p >= this.limit || this.ip > 0xffff) throw new NotTranslated("end of RAM or segment");
+    this.ip++;
+    return this.c.ram[this.p++];
+  }
+  word(): number {
+    return this.byte() | (this.byte() << 8);
+  }
+  dword(): number {
+    return (this.word() | (this.word() << 16)) >>> 0;
+  }
+  imm(size: number): number {
+    return size === 1 ? this.byte() : size === 2 ? this.word() : this.dword();
+  }
+  simm8(): number {
+    return (this.byte() << 24) >> 24;
+  }
+
+  modrm(): ModRm {
+    const b = this.byte();
+    const mod = b >> 6, reg = (b >> 3) & 7, rm = b & 7;
+    if (mod === 3) return { mod, reg, rm, ea: null };
+    return { mod, reg, rm, ea: this.a32 ? this.ea32(mod, rm) : this.ea16(mod, rm) };
+  }
+
+  ea16(mod: number, rm: number): Ea {
+    let [regs, seg] = EA16[rm];
+    let disp = 0;
+    if (mod === 0 && rm === 6) {
+      regs = [];
+      seg = DS;
+      disp = this.word();
+    } else if (mod === 1) disp = this.simm8();
+    else if (mod === 2) disp = this.word();
+    const terms = regs.map((r) => `r16[${r << 1}]`);
+    if (disp !== 0 || terms.length === 0) terms.push(String(disp));
+    const sum = terms.join(" + ");
+    const off = terms.length === 1 && regs.length === 1 ? sum : `((${sum}) & 0xffff)`;
+    return { off, seg: this.segOvr >= 0 ? this.segOvr : seg };
+  }
+
+  ea32(mod: number, rm: number): Ea {
+    const terms: string[] = [];
+    let seg = DS;
+    if (rm === 4) {
+      const sib = this.byte();
+      const index = (sib >> 3) & 7, base = sib & 7, scale = sib >> 6;
+      if (index !== 4) terms.push(scale === 0 ? `r32[${index}]` : `(r32[${index}] << ${scale})`);
+      if (base === 5 && mod === 0) terms.push(String(this.dword() | 0));
+      else {
+        terms.push(`r32[${base}]`);
+        if (base === 4 || base === 5) seg = SS;
+      }
+    } else if (rm === 5 && mod === 0) terms.push(String(this.dword() | 0));
+    else {
+      terms.push(`r32[${rm}]`);
+      if (rm === 5) seg = SS;
+    }
+    if (mod === 1) terms.push(String(this.simm8()));
+    else if (mod === 2) terms.push(String(this.dword() | 0));
+    return { off: `((${terms.join(" + ")}) >>> 0)`, seg: this.segOvr >= 0 ? this.segOvr : seg };
+  }
+
+  // --- code helpers ----------------------------------------------------------
+
+  emit(s: string): void {
+    this.code.push(s);
+  }
+
+  /** Marks the current instruction as one that may throw (memory access). */
+  mayThrow(): void {
+    if (this.catchCases[this.k] !== undefined) return;
+    this.catchCases[this.k] = this.flushCode();
+    this.emit(`k = ${this.k};`);
+  }
+
+  /** Code that moves the flags held in locals into the CPU. */
+  flushCode(): string {
+    const fk = this.fk, fs = this.fs;
+    switch (fk) {
+      case 0:
+        return "";
+      case Lazy.ADD:
+      case Lazy.SUB:
+        return `c.lop = ${fk}; c.la = la; c.lb = lb; c.lr = lr; c.lsize = ${fs};`;
+      case Lazy.LOGIC:
+        return `c.lop = ${fk}; c.lr = lr; c.lsize = ${fs};`;
+      case Lazy.ADC:
+      case Lazy.SBB:
+        return `c.lop = ${fk}; c.la = la; c.lb = lb; c.lr = lr; c.lc = lcf; c.lsize = ${fs};`;
+      case Lazy.SHIFT:
+        return `c.lop = ${fk}; c.lb = lb; c.lr = lr; c.lsize = ${fs};`;
+      default: // INC, DEC: CF is kept from before
+        return `c.rawFlags = (c.rawFlags & -2) | lcf; c.lop = ${fk}; c.la = la; c.lr = lr; c.lsize = ${fs};`;
+    }
+  }
+
+  /** Moves the flags to the CPU now (before code that reads or replaces them there). */
+  flush(): void {
+    const f = this.flushCode();
+    if (f !== "") this.emit(f);
+    this.fk = 0;
+  }
+
+  /** An expression for CF as 0 or 1. */
+  cf(): string {
+    switch (this.fk) {
+      case 0:
+        return "c.cf()";
+      case Lazy.ADD:
+        return "(lr < la ? 1 : 0)";
+      case Lazy.SUB:
+        return "(la < lb ? 1 : 0)";
+      case Lazy.LOGIC:
+        return "0";
+      case Lazy.ADC:
+        return "(lr < la || (lcf !== 0 && lr === la) ? 1 : 0)";
+      case Lazy.SBB:
+        return "(la < lb || (lcf !== 0 && la === lb) ? 1 : 0)";
+      case Lazy.SHIFT:
+        return "(lb & 1)";
+      default:
+        return "lcf";
+    }
+  }
+
+  /** A boolean expression for condition code cc (Jcc's low nibble). */
+  cond(cc: number): string {
+    const neg = (cc & 1) !== 0;
+    const pick = (yes: string, no: string) => neg ? no : yes;
+    const fk = this.fk, s = this.fs;
+    const sign = `(lr & ${SIGN[s]}) !== 0`;
+    if (fk !== 0) {
+      if ((cc & 0xe) === 4) return pick("lr === 0", "lr !== 0");
+      if ((cc & 0xe) === 8) return pick(sign, `!(${sign})`);
+      if ((cc & 0xe) === 2) return pick(`${this.cf()} !== 0`, `${this.cf()} === 0`);
+    }
+    if (fk === Lazy.SUB) {
+      const sa = s === 4 ? "(la | 0)" : `(la << ${32 - 8 * s})`;
+      const sb = s === 4 ? "(lb | 0)" : `(lb << ${32 - 8 * s})`;
+      switch (cc >> 1) {
+        case 3:
+          return pick("la <= lb", "la > lb");
+        case 6:
+          return pick(`${sa} < ${sb}`, `${sa} >= ${sb}`);
+        case 7:
+          return pick(`${sa} <= ${sb}`, `${sa} > ${sb}`);
+      }
+    }
+    if (fk === Lazy.LOGIC) {
+      switch (cc >> 1) {
+        case 0:
+          return pick("false", "true"); // OF is clear
+        case 3:
+          return pick("lr === 0", "lr !== 0"); // CF is clear
+        case 6:
+          return pick(sign, `!(${sign})`); // SF != OF with OF clear
+        case 7:
+          return pick(`(lr === 0 || ${sign})`, `(lr !== 0 && !(${sign}))`);
+      }
+    }
+    this.flush();
+    return `c.cond(${cc})`;
+  }
+
+  reg(size: number, i: number): string {
+    return size === 1 ? `r8[${REG8[i]}]` : size === 2 ? `r16[${i << 1}]` : `r32[${i}]`;
+  }
+
+  /** Statement: `dst = ` the operand of `size` bytes at ea (leaves its offset in `off`). */
+  load(size: number, ea: Ea, dst = "v"): void {
+    this.mayThrow();
+    const s = ea.seg;
+    this.segs.add(s);
+    this.emit(`off = ${ea.off};`);
+    const fast = `off + ${size - 1} <= l${s} && (t = b${s} + off) + ${size - 1} < fr`;
+    const value = size === 1
+      ? "ram[t]"
+      : size === 2
+      ? "ram[t] | (ram[t + 1] << 8)"
+      : "(ram[t] | (ram[t + 1] << 8) | (ram[t + 2] << 16) | (ram[t + 3] << 24)) >>> 0";
+    const slow = size === 1 ? "read8" : size === 2 ? "read16" : "read32";
+    this.emit(`${dst} = ${fast} ? ${value} : c.${slow}(${s}, off);`);
+  }
+
+  /**
+   * Statement: stores the local `val` at the operand; `reuseOff` keeps the
+   * offset a load of the same operand left in `off`. Sets `ex` when the
+   * store left plain RAM (the block ends after the instruction).
+   */
+  store(size: number, ea: Ea, val: string, reuseOff = false): void {
+    this.mayThrow();
+    const s = ea.seg;
+    this.segs.add(s);
+    if (!reuseOff) this.emit(`off = ${ea.off};`);
+    const fast = `off + ${size - 1} <= l${s} && (t = b${s} + off) + ${
+      size - 1
+    } < fw && cp[t >> 8] === 0`;
+    const bytes = size === 1
+      ? `ram[t] = ${val};`
+      : size === 2
+      ? `ram[t] = ${val}; ram[t + 1] = ${val} >> 8;`
+      : `ram[t] = ${val}; ram[t + 1] = ${val} >> 8; ram[t + 2] = ${val} >> 16; ram[t + 3] = ${val} >>> 24;`;
+    this.emit(
+      `if (${fast}) { ${bytes} } else if (rt.store(c, ${size}, ${s}, off, ${val})) ex = true;`,
+    );
+  }
+
+  /** Code that leaves the block with IP = `ip` after `n` instructions of this pass. */
+  exitCode(ip: string, n: number): string {
+    return `${this.flushCode()} c.ip = ${ip}; c.instructions = i0 + done + ${n}; return done + ${n};`;
+  }
+}
+
+/** Options of {@link translate}. */
+export interface TranslateOptions {
+  /** Most instructions in a block. */
+  maxInstructions: number;
+}
+
+/**
+ * Translates the block at CS:IP (linear `lin`, in the CPU's fast RAM below
+ * `limit`). Returns null when its first instruction is not translatable.
+ */
+export function translate(
+  c: Cpu,
+  lin: number,
+  limit: number,
+  opts: TranslateOptions,
+): Translation | null {
+  const g = new Gen(c, lin, limit, opts.maxInstructions);
+  const startIp = c.ip;
+  let ended = false;
+  let loopBack = false;
+  while (!ended && g.k < opts.maxInstructions) {
+    const mark = g.code.length, p = g.p, ip = g.ip, fk = g.fk, fs = g.fs;
+    const returns = [...g.returns];
+    const ranges = g.ranges.length;
+    g.ips[g.k] = ip;
+    g.visited.add(ip);
+    try {
+      const r = instruction(g, startIp);
+      ended = r !== CONTINUE;
+      loopBack = r === LOOP;
+    } catch (e) {
+      if (!(e instanceof NotTranslated)) throw e;
+      // Leave this instruction to the interpreter: undo what decoding it did.
+      g.code.length = mark;
+      g.catchCases.length = Math.min(g.catchCases.length, g.k);
+      g.returns.splice(0, g.returns.length, ...returns);
+      g.ranges.length = ranges;
+      g.p = p;
+      g.ip = ip;
+      g.fk = fk;
+      g.fs = fs;
+      break;
+    }
+    g.k++;
+  }
+  const count = g.k;
+  if (count === 0) return null;
+  g.ips[count] = g.ip;
+  if (!ended) g.emit(g.exitCode(String(g.ip & 0xffff), count));
+  g.closeRange();
+  const cases = g.catchCases.map((f, i) => f === undefined ? "" : `case ${i}: ${f} break;`).join(
+    " ",
+  );
+  const segLocals = [...g.segs].map((s) => `const b${s} = base[${s}], l${s} = lim[${s}];`).join(
+    " ",
+  );
+  const source = `
+return function block(c, budget) {
+  const ram = c.ram, fr = c.fastR, fw = c.fastW;
+  ${segLocals}
+  const i0 = c.instructions;
+  let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
+  try {
+    ${loopBack ? "for (;;) {" : ""}
+    ${g.code.join("\n    ")}
+    ${loopBack ? "}" : ""}
+  } catch (e) {
+    switch (k) { ${cases} }
+    c.ip = c.insStart = IPS[k];
+    c.savedSp = r32[${ESP}];
+    c.instructions = i0 + done + k;
+    throw e;
+  }
+};`;
+  const factory = new Function("rt", "r32", "r16", "r8", "base", "lim", "cp", "IPS", source) as (
+    rt: Runtime,
+    r32: Uint32Array,
+    r16: Uint16Array,
+    r8: Uint8Array,
+    base: Uint32Array,
+    lim: Uint32Array,
+    cp: Uint8Array,
+    ips: number[],
+  ) => BlockFunction;
+  const run = factory(RUNTIME, c.r32, c.r16, c.r8, c.base, c.limit, c.codePages, g.ips);
+  return { run, count, ranges: g.ranges, source };
+}
+
+/** What an instruction did to the block: it continues, ends, or loops back to the start. */
+const CONTINUE = 0, END = 1, LOOP = 2;
+
+/** Decodes and generates one instruction. */
+function instruction(g: Gen, startIp: number): number {
+  const c = g.c;
+  g.o32 = false;
+  g.a32 = false;
+  g.segOvr = -1;
+  let op = g.byte();
+  for (let n = 0;; n++) {
+    if (n > 4) throw new NotTranslated("many prefixes");
+    if (op === 0x26 || op === 0x2e || op === 0x36 || op === 0x3e) g.segOvr = (op >> 3) & 3;
+    else if (op === 0x64 && !c.is8086) g.segOvr = 4;
+    else if (op === 0x65 && !c.is8086) g.segOvr = 5;
+    else if (op === 0x66 && !c.is8086) g.o32 = true;
+    else if (op === 0x67 && !c.is8086) g.a32 = true;
+    else break;
+    op = g.byte();
+  }
+  const w = g.o32 ? 4 : 2;
+  if (op < 0x40 && (op & 7) < 6) return aluForms(g, op, w);
+  if (op >= 0x40 && op < 0x50) {
+    const i = op & 7;
+    g.emit(`v = ${g.reg(w, i)};`);
+    incdec(g, op >= 0x48, w);
+    g.emit(`${g.reg(w, i)} = lr;`);
+    return CONTINUE;
+  }
+  if (op >= 0x50 && op < 0x58) {
+    if ((op & 7) === ESP) throw new NotTranslated("push sp");
+    g.emit(`w = ${g.reg(w, op & 7)};`);
+    push(g, w, "w");
+    return CONTINUE;
+  }
+  if (op >= 0x58 && op < 0x60) {
+    pop(g, w, "w");
+    g.emit(`${g.reg(w, op & 7)} = w;`);
+    return CONTINUE;
+  }
+  if (op >= 0x70 && op < 0x80) {
+    const d = g.simm8();
+    return branch(g, g.cond(op & 15), (g.ip + d) & 0xffff, startIp);
+  }
+  if (op >= 0xb0 && op < 0xc0) {
+    const size = op < 0xb8 ? 1 : w;
+    g.emit(`${g.reg(size, op & 7)} = ${g.imm(size)};`);
+    return CONTINUE;
+  }
+  switch (op) {
+    case 0x0f:
+      if (c.is8086) throw new NotTranslated("pop cs");
+      return twoByte(g, w, startIp);
+    case 0x80:
+    case 0x81:
+    case 0x83: {
+      const size = op === 0x80 ? 1 : w;
+      const m = g.modrm();
+      const imm = op === 0x83 ? (g.simm8() & MASK[size]) >>> 0 : g.imm(size);
+      return aluOp(g, m.reg, size, m, String(imm));
+    }
+    case 0x84:
+    case 0x85: {
+      const size = op === 0x84 ? 1 : w;
+      const m = g.modrm();
+      readRm(g, size, m, "v");
+      setLogic(g, `v & ${g.reg(size, m.reg)}`, size);
+      return CONTINUE;
+    }
+    case 0x88:
+    case 0x89: {
+      const size = op === 0x88 ? 1 : w;
+      const m = g.modrm();
+      if (m.ea === null) g.emit(`${g.reg(size, m.rm)} = ${g.reg(size, m.reg)};`);
+      else {
+        g.emit(`w = ${g.reg(size, m.reg)};`);
+        g.store(size, m.ea, "w");
+        afterStore(g);
+      }
+      return CONTINUE;
+    }
+    case 0x8a:
+    case 0x8b: {
+      const size = op === 0x8a ? 1 : w;
+      const m = g.modrm();
+      readRm(g, size, m, "v");
+      g.emit(`${g.reg(size, m.reg)} = v;`);
+      return CONTINUE;
+    }
+    case 0x8d: {
+      const m = g.modrm();
+      if (m.ea === null) throw new NotTranslated("lea with a register");
+      g.emit(`${g.reg(w, m.reg)} = ${m.ea.off};`);
+      return CONTINUE;
+    }
+    case 0x90:
+      return CONTINUE;
+    case 0xa0:
+    case 0xa1:
+    case 0xa2:
+    case 0xa3: {
+      const size = (op & 1) === 0 ? 1 : w;
+      const ea = { off: String(g.a32 ? g.dword() : g.word()), seg: g.segOvr >= 0 ? g.segOvr : DS };
+      if (op < 0xa2) {
+        g.load(size, ea);
+        g.emit(`${g.reg(size, 0)} = v;`);
+      } else {
+        g.emit(`w = ${g.reg(size, 0)};`);
+        g.store(size, ea, "w");
+        afterStore(g);
+      }
+      return CONTINUE;
+    }
+    case 0xa8:
+    case 0xa9: {
+      const size = op === 0xa8 ? 1 : w;
+      setLogic(g, `${g.reg(size, 0)} & ${g.imm(size)}`, size);
+      return CONTINUE;
+    }
+    case 0xc0:
+    case 0xc1:
+    case 0xd0:
+    case 0xd1:
+    case 0xd2:
+    case 0xd3:
+      if (op < 0xc2 && c.is8086) throw new NotTranslated("8086 C0/C1 (RET aliases)");
+      return shiftGroup(g, op, w);
+    case 0xc2:
+    case 0xc3:
+      return ret(g, op === 0xc2 ? g.word() : 0);
+    case 0xc6:
+    case 0xc7: {
+      const size = op === 0xc6 ? 1 : w;
+      const m = g.modrm();
+      if (m.reg !== 0) throw new NotTranslated("C6/C7 reg != 0");
+      const imm = g.imm(size);
+      if (m.ea === null) g.emit(`${g.reg(size, m.rm)} = ${imm};`);
+      else {
+        g.store(size, m.ea, String(imm));
+        afterStore(g);
+      }
+      return CONTINUE;
+    }
+    case 0xe2: { // LOOP
+      const d = g.simm8();
+      const cx = g.a32 ? "r32[1]" : "r16[2]";
+      g.emit(`${cx} = ${cx} - 1;`);
+      return branch(g, `${cx} !== 0`, (g.ip + d) & 0xffff, startIp);
+    }
+    case 0xe3: { // JCXZ
+      const d = g.simm8();
+      return branch(g, `${g.a32 ? "r32[1]" : "r16[2]"} === 0`, (g.ip + d) & 0xffff, startIp);
+    }
+    case 0xe6:
+    case 0xe7:
+    case 0xee:
+    case 0xef: { // OUT: the exit happens after the instruction
+      const size = (op & 1) === 0 ? 1 : w;
+      const port = op < 0xe8 ? String(g.byte()) : "r16[4]";
+      g.emit(`rt.out(c, ${port}, ${size}, ${g.reg(size, 0)}); c.stop = ${STOP_IO};`);
+      g.emit(`{ ${g.exitCode(String(g.ip & 0xffff), g.k + 1)} }`);
+      return END;
+    }
+    case 0xe8:
+      return call(g, startIp);
+    case 0xe9: {
+      if (g.o32) throw new NotTranslated("jmp rel32");
+      const d = g.word();
+      return branch(g, "true", (g.ip + d) & 0xffff, startIp);
+    }
+    case 0xeb: {
+      const d = g.simm8();
+      return branch(g, "true", (g.ip + d) & 0xffff, startIp);
+    }
+    case 0xfe:
+    case 0xff: {
+      const size = op === 0xfe ? 1 : w;
+      const m = g.modrm();
+      if (m.reg > 1) throw new NotTranslated("FE/FF beyond INC/DEC");
+      readRm(g, size, m, "v");
+      incdec(g, m.reg === 1, size);
+      writeRm(g, size, m, "lr");
+      return CONTINUE;
+    }
+  }
+  throw new NotTranslated(`opcode ${op.toString(16)}`);
+}
+
+function twoByte(g: Gen, w: number, startIp: number): number {
+  const op = g.byte();
+  if (op >= 0x80 && op < 0x90) {
+    if (g.o32) throw new NotTranslated("jcc rel32");
+    const d = (g.word() << 16) >> 16;
+    return branch(g, g.cond(op & 15), (g.ip + d) & 0xffff, startIp);
+  }
+  if (op === 0xb6 || op === 0xb7 || op === 0xbe || op === 0xbf) {
+    const src = (op & 1) === 0 ? 1 : 2;
+    const m = g.modrm();
+    readRm(g, src, m, "v");
+    if (op >= 0xbe) g.emit(src === 1 ? "v = (v << 24) >> 24;" : "v = (v << 16) >> 16;");
+    g.emit(`${g.reg(w, m.reg)} = v;`);
+    return CONTINUE;
+  }
+  throw new NotTranslated(`opcode 0f ${op.toString(16)}`);
+}
+
+/**
+ * A (possibly conditional) jump to `target`: a jump back to the block's
+ * start makes it a loop; otherwise the trace goes on along the path that
+ * stays in new code, and the other path leaves the block.
+ */
+function branch(g: Gen, cond: string, target: number, startIp: number): number {
+  const n = g.k + 1;
+  const fall = g.ip & 0xffff;
+  if (target === startIp) {
+    // A loop: leave when the branch is not taken or the budget would run out.
+    if (cond !== "true") g.emit(`if (!(${cond})) { ${g.exitCode(String(fall), n)} }`);
+    g.flush();
+    g.emit(`done += ${n};`);
+    g.emit(
+      `if (done + ${n} > budget) { c.ip = ${target}; c.instructions = i0 + done; return done; }`,
+    );
+    return LOOP;
+  }
+  if (cond === "true") {
+    if (g.canFollow(target)) {
+      g.follow(target);
+      return CONTINUE;
+    }
+    g.emit(`{ ${g.exitCode(String(target), n)} }`);
+    return END;
+  }
+  if (g.canFollow(fall)) {
+    g.emit(`if (${cond}) { ${g.exitCode(String(target), n)} }`);
+    if (g.ip > 0xffff) g.follow(fall); // the fall-through wrapped to IP 0
+    return CONTINUE;
+  }
+  g.emit(
+    `if (${cond}) { ${g.exitCode(String(target), n)} } else { ${g.exitCode(String(fall), n)} }`,
+  );
+  return END;
+}
+
+/** CALL rel16: pushes the return address and follows the call into its target. */
+function call(g: Gen, startIp: number): number {
+  if (g.o32) throw new NotTranslated("call rel32");
+  const d = g.word();
+  const next = g.ip & 0xffff;
+  g.emit(`w = ${next};`);
+  push(g, 2, "w");
+  const target = (next + d) & 0xffff;
+  if (target !== startIp && g.canFollow(target)) {
+    g.returns.push(next);
+    g.follow(target);
+    return CONTINUE;
+  }
+  g.emit(`{ ${g.exitCode(String(target), g.k + 1)} }`);
+  return END;
+}
+
+/** RET [imm16]: back into the trace after a call it followed (when the stack agrees), else out. */
+function ret(g: Gen, release: number): number {
+  if (g.o32) throw new NotTranslated("ret with 66");
+  pop(g, 2, "w");
+  if (release !== 0) g.emit(`r16[${ESP << 1}] += ${release};`);
+  const back = g.returns.pop();
+  if (back !== undefined && g.canFollow(back)) {
+    g.emit(`if (w !== ${back}) { ${g.exitCode("w", g.k + 1)} }`);
+    g.follow(back);
+    return CONTINUE;
+  }
+  g.emit(`{ ${g.exitCode("w", g.k + 1)} }`);
+  return END;
+}
+
+/** After a store that left plain RAM (MMIO, code): end the block after this instruction. */
+function afterStore(g: Gen): void {
+  g.emit(`if (ex) { ${g.exitCode(String(g.ip & 0xffff), g.k + 1)} }`);
+}
+
+function readRm(g: Gen, size: number, m: ModRm, dst: string): void {
+  if (m.ea === null) g.emit(`${dst} = ${g.reg(size, m.rm)};`);
+  else g.load(size, m.ea, dst);
+}
+
+/** Writes `val` to the r/m operand; a memory operand's offset is still in `off` from readRm. */
+function writeRm(g: Gen, size: number, m: ModRm, val: string): void {
+  if (m.ea === null) {
+    g.emit(`${g.reg(size, m.rm)} = ${val};`);
+    return;
+  }
+  g.emit(`w = ${val};`);
+  g.store(size, m.ea, "w", true);
+  afterStore(g);
+}
+
+function setLogic(g: Gen, expr: string, size: number): void {
+  g.emit(size === 4 ? `lr = (${expr}) >>> 0;` : `lr = ${expr};`);
+  g.fk = Lazy.LOGIC;
+  g.fs = size;
+}
+
+/** INC/DEC of `v`: result in lr, CF kept. */
+function incdec(g: Gen, dec: boolean, size: number): void {
+  g.emit(`lcf = ${g.cf()};`);
+  g.emit(`la = v; lr = ${wrap(dec ? "v - 1" : "v + 1", size)};`);
+  g.fk = dec ? Lazy.DEC : Lazy.INC;
+  g.fs = size;
+}
+
+/** `e` reduced to an unsigned value of `size` bytes. */
+function wrap(e: string, size: number): string {
+  return size === 4 ? `(${e}) >>> 0` : `(${e}) & ${MASK[size]}`;
+}
+
+/** ADD OR ADC SBB AND SUB XOR CMP in the six forms of opcodes 00-3D. */
+function aluForms(g: Gen, op: number, w: number): number {
+  const aop = op >> 3;
+  const size = (op & 1) === 0 ? 1 : w;
+  switch (op & 7) {
+    case 0:
+    case 1: {
+      const m = g.modrm();
+      return aluOp(g, aop, size, m, g.reg(size, m.reg));
+    }
+    case 2:
+    case 3: {
+      const m = g.modrm();
+      readRm(g, size, m, "w");
+      return aluOp(g, aop, size, { mod: 3, reg: 0, rm: m.reg, ea: null }, "w");
+    }
+    default: {
+      const imm = g.imm(size);
+      return aluOp(g, aop, size, { mod: 3, reg: 0, rm: 0, ea: null }, String(imm));
+    }
+  }
+}
+
+/** dst = dst op src, with lazy flags; `src` is an expression without side effects. */
+function aluOp(g: Gen, aop: number, size: number, dst: ModRm, src: string): number {
+  readRm(g, size, dst, "v");
+  switch (aop) {
+    case 0: // ADD
+      g.emit(`la = v; lb = ${src}; lr = ${wrap("la + lb", size)};`);
+      g.fk = Lazy.ADD;
+      break;
+    case 5: // SUB
+    case 7: // CMP
+      g.emit(`la = v; lb = ${src}; lr = ${wrap("la - lb", size)};`);
+      g.fk = Lazy.SUB;
+      break;
+    case 1: // OR
+    case 4: // AND
+    case 6: // XOR
+      setLogic(g, `v ${aop === 1 ? "|" : aop === 4 ? "&" : "^"} ${src}`, size);
+      break;
+    default: // ADC, SBB: the carry in comes from the flags before
+      g.emit(`lcf = ${g.cf()}; la = v; lb = ${src};`);
+      g.emit(`lr = ${wrap(aop === 2 ? "la + lb + lcf" : "la - lb - lcf", size)};`);
+      g.fk = aop === 2 ? Lazy.ADC : Lazy.SBB;
+  }
+  g.fs = size;
+  if (aop !== 7) writeRm(g, size, dst, "lr");
+  return CONTINUE;
+}
+
+/**
+ * D0-D3, C0/C1: shifts and rotates. SHL, SHR and SAR by a constant count
+ * are generated with lazy flags; the rest go through the interpreter's helper.
+ */
+function shiftGroup(g: Gen, op: number, w: number): number {
+  const size = (op & 1) === 0 ? 1 : w;
+  const m = g.modrm();
+  if (g.c.is8086 && m.reg === 6) throw new NotTranslated("SETMO");
+  readRm(g, size, m, "v");
+  let count = -1;
+  if (op === 0xd0 || op === 0xd1) count = 1;
+  else if (op === 0xc0 || op === 0xc1) count = g.byte() & 31;
+  if (count === 0) return CONTINUE; // nothing changes, not even the flags
+  if (count > 0 && m.reg >= 4) {
+    shiftByConstant(g, m.reg, count, size);
+    writeRm(g, size, m, "lr");
+    return CONTINUE;
+  }
+  g.flush();
+  g.emit(`w = ${count > 0 ? count : g.c.is8086 ? "r8[4]" : "(r8[4] & 31)"};`);
+  g.emit(`if (w !== 0) {`);
+  g.emit(`v = rt.shift(c, ${m.reg}, v, w, ${size});`);
+  writeRm(g, size, m, "v");
+  g.emit(`}`);
+  return CONTINUE;
+}
+
+/** SHL (4, 6), SHR (5) or SAR (7) of `v` by a count of 1-31: result in lr, CF|OF in lb. */
+function shiftByConstant(g: Gen, op: number, n: number, size: number): void {
+  const bits = size * 8;
+  if (op === 5) { // SHR: OF is the operand's top bit
+    const of = `(((v >>> ${bits - 1}) & 1) << ${OF_BIT})`;
+    if (n > bits) g.emit(`lr = 0; lb = ${of};`);
+    else if (n === bits) g.emit(`lr = 0; lb = ((v >>> ${n - 1}) & 1) | ${of};`);
+    else g.emit(`lr = v >>> ${n}; lb = ((v >>> ${n - 1}) & 1) | ${of};`);
+  } else if (op === 7) { // SAR: OF clear
+    const sx = size === 4 ? "(v | 0)" : `((v << ${32 - bits}) >> ${32 - bits})`;
+    if (n >= bits) g.emit(`t = ${sx}; lr = t < 0 ? ${MASK[size]} : 0; lb = t < 0 ? 1 : 0;`);
+    else g.emit(`t = ${sx}; lr = ${wrap(`t >> ${n}`, size)}; lb = (t >> ${n - 1}) & 1;`);
+  } else { // SHL/SAL: OF is the result's top bit XOR CF
+    if (n > bits) g.emit(`lr = 0; lb = 0;`);
+    else if (n === bits) g.emit(`lr = 0; lb = (v & 1) | ((v & 1) << ${OF_BIT});`);
+    else {
+      g.emit(`lr = ${wrap(`v << ${n}`, size)}; lb = (v >>> ${bits - n}) & 1;`);
+      g.emit(`lb |= (((lr >>> ${bits - 1}) & 1) ^ lb) << ${OF_BIT};`);
+    }
+  }
+  g.fk = Lazy.SHIFT;
+  g.fs = size;
+}
+
+/** PUSH of the local `val` (2 or 4 bytes): store first, so a fault leaves SP as it was. */
+function push(g: Gen, size: number, val: string): void {
+  g.emit(`sp = (r16[${ESP << 1}] - ${size}) & 0xffff;`);
+  g.store(size, { off: "sp", seg: SS }, val);
+  g.emit(`r16[${ESP << 1}] = sp;`);
+  afterStore(g);
+}
+
+/** POP into the local `dst`. */
+function pop(g: Gen, size: number, dst: string): void {
+  g.emit(`sp = r16[${ESP << 1}];`);
+  g.load(size, { off: "sp", seg: SS }, dst);
+  g.emit(`r16[${ESP << 1}] = sp + ${size};`);
+}
