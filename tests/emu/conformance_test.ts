@@ -55,15 +55,24 @@ Deno.test("the conformance runner compares registers with the flags mask and rep
     ]);
     await gzipJson(`${dir}/90.json.gz`, [test([0x90], { ip: 0x11 })]);
     await gzipJson(`${dir}/D8.json.gz`, [test([0xd8, 0xc0], { ip: 0x99 })]);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "--allow-env", RUNNER, "--show", "1"],
-      env: { PICOVMM_SST_DIR: dir },
-    }).output();
-    const text = new TextDecoder().decode(out.stdout);
-    assertEquals(out.code, 1);
-    assertEquals(text.trim().split("\n").at(-1), "2 passed, 1 failed");
-    assertEquals(text.includes("ip: got 0011 want 0012"), true);
-    assertEquals(text.includes("(1 not compared)"), true);
+    const run = async (...extra: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-read", "--allow-env", RUNNER, "--show", "1", ...extra],
+        env: { PICOVMM_SST_DIR: dir },
+      }).output();
+      return { code: out.code, text: new TextDecoder().decode(out.stdout) };
+    };
+    // Each test runs on the interpreter and on the translator.
+    const both = await run();
+    assertEquals(both.code, 1);
+    assertEquals(both.text.trim().split("\n").at(-1), "4 passed, 2 failed");
+    assertEquals(both.text.includes("ip: got 0011 want 0012"), true);
+    assertEquals(both.text.includes("(2 not compared)"), true);
+    // The translator alone: every compared test ran as a translated block.
+    const translated = await run("--mode", "translate");
+    assertEquals(translated.text.trim().split("\n").at(-1), "2 passed, 1 failed");
+    assertEquals(translated.text.includes("FAIL 40.json.gz (translate)"), true);
+    assertEquals(/blocks translated: 3\b/.test(translated.text), true);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

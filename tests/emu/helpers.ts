@@ -5,7 +5,7 @@
  * @module
  */
 
-import { EmuAccelerator, type EmuVcpu, type EmuVm } from "../../lib/emu/mod.ts";
+import { type BlockCacheOptions, type EmuVcpu, EmuVm } from "../../lib/emu/mod.ts";
 import { KvmSregs } from "../../lib/kvm/structs.ts";
 
 /** A VM with `ramSize` bytes of RAM at 0 and code loaded at `origin` (CS=0). */
@@ -30,13 +30,19 @@ export function assemble(source: string, origin = 0x1000): Uint8Array {
   }
 }
 
+/** Options of a test machine. */
+export interface MachineOptions {
+  model?: "8086" | "386";
+  ramSize?: number;
+  origin?: number;
+  /** The block translator's tuning, or null to interpret only (default: translate). */
+  translation?: BlockCacheOptions | null;
+}
+
 /** Builds a machine with `code` at 0000:origin, SP=0xFFF0 and all segments 0. */
-export function machine(
-  code: Uint8Array | number[],
-  options: { model?: "8086" | "386"; ramSize?: number; origin?: number } = {},
-): TestMachine {
+export function machine(code: Uint8Array | number[], options: MachineOptions = {}): TestMachine {
   const origin = options.origin ?? 0x1000;
-  const vm = new EmuAccelerator({ model: options.model ?? "386" }).createVm();
+  const vm = new EmuVm(options.model ?? "386", options.translation === undefined ? {} : options.translation);
   const ram = vm.addMemory(0, options.ramSize ?? 0x10000);
   ram.set(code, origin);
   const vcpu = vm.createVcpu();
@@ -56,10 +62,7 @@ export function machine(
 }
 
 /** Builds a machine from NASM source. */
-export function asmMachine(
-  source: string,
-  options: { model?: "8086" | "386"; ramSize?: number; origin?: number } = {},
-): TestMachine {
+export function asmMachine(source: string, options: MachineOptions = {}): TestMachine {
   return machine(assemble(source, options.origin ?? 0x1000), options);
 }
 

@@ -1,0 +1,374 @@
+/**
+ * The block translator against the interpreter: random loops of the
+ * instructions it translates (and some it leaves to the interpreter) must
+ * end in the same registers, flags, memory and instruction count; stores
+ * into translated code, host writes, faults and MMIO inside blocks must
+ * behave as they do without translation.
+ */
+import { deepStrictEqual as assertEquals, ok as assert } from "@std/assert";
+import type { VcpuExit } from "../../lib/kvm/vcpu.ts";
+import { prng } from "../../tools/fuzz/cases.ts";
+import {
+  asmMachine,
+  machine,
+  type MachineOptions,
+  reg,
+  setVector,
+  type TestMachine,
+} from "./helpers.ts";
+
+const CODE = 0x1000;
+/** Data segment of the random programs: 1000:0000, 64 KiB of random bytes. */
+const DATA_SEG = 0x1000;
+const RAM = 0x30000;
+const INTERPRET: MachineOptions = { translation: null };
+const TRANSLATE: MachineOptions = { translation: { threshold: 1 } };
+
+/** Registers the random code may change: AX CX DX BX SI DI (BP counts the loop, SP is the stack). */
+const FREE16 = [0, 1, 2, 3, 6, 7];
+/** ModRM r/m forms with DS as the segment: [BX+SI] [BX+DI] [SI] [DI] [BX]. */
+const MEM_RM = [0, 1, 4, 5, 7];
+
+/** One random instruction of a loop body, as bytes. */
+function randomInstruction(int: (n: number) => number, is386: boolean): number[] {
+  const r16 = () => FREE16[int(FREE16.length)];
+  const o32 = is386 && int(4) === 0 ? [0x66] : [];
+  const mem = () => [0x40 | (int(8) << 3) | MEM_RM[int(MEM_RM.length)], int(256)]; // mod 1, disp8
+  const regRm = (reg: number) => 0xc0 | (reg << 3) | r16();
+  const rm = (reg: number) =>
+    int(3) === 0 ? mem().map((b, i) => i === 0 ? (b & 0xc7) | (reg << 3) : b) : [regRm(reg)];
+  switch (int(18)) {
+    case 0: // ALU r/m, reg and reg, r/m (both sizes)
+      return [...o32, (int(8) << 3) | int(4), ...rm(r16())];
+    case 1: // ALU accumulator, immediate
+      return int(2) ? [(int(8) << 3) | 4, int(256)] : [
+        ...o32,
+        (int(8) << 3) | 5,
+        int(256),
+        int(256),
+        ...(o32.length ? [int(256), int(256)] : []),
+      ];
+    case 2: { // 80/81/83 group
+      const op = [0x80, 0x81, 0x83][int(3)];
+      const imm = op === 0x81 ? (o32.length ? 4 : 2) : 1;
+      return [
+        ...(op === 0x80 ? [] : o32),
+        op,
+        ...rm(int(8)),
+        ...Array.from({ length: imm }, () => int(256)),
+      ];
+    }
+    case 3: // INC/DEC reg
+      return [...o32, (int(2) ? 0x40 : 0x48) | r16()];
+    case 4: // INC/DEC r/m
+      return [...o32, 0xfe | int(2), ...rm(int(2))];
+    case 5: // PUSH reg / POP reg
+      return [...o32, 0x50 | r16(), ...o32, 0x58 | r16()];
+    case 6: { // shifts and rotates by 1, CL, or an immediate (386)
+      const forms = is386 ? [0xd0, 0xd1, 0xd2, 0xd3, 0xc0, 0xc1] : [0xd0, 0xd1, 0xd2, 0xd3];
+      const op = forms[int(forms.length)];
+      const reg = is386 ? int(8) : [0, 1, 2, 3, 4, 5, 7][int(7)];
+      return [...o32, op, ...rm(reg), ...(op < 0xd0 ? [int(40)] : [])];
+    }
+    case 7: // MOV r/m, reg and reg, r/m
+      return [...o32, 0x88 | int(4), ...rm(r16())];
+    case 8: // MOV reg, immediate
+      return int(2) ? [0xb0 | int(8), int(256)] : [0xb8 | r16(), int(256), int(256)];
+    case 9: // MOV r/m, immediate
+      return int(2) ? [0xc6, ...rm(0), int(256)] : [0xc7, ...rm(0), int(256), int(256)];
+    case 10: // TEST
+      return int(2) ? [...o32, 0x84 | int(2), ...rm(r16())] : [0xa8, int(256)];
+    case 11: // LEA
+      return [...o32, 0x8d, ...mem().map((b, i) => i === 0 ? (b & 0xc7) | (r16() << 3) : b)];
+    case 12: // MOVZX/MOVSX (386)
+      return is386 ? [...o32, 0x0f, [0xb6, 0xb7, 0xbe, 0xbf][int(4)], ...rm(r16())] : [0x90];
+    case 13: // a conditional jump over a two-byte instruction
+      return [0x70 | int(16), 2, 0x40 | r16(), 0x48 | r16()];
+    case 14: // a call of the subroutine (patched by the caller)
+      return [0xe8, 0, 0];
+    case 15: // instructions left to the interpreter: NEG/NOT/MUL, CBW, XCHG
+      return int(2) ? [0xf7, 0xc0 | ((2 + int(3)) << 3) | r16()] : [[0x98, 0x99][int(2)]];
+    case 16: // MOV moffs
+      return [...o32, 0xa0 | int(4), int(256), int(256)];
+    default: { // a carry chain: CMP, then ADC/SBB of equal operands (the edge case), then ADC
+      const a = r16(), b = r16();
+      const sbb = int(2) ? 0x19 : 0x11;
+      return [
+        0x39,
+        regRm(r16()),
+        0x89,
+        0xc0 | (a << 3) | b,
+        ...o32,
+        sbb,
+        0xc0 | (a << 3) | b,
+        0x11,
+        regRm(r16()),
+      ];
+    }
+  }
+}
+
+/** A loop of random instructions, run `iterations` times by BP, then HLT; a subroutine after it. */
+function randomProgram(seed: number, is386: boolean): { code: number[]; iterations: number } {
+  const rand = prng(seed);
+  const int = (n: number) => Math.floor(rand() * n);
+  const body: number[] = [];
+  const calls: number[] = [];
+  const length = 1 + int(24);
+  for (let i = 0; i < length; i++) {
+    const ins = randomInstruction(int, is386);
+    if (ins[0] === 0xe8) calls.push(body.length);
+    body.push(...ins);
+  }
+  const iterations = 1 + int(40);
+  const head = [0xbd, iterations & 0xff, iterations >> 8]; // mov bp, n
+  const loopStart = head.length;
+  const tail = [0x4d, 0x0f, 0x85, 0, 0]; // dec bp; jnz near loop
+  const code = [...head, ...body, ...tail, 0xf4]; // hlt
+  const jnzEnd = loopStart + body.length + tail.length;
+  const rel = loopStart - jnzEnd;
+  code[jnzEnd - 2] = rel & 0xff;
+  code[jnzEnd - 1] = (rel >> 8) & 0xff;
+  // The subroutine: shl ax, 1; adc dx, 0; ret
+  const sub = code.length;
+  code.push(0xd1, 0xe0, 0x83, 0xd2, 0x00, 0xc3);
+  for (const at of calls) {
+    const from = loopStart + at + 3;
+    const d = sub - from;
+    code[loopStart + at + 1] = d & 0xff;
+    code[loopStart + at + 2] = (d >> 8) & 0xff;
+  }
+  if (!is386) {
+    // The 8086 has no near Jcc: jnz over a near jmp back.
+    const fix = [0x4d, 0x74, 0x03, 0xe9, 0, 0];
+    const at = loopStart + body.length;
+    code.splice(at, tail.length, ...fix);
+    const end = at + fix.length;
+    const back = loopStart - end;
+    code[end - 2] = back & 0xff;
+    code[end - 1] = (back >> 8) & 0xff;
+    const sub8086 = code.length - 6;
+    for (const c of calls) {
+      const from = loopStart + c + 3;
+      const d = sub8086 - from;
+      code[loopStart + c + 1] = d & 0xff;
+      code[loopStart + c + 2] = (d >> 8) & 0xff;
+    }
+  }
+  return { code, iterations };
+}
+
+/** The observable end state of a run. */
+function snapshot(m: TestMachine, exits: string[]) {
+  const regs = m.vcpu.getRegs();
+  return {
+    exits,
+    regs: ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "rip", "rflags"].map((n) =>
+      regs.get32(n as "rax")
+    ),
+    instructions: m.vcpu.instructions,
+    ram: Array.from(m.ram),
+  };
+}
+
+/** Runs to HLT (or 64 exits), `slice` instructions per run() call; returns the end state. */
+function runToHalt(
+  code: number[],
+  model: "8086" | "386",
+  options: MachineOptions,
+  seed: number,
+  slice: number,
+) {
+  const m = machine(code, { model, ramSize: RAM, origin: CODE, ...options });
+  const rand = prng(seed ^ 0x5eed);
+  for (let a = DATA_SEG << 4; a < (DATA_SEG << 4) + 0x10000; a++) {
+    m.ram[a] = Math.floor(rand() * 256);
+  }
+  const regs = m.vcpu.getRegs();
+  for (const n of ["rax", "rbx", "rcx", "rdx", "rsi", "rdi"] as const) {
+    regs.set(n, Math.floor(rand() * 2 ** 32));
+  }
+  regs.set("rsp", 0x7000);
+  m.vcpu.setRegs(regs);
+  const s = m.vcpu.getSregs();
+  s.ds.setRealMode(DATA_SEG);
+  m.vcpu.setSregs(s);
+  m.vcpu.sliceLimit = slice;
+  const exits: string[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    const e = m.vcpu.run();
+    if (e.kind === "intr") continue;
+    exits.push(describe(e));
+    if (e.kind !== "io" || exits.length > 64) break;
+  }
+  return { m, state: snapshot(m, exits) };
+}
+
+function describe(e: VcpuExit): string {
+  return e.kind === "io" ? `io ${e.isWrite ? "out" : "in"} ${e.port}` : e.kind;
+}
+
+for (const model of ["386", "8086"] as const) {
+  Deno.test(`${model}: random loops end the same translated as interpreted`, () => {
+    let translated = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const { code } = randomProgram(seed, model === "386");
+      const slice = [1 << 20, 7, 100][seed % 3];
+      const want = runToHalt(code, model, INTERPRET, seed, slice).state;
+      const got = runToHalt(code, model, TRANSLATE, seed, slice);
+      translated += got.m.vcpu.cpu.blocks?.translated ?? 0;
+      assertEquals(got.state.exits, want.exits, `seed ${seed}: exits`);
+      assertEquals(got.state.regs.map(hex), want.regs.map(hex), `seed ${seed}: registers`);
+      assertEquals(got.state.instructions, want.instructions, `seed ${seed}: instructions`);
+      const diff = got.state.ram.findIndex((b, i) => b !== want.ram[i]);
+      assertEquals(diff, -1, `seed ${seed}: RAM differs at ${diff.toString(16)}`);
+    }
+    assert(translated > 150, `only ${translated} blocks were translated`);
+  });
+}
+
+function hex(v: number): string {
+  return v.toString(16);
+}
+
+Deno.test("a store into a translated loop's own code takes effect on the next pass", () => {
+  // The loop rewrites the immediate of its own `add ax, imm8` (83 C0 ib) each pass.
+  const source = `
+    mov cx, 10
+    xor ax, ax
+    mov bl, 1
+  top:
+    add ax, 1
+    inc bl
+    mov [top + 2], bl      ; the next pass adds bl instead
+    dec cx
+    jnz top
+    hlt`;
+  const run = (options: MachineOptions) => {
+    const m = asmMachine(source, options);
+    assertEquals(m.vcpu.run().kind, "hlt");
+    return { ax: reg(m.vcpu, "rax") & 0xffff, n: m.vcpu.instructions, blocks: m.vcpu.cpu.blocks };
+  };
+  const want = run(INTERPRET);
+  const got = run(TRANSLATE);
+  assertEquals(want.ax, 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10);
+  assertEquals(got.ax, want.ax);
+  assertEquals(got.n, want.n);
+  assert((got.blocks?.invalidated ?? 0) >= 9, "each pass should drop the block it patched");
+});
+
+Deno.test("a store next to translated code (same page) does not drop the code", () => {
+  const source = `
+    mov cx, 1000
+  top:
+    mov [var], cx
+    dec cx
+    jnz top
+    hlt
+  var: dw 0`;
+  const m = asmMachine(source, TRANSLATE);
+  assertEquals(m.vcpu.run().kind, "hlt");
+  assertEquals(m.vcpu.cpu.blocks?.invalidated, 0);
+  assert((m.vcpu.cpu.blocks?.translated ?? 0) >= 1);
+});
+
+Deno.test("host writes through EmuVm.memoryWritten drop stale translations", () => {
+  // mov ax, 1; hlt, run hot, then the host rewrites the immediate.
+  const m = machine([0xb8, 0x01, 0x00, 0xf4], { ...TRANSLATE });
+  const again = () => {
+    const r = m.vcpu.getRegs();
+    r.set("rip", CODE);
+    m.vcpu.setRegs(r);
+    assertEquals(m.vcpu.run().kind, "hlt");
+    return reg(m.vcpu, "rax") & 0xffff;
+  };
+  assertEquals(again(), 1);
+  assertEquals(again(), 1);
+  m.ram[CODE + 1] = 7;
+  m.vm.memoryWritten(CODE + 1, 1);
+  assertEquals(again(), 7);
+});
+
+Deno.test("a fault inside a translated loop is delivered as the interpreter delivers it", () => {
+  // The loop's load walks up to offset 0xFFFF, where a word read is #GP on the 386.
+  const source = `
+    mov si, 0xfff0
+    mov cx, 100
+  top:
+    add dx, cx
+    mov ax, [si]
+    inc si
+    dec cx
+    jnz top
+    hlt`;
+  const run = (options: MachineOptions) => {
+    const m = asmMachine(source, options);
+    m.ram.set([0xb3, 0x0d, 0xf4], 0x3000); // the #GP handler: mov bl, 13; hlt
+    setVector(m.ram, 13, 0, 0x3000);
+    assertEquals(m.vcpu.run().kind, "hlt");
+    const sp = reg(m.vcpu, "rsp") & 0xffff;
+    return {
+      bl: reg(m.vcpu, "rbx") & 0xff,
+      si: reg(m.vcpu, "rsi") & 0xffff,
+      dx: reg(m.vcpu, "rdx") & 0xffff,
+      pushed: [...m.ram.subarray(sp, sp + 6)],
+      n: m.vcpu.instructions,
+    };
+  };
+  const want = run(INTERPRET);
+  assertEquals(want.bl, 13);
+  assertEquals(want.si, 0xffff);
+  assertEquals(run(TRANSLATE), want);
+});
+
+Deno.test("MMIO loads and stores inside a translated loop leave as the same exits", () => {
+  // Reads and writes the word at A000:0000 (no RAM there) in a loop.
+  const source = `
+    mov ax, 0xa000
+    mov es, ax
+    mov cx, 5
+  top:
+    mov bx, [es:0]
+    add bx, cx
+    mov [es:2], bx
+    dec cx
+    jnz top
+    hlt`;
+  const run = (options: MachineOptions) => {
+    const m = asmMachine(source, options);
+    const log: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const e = m.vcpu.run();
+      if (e.kind === "mmio") {
+        if (!e.isWrite) e.data.set([0x34, 0x12]);
+        log.push(`${e.isWrite ? "w" : "r"} ${e.address.toString(16)} ${[...e.data]}`);
+        continue;
+      }
+      log.push(e.kind);
+      if (e.kind !== "intr") break;
+    }
+    return { log, n: m.vcpu.instructions };
+  };
+  const want = run(INTERPRET);
+  assertEquals(want.log.length, 11);
+  assertEquals(run(TRANSLATE), want);
+});
+
+Deno.test("OUT inside a translated loop exits after the instruction", () => {
+  const source = `
+    mov cx, 3
+  top:
+    mov al, cl
+    out 0xe9, al
+    dec cx
+    jnz top
+    hlt`;
+  const m = asmMachine(source, TRANSLATE);
+  const out: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const e = m.vcpu.run();
+    if (e.kind === "hlt") break;
+    if (e.kind === "io") out.push(e.data[0]);
+  }
+  assertEquals(out, [3, 2, 1]);
+});
