@@ -42,7 +42,10 @@ export interface MachineOptions {
 /** Builds a machine with `code` at 0000:origin, SP=0xFFF0 and all segments 0. */
 export function machine(code: Uint8Array | number[], options: MachineOptions = {}): TestMachine {
   const origin = options.origin ?? 0x1000;
-  const vm = new EmuVm(options.model ?? "386", options.translation === undefined ? {} : options.translation);
+  const vm = new EmuVm(
+    options.model ?? "386",
+    options.translation === undefined ? {} : options.translation,
+  );
   const ram = vm.addMemory(0, options.ramSize ?? 0x10000);
   ram.set(code, origin);
   const vcpu = vm.createVcpu();
