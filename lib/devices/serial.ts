@@ -162,13 +162,20 @@ export class Serial16550 implements BusDevice {
     this.#updateIrq();
   }
 
+  /** The level last driven on the IRQ line (undefined before the first update). */
+  #irqLevel: boolean | undefined;
+
   #interruptId(): number {
     if (this.ier & IER_RX && this.#input.length > 0) return IIR_RX;
     if (this.ier & IER_THRE && this.#thrInterrupt) return IIR_THRE;
     return IIR_NONE;
   }
 
+  /** Drives the IRQ line when its level changes (a register write mostly changes nothing). */
   #updateIrq(): void {
-    this.#options.setIrq?.(this.#interruptId() !== IIR_NONE);
+    const level = this.#interruptId() !== IIR_NONE;
+    if (level === this.#irqLevel) return;
+    this.#irqLevel = level;
+    this.#options.setIrq?.(level);
   }
 }

@@ -39,6 +39,8 @@ export const Stop = {
   IF_ON: 9,
   /** The next instruction byte is not in RAM (device memory or nothing): KVM cannot run it either. */
   FETCH_OUTSIDE_RAM: 10,
+  /** The host completed an OUT and asked for the run to end after it (an `intr` exit). */
+  YIELD: 11,
 } as const;
 
 /** Kinds of lazily evaluated flag results. */
@@ -134,6 +136,8 @@ export class Cpu {
   readonly codePages: Uint8Array = new Uint8Array(0x100000 >> 8);
   /** A store just overwrote translated code (the running block must end). */
   codeChanged = false;
+  /** Completes OUTs without an exit where the host can (see `PortOutHook`). */
+  portOutHook: ((port: number, size: number, value: number) => number) | null = null;
   /** The translated blocks, or null when the CPU only interprets. */
   blocks: BlockCache | null = null;
 

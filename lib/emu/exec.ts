@@ -472,8 +472,15 @@ function ope6_ef(c: Cpu, op: number): void {
   const wsize = c.o32 ? 4 : 2;
   const size = (op & 1) === 0 ? 1 : wsize;
   const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
+  const v = c.getReg(size, EAX);
+  const hook = c.portOutHook;
+  if (hook !== null) {
+    const done = hook(port, size, v);
+    if (done === 2) c.stop = Stop.YIELD;
+    if (done !== 0) return;
+  }
   c.ioCount = 0;
-  portOut(c, port, size, c.getReg(size, EAX));
+  portOut(c, port, size, v);
   c.stop = Stop.IO;
 }
 

@@ -86,10 +86,18 @@ export class PhysMemory {
     return bytes;
   }
 
+  /** The slot `slotOf` found last: stores to video memory hit the same one again and again. */
+  #lastSlot: Slot | undefined;
+
   /** The slot holding [a, a + len), if one does. */
   slotOf(a: number, len: number): Slot | undefined {
+    const last = this.#lastSlot;
+    if (last !== undefined && a >= last.base && a + len <= last.base + last.size) return last;
     for (const s of this.slots) {
-      if (a >= s.base && a + len <= s.base + s.size) return s;
+      if (a >= s.base && a + len <= s.base + s.size) {
+        this.#lastSlot = s;
+        return s;
+      }
     }
     return undefined;
   }
@@ -180,8 +188,13 @@ export class PhysMemory {
   private slowWrite(a: number, len: number, v: number): void {
     const s = this.slotOf(a, len);
     if (s !== undefined && !s.readonly) {
-      const o = a - s.base;
-      for (let i = 0; i < len; i++) s.bytes[o + i] = Math.floor(v / 2 ** (8 * i)) & 0xff;
+      const o = a - s.base, b = s.bytes;
+      b[o] = v;
+      if (len > 1) b[o + 1] = v >>> 8;
+      if (len > 2) {
+        b[o + 2] = v >>> 16;
+        b[o + 3] = v >>> 24;
+      }
       return;
     }
     if (s === undefined && len > 1) {

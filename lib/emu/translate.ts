@@ -47,8 +47,8 @@ export interface Runtime {
   store(c: Cpu, size: number, seg: number, off: number, v: number): boolean;
   /** Shift/rotate group: flags go to the CPU. */
   shift(c: Cpu, op: number, v: number, count: number, size: number): number;
-  /** OUT: records the data for the exit. */
-  out(c: Cpu, port: number, size: number, v: number): void;
+  /** OUT: done by the host's hook (1, or 2: end the run), else recorded for an exit (0). */
+  out(c: Cpu, port: number, size: number, v: number): number;
 }
 
 /** The runtime the generated code uses. */
@@ -61,8 +61,14 @@ export const RUNTIME: Runtime = {
   },
   shift,
   out(c, port, size, v) {
+    const hook = c.portOutHook;
+    if (hook !== null) {
+      const done = hook(port, size, v);
+      if (done !== 0) return done;
+    }
     c.ioCount = 0;
     portOut(c, port, size, v);
+    return 0;
   },
 };
 
@@ -70,8 +76,8 @@ export const RUNTIME: Runtime = {
 const REG8 = [0, 4, 8, 12, 1, 5, 9, 13];
 const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
-/** Stop.IO (the generated code stores it directly). */
-const STOP_IO = 1;
+/** Stop.IO and Stop.YIELD (the generated code stores them directly). */
+const STOP_IO = 1, STOP_YIELD = 11;
 /** OF is bit 11 of FLAGS. */
 const OF_BIT = 11;
 
@@ -629,12 +635,18 @@ function instruction(g: Gen, startIp: number): number {
     case 0xe6:
     case 0xe7:
     case 0xee:
-    case 0xef: { // OUT: the exit happens after the instruction
+    case 0xef: { // OUT: the host completes it at once, or it leaves as an exit after the instruction
       const size = (op & 1) === 0 ? 1 : w;
       const port = op < 0xe8 ? String(g.byte()) : "r16[4]";
-      g.emit(`rt.out(c, ${port}, ${size}, ${g.reg(size, 0)}); c.stop = ${STOP_IO};`);
-      g.emit(`{ ${g.exitCode(String(g.ip & 0xffff), g.k + 1)} }`);
-      return END;
+      g.emit(
+        `c.instructions = i0 + done + ${g.k}; t = rt.out(c, ${port}, ${size}, ${g.reg(size, 0)});`,
+      );
+      g.emit(
+        `if (t !== 1) { c.stop = t === 0 ? ${STOP_IO} : ${STOP_YIELD}; ${
+          g.exitCode(String(g.ip & 0xffff), g.k + 1)
+        } }`,
+      );
+      return CONTINUE;
     }
     case 0xe8:
       return call(g, startIp);

@@ -11,6 +11,7 @@ import {
   encodeIoExit,
   encodeMmioExit,
   ExitDecoder,
+  type PortOutHook,
   type Vcpu,
   type VcpuExit,
 } from "../kvm/vcpu.ts";
@@ -86,6 +87,14 @@ export class EmuVcpu implements Vcpu {
   readonly #exits = new ExitDecoder(this.runState);
   /** Instructions per `run()` call before it returns `{kind: "intr"}`. */
   sliceLimit: number = DEFAULT_SLICE;
+
+  /** OUTs the host completes without an exit (see `PortOutHook`); null: every OUT exits. */
+  get portOutHook(): PortOutHook | null {
+    return this.cpu.portOutHook;
+  }
+  set portOutHook(hook: PortOutHook | null) {
+    this.cpu.portOutHook = hook;
+  }
   /** The CPU state (for tools and tests; the contract methods are the stable API). */
   readonly cpu: Cpu;
   #pending: number = Pending.NONE;

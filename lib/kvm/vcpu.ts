@@ -84,6 +84,11 @@ export interface Vcpu {
   readonly instructions?: number;
   /** Most instructions one `run()` executes before it returns `intr` (the software CPU). */
   sliceLimit?: number;
+  /**
+   * The software CPU only: called for each OUT before it becomes an exit.
+   * The host may complete the write at once and let the guest go on.
+   */
+  portOutHook?: PortOutHook | null;
 }
 
 /** Memory slot flags: a read-only slot turns guest writes into MMIO exits. */
@@ -108,6 +113,15 @@ export interface Vm {
   /** Releases the VM, its memory and vCPUs. */
   close(): void;
 }
+
+/**
+ * Completes an OUT inside the software CPU: returns 0 when the write must
+ * leave as an exit (nothing was done), 1 when it was done, 2 when it was
+ * done and the run should end after the instruction (an interrupt may be
+ * pending). It runs in the middle of a translated block: it must not read
+ * or change CPU state.
+ */
+export type PortOutHook = (port: number, size: number, value: number) => number;
 
 /** An accelerator: KVM or the software CPU. */
 export interface Accelerator {

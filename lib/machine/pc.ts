@@ -137,6 +137,7 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   };
   const port92 = new Port92({ onA20: setA20 });
   ports.register(0x92, 1, port92, "port A");
+  machine.markExitPorts(0x92, 1); // A20 changes the memory map: not in the middle of a block
   const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20 });
   ports.register(0x60, 1, i8042.data, "i8042 data");
   ports.register(0x64, 1, i8042.command, "i8042 command");
