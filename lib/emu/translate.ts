@@ -72,12 +72,12 @@ export const RUNTIME: Runtime = {
   },
 };
 
-/** Byte-register index into the register file's bytes: AL CL DL BL AH CH DH BH. */
-const REG8 = [0, 4, 8, 12, 1, 5, 9, 13];
 const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
 /** Stop.IO and Stop.YIELD (the generated code stores them directly). */
 const STOP_IO = 1, STOP_YIELD = 11;
+/** Stands for the stores of the registers a block changed (known once it is generated). */
+const WRITE_BACK = "/*write-back*/";
 /** OF is bit 11 of FLAGS. */
 const OF_BIT = 11;
 
@@ -123,6 +123,11 @@ class Gen {
   fk = 0;
   /** Operand size of those flags. */
   fs = 1;
+  /**
+   * What the trace did first with the flags: 0 nothing yet, 1 replaced them
+   * all (the flags at its start are dead), 2 used them.
+   */
+  firstFlagUse = 0;
   /** Decode position (linear) and the IP it corresponds to. */
   p: number;
   ip: number;
@@ -137,6 +142,10 @@ class Gen {
   readonly returns: number[] = [];
   /** Segments whose base and limit the block reads (hoisted into locals). */
   readonly segs = new Set<number>();
+  /** Registers the block reads or writes (loaded into locals at entry). */
+  readonly used = new Set<number>();
+  /** Registers it writes (stored back at every exit). */
+  readonly dirty = new Set<number>();
   // Prefix state of the instruction being decoded.
   o32 = false;
   a32 = false;
@@ -211,7 +220,7 @@ class Gen {
       disp = this.word();
     } else if (mod === 1) disp = this.simm8();
     else if (mod === 2) disp = this.word();
-    const terms = regs.map((r) => `r16[${r << 1}]`);
+    const terms = regs.map((r) => this.reg(2, r));
     if (disp !== 0 || terms.length === 0) terms.push(String(disp));
     const sum = terms.join(" + ");
     const off = terms.length === 1 && regs.length === 1 ? sum : `((${sum}) & 0xffff)`;
@@ -224,15 +233,17 @@ class Gen {
     if (rm === 4) {
       const sib = this.byte();
       const index = (sib >> 3) & 7, base = sib & 7, scale = sib >> 6;
-      if (index !== 4) terms.push(scale === 0 ? `r32[${index}]` : `(r32[${index}] << ${scale})`);
+      if (index !== 4) {
+        terms.push(scale === 0 ? this.reg(4, index) : `(${this.reg(4, index)} << ${scale})`);
+      }
       if (base === 5 && mod === 0) terms.push(String(this.dword() | 0));
       else {
-        terms.push(`r32[${base}]`);
+        terms.push(this.reg(4, base));
         if (base === 4 || base === 5) seg = SS;
       }
     } else if (rm === 5 && mod === 0) terms.push(String(this.dword() | 0));
     else {
-      terms.push(`r32[${rm}]`);
+      terms.push(this.reg(4, rm));
       if (rm === 5) seg = SS;
     }
     if (mod === 1) terms.push(String(this.simm8()));
@@ -253,8 +264,21 @@ class Gen {
     this.emit(`k = ${this.k};`);
   }
 
+  /** Notes that generated code uses the flags as they are. */
+  usesFlags(): void {
+    if (this.firstFlagUse === 0) this.firstFlagUse = 2;
+  }
+
+  /** Sets the flags held in locals: the last operation was `kind` of `size` bytes. */
+  setFlags(kind: number, size: number, replacesAll: boolean): void {
+    if (replacesAll && this.firstFlagUse === 0) this.firstFlagUse = 1;
+    this.fk = kind;
+    this.fs = size;
+  }
+
   /** Code that moves the flags held in locals into the CPU. */
   flushCode(): string {
+    this.usesFlags();
     const fk = this.fk, fs = this.fs;
     switch (fk) {
       case 0:
@@ -283,6 +307,7 @@ class Gen {
 
   /** An expression for CF as 0 or 1. */
   cf(): string {
+    this.usesFlags();
     switch (this.fk) {
       case 0:
         return "c.cf()";
@@ -305,6 +330,7 @@ class Gen {
 
   /** A boolean expression for condition code cc (Jcc's low nibble). */
   cond(cc: number): string {
+    this.usesFlags();
     const neg = (cc & 1) !== 0;
     const pick = (yes: string, no: string) => neg ? no : yes;
     const fk = this.fk, s = this.fs;
@@ -342,8 +368,28 @@ class Gen {
     return `c.cond(${cc})`;
   }
 
+  /** An expression for register i of `size` bytes (its local, see `setReg`). */
   reg(size: number, i: number): string {
-    return size === 1 ? `r8[${REG8[i]}]` : size === 2 ? `r16[${i << 1}]` : `r32[${i}]`;
+    const n = size === 1 ? i & 3 : i;
+    this.used.add(n);
+    if (size === 4) return `r${n}`;
+    if (size === 2) return `(r${n} & 0xffff)`;
+    return i < 4 ? `(r${n} & 0xff)` : `((r${n} >>> 8) & 0xff)`;
+  }
+
+  /**
+   * A statement that sets register i of `size` bytes to `value` (an
+   * expression already reduced to the size). Registers live in locals
+   * r0-r7 while the block runs; exits and faults write them back.
+   */
+  setReg(size: number, i: number, value: string): string {
+    const n = size === 1 ? i & 3 : i;
+    this.used.add(n);
+    this.dirty.add(n);
+    if (size === 4) return `r${n} = ${value};`;
+    if (size === 2) return `r${n} = ((r${n} & 0xffff0000) | ${value}) >>> 0;`;
+    if (i < 4) return `r${n} = ((r${n} & 0xffffff00) | ${value}) >>> 0;`;
+    return `r${n} = ((r${n} & 0xffff00ff) | (${value} << 8)) >>> 0;`;
   }
 
   /** Statement: `dst = ` the operand of `size` bytes at ea (leaves its offset in `off`). */
@@ -387,7 +433,7 @@ class Gen {
 
   /** Code that leaves the block with IP = `ip` after `n` instructions of this pass. */
   exitCode(ip: string, n: number): string {
-    return `${this.flushCode()} c.ip = ${ip}; c.instructions = i0 + done + ${n}; return done + ${n};`;
+    return `${this.flushCode()} ${WRITE_BACK} c.ip = ${ip}; c.instructions = i0 + done + ${n}; return done + ${n};`;
   }
 }
 
@@ -413,6 +459,7 @@ export function translate(
   let loopBack = false;
   while (!ended && g.k < opts.maxInstructions) {
     const mark = g.code.length, p = g.p, ip = g.ip, fk = g.fk, fs = g.fs;
+    const firstFlagUse = g.firstFlagUse;
     const returns = [...g.returns];
     const ranges = g.ranges.length;
     g.ips[g.k] = ip;
@@ -432,6 +479,7 @@ export function translate(
       g.ip = ip;
       g.fk = fk;
       g.fs = fs;
+      g.firstFlagUse = firstFlagUse;
       break;
     }
     g.k++;
@@ -447,17 +495,22 @@ export function translate(
   const segLocals = [...g.segs].map((s) => `const b${s} = base[${s}], l${s} = lim[${s}];`).join(
     " ",
   );
+  const regLocals = [...g.used].sort().map((n) => `r${n} = r32[${n}]`).join(", ");
+  const writeBack = [...g.dirty].sort().map((n) => `r32[${n}] = r${n};`).join(" ");
+  const body = g.code.join("\n    ").replaceAll(WRITE_BACK, writeBack);
   const source = `
 return function block(c, budget) {
   const ram = c.ram, fr = c.fastR, fw = c.fastW;
   ${segLocals}
   const i0 = c.instructions;
   let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
+  ${regLocals === "" ? "" : `let ${regLocals};`}
   try {
     ${loopBack ? "for (;;) {" : ""}
-    ${g.code.join("\n    ")}
+    ${body}
     ${loopBack ? "}" : ""}
   } catch (e) {
+    ${writeBack}
     switch (k) { ${cases} }
     c.ip = c.insStart = IPS[k];
     c.savedSp = r32[${ESP}];
@@ -465,17 +518,15 @@ return function block(c, budget) {
     throw e;
   }
 };`;
-  const factory = new Function("rt", "r32", "r16", "r8", "base", "lim", "cp", "IPS", source) as (
+  const factory = new Function("rt", "r32", "base", "lim", "cp", "IPS", source) as (
     rt: Runtime,
     r32: Uint32Array,
-    r16: Uint16Array,
-    r8: Uint8Array,
     base: Uint32Array,
     lim: Uint32Array,
     cp: Uint8Array,
     ips: number[],
   ) => BlockFunction;
-  const run = factory(RUNTIME, c.r32, c.r16, c.r8, c.base, c.limit, c.codePages, g.ips);
+  const run = factory(RUNTIME, c.r32, c.base, c.limit, c.codePages, g.ips);
   return { run, count, ranges: g.ranges, source };
 }
 
@@ -505,7 +556,7 @@ function instruction(g: Gen, startIp: number): number {
     const i = op & 7;
     g.emit(`v = ${g.reg(w, i)};`);
     incdec(g, op >= 0x48, w);
-    g.emit(`${g.reg(w, i)} = lr;`);
+    g.emit(g.setReg(w, i, "lr"));
     return CONTINUE;
   }
   if (op >= 0x50 && op < 0x58) {
@@ -516,7 +567,7 @@ function instruction(g: Gen, startIp: number): number {
   }
   if (op >= 0x58 && op < 0x60) {
     pop(g, w, "w");
-    g.emit(`${g.reg(w, op & 7)} = w;`);
+    g.emit(g.setReg(w, op & 7, "w"));
     return CONTINUE;
   }
   if (op >= 0x70 && op < 0x80) {
@@ -525,7 +576,7 @@ function instruction(g: Gen, startIp: number): number {
   }
   if (op >= 0xb0 && op < 0xc0) {
     const size = op < 0xb8 ? 1 : w;
-    g.emit(`${g.reg(size, op & 7)} = ${g.imm(size)};`);
+    g.emit(g.setReg(size, op & 7, String(g.imm(size))));
     return CONTINUE;
   }
   switch (op) {
@@ -552,7 +603,7 @@ function instruction(g: Gen, startIp: number): number {
     case 0x89: {
       const size = op === 0x88 ? 1 : w;
       const m = g.modrm();
-      if (m.ea === null) g.emit(`${g.reg(size, m.rm)} = ${g.reg(size, m.reg)};`);
+      if (m.ea === null) g.emit(g.setReg(size, m.rm, g.reg(size, m.reg)));
       else {
         g.emit(`w = ${g.reg(size, m.reg)};`);
         g.store(size, m.ea, "w");
@@ -565,13 +616,13 @@ function instruction(g: Gen, startIp: number): number {
       const size = op === 0x8a ? 1 : w;
       const m = g.modrm();
       readRm(g, size, m, "v");
-      g.emit(`${g.reg(size, m.reg)} = v;`);
+      g.emit(g.setReg(size, m.reg, "v"));
       return CONTINUE;
     }
     case 0x8d: {
       const m = g.modrm();
       if (m.ea === null) throw new NotTranslated("lea with a register");
-      g.emit(`${g.reg(w, m.reg)} = ${m.ea.off};`);
+      g.emit(g.setReg(w, m.reg, w === 4 ? m.ea.off : `(${m.ea.off} & 0xffff)`));
       return CONTINUE;
     }
     case 0x90:
@@ -584,7 +635,7 @@ function instruction(g: Gen, startIp: number): number {
       const ea = { off: String(g.a32 ? g.dword() : g.word()), seg: g.segOvr >= 0 ? g.segOvr : DS };
       if (op < 0xa2) {
         g.load(size, ea);
-        g.emit(`${g.reg(size, 0)} = v;`);
+        g.emit(g.setReg(size, 0, "v"));
       } else {
         g.emit(`w = ${g.reg(size, 0)};`);
         g.store(size, ea, "w");
@@ -615,7 +666,7 @@ function instruction(g: Gen, startIp: number): number {
       const m = g.modrm();
       if (m.reg !== 0) throw new NotTranslated("C6/C7 reg != 0");
       const imm = g.imm(size);
-      if (m.ea === null) g.emit(`${g.reg(size, m.rm)} = ${imm};`);
+      if (m.ea === null) g.emit(g.setReg(size, m.rm, String(imm)));
       else {
         g.store(size, m.ea, String(imm));
         afterStore(g);
@@ -624,20 +675,20 @@ function instruction(g: Gen, startIp: number): number {
     }
     case 0xe2: { // LOOP
       const d = g.simm8();
-      const cx = g.a32 ? "r32[1]" : "r16[2]";
-      g.emit(`${cx} = ${cx} - 1;`);
-      return branch(g, `${cx} !== 0`, (g.ip + d) & 0xffff, startIp);
+      const size = g.a32 ? 4 : 2;
+      g.emit(g.setReg(size, 1, wrap(`${g.reg(size, 1)} - 1`, size)));
+      return branch(g, `${g.reg(size, 1)} !== 0`, (g.ip + d) & 0xffff, startIp);
     }
     case 0xe3: { // JCXZ
       const d = g.simm8();
-      return branch(g, `${g.a32 ? "r32[1]" : "r16[2]"} === 0`, (g.ip + d) & 0xffff, startIp);
+      return branch(g, `${g.reg(g.a32 ? 4 : 2, 1)} === 0`, (g.ip + d) & 0xffff, startIp);
     }
     case 0xe6:
     case 0xe7:
     case 0xee:
     case 0xef: { // OUT: the host completes it at once, or it leaves as an exit after the instruction
       const size = (op & 1) === 0 ? 1 : w;
-      const port = op < 0xe8 ? String(g.byte()) : "r16[4]";
+      const port = op < 0xe8 ? String(g.byte()) : g.reg(2, 2);
       g.emit(
         `c.instructions = i0 + done + ${g.k}; t = rt.out(c, ${port}, ${size}, ${g.reg(size, 0)});`,
       );
@@ -685,7 +736,7 @@ function twoByte(g: Gen, w: number, startIp: number): number {
     const m = g.modrm();
     readRm(g, src, m, "v");
     if (op >= 0xbe) g.emit(src === 1 ? "v = (v << 24) >> 24;" : "v = (v << 16) >> 16;");
-    g.emit(`${g.reg(w, m.reg)} = v;`);
+    g.emit(g.setReg(w, m.reg, w === 4 ? "(v >>> 0)" : "(v & 0xffff)"));
     return CONTINUE;
   }
   throw new NotTranslated(`opcode 0f ${op.toString(16)}`);
@@ -702,10 +753,11 @@ function branch(g: Gen, cond: string, target: number, startIp: number): number {
   if (target === startIp) {
     // A loop: leave when the branch is not taken or the budget would run out.
     if (cond !== "true") g.emit(`if (!(${cond})) { ${g.exitCode(String(fall), n)} }`);
-    g.flush();
+    // The next pass starts with the flags in the CPU, unless it replaces them before any use.
+    if (g.firstFlagUse !== 1) g.flush();
     g.emit(`done += ${n};`);
     g.emit(
-      `if (done + ${n} > budget) { c.ip = ${target}; c.instructions = i0 + done; return done; }`,
+      `if (done + ${n} > budget) { ${g.flushCode()} ${WRITE_BACK} c.ip = ${target}; c.instructions = i0 + done; return done; }`,
     );
     return LOOP;
   }
@@ -749,7 +801,7 @@ function call(g: Gen, startIp: number): number {
 function ret(g: Gen, release: number): number {
   if (g.o32) throw new NotTranslated("ret with 66");
   pop(g, 2, "w");
-  if (release !== 0) g.emit(`r16[${ESP << 1}] += ${release};`);
+  if (release !== 0) g.emit(g.setReg(2, ESP, `((${g.reg(2, ESP)} + ${release}) & 0xffff)`));
   const back = g.returns.pop();
   if (back !== undefined && g.canFollow(back)) {
     g.emit(`if (w !== ${back}) { ${g.exitCode("w", g.k + 1)} }`);
@@ -773,7 +825,7 @@ function readRm(g: Gen, size: number, m: ModRm, dst: string): void {
 /** Writes `val` to the r/m operand; a memory operand's offset is still in `off` from readRm. */
 function writeRm(g: Gen, size: number, m: ModRm, val: string): void {
   if (m.ea === null) {
-    g.emit(`${g.reg(size, m.rm)} = ${val};`);
+    g.emit(g.setReg(size, m.rm, val));
     return;
   }
   g.emit(`w = ${val};`);
@@ -783,16 +835,14 @@ function writeRm(g: Gen, size: number, m: ModRm, val: string): void {
 
 function setLogic(g: Gen, expr: string, size: number): void {
   g.emit(size === 4 ? `lr = (${expr}) >>> 0;` : `lr = ${expr};`);
-  g.fk = Lazy.LOGIC;
-  g.fs = size;
+  g.setFlags(Lazy.LOGIC, size, true);
 }
 
 /** INC/DEC of `v`: result in lr, CF kept. */
 function incdec(g: Gen, dec: boolean, size: number): void {
   g.emit(`lcf = ${g.cf()};`);
   g.emit(`la = v; lr = ${wrap(dec ? "v - 1" : "v + 1", size)};`);
-  g.fk = dec ? Lazy.DEC : Lazy.INC;
-  g.fs = size;
+  g.setFlags(dec ? Lazy.DEC : Lazy.INC, size, false);
 }
 
 /** `e` reduced to an unsigned value of `size` bytes. */
@@ -829,12 +879,12 @@ function aluOp(g: Gen, aop: number, size: number, dst: ModRm, src: string): numb
   switch (aop) {
     case 0: // ADD
       g.emit(`la = v; lb = ${src}; lr = ${wrap("la + lb", size)};`);
-      g.fk = Lazy.ADD;
+      g.setFlags(Lazy.ADD, size, true);
       break;
     case 5: // SUB
     case 7: // CMP
       g.emit(`la = v; lb = ${src}; lr = ${wrap("la - lb", size)};`);
-      g.fk = Lazy.SUB;
+      g.setFlags(Lazy.SUB, size, true);
       break;
     case 1: // OR
     case 4: // AND
@@ -844,9 +894,8 @@ function aluOp(g: Gen, aop: number, size: number, dst: ModRm, src: string): numb
     default: // ADC, SBB: the carry in comes from the flags before
       g.emit(`lcf = ${g.cf()}; la = v; lb = ${src};`);
       g.emit(`lr = ${wrap(aop === 2 ? "la + lb + lcf" : "la - lb - lcf", size)};`);
-      g.fk = aop === 2 ? Lazy.ADC : Lazy.SBB;
+      g.setFlags(aop === 2 ? Lazy.ADC : Lazy.SBB, size, false);
   }
-  g.fs = size;
   if (aop !== 7) writeRm(g, size, dst, "lr");
   return CONTINUE;
 }
@@ -870,7 +919,7 @@ function shiftGroup(g: Gen, op: number, w: number): number {
     return CONTINUE;
   }
   g.flush();
-  g.emit(`w = ${count > 0 ? count : g.c.is8086 ? "r8[4]" : "(r8[4] & 31)"};`);
+  g.emit(`w = ${count > 0 ? count : g.c.is8086 ? g.reg(1, 1) : `(${g.reg(1, 1)} & 31)`};`);
   g.emit(`if (w !== 0) {`);
   g.emit(`v = rt.shift(c, ${m.reg}, v, w, ${size});`);
   writeRm(g, size, m, "v");
@@ -898,21 +947,20 @@ function shiftByConstant(g: Gen, op: number, n: number, size: number): void {
       g.emit(`lb |= (((lr >>> ${bits - 1}) & 1) ^ lb) << ${OF_BIT};`);
     }
   }
-  g.fk = Lazy.SHIFT;
-  g.fs = size;
+  g.setFlags(Lazy.SHIFT, size, true);
 }
 
 /** PUSH of the local `val` (2 or 4 bytes): store first, so a fault leaves SP as it was. */
 function push(g: Gen, size: number, val: string): void {
-  g.emit(`sp = (r16[${ESP << 1}] - ${size}) & 0xffff;`);
+  g.emit(`sp = (${g.reg(2, ESP)} - ${size}) & 0xffff;`);
   g.store(size, { off: "sp", seg: SS }, val);
-  g.emit(`r16[${ESP << 1}] = sp;`);
+  g.emit(g.setReg(2, ESP, "sp"));
   afterStore(g);
 }
 
 /** POP into the local `dst`. */
 function pop(g: Gen, size: number, dst: string): void {
-  g.emit(`sp = r16[${ESP << 1}];`);
+  g.emit(`sp = ${g.reg(2, ESP)};`);
   g.load(size, { off: "sp", seg: SS }, dst);
-  g.emit(`r16[${ESP << 1}] = sp + ${size};`);
+  g.emit(g.setReg(2, ESP, `((sp + ${size}) & 0xffff)`));
 }
