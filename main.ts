@@ -151,6 +151,7 @@ export async function main(args: string[]): Promise<number> {
       memory: options.memory,
       driveType: options.driveType,
       noSignatureCheck: options.noSignatureCheck,
+      translate: !options.interpret,
     });
     machine = created.machine;
     pc = created.pc;

@@ -81,6 +81,12 @@ export interface GuestOptions {
   rtcStart?: Date | number;
   /** Most bytes of serial output kept (default 1 MiB); the rest is counted, not kept. */
   serialLimit?: number;
+  /**
+   * Software CPU: translate hot code to JavaScript functions (default true).
+   * false runs every instruction through the interpreter: the same results,
+   * slower (for comparison, or to rule the translator out when debugging).
+   */
+  translate?: boolean;
 }
 
 /** Limits for {@link Guest.run}. */

@@ -5,7 +5,7 @@
  * that no run inherits the JIT state of another guest or boot mode (each
  * picovmm process runs one guest, as the command line does).
  *
- * Usage: deno run --allow-read --allow-env --allow-ffi bench/picovmm_child.ts flat|bios WORKLOAD N IMAGE
+ * Usage: deno run --allow-read --allow-env --allow-ffi bench/picovmm_child.ts flat|bios|interpret WORKLOAD N IMAGE
  *
  * @module
  */
@@ -16,8 +16,11 @@ import { runPicovmm } from "./lib/picovmm.ts";
 if (import.meta.main) {
   const [boot, name, nArg, path] = Deno.args;
   const n = Number(nArg);
-  if ((boot !== "flat" && boot !== "bios") || !name || !Number.isInteger(n) || !path) {
-    console.error("usage: picovmm_child.ts flat|bios WORKLOAD N IMAGE");
+  if (
+    (boot !== "flat" && boot !== "bios" && boot !== "interpret") || !name || !Number.isInteger(n) ||
+    !path
+  ) {
+    console.error("usage: picovmm_child.ts flat|bios|interpret WORKLOAD N IMAGE");
     Deno.exit(2);
   }
   const result = await runPicovmm(workload(name), await Deno.readFile(path), n, boot);

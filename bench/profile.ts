@@ -28,7 +28,7 @@ interface CpuProfile {
 
 const [name = "alu", nArg = "3000000", topArg = "15", bootArg = "flat", child] = Deno.args;
 const w = workload(name);
-const boot: PicovmmBoot = bootArg === "bios" ? "bios" : "flat";
+const boot: PicovmmBoot = bootArg === "bios" || bootArg === "interpret" ? bootArg : "flat";
 
 if (child === "--child") {
   // The profiled process: the model first, then one warm-up run and one measured run.

@@ -1,7 +1,8 @@
 /**
  * `deno task bench`: picovmm against named baselines, in one command.
  *
- * 1. The guest loops (bench/guests/*.asm) on picovmm's software CPU (in this
+ * 1. The guest loops (bench/guests/*.asm) on picovmm's software CPU (translated;
+ *    flat, and booted by its BIOS; and flat on the interpreter alone, in a
  *    process, scripting API), QEMU TCG (a process per run) and v86 (npm
  *    package, in a child Deno process); each VMM's empty-guest time is
  *    subtracted, every result is checked against the TypeScript model.
@@ -35,8 +36,11 @@ import { haveGnuTime, peakRssKiB, type ProcessCase, timeProcess } from "./lib/pr
 import { type KvmBenchResult, runKvmBench } from "./lib/kvm.ts";
 import { median, ratio, roundCount, sig3 } from "./lib/stats.ts";
 
-/** picovmm flat (no BIOS, the pure CPU) and booted by its BIOS (as QEMU and v86 boot the sector). */
-type Vmm = "picovmm" | "picovmm-bios" | "v86" | "qemu";
+/**
+ * picovmm flat (no BIOS, the pure CPU), booted by its BIOS (as QEMU and v86
+ * boot the sector), and flat without the block translator (the previous version).
+ */
+type Vmm = "picovmm" | "picovmm-bios" | "picovmm-interp" | "v86" | "qemu";
 
 /** Timing of one workload on one VMM. */
 interface Timing {
@@ -122,10 +126,14 @@ function scaleTo(n: number, netMs: number): number {
 }
 
 /** Calibrates on runs in fresh processes (flat), as the timed runs are: the JIT's warm-up included. */
-async function calibratePicovmm(w: Workload, basePath: string): Promise<number> {
+async function calibratePicovmm(
+  w: Workload,
+  basePath: string,
+  boot: "flat" | "interpret" = "flat",
+): Promise<number> {
   let n = 10_000;
   for (;;) {
-    const { ms } = await runPicovmmIsolated(w, basePath, n, "flat");
+    const { ms } = await runPicovmmIsolated(w, basePath, n, boot);
     if (ms >= 250 || n >= 1e9) return scaleTo(n, ms);
     n *= ms < 25 ? 10 : 2;
   }
@@ -181,6 +189,7 @@ async function loops(images: GuestImages, dir: string): Promise<LoopResults> {
   const timings = new Map<Vmm, Map<string, Timing>>([
     ["picovmm", new Map()],
     ["picovmm-bios", new Map()],
+    ["picovmm-interp", new Map()],
     ["v86", new Map()],
     ["qemu", new Map()],
   ]);
@@ -198,6 +207,8 @@ async function loops(images: GuestImages, dir: string): Promise<LoopResults> {
     const n = w === EMPTY ? 1 : await calibratePicovmm(w, base);
     timings.get("picovmm")!.set(w.name, { n, ms: [], cpuMs: [] });
     timings.get("picovmm-bios")!.set(w.name, { n, ms: [], cpuMs: [] });
+    const nInterp = w === EMPTY ? 1 : await calibratePicovmm(w, base, "interpret");
+    timings.get("picovmm-interp")!.set(w.name, { n: nInterp, ms: [], cpuMs: [] });
     const atN = w === EMPTY ? one : await countPicovmm(w, image(w), Math.min(n, 100_000));
     picovmmCounts.set(w.name, { one, perIteration: two - one, atN, n: Math.min(n, 100_000) });
   }
@@ -247,8 +258,13 @@ async function loops(images: GuestImages, dir: string): Promise<LoopResults> {
   for (let rep = 0; rep < REPS; rep++) {
     log(`round ${rep + 1} of ${REPS}`);
     for (const w of [EMPTY, ...workloads]) {
-      for (const boot of ["flat", "bios"] as const) {
-        const t = timings.get(boot === "flat" ? "picovmm" : "picovmm-bios")!.get(w.name)!;
+      for (const boot of ["flat", "bios", "interpret"] as const) {
+        const vmm = boot === "flat"
+          ? "picovmm"
+          : boot === "bios"
+          ? "picovmm-bios"
+          : "picovmm-interp";
+        const t = timings.get(vmm)!.get(w.name)!;
         const r = await runPicovmmIsolated(w, `${dir}/${w.name}.base`, t.n, boot);
         t.ms.push(r.ms);
         t.cpuMs.push(r.cpuMs);
@@ -306,12 +322,13 @@ function speed(w: Workload, ns: number | undefined): string {
 function speedTable(results: LoopResults, metric: Metric): string[] {
   const lines: string[] = [];
   lines.push(
-    "| workload | instr/iter | picovmm, BIOS boot | picovmm, flat | v86 | QEMU TCG | picovmm / v86 | picovmm / QEMU |",
-    "| --- | --: | --: | --: | --: | --: | --: | --: |",
+    "| workload | instr/iter | picovmm, BIOS boot | picovmm, flat | picovmm interpreter, flat | v86 | QEMU TCG | picovmm / v86 | picovmm / QEMU | flat / interpreter |",
+    "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
   );
   for (const w of workloads) {
     const pb = nsPerIteration(results, "picovmm-bios", w, metric);
     const pf = nsPerIteration(results, "picovmm", w, metric);
+    const pi = nsPerIteration(results, "picovmm-interp", w, metric);
     const v = nsPerIteration(results, "v86", w, metric);
     const q = nsPerIteration(results, "qemu", w, metric);
     const r = (base: number | undefined) => {
@@ -320,8 +337,9 @@ function speedTable(results: LoopResults, metric: Metric): string[] {
       return `${one(pb)}; flat ${one(pf)}`;
     };
     lines.push(
-      `| ${w.title} | ${w.perIteration} | ${speed(w, pb)} | ${speed(w, pf)} | ${speed(w, v)} | ` +
-        `${speed(w, q)} | ${r(v)} | ${r(q)} |`,
+      `| ${w.title} | ${w.perIteration} | ${speed(w, pb)} | ${speed(w, pf)} | ${speed(w, pi)} | ` +
+        `${speed(w, v)} | ${speed(w, q)} | ${r(v)} | ${r(q)} | ` +
+        `${pf && pf > 0 && pi && pi > 0 ? ratio(pi, pf) : "n/a"} |`,
     );
   }
   return lines;
@@ -343,8 +361,8 @@ function loopTables(results: LoopResults): string {
     "A negative or missing value means the guest's time did not rise above the noise of the " +
       "empty guest's.",
     "",
-    "| workload | picovmm N | picovmm BIOS boot median ms | picovmm flat median ms | v86 N | v86 median ms | QEMU N | QEMU median ms |",
-    "| --- | --: | --: | --: | --: | --: | --: | --: |",
+    "| workload | picovmm N | picovmm BIOS boot median ms | picovmm flat median ms | interpreter N | interpreter median ms | v86 N | v86 median ms | QEMU N | QEMU median ms |",
+    "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
   );
   for (const w of [EMPTY, ...workloads]) {
     const cell = (vmm: Vmm) => {
@@ -354,13 +372,15 @@ function loopTables(results: LoopResults): string {
     const flat = results.timings.get("picovmm")?.get(w.name);
     const flatMs = flat && flat.ms.length ? sig3(median(flat.ms)) : "-";
     lines.push(
-      `| ${w.name} | ${cell("picovmm-bios")} | ${flatMs} | ${cell("v86")} | ${cell("qemu")} |`,
+      `| ${w.name} | ${cell("picovmm-bios")} | ${flatMs} | ${cell("picovmm-interp")} | ${
+        cell("v86")
+      } | ${cell("qemu")} |`,
     );
   }
   lines.push(
     "",
     "picovmm: time of `guest.run()` (BIOS boot: the sector booted by picovmm's BIOS at 0000:7C00, " +
-      "with its PC platform; flat: the sector at 0000:0000 with no BIOS, the same N); v86: guest time from the start marker (port 0x80) to the " +
+      "with its PC platform; flat: the sector at 0000:0000 with no BIOS, the same N; interpreter: flat with the block translator off, its own N); v86: guest time from the start marker (port 0x80) to the " +
       "debug-exit write; QEMU: wall time of the whole process. Each VMM's empty-guest median is " +
       `subtracted before dividing by N; medians of ${REPS} runs.`,
     "",

@@ -24,12 +24,17 @@ export interface PicovmmRun {
   cpuMs: number;
 }
 
-/** How picovmm starts the guest. */
-export type PicovmmBoot = "flat" | "bios";
+/**
+ * How picovmm starts the guest: flat or booted by its BIOS, with the block
+ * translator; `interpret`: flat without it (the software CPU before the
+ * translator, the baseline the translator is measured against).
+ */
+export type PicovmmBoot = "flat" | "bios" | "interpret";
 
 const GUEST_OPTIONS: Record<PicovmmBoot, GuestOptions> = {
   flat: { accel: "emu", boot: "flat", memory: FLAT_MEMORY },
   bios: { accel: "emu", boot: "bios" },
+  interpret: { accel: "emu", boot: "flat", memory: FLAT_MEMORY, translate: false },
 };
 
 function resultRegs(regs: Record<string, bigint>): ResultRegs {

@@ -38,6 +38,8 @@ export interface CliOptions {
   timeoutSeconds: number | undefined;
   maxInstructions: number | undefined;
   trace: boolean;
+  /** `--interpret`: the software CPU without its block translator. */
+  interpret: boolean;
 }
 
 /** `--help` or `--version` asked for. */
@@ -69,6 +71,8 @@ Options:
   --timeout SECONDS        stop a guest that runs longer (exit status 124)
   --max-instructions N     stop after N instructions (software CPU; exit status 124)
   --trace                  log exits and unknown ports to stderr
+  --interpret              software CPU: interpret every instruction (no translation to
+                           JavaScript); the same results, slower
   -h, --help               show this help
   -V, --version            show the version
 
@@ -136,6 +140,7 @@ export function parseCommandLine(args: string[]): CliRequest {
         timeout: { type: "string" },
         "max-instructions": { type: "string" },
         trace: { type: "boolean", default: false },
+        interpret: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
       },
@@ -193,6 +198,7 @@ export function parseCommandLine(args: string[]): CliRequest {
       timeoutSeconds,
       maxInstructions,
       trace: v.trace,
+      interpret: v.interpret,
     },
   };
 }

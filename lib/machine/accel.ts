@@ -5,7 +5,7 @@
  */
 
 import { Kvm, KvmUnavailableError } from "../kvm/host.ts";
-import { EmuAccelerator } from "../emu/mod.ts";
+import { EmuAccelerator, type EmuOptions } from "../emu/mod.ts";
 import type { Accelerator } from "../kvm/vcpu.ts";
 
 /** What `--accel` accepts. */
@@ -32,6 +32,7 @@ export function kvmDevicePath(): string {
 export function selectAccelerator(
   choice: AccelChoice,
   kvmPath = kvmDevicePath(),
+  emu: EmuOptions = {},
 ): AcceleratorSelection {
   if (choice !== "emu") {
     try {
@@ -40,11 +41,11 @@ export function selectAccelerator(
     } catch (e) {
       if (choice === "kvm" || !(e instanceof KvmUnavailableError)) throw e;
       return {
-        accelerator: new EmuAccelerator(),
+        accelerator: new EmuAccelerator(emu),
         name: "emu",
         note: `${e.message}; using the software CPU`,
       };
     }
   }
-  return { accelerator: new EmuAccelerator(), name: "emu" };
+  return { accelerator: new EmuAccelerator(emu), name: "emu" };
 }

@@ -36,6 +36,8 @@ export interface MachineOptions {
   noSignatureCheck?: boolean;
   /** `bios`: the RTC's time at power-on (default: the host's time). */
   rtcStart?: Date | number;
+  /** Software CPU: translate hot code to JavaScript (default true); false interprets only. */
+  translate?: boolean;
 }
 
 /** A machine and the note about the accelerator choice, if any. */
@@ -80,7 +82,9 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       );
     }
   }
-  const selection = selectAccelerator(options.accel ?? "auto");
+  const selection = selectAccelerator(options.accel ?? "auto", undefined, {
+    translate: options.translate,
+  });
   const vm = selection.accelerator.createVm();
   let machine: Machine | undefined;
   try {

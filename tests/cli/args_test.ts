@@ -28,6 +28,7 @@ Deno.test("args: defaults and a full command line", () => {
     timeoutSeconds: undefined,
     maxInstructions: undefined,
     trace: false,
+    interpret: false,
   });
   const full = parseCommandLine([
     "--accel=emu",
@@ -40,6 +41,7 @@ Deno.test("args: defaults and a full command line", () => {
     "--timeout",
     "1.5",
     "--trace",
+    "--interpret",
     "x.bin",
   ]);
   strictEqual(full.kind, "run");
@@ -48,6 +50,7 @@ Deno.test("args: defaults and a full command line", () => {
   deepStrictEqual(full.options.serial, { kind: "file", path: "out.txt" });
   strictEqual(full.options.timeoutSeconds, 1.5);
   strictEqual(full.options.trace, true);
+  strictEqual(full.options.interpret, true);
 });
 
 Deno.test("args: bad usage is a UsageError with one line", () => {

@@ -159,3 +159,14 @@ Deno.test("cli: a disk without the boot signature is one line and status 2", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli: --interpret runs the same guests to the same ends without the translator", async () => {
+  for (const translate of [[], ["--interpret"]]) {
+    const what = translate.length ? "interpreted" : "translated";
+    const hello = await picovmm(["--accel", "emu", ...translate, "guests/boot-hello.bin"]);
+    strictEqual(hello.code, 0, what);
+    match(hello.stdout, /Hello/, what);
+    const exit = await picovmm(["--accel", "emu", ...translate, "--boot", "flat", "guests/exit.bin"]);
+    strictEqual(exit.code, 85, what);
+  }
+});
