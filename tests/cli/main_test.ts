@@ -166,7 +166,14 @@ Deno.test("cli: --interpret runs the same guests to the same ends without the tr
     const hello = await picovmm(["--accel", "emu", ...translate, "guests/boot-hello.bin"]);
     strictEqual(hello.code, 0, what);
     match(hello.stdout, /Hello/, what);
-    const exit = await picovmm(["--accel", "emu", ...translate, "--boot", "flat", "guests/exit.bin"]);
+    const exit = await picovmm([
+      "--accel",
+      "emu",
+      ...translate,
+      "--boot",
+      "flat",
+      "guests/exit.bin",
+    ]);
     strictEqual(exit.code, 85, what);
   }
 });
