@@ -234,8 +234,8 @@ export class Vga extends VgaText {
   override read(offset: number, data: Uint8Array): void {
     for (let i = 0; i < data.length; i++) {
       const at = offset + i;
-      const [mem, index] = this.#locate(at);
-      data[i] = mem ? mem[index] : 0xff;
+      const mem = this.#memoryAt(at);
+      data[i] = mem ? mem[at - this.#baseOf(at)] : 0xff;
     }
   }
 
@@ -243,8 +243,9 @@ export class Vga extends VgaText {
   override write(offset: number, data: Uint8Array): void {
     this.writes++;
     for (let i = 0; i < data.length; i++) {
-      const [mem, index] = this.#locate(offset + i);
-      if (mem) mem[index] = data[i];
+      const at = offset + i;
+      const mem = this.#memoryAt(at);
+      if (mem) mem[at - this.#baseOf(at)] = data[i];
     }
   }
 
@@ -356,11 +357,17 @@ export class Vga extends VgaText {
   }
 
   /** Maps an offset in the window to its backing array. */
-  #locate(at: number): [Uint8Array | undefined, number] {
-    if (at < 0 || at >= VGA_SIZE) return [undefined, 0];
-    if (at < VGA_MONO_TEXT_OFFSET) return [this.graphics, at];
-    if (at < VGA_COLOUR_TEXT_OFFSET) return [this.mono, at - VGA_MONO_TEXT_OFFSET];
-    return [this.vram, at - VGA_COLOUR_TEXT_OFFSET];
+  /** The buffer holding window offset `at` (graphics, mono text or colour text), if any. */
+  #memoryAt(at: number): Uint8Array | undefined {
+    if (at < 0 || at >= VGA_SIZE) return undefined;
+    if (at < VGA_MONO_TEXT_OFFSET) return this.graphics;
+    return at < VGA_COLOUR_TEXT_OFFSET ? this.mono : this.vram;
+  }
+
+  /** The window offset where the buffer holding `at` starts (no allocation per access). */
+  #baseOf(at: number): number {
+    if (at < VGA_MONO_TEXT_OFFSET) return 0;
+    return at < VGA_COLOUR_TEXT_OFFSET ? VGA_MONO_TEXT_OFFSET : VGA_COLOUR_TEXT_OFFSET;
   }
 }
 

@@ -35,6 +35,8 @@ export interface MemoryOwner {
 const STOP_MMIO_WRITE = 3;
 /** `Stop.RECHECK`. */
 const STOP_RECHECK = 8;
+/** `Stop.YIELD`. */
+const STOP_YIELD = 11;
 
 /** The physical address space: slots, A20 and pending MMIO traffic. */
 export class PhysMemory {
@@ -63,6 +65,11 @@ export class PhysMemory {
   readLen = 0;
   /** Writes waiting to leave as exits. */
   readonly writes: MmioWrite[] = [];
+  /**
+   * Completes MMIO writes without an exit where the host can: 0 the write
+   * must leave as an exit, 1 done, 2 done and the run should end.
+   */
+  mmioWriteHook: ((address: number, length: number, value: number) => number) | null = null;
 
   /** Adds a slot; it must not overlap another. */
   addSlot(base: number, size: number, readonly: boolean): Uint8Array {
@@ -176,7 +183,7 @@ export class PhysMemory {
       for (let i = len - 1; i >= 0; i--) v = v * 256 + s.bytes[o + i];
       return v;
     }
-    if (this.slotOf(a, 1) !== undefined || this.slotOf(a + len - 1, 1) !== undefined) {
+    if (len > 1 && this.#touchesSlot(a, len)) {
       // Straddles RAM and MMIO (or two slots): split into bytes.
       let v = 0;
       for (let i = len - 1; i >= 0; i--) v = v * 256 + this.rd8(this.wrap(a + i));
@@ -197,12 +204,19 @@ export class PhysMemory {
       }
       return;
     }
-    if (s === undefined && len > 1) {
-      const first = this.slotOf(a, 1);
-      const last = this.slotOf(a + len - 1, 1);
-      if (first !== undefined || last !== undefined) {
-        for (let i = 0; i < len; i++) {
-          this.wr8(this.wrap(a + i), Math.floor(v / 2 ** (8 * i)) & 0xff);
+    if (s === undefined && len > 1 && this.#touchesSlot(a, len)) {
+      // Straddles RAM and MMIO (or two slots): split into bytes.
+      for (let i = 0; i < len; i++) this.wr8(this.wrap(a + i), Math.floor(v / 2 ** (8 * i)) & 0xff);
+      return;
+    }
+    const hook = this.mmioWriteHook;
+    // Writes keep their order: while one waits to leave as an exit, the rest queue behind it.
+    if (hook !== null && this.writes.length === 0) {
+      const done = hook(a, len, v);
+      if (done !== 0) {
+        const o = this.owner;
+        if (done === 2 && o !== null && (o.stop === 0 || o.stop === STOP_RECHECK)) {
+          o.stop = STOP_YIELD;
         }
         return;
       }
@@ -210,6 +224,14 @@ export class PhysMemory {
     this.writes.push({ address: a, length: len, value: v });
     const o = this.owner;
     if (o !== null && (o.stop === 0 || o.stop === STOP_RECHECK)) o.stop = STOP_MMIO_WRITE;
+  }
+
+  /** True when some slot holds a byte of [a, a + len). */
+  #touchesSlot(a: number, len: number): boolean {
+    for (const s of this.slots) {
+      if (a < s.base + s.size && s.base < a + len) return true;
+    }
+    return false;
   }
 
   private wrap(a: number): number {

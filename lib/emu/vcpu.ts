@@ -95,6 +95,14 @@ export class EmuVcpu implements Vcpu {
   set portOutHook(hook: PortOutHook | null) {
     this.cpu.portOutHook = hook;
   }
+
+  /** MMIO writes the host completes without an exit (same contract as `portOutHook`). */
+  get mmioWriteHook(): PortOutHook | null {
+    return this.cpu.m.mmioWriteHook;
+  }
+  set mmioWriteHook(hook: PortOutHook | null) {
+    this.cpu.m.mmioWriteHook = hook;
+  }
   /** The CPU state (for tools and tests; the contract methods are the stable API). */
   readonly cpu: Cpu;
   #pending: number = Pending.NONE;

@@ -89,6 +89,11 @@ export interface Vcpu {
    * The host may complete the write at once and let the guest go on.
    */
   portOutHook?: PortOutHook | null;
+  /**
+   * The software CPU only: called for each MMIO write before it becomes an
+   * exit, with the same contract as `portOutHook` (address, length, value).
+   */
+  mmioWriteHook?: PortOutHook | null;
 }
 
 /** Memory slot flags: a read-only slot turns guest writes into MMIO exits. */
@@ -115,7 +120,7 @@ export interface Vm {
 }
 
 /**
- * Completes an OUT inside the software CPU: returns 0 when the write must
+ * Completes an OUT (or an MMIO write) inside the software CPU: returns 0 when the write must
  * leave as an exit (nothing was done), 1 when it was done, 2 when it was
  * done and the run should end after the instruction (an interrupt may be
  * pending). It runs in the middle of a translated block: it must not read

@@ -98,6 +98,10 @@ export class Machine {
   readonly #timingPorts = new Uint8Array(0x10000);
   /** Ports whose writes must leave the CPU as exits (see {@link markExitPorts}). */
   readonly #exitPorts = new Uint8Array(0x10000);
+  /** Set when the interrupt controller raised its output (see {@link interruptRaised}). */
+  #raised = false;
+  /** The controller reports its raises (so OUTs need not ask it before and after). */
+  #reportsRaises = false;
   /** OUT data of 1, 2 and 4 bytes for writes done without an exit. */
   readonly #outData = [1, 2, 3, 4].map((n) => new Uint8Array(n));
   readonly #makeKick?: () => RunKick;
@@ -156,6 +160,16 @@ export class Machine {
     this.#exitPorts.fill(1, base, Math.min(base + length, 0x10000));
   }
 
+  /**
+   * The interrupt controller's output went up. A controller that says so
+   * lets an OUT done inside the CPU end the run only when it raised an
+   * interrupt (a controller that does not is asked after every such OUT).
+   */
+  interruptRaised(): void {
+    this.#raised = true;
+    this.#reportsRaises = true;
+  }
+
   /** Asks a running loop to stop at its next exit (and wakes it from HLT). */
   requestStop(): void {
     this.#stopRequested = true;
@@ -192,6 +206,9 @@ export class Machine {
     if (this.vcpu.portOutHook !== undefined) {
       this.vcpu.portOutHook = this.trace === undefined ? this.#outWithoutExit : null;
     }
+    if (this.vcpu.mmioWriteHook !== undefined) {
+      this.vcpu.mmioWriteHook = this.trace === undefined ? this.#mmioWithoutExit : null;
+    }
     try {
       return await this.#loop(deadline, limits.instructions);
     } finally {
@@ -203,6 +220,17 @@ export class Machine {
   readonly #outWithoutExit = (port: number, size: number, value: number): number => {
     const exitPorts = this.#exitPorts;
     if (exitPorts[port] !== 0 || exitPorts[(port + size - 1) & 0xffff] !== 0) return 0;
+    return this.#writeWithoutExit(this.ports, port, size, value);
+  };
+
+  /** Does an MMIO write (of at most 4 bytes) inside the software CPU. */
+  readonly #mmioWithoutExit = (address: number, length: number, value: number): number => {
+    if (length > 4) return 0;
+    return this.#writeWithoutExit(this.mmio, address, length, value);
+  };
+
+  /** A device write the CPU need not leave for: 1, or 2 to end the run (an interrupt went up). */
+  #writeWithoutExit(bus: Bus, address: number, size: number, value: number): number {
     const data = this.#outData[size - 1];
     data[0] = value;
     if (size > 1) data[1] = value >> 8;
@@ -213,10 +241,14 @@ export class Machine {
     // A newly raised interrupt ends the run so the loop can deliver it (one already
     // pending is the loop's business: it waits for the guest's interrupt window).
     const irqs = this.interrupts;
-    const pending = irqs !== undefined && irqs.hasInterrupt();
-    this.ports.write(port, data);
-    return this.#stopRequested || (!pending && irqs !== undefined && irqs.hasInterrupt()) ? 2 : 1;
-  };
+    this.#raised = false;
+    const pending = !this.#reportsRaises && irqs !== undefined && irqs.hasInterrupt();
+    bus.write(address, data);
+    const raised = this.#reportsRaises
+      ? this.#raised
+      : !pending && irqs !== undefined && irqs.hasInterrupt();
+    return this.#stopRequested || raised ? 2 : 1;
+  }
 
   async #loop(deadline: number, instructionLimit: number | undefined): Promise<StopReason> {
     const vcpu = this.vcpu;

@@ -111,7 +111,12 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
 
   const ports = machine.ports;
   // IRQ 0, 1, 2 (cascade) and 4 on the master, 8 on the slave are unmasked.
-  const pic = new Pic({ pcDefaults: { masterMask: 0xe8, slaveMask: 0xfe } });
+  const pic = new Pic({
+    pcDefaults: { masterMask: 0xe8, slaveMask: 0xfe },
+    onOutput: (pending) => {
+      if (pending) machine.interruptRaised();
+    },
+  });
   ports.register(0x20, 2, pic.master, "PIC master");
   ports.register(0xa0, 2, pic.slave, "PIC slave");
   ports.register(0x4d0, 2, pic.elcr, "ELCR");
