@@ -2,7 +2,9 @@
  * The software accelerator ("--accel emu"): an x86 CPU in TypeScript that
  * implements the same vCPU contract as KVM. Real mode only: the 8086 model
  * reproduces an Intel 8086 instruction for instruction; the 386 model is what
- * boot code sees on a modern PC in real mode (with 386-P6 additions).
+ * boot code sees on a modern PC in real mode (with 386-P6 additions). Hot
+ * code is translated to JavaScript functions that V8 compiles (translate.ts,
+ * blocks.ts); the rest is interpreted, with the same results.
  *
  * @example
  * ```ts
