@@ -49,7 +49,8 @@ export class BlockCache {
   /** One byte per byte of fast RAM: part of a translated block (allocated on first use). */
   #codeBytes: Uint8Array | null = null;
   readonly #threshold: number;
-  readonly #maxInstructions: number;
+  /** Most instructions in one block: the engine uses blocks only while its budget is this large. */
+  readonly maxInstructions: number;
   readonly #onTranslate: ((linear: number, translation: Translation) => void) | undefined;
   /** Blocks translated so far (for tests and the benchmarks). */
   translated = 0;
@@ -60,7 +61,7 @@ export class BlockCache {
   constructor(cpu: Cpu, options: BlockCacheOptions = {}) {
     this.#cpu = cpu;
     this.#threshold = Math.max(1, options.threshold ?? 2);
-    this.#maxInstructions = Math.max(1, options.maxInstructions ?? 64);
+    this.maxInstructions = Math.max(1, options.maxInstructions ?? 64);
     this.#onTranslate = options.onTranslate;
     cpu.blocks = this;
   }
@@ -95,7 +96,7 @@ export class BlockCache {
 
   #translate(e: BlockEntry, lin: number): BlockEntry | null {
     const c = this.#cpu;
-    const t = translate(c, lin, c.fastFetch, { maxInstructions: this.#maxInstructions });
+    const t = translate(c, lin, c.fastFetch, { maxInstructions: this.maxInstructions });
     if (t === null) {
       e.hits = -1;
       return null;

@@ -36,7 +36,9 @@ export function execute(c: Cpu, n: number): number {
       }
       const blocks = c.blocks;
       while (n > 0) {
-        if (blocks !== null) {
+        // With less budget than a block may need, the interpreter finishes the slice: looking
+        // blocks up there would translate code at every instruction without running it.
+        if (blocks !== null && n >= blocks.maxInstructions) {
           const lin = c.csBase + c.ip;
           if (lin < c.fastFetch) {
             const b = blocks.lookup(lin);

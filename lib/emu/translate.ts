@@ -387,9 +387,9 @@ class Gen {
     this.used.add(n);
     this.dirty.add(n);
     if (size === 4) return `r${n} = ${value};`;
-    if (size === 2) return `r${n} = ((r${n} & 0xffff0000) | ${value}) >>> 0;`;
-    if (i < 4) return `r${n} = ((r${n} & 0xffffff00) | ${value}) >>> 0;`;
-    return `r${n} = ((r${n} & 0xffff00ff) | (${value} << 8)) >>> 0;`;
+    if (size === 2) return `r${n} = ((r${n} & 0xffff0000) | (${value})) >>> 0;`;
+    if (i < 4) return `r${n} = ((r${n} & 0xffffff00) | (${value})) >>> 0;`;
+    return `r${n} = ((r${n} & 0xffff00ff) | ((${value}) << 8)) >>> 0;`;
   }
 
   /** Statement: `dst = ` the operand of `size` bytes at ea (leaves its offset in `off`). */
@@ -503,7 +503,7 @@ return function block(c, budget) {
   const ram = c.ram, fr = c.fastR, fw = c.fastW;
   ${segLocals}
   const i0 = c.instructions;
-  let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
+  let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
   ${regLocals === "" ? "" : `let ${regLocals};`}
   try {
     ${loopBack ? "for (;;) {" : ""}
@@ -573,6 +573,9 @@ function instruction(g: Gen, startIp: number): number {
   if (op >= 0x70 && op < 0x80) {
     const d = g.simm8();
     return branch(g, g.cond(op & 15), (g.ip + d) & 0xffff, startIp);
+  }
+  if (op > 0x90 && op < 0x98) { // XCHG (E)AX, reg
+    return xchg(g, w, { mod: 3, reg: 0, rm: op & 7, ea: null });
   }
   if (op >= 0xb0 && op < 0xc0) {
     const size = op < 0xb8 ? 1 : w;
@@ -710,6 +713,70 @@ function instruction(g: Gen, startIp: number): number {
       const d = g.simm8();
       return branch(g, "true", (g.ip + d) & 0xffff, startIp);
     }
+    case 0x86:
+    case 0x87:
+      return xchg(g, op === 0x86 ? 1 : w, g.modrm());
+    case 0x98: // CBW, CWDE
+      g.emit(
+        w === 4
+          ? g.setReg(4, 0, "(((r0 << 16) >> 16) >>> 0)")
+          : g.setReg(2, 0, "(((r0 << 24) >> 24) & 0xffff)"),
+      );
+      g.used.add(0);
+      return CONTINUE;
+    case 0x99: // CWD, CDQ
+      g.emit(
+        w === 4
+          ? g.setReg(4, 2, `(${g.reg(4, 0)} >= 0x80000000 ? 0xffffffff : 0)`)
+          : g.setReg(2, 2, `((${g.reg(2, 0)} & 0x8000) !== 0 ? 0xffff : 0)`),
+      );
+      return CONTINUE;
+    case 0x68:
+    case 0x6a: { // PUSH imm (on the 8086 these are Jcc aliases)
+      if (c.is8086) throw new NotTranslated("8086 60-6F");
+      const imm = op === 0x68 ? g.imm(w) : (g.simm8() & MASK[w]) >>> 0;
+      g.emit(`w = ${imm};`);
+      push(g, w, "w");
+      return CONTINUE;
+    }
+    case 0xa4:
+    case 0xa5:
+    case 0xa6:
+    case 0xa7:
+    case 0xaa:
+    case 0xab:
+    case 0xac:
+    case 0xad:
+    case 0xae:
+    case 0xaf:
+      return stringOp(g, op, (op & 1) === 0 ? 1 : w);
+    case 0xf5: // CMC
+    case 0xf8: // CLC
+    case 0xf9: // STC
+      g.flush();
+      g.emit(op === 0xf5 ? "c.flags ^= 1;" : op === 0xf8 ? "c.flags &= -2;" : "c.flags |= 1;");
+      return CONTINUE;
+    case 0xfc: // CLD, STD: DF is not a lazy flag
+    case 0xfd:
+      g.emit(op === 0xfc ? "c.rawFlags &= ~0x400;" : "c.rawFlags |= 0x400;");
+      return CONTINUE;
+    case 0xf6:
+    case 0xf7: {
+      const size = op === 0xf6 ? 1 : w;
+      const m = g.modrm();
+      if (m.reg >= 4) throw new NotTranslated("MUL/IMUL/DIV/IDIV");
+      readRm(g, size, m, "v");
+      if (m.reg <= 1) { // TEST r/m, imm
+        setLogic(g, `v & ${g.imm(size)}`, size);
+      } else if (m.reg === 2) { // NOT: no flags
+        writeRm(g, size, m, wrap("~v", size));
+      } else { // NEG: the flags of 0 - v
+        g.emit(`la = 0; lb = v; lr = ${wrap("0 - v", size)};`);
+        g.setFlags(Lazy.SUB, size, true);
+        writeRm(g, size, m, "lr");
+      }
+      return CONTINUE;
+    }
     case 0xfe:
     case 0xff: {
       const size = op === 0xfe ? 1 : w;
@@ -730,6 +797,17 @@ function twoByte(g: Gen, w: number, startIp: number): number {
     if (g.o32) throw new NotTranslated("jcc rel32");
     const d = (g.word() << 16) >> 16;
     return branch(g, g.cond(op & 15), (g.ip + d) & 0xffff, startIp);
+  }
+  if (op >= 0x90 && op < 0xa0) { // SETcc
+    const m = g.modrm();
+    const cond = g.cond(op & 15);
+    if (m.ea === null) g.emit(g.setReg(1, m.rm, `(${cond} ? 1 : 0)`));
+    else {
+      g.emit(`w = ${cond} ? 1 : 0;`);
+      g.store(1, m.ea, "w");
+      afterStore(g);
+    }
+    return CONTINUE;
   }
   if (op === 0xb6 || op === 0xb7 || op === 0xbe || op === 0xbf) {
     const src = (op & 1) === 0 ? 1 : 2;
@@ -810,6 +888,56 @@ function ret(g: Gen, release: number): number {
   }
   g.emit(`{ ${g.exitCode("w", g.k + 1)} }`);
   return END;
+}
+
+/** XCHG reg, r/m: both values are read before either is written. */
+function xchg(g: Gen, size: number, m: ModRm): number {
+  readRm(g, size, m, "v");
+  g.emit(`w = ${g.reg(size, m.reg)};`);
+  if (m.ea === null) {
+    g.emit(g.setReg(size, m.reg, "v"));
+    g.emit(g.setReg(size, m.rm, "w"));
+    return CONTINUE;
+  }
+  g.store(size, m.ea, "w", true);
+  g.emit(g.setReg(size, m.reg, "v"));
+  afterStore(g);
+  return CONTINUE;
+}
+
+/**
+ * MOVS, CMPS, STOS, LODS, SCAS without a REP prefix (a REP prefix is left
+ * to the interpreter, which runs it one iteration per step).
+ */
+function stringOp(g: Gen, op: number, size: number): number {
+  const a = g.a32 ? 4 : 2;
+  const src: Ea = { off: g.reg(a, 6), seg: g.segOvr >= 0 ? g.segOvr : DS };
+  const dst: Ea = { off: g.reg(a, 7), seg: 0 }; // ES, whatever the override
+  const kind = op & 0xfe;
+  if (kind === 0xa4) { // MOVS
+    g.load(size, src);
+    g.store(size, dst, "v");
+  } else if (kind === 0xa6) { // CMPS
+    g.load(size, src);
+    g.load(size, dst, "w");
+    g.emit(`la = v; lb = w; lr = ${wrap("la - lb", size)};`);
+    g.setFlags(Lazy.SUB, size, true);
+  } else if (kind === 0xaa) { // STOS
+    g.emit(`w = ${g.reg(size, 0)};`);
+    g.store(size, dst, "w");
+  } else if (kind === 0xac) { // LODS
+    g.load(size, src);
+    g.emit(g.setReg(size, 0, "v"));
+  } else { // SCAS
+    g.load(size, dst, "w");
+    g.emit(`la = ${g.reg(size, 0)}; lb = w; lr = ${wrap("la - lb", size)};`);
+    g.setFlags(Lazy.SUB, size, true);
+  }
+  g.emit(`d = (c.rawFlags & 0x400) !== 0 ? ${-size} : ${size};`);
+  if (kind !== 0xaa && kind !== 0xae) g.emit(g.setReg(a, 6, wrap(`${g.reg(a, 6)} + d`, a)));
+  if (kind !== 0xac) g.emit(g.setReg(a, 7, wrap(`${g.reg(a, 7)} + d`, a)));
+  if (kind === 0xa4 || kind === 0xaa) afterStore(g);
+  return CONTINUE;
 }
 
 /** After a store that left plain RAM (MMIO, code): end the block after this instruction. */
