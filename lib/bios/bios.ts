@@ -20,6 +20,7 @@
  * @module
  */
 
+import { KvmRegs, KvmSregs } from "../kvm/structs.ts";
 import type { Clock } from "../devices/clock.ts";
 import type { Vga } from "../devices/vga.ts";
 import type { Vcpu } from "../kvm/vcpu.ts";
@@ -87,6 +88,8 @@ export class Bios implements BusDevice {
   /** Calls ended by a guest address outside RAM that a service failed to check first (a bug). */
   memoryFaults = 0;
   readonly #vcpu: Vcpu;
+  readonly #regs = new KvmRegs();
+  readonly #sregs = new KvmSregs();
   readonly #services: Map<number, BiosService>;
   readonly #onServiceCall: (() => void) | undefined;
 
@@ -138,8 +141,9 @@ export class Bios implements BusDevice {
 
   /** A write to the trap port: run the service of the stub the guest is in. */
   write(_offset: number, _data: Uint8Array): void {
-    const regs = this.#vcpu.getRegs();
-    const sregs = this.#vcpu.getSregs();
+    // The same two structs every call: a BIOS-heavy guest traps tens of thousands of times a second.
+    const regs = this.#vcpu.getRegs(this.#regs);
+    const sregs = this.#vcpu.getSregs(this.#sregs);
     const at = Number(sregs.cs.base & 0xfffffn) + (regs.get32("rip") & 0xffff);
     const kind = this.rom.trapAt(at);
     if (!kind) {

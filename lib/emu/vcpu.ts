@@ -63,7 +63,14 @@ const SEGS: ReadonlyArray<["cs" | "ds" | "es" | "fs" | "gs" | "ss", number]> = [
   ["fs", FS],
   ["gs", GS],
 ];
-const ATTR_FIELDS = ["type", "present", "dpl", "db", "s", "l", "g", "avl", "unusable"] as const;
+/** kvm_segment's attribute bytes (type, present, dpl, db, s, l, g, avl, unusable). */
+const ATTR_BYTES = 9;
+const SEGMENT_BYTES = LAYOUT.kvm_segment.size;
+const SEG = LAYOUT.kvm_segment.fields;
+const SREGS = LAYOUT.kvm_sregs.fields;
+const REGS = LAYOUT.kvm_regs.fields;
+/** r8..r15, kept as given (real mode never sees them). */
+const UPPER_BYTES = 64;
 
 /** What the last exit waits for from the caller. */
 const Pending = { NONE: 0, IO_IN: 1, MMIO_READ: 2 } as const;
@@ -107,7 +114,8 @@ export class EmuVcpu implements Vcpu {
   readonly cpu: Cpu;
   #pending: number = Pending.NONE;
   #irq = -1;
-  #upper: Record<string, bigint> = {};
+  /** r8..r15 as the caller last set them (unused in real mode, returned as given). */
+  readonly #upper = new Uint8Array(UPPER_BYTES);
   #closed = false;
 
   /**
@@ -127,14 +135,14 @@ export class EmuVcpu implements Vcpu {
     this.cpu.instructions = v;
   }
 
-  /** Copies the general registers out (kvm_regs layout). */
-  getRegs(): KvmRegs {
-    const regs = new KvmRegs();
+  /** Copies the general registers out (kvm_regs layout), into `into` when given. */
+  getRegs(into?: KvmRegs): KvmRegs {
+    const regs = into ?? new KvmRegs();
     const c = this.cpu;
-    for (const [name, i] of GPR) regs.set(name, c.r32[i]);
-    for (const [name, v] of Object.entries(this.#upper)) regs.set(name as RegName, v);
-    regs.set("rip", c.ip);
-    regs.set("rflags", c.readFlags());
+    for (const [name, i] of GPR) regs.set32(name, c.r32[i]);
+    regs.bytes.set(this.#upper, REGS.r8);
+    regs.set32("rip", c.ip);
+    regs.set32("rflags", c.readFlags());
     return regs;
   }
 
@@ -142,37 +150,40 @@ export class EmuVcpu implements Vcpu {
   setRegs(regs: KvmRegs): void {
     const c = this.cpu;
     for (const [name, i] of GPR) c.r32[i] = regs.get32(name);
-    this.#upper = {};
-    for (const name of ["r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"] as const) {
-      this.#upper[name] = regs.get(name);
-    }
+    this.#upper.set(regs.bytes.subarray(REGS.r8, REGS.r8 + UPPER_BYTES));
     c.ip = regs.get32("rip") & 0xffff;
     c.writeFlags(regs.get32("rflags"), true);
   }
 
-  /** Copies the segment and control registers out (kvm_sregs layout). */
-  getSregs(): KvmSregs {
-    const s = new KvmSregs();
+  /** Copies the segment and control registers out (kvm_sregs layout), into `into` when given. */
+  getSregs(into?: KvmSregs): KvmSregs {
+    const s = into ?? new KvmSregs();
     const c = this.cpu;
+    const b = s.bytes;
+    if (into !== undefined) b.fill(0); // fields the software CPU does not keep read as 0
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     for (const [name, i] of SEGS) {
-      const seg = s.segment(name);
-      seg.selector = c.sel[i];
-      seg.base = BigInt(c.base[i]);
-      seg.limit = c.limit[i];
-      ATTR_FIELDS.forEach((f, k) => seg[f] = c.attrs[i * 9 + k]);
+      const at = SREGS[name];
+      v.setUint32(at + SEG.base, c.base[i], true); // the upper half stays 0
+      v.setUint32(at + SEG.limit, c.limit[i], true);
+      v.setUint16(at + SEG.selector, c.sel[i], true);
+      // type..unusable are 9 consecutive bytes, in the order `attrs` keeps them.
+      for (let k = 0; k < ATTR_BYTES; k++) b[at + SEG.type + k] = c.attrs[i * ATTR_BYTES + k];
     }
-    s.bytes.set(c.trLdt.subarray(0, 24), LAYOUT.kvm_sregs.fields.tr);
-    s.bytes.set(c.trLdt.subarray(24, 48), LAYOUT.kvm_sregs.fields.ldt);
-    s.gdt.base = BigInt(c.gdtBase);
-    s.gdt.limit = c.gdtLimit;
-    s.idt.base = BigInt(c.idtBase);
-    s.idt.limit = c.idtLimit;
-    s.setControl("cr0", c.cr0 >>> 0);
-    s.setControl("cr2", c.cr2 >>> 0);
-    s.setControl("cr3", c.cr3 >>> 0);
-    s.setControl("cr4", c.cr4 >>> 0);
-    s.setControl("efer", c.efer);
-    s.setControl("apic_base", c.apicBase);
+    for (let k = 0; k < SEGMENT_BYTES; k++) {
+      b[SREGS.tr + k] = c.trLdt[k];
+      b[SREGS.ldt + k] = c.trLdt[SEGMENT_BYTES + k];
+    }
+    v.setUint32(SREGS.gdt, c.gdtBase, true);
+    v.setUint16(SREGS.gdt + 8, c.gdtLimit, true);
+    v.setUint32(SREGS.idt, c.idtBase, true);
+    v.setUint16(SREGS.idt + 8, c.idtLimit, true);
+    v.setUint32(SREGS.cr0, c.cr0 >>> 0, true);
+    v.setUint32(SREGS.cr2, c.cr2 >>> 0, true);
+    v.setUint32(SREGS.cr3, c.cr3 >>> 0, true);
+    v.setUint32(SREGS.cr4, c.cr4 >>> 0, true);
+    v.setUint32(SREGS.efer, c.efer >>> 0, true);
+    v.setUint32(SREGS.apic_base, c.apicBase >>> 0, true);
     if (this.#irq >= 0) s.interruptBitmap[this.#irq >> 3] |= 1 << (this.#irq & 7);
     return s;
   }
@@ -183,26 +194,29 @@ export class EmuVcpu implements Vcpu {
    */
   setSregs(sregs: KvmSregs): void {
     const c = this.cpu;
+    const b = sregs.bytes;
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     for (const [name, i] of SEGS) {
-      const seg = sregs.segment(name);
-      c.sel[i] = seg.selector;
-      c.base[i] = Number(seg.base & 0xffffffffn);
-      c.limit[i] = c.is8086 ? 0xffff : seg.limit;
-      ATTR_FIELDS.forEach((f, k) => c.attrs[i * 9 + k] = seg[f]);
+      const at = SREGS[name];
+      c.sel[i] = v.getUint16(at + SEG.selector, true);
+      c.base[i] = v.getUint32(at + SEG.base, true);
+      c.limit[i] = c.is8086 ? 0xffff : v.getUint32(at + SEG.limit, true);
+      for (let k = 0; k < ATTR_BYTES; k++) c.attrs[i * ATTR_BYTES + k] = b[at + SEG.type + k];
     }
-    const sf = LAYOUT.kvm_sregs.fields;
-    c.trLdt.set(sregs.bytes.subarray(sf.tr, sf.tr + 24), 0);
-    c.trLdt.set(sregs.bytes.subarray(sf.ldt, sf.ldt + 24), 24);
-    c.gdtBase = Number(sregs.gdt.base & 0xffffffffn);
-    c.gdtLimit = sregs.gdt.limit;
-    c.idtBase = Number(sregs.idt.base & 0xffffffffn);
-    c.idtLimit = sregs.idt.limit;
-    c.cr0 = Number(sregs.getControl("cr0") & 0xffffffffn);
-    c.cr2 = Number(sregs.getControl("cr2") & 0xffffffffn);
-    c.cr3 = Number(sregs.getControl("cr3") & 0xffffffffn);
-    c.cr4 = Number(sregs.getControl("cr4") & 0xffffffffn);
-    c.efer = Number(sregs.getControl("efer") & 0xffffffffn);
-    c.apicBase = Number(sregs.getControl("apic_base") & 0xffffffffn);
+    for (let k = 0; k < SEGMENT_BYTES; k++) {
+      c.trLdt[k] = b[SREGS.tr + k];
+      c.trLdt[SEGMENT_BYTES + k] = b[SREGS.ldt + k];
+    }
+    c.gdtBase = v.getUint32(SREGS.gdt, true);
+    c.gdtLimit = v.getUint16(SREGS.gdt + 8, true);
+    c.idtBase = v.getUint32(SREGS.idt, true);
+    c.idtLimit = v.getUint16(SREGS.idt + 8, true);
+    c.cr0 = v.getUint32(SREGS.cr0, true);
+    c.cr2 = v.getUint32(SREGS.cr2, true);
+    c.cr3 = v.getUint32(SREGS.cr3, true);
+    c.cr4 = v.getUint32(SREGS.cr4, true);
+    c.efer = v.getUint32(SREGS.efer, true);
+    c.apicBase = v.getUint32(SREGS.apic_base, true);
   }
 
   /** Queues an external interrupt, delivered through the IVT when the guest can take it. */

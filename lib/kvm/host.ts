@@ -159,8 +159,6 @@ export class KvmVcpu implements Vcpu {
   readonly runState: KvmRun;
   readonly #mapping: Mapping;
   readonly #exits: ExitDecoder;
-  readonly #regs = new KvmRegs();
-  readonly #sregs = new KvmSregs();
   readonly #vector = new Uint8Array(4);
   #closed = false;
   /** The thread that created the vCPU; KVM wants every vCPU ioctl from it. */
@@ -173,10 +171,11 @@ export class KvmVcpu implements Vcpu {
     this.tid = gettid();
   }
 
-  /** KVM_GET_REGS (the returned struct is reused by the next call). */
-  getRegs(): KvmRegs {
-    ioctl(this.fd, Ioctl.KVM_GET_REGS, this.#regs.bytes, "KVM_GET_REGS");
-    return this.#regs.clone();
+  /** KVM_GET_REGS, into `into` when given, else into a new struct. */
+  getRegs(into?: KvmRegs): KvmRegs {
+    const regs = into ?? new KvmRegs();
+    ioctl(this.fd, Ioctl.KVM_GET_REGS, regs.bytes, "KVM_GET_REGS");
+    return regs;
   }
 
   /** KVM_SET_REGS. */
@@ -184,10 +183,11 @@ export class KvmVcpu implements Vcpu {
     ioctl(this.fd, Ioctl.KVM_SET_REGS, regs.bytes, "KVM_SET_REGS");
   }
 
-  /** KVM_GET_SREGS. */
-  getSregs(): KvmSregs {
-    ioctl(this.fd, Ioctl.KVM_GET_SREGS, this.#sregs.bytes, "KVM_GET_SREGS");
-    return this.#sregs.clone();
+  /** KVM_GET_SREGS, into `into` when given, else into a new struct. */
+  getSregs(into?: KvmSregs): KvmSregs {
+    const sregs = into ?? new KvmSregs();
+    ioctl(this.fd, Ioctl.KVM_GET_SREGS, sregs.bytes, "KVM_GET_SREGS");
+    return sregs;
   }
 
   /** KVM_SET_SREGS. */

@@ -138,6 +138,8 @@ export const LAYOUT = {
 } as const satisfies Record<string, StructLayout>;
 
 const R = LAYOUT.kvm_regs;
+/** Index of a u64's low 32-bit half in host order (0 on the little-endian hosts KVM runs on). */
+const LOW_HALF = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
 const SEG = LAYOUT.kvm_segment.fields;
 const SR = LAYOUT.kvm_sregs.fields;
 const RUN = LAYOUT.kvm_run.fields;
@@ -147,6 +149,8 @@ export class KvmRegs {
   /** The raw struct, as passed to KVM_GET_REGS / KVM_SET_REGS. */
   readonly bytes: Uint8Array;
   readonly #u64: BigUint64Array;
+  /** The same bytes as 32-bit halves (host order, as the struct is): no BigInt on the 32-bit paths. */
+  readonly #u32: Uint32Array;
 
   constructor(bytes: Uint8Array = new Uint8Array(R.size)) {
     if (bytes.byteLength !== R.size || bytes.byteOffset % 8 !== 0) {
@@ -154,6 +158,7 @@ export class KvmRegs {
     }
     this.bytes = bytes;
     this.#u64 = new BigUint64Array(bytes.buffer, bytes.byteOffset, R.size / 8);
+    this.#u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, R.size / 4);
   }
 
   /** Reads a register as an unsigned 64-bit value. */
@@ -168,7 +173,14 @@ export class KvmRegs {
 
   /** Reads a register's low 32 bits as a number (enough outside long mode). */
   get32(name: RegName): number {
-    return Number(this.#u64[R.fields[name] / 8] & 0xffffffffn);
+    return this.#u32[R.fields[name] / 4 + LOW_HALF];
+  }
+
+  /** Writes a register from a 32-bit number (the upper half becomes 0). */
+  set32(name: RegName, value: number): void {
+    const at = R.fields[name] / 4;
+    this.#u32[at + LOW_HALF] = value;
+    this.#u32[at + 1 - LOW_HALF] = 0;
   }
 
   /** A plain copy of all registers. */

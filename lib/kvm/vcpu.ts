@@ -63,12 +63,12 @@ export type VcpuExit =
 export interface Vcpu {
   /** The shared run structure (inputs: request_interrupt_window, immediate_exit). */
   readonly runState: KvmRun;
-  /** Copies the general registers out. */
-  getRegs(): KvmRegs;
+  /** Copies the general registers out: into `into` when given (no allocation), else a new struct. */
+  getRegs(into?: KvmRegs): KvmRegs;
   /** Loads the general registers. */
   setRegs(regs: KvmRegs): void;
-  /** Copies the segment and control registers out. */
-  getSregs(): KvmSregs;
+  /** Copies the segment and control registers out: into `into` when given, else a new struct. */
+  getSregs(into?: KvmSregs): KvmSregs;
   /** Loads the segment and control registers. */
   setSregs(sregs: KvmSregs): void;
   /**

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "@std/assert";
 import { PROTECTED_MODE_DETAIL } from "../../lib/emu/mod.ts";
-import { KvmSregs } from "../../lib/kvm/structs.ts";
+import { KvmRegs, KvmSregs } from "../../lib/kvm/structs.ts";
 import { asmMachine, machine, reg, setReg, setVector, word } from "./helpers.ts";
 
 // These tests assemble with nasm (a prerequisite, installed by CI): without it they fail.
@@ -390,4 +390,24 @@ Deno.test("a REP OUTS batch after an IN starts with its own first byte", () => {
   const out = vcpu.run();
   if (out.kind !== "io") throw new Error(`expected io, got ${out.kind}`);
   assertEquals([out.isWrite, out.count, [...out.data]], [true, 3, [0x61, 0x62, 0x63]]);
+});
+
+Deno.test("getRegs/getSregs into a reused struct give exactly what a new one gets", () => {
+  const m = machine([0xf4]);
+  const s = m.vcpu.getSregs();
+  s.ds.setRealMode(0x1234);
+  s.fs.base = 0x56780n;
+  m.vcpu.setSregs(s);
+  setReg(m.vcpu, "rsi", 0xdeadbeef);
+  const regs = new KvmRegs();
+  const sregs = new KvmSregs();
+  regs.bytes.fill(0xaa); // stale contents must not survive
+  sregs.bytes.fill(0xaa);
+  assertEquals(m.vcpu.getRegs(regs), regs);
+  assertEquals(m.vcpu.getSregs(sregs), sregs);
+  assertEquals([...regs.bytes], [...m.vcpu.getRegs().bytes]);
+  assertEquals([...sregs.bytes], [...m.vcpu.getSregs().bytes]);
+  assertEquals(regs.get32("rsi"), 0xdeadbeef);
+  assertEquals(sregs.ds.selector, 0x1234);
+  assertEquals(sregs.fs.base, 0x56780n);
 });
