@@ -39,6 +39,12 @@ export interface BlockCacheOptions {
 }
 
 const PAGE_SHIFT = 8;
+/**
+ * Code in a page whose translations were dropped this many times stays with
+ * the interpreter: code that keeps rewriting itself would otherwise be
+ * translated again after every store.
+ */
+const CHURN_LIMIT = 16;
 
 /** Translated blocks of one CPU. */
 export class BlockCache {
@@ -56,6 +62,8 @@ export class BlockCache {
   translated = 0;
   /** Blocks dropped because their code was overwritten. */
   invalidated = 0;
+  /** How often each page's translations were dropped by stores. */
+  readonly #churn = new Map<number, number>();
 
   /** Creates the cache for `cpu` and attaches it (the CPU's engine starts using it). */
   constructor(cpu: Cpu, options: BlockCacheOptions = {}) {
@@ -96,6 +104,10 @@ export class BlockCache {
 
   #translate(e: BlockEntry, lin: number): BlockEntry | null {
     const c = this.#cpu;
+    if ((this.#churn.get(lin >> PAGE_SHIFT) ?? 0) >= CHURN_LIMIT) {
+      e.hits = -1; // self-modifying code: interpret it
+      return null;
+    }
     const t = translate(c, lin, c.fastFetch, { maxInstructions: this.maxInstructions });
     if (t === null) {
       e.hits = -1;
@@ -125,9 +137,10 @@ export class BlockCache {
   /**
    * A store to physical [address, address + length) is about to happen:
    * drops the blocks of the pages it touches if it overwrites translated
-   * code. Returns true when it did.
+   * code. Returns true when it did. `byGuest` false: the host wrote (a
+   * loader, a disk read), which does not count as the page's code churning.
    */
-  invalidate(address: number, length: number): boolean {
+  invalidate(address: number, length: number, byGuest = true): boolean {
     const bytes = this.#codeBytes;
     if (bytes === null) return false;
     const end = Math.min(address + length, bytes.length);
@@ -139,7 +152,10 @@ export class BlockCache {
       }
     }
     if (!hit) return false;
-    for (let p = address >> PAGE_SHIFT; p <= (end - 1) >> PAGE_SHIFT; p++) this.#dropPage(p);
+    for (let p = address >> PAGE_SHIFT; p <= (end - 1) >> PAGE_SHIFT; p++) {
+      if (byGuest) this.#churn.set(p, (this.#churn.get(p) ?? 0) + 1);
+      this.#dropPage(p);
+    }
     return true;
   }
 
@@ -151,6 +167,7 @@ export class BlockCache {
     }
     this.#pages.clear();
     this.#entries.clear();
+    this.#churn.clear();
   }
 
   #dropPage(p: number): void {

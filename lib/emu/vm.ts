@@ -51,7 +51,7 @@ export class EmuVm implements Vm {
    * guest itself need no call.
    */
   memoryWritten(guestPhys: number, length: number): void {
-    for (const v of this.#vcpus) v.cpu.blocks?.invalidate(guestPhys, length);
+    for (const v of this.#vcpus) v.cpu.blocks?.invalidate(guestPhys, length, false);
   }
 
   /** Drops every translated block (after the host rewrote memory wholesale). */

@@ -315,6 +315,13 @@ Deno.test("host writes through EmuVm.memoryWritten drop stale translations", () 
   m.ram[CODE + 1] = 7;
   m.vm.memoryWritten(CODE + 1, 1);
   assertEquals(again(), 7);
+  // Host writes (loaders, disk reads) never make the CPU give up translating a page.
+  for (let v = 10; v < 40; v++) {
+    m.ram[CODE + 1] = v;
+    m.vm.memoryWritten(CODE + 1, 1);
+    assertEquals(again(), v);
+  }
+  assert((m.vcpu.cpu.blocks?.translated ?? 0) >= 32);
 });
 
 Deno.test("a fault inside a translated loop is delivered as the interpreter delivers it", () => {
@@ -399,4 +406,27 @@ Deno.test("OUT inside a translated loop exits after the instruction", () => {
     if (e.kind === "io") out.push(e.data[0]);
   }
   assertEquals(out, [3, 2, 1]);
+});
+
+Deno.test("code that keeps rewriting itself goes back to the interpreter", () => {
+  const source = `
+    mov cx, 2000
+    xor ax, ax
+  top:
+    add ax, 1
+    mov [top + 2], cl      ; patches the immediate every pass
+    dec cx
+    jnz top
+    hlt`;
+  const run = (options: MachineOptions) => {
+    const m = asmMachine(source, options);
+    assertEquals(m.vcpu.run().kind, "hlt");
+    return { ax: reg(m.vcpu, "rax") & 0xffff, n: m.vcpu.instructions, blocks: m.vcpu.cpu.blocks };
+  };
+  const want = run(INTERPRET);
+  const got = run(TRANSLATE);
+  assertEquals(got.ax, want.ax);
+  assertEquals(got.n, want.n);
+  // A few translations, then none: not one per pass.
+  assert((got.blocks?.translated ?? 0) < 40, `${got.blocks?.translated} translations`);
 });
