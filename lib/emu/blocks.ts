@@ -30,7 +30,7 @@ export interface BlockEntry {
 
 /** Tuning of the block cache. */
 export interface BlockCacheOptions {
-  /** Entries into an address before it is translated (default 2). */
+  /** Entries into an address before it is translated (default 16). */
   threshold?: number;
   /** Most instructions in one block (default 64). */
   maxInstructions?: number;
@@ -68,7 +68,7 @@ export class BlockCache {
   /** Creates the cache for `cpu` and attaches it (the CPU's engine starts using it). */
   constructor(cpu: Cpu, options: BlockCacheOptions = {}) {
     this.#cpu = cpu;
-    this.#threshold = Math.max(1, options.threshold ?? 2);
+    this.#threshold = Math.max(1, options.threshold ?? 16);
     this.maxInstructions = Math.max(1, options.maxInstructions ?? 64);
     this.#onTranslate = options.onTranslate;
     cpu.blocks = this;

@@ -17,6 +17,9 @@ export function execute(c: Cpu, n: number): number {
   const m = c.m;
   c.stop = Stop.NONE;
   c.refresh();
+  // The budget ends at this count: a fault inside a translated block retires the
+  // instructions before it and itself, whatever the block had left to do.
+  const end = c.instructions + n;
   while (n > 0) {
     try {
       if (m.fillAddr.length !== 0 || (c.rawFlags & TF) !== 0) {
@@ -71,6 +74,7 @@ export function execute(c: Cpu, n: number): number {
       c.r32[ESP] = c.savedSp;
       c.repPending = false;
       c.instructions++;
+      n = end - c.instructions;
       m.clearFills();
       c.ioFillPos = c.ioFillEnd = 0; // data for a faulting IN/INS is moot
       c.stop = Stop.NONE;

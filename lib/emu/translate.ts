@@ -76,8 +76,6 @@ const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
 /** Stop.IO and Stop.YIELD (the generated code stores them directly). */
 const STOP_IO = 1, STOP_YIELD = 11;
-/** Stands for the stores of the registers a block changed (known once it is generated). */
-const WRITE_BACK = "/*write-back*/";
 /** OF is bit 11 of FLAGS. */
 const OF_BIT = 11;
 
@@ -433,7 +431,8 @@ class Gen {
 
   /** Code that leaves the block with IP = `ip` after `n` instructions of this pass. */
   exitCode(ip: string, n: number): string {
-    return `${this.flushCode()} ${WRITE_BACK} c.ip = ${ip}; c.instructions = i0 + done + ${n}; return done + ${n};`;
+    // One epilogue after the body stores the registers and returns (smaller code).
+    return `${this.flushCode()} ni = ${ip}; nd = done + ${n}; break out;`;
   }
 }
 
@@ -497,15 +496,16 @@ export function translate(
   );
   const regLocals = [...g.used].sort().map((n) => `r${n} = r32[${n}]`).join(", ");
   const writeBack = [...g.dirty].sort().map((n) => `r32[${n}] = r${n};`).join(" ");
-  const body = g.code.join("\n    ").replaceAll(WRITE_BACK, writeBack);
+  const body = g.code.join("\n    ");
   const source = `
 return function block(c, budget) {
   const ram = c.ram, fr = c.fastR, fw = c.fastW;
   ${segLocals}
   const i0 = c.instructions;
   let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
+  let ni = 0, nd = 0;
   ${regLocals === "" ? "" : `let ${regLocals};`}
-  try {
+  out: try {
     ${loopBack ? "for (;;) {" : ""}
     ${body}
     ${loopBack ? "}" : ""}
@@ -517,6 +517,10 @@ return function block(c, budget) {
     c.instructions = i0 + done + k;
     throw e;
   }
+  ${writeBack}
+  c.ip = ni;
+  c.instructions = i0 + nd;
+  return nd;
 };`;
   const factory = new Function("rt", "r32", "base", "lim", "cp", "IPS", source) as (
     rt: Runtime,
@@ -835,7 +839,7 @@ function branch(g: Gen, cond: string, target: number, startIp: number): number {
     if (g.firstFlagUse !== 1) g.flush();
     g.emit(`done += ${n};`);
     g.emit(
-      `if (done + ${n} > budget) { ${g.flushCode()} ${WRITE_BACK} c.ip = ${target}; c.instructions = i0 + done; return done; }`,
+      `if (done + ${n} > budget) { ${g.flushCode()} ni = ${target}; nd = done; break out; }`,
     );
     return LOOP;
   }
@@ -863,9 +867,9 @@ function call(g: Gen, startIp: number): number {
   if (g.o32) throw new NotTranslated("call rel32");
   const d = g.word();
   const next = g.ip & 0xffff;
-  g.emit(`w = ${next};`);
-  push(g, 2, "w");
   const target = (next + d) & 0xffff;
+  g.emit(`w = ${next};`);
+  push(g, 2, "w", target);
   if (target !== startIp && g.canFollow(target)) {
     g.returns.push(next);
     g.follow(target);
@@ -941,8 +945,8 @@ function stringOp(g: Gen, op: number, size: number): number {
 }
 
 /** After a store that left plain RAM (MMIO, code): end the block after this instruction. */
-function afterStore(g: Gen): void {
-  g.emit(`if (ex) { ${g.exitCode(String(g.ip & 0xffff), g.k + 1)} }`);
+function afterStore(g: Gen, next = g.ip & 0xffff): void {
+  g.emit(`if (ex) { ${g.exitCode(String(next), g.k + 1)} }`);
 }
 
 function readRm(g: Gen, size: number, m: ModRm, dst: string): void {
@@ -1078,12 +1082,16 @@ function shiftByConstant(g: Gen, op: number, n: number, size: number): void {
   g.setFlags(Lazy.SHIFT, size, true);
 }
 
-/** PUSH of the local `val` (2 or 4 bytes): store first, so a fault leaves SP as it was. */
-function push(g: Gen, size: number, val: string): void {
+/**
+ * PUSH of the local `val` (2 or 4 bytes): store first, so a fault leaves SP
+ * as it was. A store that must end the block (MMIO, code) leaves it at
+ * `next` (CALL: its target).
+ */
+function push(g: Gen, size: number, val: string, next = g.ip & 0xffff): void {
   g.emit(`sp = (${g.reg(2, ESP)} - ${size}) & 0xffff;`);
   g.store(size, { off: "sp", seg: SS }, val);
   g.emit(g.setReg(2, ESP, "sp"));
-  afterStore(g);
+  afterStore(g, next);
 }
 
 /** POP into the local `dst`. */

@@ -430,3 +430,61 @@ Deno.test("code that keeps rewriting itself goes back to the interpreter", () =>
   // A few translations, then none: not one per pass.
   assert((got.blocks?.translated ?? 0) < 40, `${got.blocks?.translated} translations`);
 });
+
+Deno.test("a CALL whose push overwrites translated code goes on at the call's target", () => {
+  // SP points into the code: the return address lands on the immediate of
+  // "mov cx, 40", translated with the first block, which must end after the
+  // CALL, at its target.
+  const source = `
+    mov cx, 40
+  top:
+    mov sp, top
+    call sub
+    dec cx
+    jnz top
+    hlt
+  sub:
+    inc ax
+    ret                   ; the return address comes back out of the code bytes
+  `;
+  const run = (options: MachineOptions) => {
+    const m = asmMachine(source, options);
+    assertEquals(m.vcpu.run().kind, "hlt");
+    return { ip: m.vcpu.cpu.ip, ax: reg(m.vcpu, "rax") & 0xffff, n: m.vcpu.instructions };
+  };
+  const want = run(INTERPRET);
+  assertEquals(want.ax, 40);
+  assertEquals(run(TRANSLATE), want);
+});
+
+Deno.test("a fault inside a block counts against the run's budget like any instruction", () => {
+  // Each pass faults (#GP: a word read at offset 0xFFFF); the handler skips the
+  // faulting instruction. Runs of 100 instructions must end at the same places.
+  const source = `
+    mov si, 0xffff
+    mov cx, 300
+  top:
+    add dx, cx
+    mov ax, [si]          ; 3 bytes: 8B 04 ... (the handler skips 2)
+    inc bx
+    dec cx
+    jnz top
+    hlt`;
+  const run = (options: MachineOptions) => {
+    const m = asmMachine(source, options);
+    // #GP handler: add 2 to the pushed IP (skip "mov ax, [si]"), iret.
+    m.ram.set([0x55, 0x89, 0xe5, 0x83, 0x46, 0x02, 0x02, 0x5d, 0xcf], 0x3000);
+    setVector(m.ram, 13, 0, 0x3000);
+    m.vcpu.sliceLimit = 100;
+    const trail: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const e = m.vcpu.run();
+      trail.push(`${m.vcpu.cpu.ip.toString(16)}@${m.vcpu.instructions}`);
+      if (e.kind !== "intr") break;
+    }
+    return trail;
+  };
+  const want = run(INTERPRET);
+  assertEquals(want.length > 20, true);
+  assertEquals(run(TRANSLATE), want);
+});

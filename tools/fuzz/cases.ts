@@ -119,8 +119,34 @@ const DOCUMENTED: ReadonlySet<StopReason["kind"]> = new Set([
 /** The outcome of one case: its stop, or the problem found. */
 export type FuzzOutcome = { ok: true; stop: StopReason } | { ok: false; problem: string };
 
-/** Runs one case on the software CPU with an instruction limit. */
+/**
+ * Runs one case on the software CPU with an instruction limit, once with the
+ * block translator and once on the interpreter alone: both runs must end the
+ * same way (stop, registers, segments, serial output, screen), or the case
+ * is a finding too.
+ */
 export async function runFuzzCase(c: FuzzCase, instructions: number): Promise<FuzzOutcome> {
+  const translated = await runOnce(c, instructions, true);
+  if (!translated.outcome.ok) return translated.outcome;
+  const interpreted = await runOnce(c, instructions, false);
+  if (!interpreted.outcome.ok) return interpreted.outcome;
+  if (translated.fingerprint !== interpreted.fingerprint) {
+    return {
+      ok: false,
+      problem:
+        `translated and interpreted runs differ:\n  translated  ${translated.fingerprint}\n` +
+        `  interpreted ${interpreted.fingerprint}`,
+    };
+  }
+  return translated.outcome;
+}
+
+/** One run of a case, and a fingerprint of how it ended. */
+async function runOnce(
+  c: FuzzCase,
+  instructions: number,
+  translate: boolean,
+): Promise<{ outcome: FuzzOutcome; fingerprint: string }> {
   let guest: Guest | undefined;
   try {
     guest = Guest.create(c.image, {
@@ -129,17 +155,29 @@ export async function runFuzzCase(c: FuzzCase, instructions: number): Promise<Fu
       memory: c.memory,
       noSignatureCheck: true,
       rtcStart: 0, // the same clock every run, so a case replays exactly
+      translate,
     });
     const result = await guest.run({ instructions });
     if (!DOCUMENTED.has(result.stop.kind)) {
-      return { ok: false, problem: `undocumented stop ${JSON.stringify(result.stop)}` };
+      const problem = `undocumented stop ${JSON.stringify(result.stop)}`;
+      return { outcome: { ok: false, problem }, fingerprint: "" };
     }
     // The stop must be reportable: a snapshot and a description never throw.
     Guest.describe(result);
-    return { ok: true, stop: result.stop };
+    const cpu = result.cpu;
+    const fingerprint = JSON.stringify({
+      stop: result.stop,
+      regs: Object.entries(cpu.regs).map(([name, v]) => `${name}=${v.toString(16)}`).join(" "),
+      segments: Object.entries(cpu.segments).map(([name, s]) =>
+        `${name}=${s.selector.toString(16)}:${s.base.toString(16)}`
+      ).join(" "),
+      serial: guest.serialText(),
+      screen: guest.screenText(),
+    });
+    return { outcome: { ok: true, stop: result.stop }, fingerprint };
   } catch (e) {
     const text = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ""}` : String(e);
-    return { ok: false, problem: `host exception: ${text}` };
+    return { outcome: { ok: false, problem: `host exception: ${text}` }, fingerprint: "" };
   } finally {
     guest?.close();
   }
