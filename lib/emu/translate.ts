@@ -1,10 +1,11 @@
 /**
  * The block translator: decodes a run of real-mode x86 instructions from RAM
  * and writes one JavaScript function that executes them, which V8 then
- * compiles to machine code. Registers stay in the CPU's typed arrays; the
- * arithmetic flags of the block's own operations live in locals (la, lb, lr,
- * lcf) and reach the CPU's lazy-flag fields only where something outside
- * the block could look at them: at exits, before helper calls, and when an
+ * compiles to machine code. While a block runs, the general registers live
+ * in locals (r0-r7, stored back at exits and faults), and the arithmetic
+ * flags of the block's own operations live in locals too (la, lb, lr, lcf):
+ * they reach the CPU's lazy-flag fields only where something outside the
+ * block could look at them: at exits, before helper calls, and when an
  * instruction faults.
  *
  * A block is a trace: it follows direct jumps and calls into their targets,
@@ -15,8 +16,9 @@
  *
  * Only instructions the translator knows are taken into a block; a block
  * ends before the first one it does not know, which the interpreter then
- * executes. Port output and anything that can stop the CPU end a block.
- * Every memory access checks its limit and falls back to the CPU's own
+ * executes. An OUT the host cannot complete at once (an exit), a store
+ * that leaves plain RAM or hits translated code, and anything else that can
+ * stop the CPU end a block after the instruction. Every memory access checks its limit and falls back to the CPU's own
  * access methods outside plain RAM, so MMIO, A20 wrap and faults behave
  * exactly as in the interpreter.
  *
