@@ -60,18 +60,17 @@ export class BlockCache {
   readonly #onTranslate: ((linear: number, translation: Translation) => void) | undefined;
   /** Blocks translated so far (for tests and the benchmarks). */
   translated = 0;
-  /** Blocks dropped because their code was overwritten. */
+  /** Blocks dropped: their code was overwritten, or reached through another CS. */
   invalidated = 0;
   /** How often each page's translations were dropped by stores. */
   readonly #churn = new Map<number, number>();
 
-  /** Creates the cache for `cpu` and attaches it (the CPU's engine starts using it). */
+  /** Creates the cache for `cpu` (the CPU's engine uses it once it is `cpu.blocks`). */
   constructor(cpu: Cpu, options: BlockCacheOptions = {}) {
     this.#cpu = cpu;
     this.#threshold = Math.max(1, options.threshold ?? 16);
     this.maxInstructions = Math.max(1, options.maxInstructions ?? 64);
     this.#onTranslate = options.onTranslate;
-    cpu.blocks = this;
   }
 
   /**
@@ -79,23 +78,14 @@ export class BlockCache {
    * limit), or null when the interpreter should run the next instruction.
    */
   lookup(lin: number): BlockEntry | null {
-    const c = this.#cpu;
     let e = this.#entries.get(lin);
-    if (e === undefined) {
-      e = { run: null, count: 0, csBase: c.csBase, start: lin, ranges: [], hits: 0 };
-      this.#entries.set(lin, e);
+    if (e !== undefined && e.run !== null) {
+      if (e.csBase === this.#cpu.csBase) return e;
+      this.#drop(e); // the same bytes reached through another CS: their IPs differ
+      e = undefined;
     }
-    if (e.run !== null) {
-      if (e.csBase === c.csBase) return e;
-      this.#drop(e); // same bytes reached through another CS: translate again
-      e = {
-        run: null,
-        count: 0,
-        csBase: c.csBase,
-        start: lin,
-        ranges: [],
-        hits: this.#threshold - 1,
-      };
+    if (e === undefined) {
+      e = { run: null, count: 0, csBase: 0, start: lin, ranges: [], hits: 0 };
       this.#entries.set(lin, e);
     }
     if (e.hits < 0 || ++e.hits < this.#threshold) return null;

@@ -10,6 +10,7 @@
 
 import { ABORT, type PhysMemory } from "./memory.ts";
 import type { BlockCache } from "./blocks.ts";
+import type { PortOutHook } from "../kvm/vcpu.ts";
 import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, ZF } from "./flags.ts";
 
 /** Segment register numbers, in the x86 encoding order. */
@@ -39,7 +40,7 @@ export const Stop = {
   IF_ON: 9,
   /** The next instruction byte is not in RAM (device memory or nothing): KVM cannot run it either. */
   FETCH_OUTSIDE_RAM: 10,
-  /** The host completed an OUT and asked for the run to end after it (an `intr` exit). */
+  /** The host completed an OUT or MMIO write and asked for the run to end after it (an `intr` exit). */
   YIELD: 11,
 } as const;
 
@@ -137,7 +138,7 @@ export class Cpu {
   /** A store just overwrote translated code (the running block must end). */
   codeChanged = false;
   /** Completes OUTs without an exit where the host can (see `PortOutHook`). */
-  portOutHook: ((port: number, size: number, value: number) => number) | null = null;
+  portOutHook: PortOutHook | null = null;
   /** The translated blocks, or null when the CPU only interprets. */
   blocks: BlockCache | null = null;
 

@@ -9,7 +9,7 @@
 import { aaa, alu, daa, das, incdec, logic, shift } from "./alu.ts";
 import { type Cpu, CS, DS, EAX, EBP, EBX, ECX, EDX, ES, ESP, FS, GS, SS, Stop } from "./cpu.ts";
 import { AF, CF, DF, IF, MASK, OF, PF, SF, szp, ZF } from "./flags.ts";
-import { portIn, portOut } from "./io.ts";
+import { out, portIn } from "./io.ts";
 import { aad, aam, imul2, mulDiv } from "./muldiv.ts";
 import { stringOp } from "./strings.ts";
 import { exec0f } from "./exec0f.ts";
@@ -472,16 +472,8 @@ function ope6_ef(c: Cpu, op: number): void {
   const wsize = c.o32 ? 4 : 2;
   const size = (op & 1) === 0 ? 1 : wsize;
   const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
-  const v = c.getReg(size, EAX);
-  const hook = c.portOutHook;
-  if (hook !== null) {
-    const done = hook(port, size, v);
-    if (done === 2) c.stop = Stop.YIELD;
-    if (done !== 0) return;
-  }
-  c.ioCount = 0;
-  portOut(c, port, size, v);
-  c.stop = Stop.IO;
+  const done = out(c, port, size, c.getReg(size, EAX));
+  if (done !== 1) c.stop = done === 0 ? Stop.IO : Stop.YIELD;
 }
 
 function ope8(c: Cpu): void {

@@ -44,6 +44,22 @@ export function portOut(c: Cpu, port: number, size: number, v: number): void {
   c.ioCount++;
 }
 
+/**
+ * OUT from the interpreter or a translated block: the host's hook completes
+ * it at once where it can (1; 2 when the run should end after it), else its
+ * data is recorded for an exit (0).
+ */
+export function out(c: Cpu, port: number, size: number, v: number): number {
+  const hook = c.portOutHook;
+  if (hook !== null) {
+    const done = hook(port, size, v);
+    if (done !== 0) return done;
+  }
+  c.ioCount = 0;
+  portOut(c, port, size, v);
+  return 0;
+}
+
 /** True while an OUTS batch has room for another element of `size` bytes. */
 export function outRoom(c: Cpu, size: number): boolean {
   return (c.ioCount + 1) * size <= c.ioBuf.length;

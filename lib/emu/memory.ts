@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { PortOutHook } from "../kvm/vcpu.ts";
+
 /** One RAM slot. */
 export interface Slot {
   readonly base: number;
@@ -69,7 +71,7 @@ export class PhysMemory {
    * Completes MMIO writes without an exit where the host can: 0 the write
    * must leave as an exit, 1 done, 2 done and the run should end.
    */
-  mmioWriteHook: ((address: number, length: number, value: number) => number) | null = null;
+  mmioWriteHook: PortOutHook | null = null;
 
   /** Adds a slot; it must not overlap another. */
   addSlot(base: number, size: number, readonly: boolean): Uint8Array {

@@ -27,7 +27,7 @@
 
 import { shift } from "./alu.ts";
 import { type Cpu, DS, ESP, Lazy, SS } from "./cpu.ts";
-import { portOut } from "./io.ts";
+import { out } from "./io.ts";
 
 /** A translated block: runs with an instruction budget, returns the instructions it retired. */
 export type BlockFunction = (c: Cpu, budget: number) => number;
@@ -62,16 +62,7 @@ export const RUNTIME: Runtime = {
     return end;
   },
   shift,
-  out(c, port, size, v) {
-    const hook = c.portOutHook;
-    if (hook !== null) {
-      const done = hook(port, size, v);
-      if (done !== 0) return done;
-    }
-    c.ioCount = 0;
-    portOut(c, port, size, v);
-    return 0;
-  },
+  out,
 };
 
 const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
@@ -725,10 +716,9 @@ function instruction(g: Gen, startIp: number): number {
     case 0x98: // CBW, CWDE
       g.emit(
         w === 4
-          ? g.setReg(4, 0, "(((r0 << 16) >> 16) >>> 0)")
-          : g.setReg(2, 0, "(((r0 << 24) >> 24) & 0xffff)"),
+          ? g.setReg(4, 0, `((${g.reg(2, 0)} << 16) >> 16) >>> 0`)
+          : g.setReg(2, 0, `((${g.reg(1, 0)} << 24) >> 24) & 0xffff`),
       );
-      g.used.add(0);
       return CONTINUE;
     case 0x99: // CWD, CDQ
       g.emit(

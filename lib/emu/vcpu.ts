@@ -124,7 +124,7 @@ export class EmuVcpu implements Vcpu {
    */
   constructor(model: CpuModel, memory: PhysMemory, translation: BlockCacheOptions | null = {}) {
     this.cpu = new Cpu(model, memory);
-    if (translation !== null) new BlockCache(this.cpu, translation);
+    if (translation !== null) this.cpu.blocks = new BlockCache(this.cpu, translation);
   }
 
   /** Retired instructions so far (each REP iteration and each exception counts one). */

@@ -83,7 +83,10 @@ export class Machine {
    * waits in HLT (deterministic runs, see instruction-clock.ts).
    */
   readonly clock: Clock;
-  /** The interrupt controller, once the platform adds one. */
+  /**
+   * The interrupt controller, once the platform adds one; the platform also
+   * calls {@link interruptRaised} when the controller's output goes up.
+   */
   interrupts: InterruptController | undefined;
   /** COM1's interrupt line, once the platform wires it (IRQ 4 on a PC). */
   serialIrq: ((level: boolean) => void) | undefined;
@@ -100,8 +103,6 @@ export class Machine {
   readonly #exitPorts = new Uint8Array(0x10000);
   /** Set when the interrupt controller raised its output (see {@link interruptRaised}). */
   #raised = false;
-  /** The controller reports its raises (so OUTs need not ask it before and after). */
-  #reportsRaises = false;
   /** OUT data of 1, 2 and 4 bytes for writes done without an exit. */
   readonly #outData = [1, 2, 3, 4].map((n) => new Uint8Array(n));
   readonly #makeKick?: () => RunKick;
@@ -112,9 +113,7 @@ export class Machine {
     this.accelerator = parts.accelerator;
     this.#makeKick = parts.makeKick;
     const vm = this.vm;
-    if (vm.memoryWritten !== undefined) {
-      this.memory.onWrite = (address, length) => vm.memoryWritten?.(address, length);
-    }
+    this.memory.onWrite = vm.memoryWritten?.bind(vm);
     this.serialOutput = new OutputBuffer(parts.serialLimit);
     this.serial = new Serial16550({
       onOutput: (b) => {
@@ -161,13 +160,12 @@ export class Machine {
   }
 
   /**
-   * The interrupt controller's output went up. A controller that says so
-   * lets an OUT done inside the CPU end the run only when it raised an
-   * interrupt (a controller that does not is asked after every such OUT).
+   * The interrupt controller's output went up (whoever sets `interrupts`
+   * calls this): a write done inside the software CPU that raised an
+   * interrupt ends the run, so the loop can deliver it.
    */
   interruptRaised(): void {
     this.#raised = true;
-    this.#reportsRaises = true;
   }
 
   /** Asks a running loop to stop at its next exit (and wakes it from HLT). */
@@ -240,14 +238,9 @@ export class Machine {
     }
     // A newly raised interrupt ends the run so the loop can deliver it (one already
     // pending is the loop's business: it waits for the guest's interrupt window).
-    const irqs = this.interrupts;
     this.#raised = false;
-    const pending = !this.#reportsRaises && irqs !== undefined && irqs.hasInterrupt();
     bus.write(address, data);
-    const raised = this.#reportsRaises
-      ? this.#raised
-      : !pending && irqs !== undefined && irqs.hasInterrupt();
-    return this.#stopRequested || raised ? 2 : 1;
+    return this.#stopRequested || this.#raised ? 2 : 1;
   }
 
   async #loop(deadline: number, instructionLimit: number | undefined): Promise<StopReason> {
