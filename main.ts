@@ -7,7 +7,7 @@
 
 import denoJson from "./deno.json" with { type: "json" };
 import { parseCommandLine, type SerialTarget, USAGE, UsageError } from "./lib/cli/args.ts";
-import { readImage } from "./lib/cli/image.ts";
+import { readImage, readModules } from "./lib/cli/image.ts";
 import { screenAnsi, screenText } from "./lib/display/text.ts";
 import { OutputBuffer } from "./lib/machine/output.ts";
 import { KvmUnavailableError } from "./lib/kvm/host.ts";
@@ -143,6 +143,7 @@ export async function main(args: string[]): Promise<number> {
   let sink: StdoutSink | FileSink | undefined;
   try {
     const image = await readImage(options.image);
+    const modules = await readModules(options.initrd, options.modules);
     sink = openSerial(options.serial);
     const created = createMachine({
       image,
@@ -152,6 +153,9 @@ export async function main(args: string[]): Promise<number> {
       driveType: options.driveType,
       noSignatureCheck: options.noSignatureCheck,
       translate: !options.interpret,
+      append: options.append,
+      modules,
+      imageName: options.image,
     });
     machine = created.machine;
     pc = created.pc;

@@ -63,16 +63,39 @@ export interface GuestOptions {
   /** `auto` (default): KVM when /dev/kvm works, else the software CPU. */
   accel?: "auto" | "kvm" | "emu";
   /**
-   * How the image starts. `bios` (default): the image is a disk, its first
-   * sector is booted at 0000:7C00 by picovmm's PC BIOS. `flat`: the image at
-   * guest-physical 0, no BIOS (the seed's machine).
+   * How the image starts. `auto` (default): found from the image, a kernel
+   * (ELF or Multiboot header) or else a disk. `bios`: the image is a disk,
+   * its first sector is booted at 0000:7C00 by picovmm's PC BIOS. `flat`:
+   * the image at guest-physical 0, no BIOS (the seed's machine).
+   * `multiboot`, `multiboot2`, `pvh`: a kernel of that protocol, started in
+   * 32-bit protected mode on a PC without BIOS (KVM only so far: on the
+   * software CPU `create` throws a LoaderError).
    */
-  boot?: "bios" | "flat";
+  boot?: "auto" | "bios" | "flat" | "multiboot" | "multiboot2" | "pvh";
   /**
    * Guest RAM in bytes (a multiple of 4096); default 640 KiB for `bios`
-   * (more is extended memory from 1 MiB), 4 KiB for `flat`.
+   * (more is extended memory from 1 MiB), 128 MiB for kernels, 4 KiB for `flat`.
    */
   memory?: number;
+  /**
+   * Kernels: the command line (Multiboot v1 gets it after the name
+   * "kernel", as GRUB and QEMU put the kernel's file name first).
+   *
+   * @example
+   * ```ts
+   * import { Guest } from "./mod.ts";
+   * using guest = Guest.create(await Deno.readFile("guests/kernel-mb1.elf"), {
+   *   accel: "kvm",
+   *   append: "console=ttyS0",
+   *   initrd: new TextEncoder().encode("initrd bytes"),
+   * });
+   * ```
+   */
+  append?: string;
+  /** Kernels: the initial ramdisk, loaded as the first module (its command line: "initrd"). */
+  initrd?: Uint8Array;
+  /** Kernels: modules loaded after the initrd, page-aligned, each with its command line. */
+  modules?: { data: Uint8Array; cmdline?: string }[];
   /** `bios`: the disk's type; by default floppy-sized images are floppies, others hard disks. */
   driveType?: "floppy" | "hdd";
   /** `bios`: boot a first sector that lacks the 0x55AA signature. */
@@ -185,7 +208,15 @@ export class Guest implements Disposable {
    * options, KvmUnavailableError when `accel: "kvm"` cannot open /dev/kvm.
    */
   static create(image: Uint8Array, options: GuestOptions = {}): Guest {
-    const machineOptions: MachineOptions = { image, ...options, boot: options.boot ?? "bios" };
+    const machineOptions: MachineOptions = {
+      image,
+      ...options,
+      boot: options.boot ?? "auto",
+      modules: options.modules?.map((m, i) => ({
+        data: m.data,
+        cmdline: m.cmdline ?? `module${i + 1}`,
+      })),
+    };
     const { machine, note, pc } = createMachine(machineOptions);
     return new Guest(machine, note, pc);
   }

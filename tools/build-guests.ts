@@ -1,7 +1,10 @@
 /**
- * Assembles every guests/*.asm into guests/*.bin with NASM (`deno task guests`).
- * Rebuilds only what is older than its source or than any guests/*.inc it
- * may include (NASM searches guests/ for includes).
+ * Assembles every guests/*.asm into guests/*.bin with NASM (`deno task guests`),
+ * and builds the test kernels of guests/kernels/ (NASM entry code and
+ * freestanding C, `gcc -m32`, linked by `ld` with kernel.ld). Rebuilds only
+ * what is older than its source or than any guests/*.inc it may include
+ * (NASM searches guests/ for includes); a kernel is rebuilt when any file in
+ * guests/kernels/ is newer.
  *
  * @module
  */
@@ -47,5 +50,87 @@ for await (const entry of Deno.readDir(dir)) {
     built++;
   }
 }
-console.error(`build-guests: ${built} assembled${failed ? `, ${failed} failed` : ""}`);
+/** A test kernel: its entry assembly, its C files, and how it is linked. */
+interface KernelBuild {
+  output: string;
+  asm: string;
+  c: string[];
+  /** Link to a flat binary instead of ELF (a Multiboot a.out-kludge kernel). */
+  binary?: boolean;
+}
+
+const KERNELS: KernelBuild[] = [
+  { output: "kernel-mb1.elf", asm: "mb1-start.asm", c: ["mb1.c", "lib.c"] },
+  { output: "kernel-mb1-aout.bin", asm: "mb1-aout-start.asm", c: ["mb1.c", "lib.c"], binary: true },
+  { output: "kernel-mb2.elf", asm: "mb2-start.asm", c: ["mb2.c", "lib.c"] },
+  { output: "kernel-pvh.elf", asm: "pvh-start.asm", c: ["pvh.c", "lib.c"] },
+];
+
+const CFLAGS = [
+  "-m32",
+  "-march=i686",
+  "-ffreestanding",
+  "-fno-builtin",
+  "-nostdlib",
+  "-fno-pic",
+  "-fno-pie",
+  "-fno-stack-protector",
+  "-fno-asynchronous-unwind-tables",
+  "-mgeneral-regs-only",
+  "-O2",
+  "-Wall",
+  "-Wextra",
+  "-Werror",
+];
+
+async function tool(command: string, args: string[]): Promise<boolean> {
+  let result;
+  try {
+    result = await new Deno.Command(command, { args }).output();
+  } catch {
+    console.error(`build-guests: ${command} not found (install nasm, gcc-multilib, binutils)`);
+    Deno.exit(1);
+  }
+  if (!result.success) console.error(new TextDecoder().decode(result.stderr).trimEnd());
+  return result.success;
+}
+
+const kernelDir = new URL("kernels/", dir);
+let newestKernelSource = 0;
+for await (const entry of Deno.readDir(kernelDir)) {
+  if (entry.isFile) {
+    newestKernelSource = Math.max(newestKernelSource, await mtime(new URL(entry.name, kernelDir)));
+  }
+}
+const work = await Deno.makeTempDir({ prefix: "picovmm-kernels-" });
+try {
+  for (const k of KERNELS) {
+    const output = new URL(k.output, dir).pathname;
+    if (await mtime(new URL(k.output, dir)) >= newestKernelSource) continue;
+    const src = (name: string) => new URL(name, kernelDir).pathname;
+    const objects = [`${work}/${k.asm}.o`, ...k.c.map((c) => `${work}/${c}.o`)];
+    let ok = await tool("nasm", ["-f", "elf32", "-o", objects[0], src(k.asm)]);
+    for (const [i, c] of k.c.entries()) {
+      ok = ok && await tool("gcc", [...CFLAGS, "-c", "-o", objects[i + 1], src(c)]);
+    }
+    ok = ok && await tool("ld", [
+      "-m",
+      "elf_i386",
+      "-nostdlib",
+      "--build-id=none",
+      "-T",
+      src("kernel.ld"),
+      ...(k.binary ? ["--oformat", "binary"] : []),
+      "-o",
+      output,
+      ...objects,
+    ]);
+    if (ok) built++;
+    else failed++;
+  }
+} finally {
+  await Deno.remove(work, { recursive: true });
+}
+
+console.error(`build-guests: ${built} built${failed ? `, ${failed} failed` : ""}`);
 Deno.exit(failed ? 1 : 0);

@@ -21,6 +21,13 @@ export type DisplayMode = "text" | "ansi" | "live" | "none";
 /** Where COM1 output goes. */
 export type SerialTarget = { kind: "stdio" } | { kind: "none" } | { kind: "file"; path: string };
 
+/** A `--module FILE[,CMDLINE]`. */
+export interface ModuleArg {
+  path: string;
+  /** The text after the first comma; undefined when there was none. */
+  cmdline: string | undefined;
+}
+
 /** The parsed command line. */
 export interface CliOptions {
   image: string;
@@ -40,6 +47,12 @@ export interface CliOptions {
   trace: boolean;
   /** `--interpret`: the software CPU without its block translator. */
   interpret: boolean;
+  /** `--append`: the kernel's command line. */
+  append: string | undefined;
+  /** `--initrd`: the first module. */
+  initrd: string | undefined;
+  /** `--module`, in order. */
+  modules: ModuleArg[];
 }
 
 /** `--help` or `--version` asked for. */
@@ -54,14 +67,22 @@ Runs an x86 guest on KVM or on the built-in software CPU.
 
 Options:
   --accel auto|kvm|emu     auto (default): KVM when /dev/kvm works, else the software CPU
-  --boot bios|flat         bios (default): the image is a disk; its first sector boots at
-                           0000:7C00 with picovmm's PC BIOS, DL = boot drive
+  --boot auto|bios|flat|multiboot|multiboot2|pvh
+                           auto (default): found from the image: an ELF or Multiboot kernel,
+                           else a disk
+                           bios: the image is a disk; its first sector boots at 0000:7C00
+                           with picovmm's PC BIOS, DL = boot drive
                            flat: the image at guest-physical 0, CS:IP = 0:0, real mode, no BIOS
+                           multiboot, multiboot2, pvh: the image is a kernel of that protocol,
+                           started in 32-bit protected mode (KVM only so far)
+  --append CMDLINE         kernels: the command line
+  --initrd FILE            kernels: the initial ramdisk (the first module)
+  --module FILE[,CMDLINE]  kernels: a module and its command line (repeatable; after --initrd)
   --drive-type floppy|hdd  bios: the disk's type (default: floppy for floppy-sized images
                            160K-2.88M, hard disk otherwise)
   --no-signature-check     bios: boot a first sector without the 0x55AA signature
   --memory SIZE            guest RAM, e.g. 4K, 640K, 16M (default 640K for bios, where more
-                           is extended memory from 1 MiB; 4K for flat)
+                           is extended memory from 1 MiB; 128M for kernels; 4K for flat)
   --display text|ansi|live|none
                            text (default), ansi: the text screen printed when the guest stops;
                            live: the screen redrawn in the terminal while the guest runs, keys
@@ -120,6 +141,19 @@ function parseSerial(text: string): SerialTarget {
   return { kind: "file", path: text };
 }
 
+function nonEmpty(flag: string, value: string | undefined): string | undefined {
+  if (value === "") throw new UsageError(`--${flag} needs a file name`);
+  return value;
+}
+
+/** `FILE[,CMDLINE]`: the file up to the first comma, the command line after it. */
+export function parseModule(text: string): ModuleArg {
+  const comma = text.indexOf(",");
+  const path = comma < 0 ? text : text.slice(0, comma);
+  if (path === "") throw new UsageError(`--module needs a file name (got '${text}')`);
+  return { path, cmdline: comma < 0 ? undefined : text.slice(comma + 1) };
+}
+
 /** Parses the arguments (without the program name). */
 export function parseCommandLine(args: string[]): CliRequest {
   let parsed;
@@ -130,7 +164,10 @@ export function parseCommandLine(args: string[]): CliRequest {
       strict: true,
       options: {
         accel: { type: "string", default: "auto" },
-        boot: { type: "string", default: "bios" },
+        boot: { type: "string", default: "auto" },
+        append: { type: "string" },
+        initrd: { type: "string" },
+        module: { type: "string", multiple: true },
         "drive-type": { type: "string" },
         "no-signature-check": { type: "boolean", default: false },
         memory: { type: "string" },
@@ -186,7 +223,11 @@ export function parseCommandLine(args: string[]): CliRequest {
     options: {
       image: parsed.positionals[0],
       accel,
-      boot: oneOf("boot", v.boot, ["bios", "flat"] as const),
+      boot: oneOf(
+        "boot",
+        v.boot,
+        ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh"] as const,
+      ),
       driveType: v["drive-type"] === undefined
         ? undefined
         : oneOf("drive-type", v["drive-type"], ["floppy", "hdd"] as const),
@@ -199,6 +240,9 @@ export function parseCommandLine(args: string[]): CliRequest {
       maxInstructions,
       trace: v.trace,
       interpret: v.interpret,
+      append: v.append,
+      initrd: nonEmpty("initrd", v.initrd),
+      modules: (v.module ?? []).map(parseModule),
     },
   };
 }

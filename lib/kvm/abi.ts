@@ -22,6 +22,7 @@ export function ioc(dir: number, type: number, nr: number, size: number): bigint
 const io = (nr: number) => ioc(IocDir.NONE, KVMIO, nr, 0);
 const iow = (nr: number, size: number) => ioc(IocDir.WRITE, KVMIO, nr, size);
 const ior = (nr: number, size: number) => ioc(IocDir.READ, KVMIO, nr, size);
+const iowr = (nr: number, size: number) => ioc(IocDir.READ_WRITE, KVMIO, nr, size);
 
 /** The ioctls picovmm uses, by their C names. */
 export const Ioctl = {
@@ -29,6 +30,7 @@ export const Ioctl = {
   KVM_CREATE_VM: io(0x01),
   KVM_CHECK_EXTENSION: io(0x03),
   KVM_GET_VCPU_MMAP_SIZE: io(0x04),
+  KVM_GET_SUPPORTED_CPUID: iowr(0x05, LAYOUT.kvm_cpuid2.size),
   KVM_CREATE_VCPU: io(0x41),
   KVM_SET_USER_MEMORY_REGION: iow(0x46, LAYOUT.kvm_userspace_memory_region.size),
   KVM_SET_TSS_ADDR: io(0x47),
@@ -39,6 +41,8 @@ export const Ioctl = {
   KVM_GET_SREGS: ior(0x83, LAYOUT.kvm_sregs.size),
   KVM_SET_SREGS: iow(0x84, LAYOUT.kvm_sregs.size),
   KVM_INTERRUPT: iow(0x86, LAYOUT.kvm_interrupt.size),
+  KVM_SET_MSRS: iow(0x89, LAYOUT.kvm_msrs.size),
+  KVM_SET_CPUID2: iow(0x90, LAYOUT.kvm_cpuid2.size),
 } as const;
 
 /** The KVM API version this code speaks (KVM_GET_API_VERSION). */
@@ -50,6 +54,7 @@ export const Cap = {
   HLT: 1,
   USER_MEMORY: 3,
   SET_TSS_ADDR: 4,
+  EXT_CPUID: 7,
   NR_MEMSLOTS: 10,
   SET_IDENTITY_MAP_ADDR: 37,
   READONLY_MEM: 81,

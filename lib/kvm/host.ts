@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Cap, Ioctl, KVM_API_VERSION, MemFlag, TSS_ADDRESS } from "./abi.ts";
+import { Cap, IDENTITY_MAP_ADDRESS, Ioctl, KVM_API_VERSION, MemFlag, TSS_ADDRESS } from "./abi.ts";
 import {
   close,
   Errno,
@@ -27,6 +27,7 @@ import {
   ThreadTimer,
 } from "./libc.ts";
 import { KvmRegs, KvmRun, KvmSregs, LAYOUT } from "./structs.ts";
+import { cpuidBuffer, type CpuidEntry, decodeCpuid2, encodeCpuid2 } from "./cpuid.ts";
 import {
   type Accelerator,
   ExitDecoder,
@@ -43,6 +44,8 @@ export class KvmUnavailableError extends Error {
 }
 
 const PAGE = 4096;
+/** errno: the buffer is too small (KVM_GET_SUPPORTED_CPUID). */
+const E2BIG = 7;
 // SIGUSR1 would start the V8 inspector in Deno; SIGUSR2 is unused.
 const SIGUSR2 = 12;
 
@@ -87,6 +90,19 @@ export class Kvm implements Accelerator {
     return new KvmVm(this, fd);
   }
 
+  /** KVM_GET_SUPPORTED_CPUID: the CPUID leaves this KVM can give a vCPU (grown on E2BIG). */
+  supportedCpuid(): CpuidEntry[] {
+    for (let capacity = 64;; capacity *= 2) {
+      const buffer = cpuidBuffer(capacity);
+      try {
+        ioctl(this.fd, Ioctl.KVM_GET_SUPPORTED_CPUID, buffer, "KVM_GET_SUPPORTED_CPUID");
+        return decodeCpuid2(buffer);
+      } catch (e) {
+        if (!(e instanceof SyscallError) || e.errno !== E2BIG || capacity >= 4096) throw e;
+      }
+    }
+  }
+
   /** Closes /dev/kvm. */
   close(): void {
     close(this.fd);
@@ -102,6 +118,12 @@ export class KvmVm implements Vm {
   constructor(readonly kvm: Kvm, readonly fd: number) {
     // Intel hosts need three pages for a TSS below 4 GiB to run real mode.
     ioctlValue(fd, Ioctl.KVM_SET_TSS_ADDR, TSS_ADDRESS, "KVM_SET_TSS_ADDR");
+    // ... and an identity-mapped page table page for unpaged protected mode, set before vCPUs.
+    if (kvm.checkExtension(Cap.SET_IDENTITY_MAP_ADDR) > 0) {
+      const address = new Uint8Array(8);
+      new DataView(address.buffer).setBigUint64(0, IDENTITY_MAP_ADDRESS, true);
+      ioctl(fd, Ioctl.KVM_SET_IDENTITY_MAP_ADDR, address, "KVM_SET_IDENTITY_MAP_ADDR");
+    }
   }
 
   /** KVM_SET_USER_MEMORY_REGION over a fresh anonymous mapping. */
@@ -209,6 +231,11 @@ export class KvmVcpu implements Vcpu {
   interrupt(vector: number): void {
     new DataView(this.#vector.buffer).setUint32(0, vector, true);
     ioctl(this.fd, Ioctl.KVM_INTERRUPT, this.#vector, "KVM_INTERRUPT");
+  }
+
+  /** KVM_SET_CPUID2: what CPUID answers in the guest. */
+  setCpuid(entries: readonly CpuidEntry[]): void {
+    ioctl(this.fd, Ioctl.KVM_SET_CPUID2, encodeCpuid2(entries), "KVM_SET_CPUID2");
   }
 
   /** Unmaps the run structure and closes the vCPU. */

@@ -135,6 +135,13 @@ export const LAYOUT = {
     fields: { slot: 0, flags: 4, guest_phys_addr: 8, memory_size: 16, userspace_addr: 24 },
   },
   kvm_interrupt: { size: 4, fields: { irq: 0 } },
+  kvm_cpuid2: { size: 8, fields: { nent: 0, padding: 4, entries: 8 } },
+  kvm_cpuid_entry2: {
+    size: 40,
+    fields: { function: 0, index: 4, flags: 8, eax: 12, ebx: 16, ecx: 20, edx: 24, padding: 28 },
+  },
+  kvm_msrs: { size: 8, fields: { nmsrs: 0, pad: 4, entries: 8 } },
+  kvm_msr_entry: { size: 16, fields: { index: 0, reserved: 4, data: 8 } },
 } as const satisfies Record<string, StructLayout>;
 
 const R = LAYOUT.kvm_regs;

@@ -1,10 +1,12 @@
 /**
- * What a loader hands back: where and how the CPU starts.
+ * What a loader hands back: where and how the CPU starts (real mode for
+ * boot sectors and flat images, 32-bit protected mode for kernels).
  *
  * @module
  */
 
 import { KvmRegs, type KvmSregs } from "../kvm/structs.ts";
+import type { GuestMemory } from "../machine/memory.ts";
 
 /** A bad image or options that do not fit it; the CLI exits with status 2. */
 export class LoaderError extends Error {
@@ -44,4 +46,97 @@ export function applyRealModeEntry(entry: RealModeEntry, sregs: KvmSregs): KvmRe
     regs.set(name as keyof NonNullable<RealModeEntry["regs"]>, value ?? 0);
   }
   return regs;
+}
+
+/** The GDT picovmm gives kernels, at {@link GDT_ADDRESS}. */
+export const GDT_ADDRESS = 0x1000;
+
+/** Selectors of that GDT. */
+export const Selector = { CODE32: 0x08, DATA32: 0x10, TSS: 0x18, CODE64: 0x20 } as const;
+
+/** Its descriptors: null, flat 32-bit code and data, a 32-bit TSS at 0, 64-bit code. */
+const GDT_DESCRIPTORS = [
+  0n,
+  0x00cf9b000000ffffn, // code: base 0, limit 4 GiB, execute/read, 32-bit
+  0x00cf93000000ffffn, // data: base 0, limit 4 GiB, read/write, 32-bit
+  0x00008b0000000067n, // TSS: base 0, limit 0x67, 32-bit busy
+  0x00af9b000000ffffn, // code: 64-bit
+];
+
+/** Writes picovmm's flat GDT to guest memory at {@link GDT_ADDRESS}. */
+export function writeFlatGdt(memory: GuestMemory): void {
+  const bytes = new Uint8Array(GDT_DESCRIPTORS.length * 8);
+  const view = new DataView(bytes.buffer);
+  GDT_DESCRIPTORS.forEach((d, i) => view.setBigUint64(i * 8, d, true));
+  memory.write(GDT_ADDRESS, bytes);
+}
+
+/**
+ * A 32-bit protected-mode entry (Multiboot, PVH): flat 4 GiB segments from
+ * picovmm's GDT, CR0.PE set, paging off, interrupts off.
+ */
+export interface ProtectedModeEntry {
+  eip: number;
+  esp: number;
+  /** Other general registers (EAX = magic, EBX = boot information). */
+  regs?: Partial<Record<"rax" | "rbx" | "rcx" | "rdx" | "rsi" | "rdi" | "rbp", number>>;
+}
+
+/**
+ * Puts a protected-mode entry into register structs: `sregs` as read from
+ * the vCPU gets flat segments (the hidden parts as the GDT's descriptors
+ * say), GDTR, an empty IDTR (a fault before the kernel loads its own IDT is
+ * a triple fault), CR0 = PE|ET, no paging, EFER 0; the general registers are
+ * fresh with RFLAGS = 2 (IF clear).
+ */
+export function applyProtectedModeEntry(entry: ProtectedModeEntry, sregs: KvmSregs): KvmRegs {
+  const code = sregs.cs;
+  setFlatSegment(code, Selector.CODE32, 0xb);
+  for (const data of [sregs.ds, sregs.es, sregs.fs, sregs.gs, sregs.ss]) {
+    setFlatSegment(data, Selector.DATA32, 0x3);
+  }
+  const tr = sregs.tr;
+  tr.selector = Selector.TSS;
+  tr.base = 0n;
+  tr.limit = 0x67;
+  tr.type = 0xb;
+  tr.present = 1;
+  tr.dpl = 0;
+  tr.db = 0;
+  tr.s = 0;
+  tr.l = 0;
+  tr.g = 0;
+  tr.avl = 0;
+  tr.unusable = 0;
+  sregs.gdt.base = BigInt(GDT_ADDRESS);
+  sregs.gdt.limit = GDT_DESCRIPTORS.length * 8 - 1;
+  sregs.idt.base = 0n;
+  sregs.idt.limit = 0;
+  sregs.setControl("cr0", 0x11); // PE | ET
+  sregs.setControl("cr3", 0);
+  sregs.setControl("cr4", 0);
+  sregs.setControl("efer", 0);
+  const regs = new KvmRegs();
+  regs.set("rip", entry.eip);
+  regs.set("rsp", entry.esp);
+  regs.set("rflags", 2);
+  for (const [name, value] of Object.entries(entry.regs ?? {})) {
+    regs.set(name as keyof NonNullable<ProtectedModeEntry["regs"]>, value ?? 0);
+  }
+  return regs;
+}
+
+function setFlatSegment(s: KvmSregs["cs"], selector: number, type: number): void {
+  s.selector = selector;
+  s.base = 0n;
+  s.limit = 0xffffffff;
+  s.type = type;
+  s.present = 1;
+  s.dpl = 0;
+  s.db = 1;
+  s.s = 1;
+  s.l = 0;
+  s.g = 1;
+  s.avl = 0;
+  s.unusable = 0;
 }

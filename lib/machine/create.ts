@@ -5,18 +5,35 @@
  * @module
  */
 
-import { KvmVcpu, RunKicker } from "../kvm/host.ts";
-import { applyRealModeEntry, LoaderError } from "../loader/entry.ts";
+import { Kvm, KvmVcpu, RunKicker } from "../kvm/host.ts";
+import { shapeCpuid } from "../kvm/cpuid.ts";
+import {
+  applyProtectedModeEntry,
+  applyRealModeEntry,
+  LoaderError,
+  writeFlatGdt,
+} from "../loader/entry.ts";
+import type { BootModule } from "../loader/bootinfo.ts";
+import {
+  type BootChoice,
+  detectImage,
+  FORMAT_NAMES,
+  type KernelFormat,
+  loadKernel,
+} from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
 import { bootDrive, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
 import { Machine } from "./machine.ts";
-import { buildPc, MIN_PC_MEMORY, type Pc } from "./pc.ts";
+import { buildKernelPc, buildPc, MIN_PC_MEMORY, type Pc } from "./pc.ts";
 
-/** How the image is started: `bios` a PC boot disk, `flat` the seed's bare machine. */
-export type BootMode = "bios" | "flat";
+/**
+ * How the image is started: `auto` detects it, `bios` a PC boot disk, `flat`
+ * the seed's bare machine, `multiboot`, `multiboot2`, `pvh` a kernel.
+ */
+export type BootMode = BootChoice;
 
 /** Options for {@link createMachine}. */
 export interface MachineOptions {
@@ -38,18 +55,32 @@ export interface MachineOptions {
   rtcStart?: Date | number;
   /** Software CPU: translate hot code to JavaScript (default true); false interprets only. */
   translate?: boolean;
+  /** Kernels: the command line. */
+  append?: string;
+  /** Kernels: the initrd (the first Multiboot module, the first PVH module). */
+  initrd?: Uint8Array;
+  /** Kernels: more modules, after the initrd, each with its command line. */
+  modules?: readonly BootModule[];
+  /** Multiboot v1: the kernel's name, first word of its command line (default "kernel"). */
+  imageName?: string;
 }
 
 /** A machine and the note about the accelerator choice, if any. */
 export interface CreatedMachine {
   machine: Machine;
   note?: string;
-  /** The PC's devices and BIOS (`bios` boot only). */
+  /** The PC's devices and BIOS (`bios` boot; kernels get the devices without BIOS). */
   pc?: Pc;
+  /** The image's format as loaded. */
+  format: "bios" | "flat" | KernelFormat;
 }
 
 /** Default RAM for a BIOS boot: 640 KiB conventional memory. */
 export const PC_DEFAULT_MEMORY = 640 * 1024;
+/** Default RAM for a kernel, as QEMU's. */
+export const KERNEL_DEFAULT_MEMORY = 128 * 1024 * 1024;
+/** Least RAM for a kernel: low memory for the boot data and 1 MiB from 1 MiB. */
+export const MIN_KERNEL_MEMORY = 2 * 1024 * 1024;
 
 const PAGE = 4096;
 /** Where a PC's conventional memory ends and the VGA/ROM hole starts. */
@@ -60,8 +91,17 @@ export const MAX_MEMORY = 3 * 1024 ** 3;
 
 /** Builds a machine ready to run from its entry state. */
 export function createMachine(options: MachineOptions): CreatedMachine {
-  const bios = options.boot === "bios";
-  const memory = options.memory ?? (bios ? PC_DEFAULT_MEMORY : PAGE);
+  const detected = detectImage(options.image, options.boot ?? "flat");
+  const kernel = detected.needsProtectedMode;
+  if (!kernel && (options.append !== undefined || options.initrd || options.modules?.length)) {
+    throw new LoaderError(
+      "--append, --initrd and --module are for kernels; the image is a " +
+        (detected.format === "bios" ? "disk" : "flat binary"),
+    );
+  }
+  const bios = detected.format === "bios";
+  const memory = options.memory ??
+    (kernel ? KERNEL_DEFAULT_MEMORY : bios ? PC_DEFAULT_MEMORY : PAGE);
   if (!Number.isSafeInteger(memory) || memory <= 0 || memory % PAGE !== 0) {
     throw new LoaderError(`memory size ${memory} is not a positive multiple of 4 KiB`);
   }
@@ -70,6 +110,9 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   }
   if (bios && memory < MIN_PC_MEMORY) {
     throw new LoaderError(`a BIOS boot needs at least 64 KiB of memory (got ${memory} bytes)`);
+  }
+  if (kernel && memory < MIN_KERNEL_MEMORY) {
+    throw new LoaderError(`a kernel needs at least 2 MiB of memory (got ${memory} bytes)`);
   }
   // Check the disk before opening an accelerator, so a bad image costs nothing.
   const disk = bios ? Disk.fromImage(options.image, { type: options.driveType }) : undefined;
@@ -85,10 +128,23 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   const selection = selectAccelerator(options.accel ?? "auto", undefined, {
     translate: options.translate,
   });
+  if (kernel && selection.name === "emu") {
+    const name = FORMAT_NAMES[detected.format as KernelFormat];
+    const why = selection.note
+      ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
+      : "";
+    throw new UnsupportedOnSoftwareCpuError(
+      `a ${name} kernel starts in 32-bit protected mode, which is not supported on the ` +
+        `software CPU yet; run it on KVM${why}`,
+    );
+  }
   const vm = selection.accelerator.createVm();
   let machine: Machine | undefined;
   try {
     const vcpu = vm.createVcpu();
+    if (vcpu instanceof KvmVcpu && selection.accelerator instanceof Kvm) {
+      vcpu.setCpuid(shapeCpuid(selection.accelerator.supportedCpuid()));
+    }
     machine = new Machine({
       vm,
       vcpu,
@@ -96,8 +152,29 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       makeKick: vcpu instanceof KvmVcpu ? () => new RunKicker(vcpu) : undefined,
       serialLimit: options.serialLimit,
     });
-    let entry: RealModeEntry;
     let pc: Pc | undefined;
+    const sregs = vcpu.getSregs();
+    if (kernel) {
+      // The PC devices without a BIOS (so a `Pc` whose `bios` is absent).
+      const { setA20: _, ...devices } = buildKernelPc(machine, {
+        memory,
+        rtcStart: options.rtcStart,
+      });
+      pc = devices;
+      const loaded = loadKernel(machine.memory, options.image, detected, {
+        memoryBytes: memory,
+        cmdline: options.append ?? "",
+        modules: [
+          ...(options.initrd ? [{ data: options.initrd, cmdline: "initrd" }] : []),
+          ...(options.modules ?? []),
+        ],
+        imageName: options.imageName,
+      });
+      writeFlatGdt(machine.memory);
+      machine.setCpuState(applyProtectedModeEntry(loaded.entry, sregs), sregs);
+      return { machine, note: selection.note, pc, format: detected.format };
+    }
+    let entry: RealModeEntry;
     if (disk) {
       const drive = bootDrive(disk);
       pc = buildPc(machine, { disk, bootDrive: drive, memory, rtcStart: options.rtcStart });
@@ -110,15 +187,23 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       if (memory > HOLE_START) machine.addRam(HOLE_END, memory - HOLE_START);
       entry = loadFlat(machine.memory, options.image);
     }
-    const sregs = vcpu.getSregs();
     const regs = applyRealModeEntry(entry, sregs);
     // A BIOS hands over with interrupts enabled.
     if (disk) regs.set("rflags", 0x202);
     machine.setCpuState(regs, sregs);
-    return { machine, note: selection.note, pc };
+    return { machine, note: selection.note, pc, format: detected.format };
   } catch (e) {
     if (machine) machine.close();
     else vm.close();
     throw e;
   }
+}
+
+/**
+ * A kernel the software CPU cannot run yet (it runs real mode only); the
+ * command line exits with status 2, as for an image it cannot boot.
+ */
+export class UnsupportedOnSoftwareCpuError extends LoaderError {
+  /** The error class name. */
+  override name = "UnsupportedOnSoftwareCpuError";
 }

@@ -91,24 +91,42 @@ export interface Pc {
   port61: Port61;
   /** System control port A (0x92). */
   port92: Port92;
-  /** The BIOS. */
-  bios: Bios;
+  /** The BIOS (absent on a kernel boot, which has none). */
+  bios?: Bios;
   /** Typing, which also wakes a waiting guest. */
   keyboard: PcKeyboard;
 }
 
-/** Adds the PC's memory, devices and BIOS to a machine, and runs the BIOS's power-on set-up. */
-export function buildPc(machine: Machine, options: PcOptions): Pc {
-  const conventional = Math.min(options.memory, CONVENTIONAL_END);
-  const extended = Math.max(0, options.memory - CONVENTIONAL_END);
-  machine.addRam(0, conventional);
-  machine.addRam(ROM_BASE, ROM_SIZE, true);
-  if (extended > 0) machine.addRam(EXTENDED_BASE, extended);
-  // The VGA's memory is mapped into the guest like RAM (but is not RAM to loaders and the
-  // BIOS): frame-buffer stores then cost what a store costs, not an exit each. The device
-  // keeps reading the same bytes; the flat machine keeps the seed's trapped VGA.
-  machine.vga.attachMemory(machine.vm.addMemory(VGA_BASE, VGA_SIZE));
+/** Options for {@link buildPcDevices}. */
+export interface PcDeviceOptions {
+  /** Total RAM in bytes (for the CMOS memory sizes). */
+  memory: number;
+  /** The RTC's time at power-on (default: the host's time). */
+  rtcStart?: Date | number;
+  /** CMOS floppy drive types (0 none, 4 1.44 MB ...). */
+  floppies?: [number, number];
+  /** CMOS hard-disk types (0 none, 47 user-defined). */
+  hardDisks?: [number, number];
+  /** Told when the A20 gate changes (after the software CPU's memory map is). */
+  onA20?: (enabled: boolean) => void;
+  /** Whether the typing queue may hand the controller its next key (default always). */
+  typingReady?: () => boolean;
+}
 
+/** The PC's devices without a BIOS, for scripts and tests. */
+export type PcDevices = Omit<Pc, "bios"> & {
+  /** Sets the A20 gate as ports 0x92 and the 8042 do. */
+  setA20(enabled: boolean): void;
+};
+
+/**
+ * Adds the PC's legacy devices to a machine: the PIC pair, the PIT and port
+ * 0x61, port 0x92 and the 8042 (A20, keyboard), the RTC/CMOS, the VGA
+ * registers, and the typing queue. A BIOS boot adds the BIOS on top
+ * ({@link buildPc}); a kernel boot uses them as they are.
+ */
+export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDevices {
+  const conventional = Math.min(options.memory, CONVENTIONAL_END);
   const ports = machine.ports;
   // IRQ 0, 1, 2 (cascade) and 4 on the master, 8 on the slave are unmasked.
   const pic = new Pic({
@@ -134,11 +152,9 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   ports.register(0x61, 1, port61, "port B");
 
   const vm = machine.vm;
-  // The BIOS is made last; the A20 callbacks reach it through this.
-  const late: { bios?: Bios } = {};
   const setA20 = (on: boolean) => {
     if (vm instanceof EmuVm) vm.setA20(on);
-    if (late.bios) late.bios.env.state.a20 = on;
+    options.onA20?.(on);
   };
   const port92 = new Port92({ onA20: setA20 });
   ports.register(0x92, 1, port92, "port A");
@@ -152,15 +168,88 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     start: options.rtcStart,
     irq: (level) => pic.setIrq(8, level),
   });
-  const floppy = options.disk.type === "floppy" ? options.disk.floppyType : 0;
   cmos.configure({
     memoryBytes: options.memory < EXTENDED_BASE ? EXTENDED_BASE : options.memory + 0x60000,
     baseMemoryKb: conventional >> 10,
-    floppies: [floppy, 0],
-    hardDisks: [options.disk.type === "hdd" ? 47 : 0, 0],
+    floppies: options.floppies ?? [0, 0],
+    hardDisks: options.hardDisks ?? [0, 0],
   });
   ports.register(0x70, 2, cmos, "CMOS");
   ports.register(0x3c0, 0x20, machine.vga.registers, "VGA registers");
+  machine.timedDevices.push(pit, cmos);
+  // Programming these moves a timed device's next event: the PIT and its gate, the RTC,
+  // the keyboard controller (the typing queue waits on it).
+  for (const [base, length] of [[0x40, 4], [0x61, 1], [0x70, 2], [0x60, 1], [0x64, 1]]) {
+    machine.markTimingPorts(base, length);
+  }
+
+  const ready = options.typingReady ?? (() => true);
+  const typing = new TypingQueue(i8042, ready);
+  machine.timedDevices.push({
+    update: () => typing.update(),
+    nextEventNs: (now) => typing.nextEventNs(now),
+  });
+  const keyboard: PcKeyboard = {
+    type(keys: string): number {
+      const n = typing.push(keysToScancodes(keys));
+      machine.wake();
+      return n;
+    },
+    sendScancodes(codes: Iterable<number>): number {
+      const n = typing.push(codes);
+      machine.wake();
+      return n;
+    },
+  };
+  return { pic, pit, i8042, cmos, port61, port92, keyboard, setA20 };
+}
+
+/**
+ * A PC without BIOS for kernels: RAM below 640 KiB and from 1 MiB, the VGA
+ * window mapped as memory, and the legacy devices; nothing in the IVT.
+ */
+export function buildKernelPc(
+  machine: Machine,
+  options: { memory: number; rtcStart?: Date | number },
+): PcDevices {
+  addPcMemory(machine, options.memory, false);
+  return buildPcDevices(machine, options);
+}
+
+/** RAM below the VGA hole and from 1 MiB, the BIOS ROM if asked, the VGA window as memory. */
+function addPcMemory(machine: Machine, memory: number, rom: boolean): void {
+  const conventional = Math.min(memory, CONVENTIONAL_END);
+  const extended = Math.max(0, memory - CONVENTIONAL_END);
+  machine.addRam(0, conventional);
+  if (rom) machine.addRam(ROM_BASE, ROM_SIZE, true);
+  if (extended > 0) machine.addRam(EXTENDED_BASE, extended);
+  // The VGA's memory is mapped into the guest like RAM (but is not RAM to loaders and the
+  // BIOS): frame-buffer stores then cost what a store costs, not an exit each. The device
+  // keeps reading the same bytes; the flat machine keeps the seed's trapped VGA.
+  machine.vga.attachMemory(machine.vm.addMemory(VGA_BASE, VGA_SIZE));
+}
+
+/** Adds the PC's memory, devices and BIOS to a machine, and runs the BIOS's power-on set-up. */
+export function buildPc(machine: Machine, options: PcOptions): Pc {
+  const conventional = Math.min(options.memory, CONVENTIONAL_END);
+  const extended = Math.max(0, options.memory - CONVENTIONAL_END);
+  addPcMemory(machine, options.memory, true);
+  // The BIOS is made last; the A20 callbacks reach it through this.
+  const late: { bios?: Bios } = {};
+  // While INT 09h is the BIOS's, a key press waits for room in its buffer.
+  const biosHandlesKeys = () => (machine.memory.readU16(9 * 4 + 2) << 4) === ROM_BASE;
+  const floppy = options.disk.type === "floppy" ? options.disk.floppyType : 0;
+  const devices = buildPcDevices(machine, {
+    memory: options.memory,
+    rtcStart: options.rtcStart,
+    floppies: [floppy, 0],
+    hardDisks: [options.disk.type === "hdd" ? 47 : 0, 0],
+    onA20: (on) => {
+      if (late.bios) late.bios.env.state.a20 = on;
+    },
+    typingReady: () => !biosHandlesKeys() || keyBufferHasRoom(machine.memory),
+  });
+  const ports = machine.ports;
 
   // A BIOS call is a few instructions of stub on the virtual clock but real work for the
   // host: charge it the time a PC BIOS would take, so guests that poll the BIOS (INT 1Ah,
@@ -180,45 +269,16 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     bootDrive: options.bootDrive,
     conventionalBytes: conventional,
     extendedBytes: extended,
-    setA20,
-    rtc: new CmosRtc(cmos, ports),
+    setA20: devices.setA20,
+    rtc: new CmosRtc(devices.cmos, ports),
   });
   late.bios = bios;
   ports.register(BIOS_TRAP_PORT, 1, bios, "BIOS trap");
-  machine.timedDevices.push(pit, cmos, bios);
-  // Programming these moves a timed device's next event: the PIT and its gate, the RTC,
-  // the BIOS (its waits), the keyboard controller (the typing queue waits on it).
-  for (
-    const [base, length] of [[0x40, 4], [0x61, 1], [0x70, 2], [BIOS_TRAP_PORT, 1], [0x60, 1], [
-      0x64,
-      1,
-    ]]
-  ) {
-    machine.markTimingPorts(base, length);
-  }
+  // Updated before the typing queue (the last timed device), which waits on its key buffer.
+  machine.timedDevices.splice(machine.timedDevices.length - 1, 0, bios);
+  // The BIOS's waits are timed events too.
+  machine.markTimingPorts(BIOS_TRAP_PORT, 1);
   bios.post();
-
-  // While INT 09h is the BIOS's, a key press waits for room in its buffer.
-  const biosHandlesKeys = () => (machine.memory.readU16(9 * 4 + 2) << 4) === ROM_BASE;
-  const typing = new TypingQueue(
-    i8042,
-    () => !biosHandlesKeys() || keyBufferHasRoom(machine.memory),
-  );
-  machine.timedDevices.push({
-    update: () => typing.update(),
-    nextEventNs: (now) => typing.nextEventNs(now),
-  });
-  const keyboard: PcKeyboard = {
-    type(keys: string): number {
-      const n = typing.push(keysToScancodes(keys));
-      machine.wake();
-      return n;
-    },
-    sendScancodes(codes: Iterable<number>): number {
-      const n = typing.push(codes);
-      machine.wake();
-      return n;
-    },
-  };
-  return { pic, pit, i8042, cmos, port61, port92, bios, keyboard };
+  const { setA20: _, ...rest } = devices;
+  return { ...rest, bios };
 }

@@ -18,7 +18,7 @@ Deno.test("args: defaults and a full command line", () => {
   deepStrictEqual(r.kind === "run" && r.options, {
     image: "boot.bin",
     accel: "auto",
-    boot: "bios",
+    boot: "auto",
     driveType: undefined,
     noSignatureCheck: false,
     screenshot: undefined,
@@ -29,6 +29,9 @@ Deno.test("args: defaults and a full command line", () => {
     maxInstructions: undefined,
     trace: false,
     interpret: false,
+    append: undefined,
+    initrd: undefined,
+    modules: [],
   });
   const full = parseCommandLine([
     "--accel=emu",
@@ -51,6 +54,38 @@ Deno.test("args: defaults and a full command line", () => {
   strictEqual(full.options.timeoutSeconds, 1.5);
   strictEqual(full.options.trace, true);
   strictEqual(full.options.interpret, true);
+});
+
+Deno.test("args: kernel flags: --boot kinds, --append, --initrd, repeated --module FILE[,CMDLINE]", () => {
+  const r = parseCommandLine([
+    "--boot",
+    "multiboot2",
+    "--append",
+    "console=ttyS0 quiet",
+    "--initrd",
+    "initrd.img",
+    "--module",
+    "a.bin",
+    "--module",
+    "b.bin,arg one,two",
+    "kernel.elf",
+  ]);
+  strictEqual(r.kind, "run");
+  if (r.kind !== "run") return;
+  strictEqual(r.options.boot, "multiboot2");
+  strictEqual(r.options.append, "console=ttyS0 quiet");
+  strictEqual(r.options.initrd, "initrd.img");
+  deepStrictEqual(r.options.modules, [
+    { path: "a.bin", cmdline: undefined },
+    { path: "b.bin", cmdline: "arg one,two" },
+  ]);
+  for (const boot of ["auto", "bios", "flat", "multiboot", "pvh"]) {
+    const p = parseCommandLine(["--boot", boot, "k"]);
+    strictEqual(p.kind === "run" && p.options.boot, boot);
+  }
+  throws(() => parseCommandLine(["--boot", "linux", "k"]), UsageError);
+  throws(() => parseCommandLine(["--module", ",x", "k"]), /--module needs a file name/);
+  throws(() => parseCommandLine(["--initrd=", "k"]), /--initrd needs a file name/);
 });
 
 Deno.test("args: bad usage is a UsageError with one line", () => {

@@ -1,0 +1,135 @@
+/**
+ * Which boot protocol an image speaks, found from its bytes, and loading it:
+ * Multiboot v1, Multiboot2, an ELF with a PVH entry note, or else a PC disk
+ * (boot sector). Detection checks the whole header, so a broken kernel
+ * fails here, before a VM exists or anything is written.
+ *
+ * Order (`auto`): an ELF file is a kernel: Multiboot v1, then Multiboot2,
+ * then PVH; an ELF with none of them is refused. Another file is a disk when
+ * its first sector ends with 0x55AA; else a Multiboot v1 or v2 header with
+ * address fields makes it a kernel; else it is a disk (and the boot-sector
+ * loader says what is missing).
+ *
+ * @example
+ * ```ts
+ * import { detectImage } from "./kernel.ts";
+ * const image = await Deno.readFile("guests/kernel-mb1.elf");
+ * const detected = detectImage(image, "auto");
+ * console.log(detected.format, detected.needsProtectedMode); // "multiboot" true
+ * ```
+ *
+ * @module
+ */
+
+import type { GuestMemory } from "../machine/memory.ts";
+import { isElf, parseElf } from "./elf.ts";
+import { LoaderError } from "./entry.ts";
+import {
+  findMultibootHeader,
+  type KernelBootOptions,
+  type LoadedKernel,
+  loadMultiboot,
+  type MultibootHeader,
+} from "./multiboot.ts";
+import { findMultiboot2Header, loadMultiboot2, type Multiboot2Header } from "./multiboot2.ts";
+import { findPvhEntry, loadPvh } from "./pvh.ts";
+import type { ElfImage } from "./elf.ts";
+
+/** The kernel protocols picovmm loads. */
+export type KernelFormat = "multiboot" | "multiboot2" | "pvh";
+
+/** What `--boot` accepts: `auto` detects, the others force one. */
+export type BootChoice = "auto" | "bios" | "flat" | KernelFormat;
+
+/** A detected image: its format, the checked header, and what CPU mode it starts in. */
+export type DetectedImage =
+  & {
+    /**
+     * True when the image starts in 32-bit protected mode (every kernel format),
+     * false for boot sectors and flat images (real mode). The accelerator choice
+     * uses it: the software CPU runs real mode only so far.
+     */
+    needsProtectedMode: boolean;
+  }
+  & (
+    | { format: "bios" | "flat" }
+    | { format: "multiboot"; header: MultibootHeader }
+    | { format: "multiboot2"; header: Multiboot2Header }
+    | { format: "pvh"; elf: ElfImage; entry: number }
+  );
+
+/** Human names of the formats, for messages. */
+export const FORMAT_NAMES: Record<KernelFormat, string> = {
+  multiboot: "Multiboot",
+  multiboot2: "Multiboot2",
+  pvh: "PVH",
+};
+
+/** Finds the image's format (or checks the forced one); throws LoaderError for a bad kernel. */
+export function detectImage(image: Uint8Array, choice: BootChoice): DetectedImage {
+  switch (choice) {
+    case "bios":
+    case "flat":
+      return { format: choice, needsProtectedMode: false };
+    case "multiboot": {
+      const header = findMultibootHeader(image);
+      if (!header) throw new LoaderError("the image has no Multiboot header");
+      return { format: "multiboot", header, needsProtectedMode: true };
+    }
+    case "multiboot2": {
+      const header = findMultiboot2Header(image);
+      if (!header) throw new LoaderError("the image has no Multiboot2 header");
+      return { format: "multiboot2", header, needsProtectedMode: true };
+    }
+    case "pvh": {
+      if (!isElf(image)) throw new LoaderError("a PVH kernel must be an ELF file");
+      const elf = parseElf(image);
+      const entry = findPvhEntry(elf);
+      if (entry === undefined) {
+        throw new LoaderError("the ELF file has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)");
+      }
+      return { format: "pvh", elf, entry, needsProtectedMode: true };
+    }
+    case "auto":
+      return detectAuto(image);
+  }
+}
+
+function detectAuto(image: Uint8Array): DetectedImage {
+  const elf = isElf(image);
+  if (!elf && image.length >= 512 && image[510] === 0x55 && image[511] === 0xaa) {
+    return { format: "bios", needsProtectedMode: false };
+  }
+  const mb1 = findMultibootHeader(image);
+  if (mb1) return { format: "multiboot", header: mb1, needsProtectedMode: true };
+  const mb2 = findMultiboot2Header(image);
+  if (mb2) return { format: "multiboot2", header: mb2, needsProtectedMode: true };
+  if (!elf) return { format: "bios", needsProtectedMode: false };
+  const parsed = parseElf(image);
+  const entry = findPvhEntry(parsed);
+  if (entry === undefined) {
+    throw new LoaderError(
+      "the ELF image has neither a Multiboot header nor a PVH entry note; picovmm cannot boot it",
+    );
+  }
+  return { format: "pvh", elf: parsed, entry, needsProtectedMode: true };
+}
+
+/** Loads a detected kernel through guest memory; returns its entry state. */
+export function loadKernel(
+  memory: GuestMemory,
+  image: Uint8Array,
+  detected: DetectedImage,
+  options: KernelBootOptions,
+): LoadedKernel {
+  switch (detected.format) {
+    case "multiboot":
+      return loadMultiboot(memory, image, detected.header, options);
+    case "multiboot2":
+      return loadMultiboot2(memory, image, detected.header, options);
+    case "pvh":
+      return loadPvh(memory, image, detected.elf, detected.entry, options);
+    default:
+      throw new LoaderError(`'${detected.format}' is not a kernel format`);
+  }
+}
