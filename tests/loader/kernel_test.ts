@@ -1,0 +1,109 @@
+// Detecting the boot protocol from the image, forcing one with --boot, and the
+// protected-mode entry state kernels start in.
+import { strictEqual, throws } from "@std/assert";
+import { applyProtectedModeEntry, GDT_ADDRESS, writeFlatGdt } from "../../lib/loader/entry.ts";
+import { detectImage } from "../../lib/loader/kernel.ts";
+import { KvmSregs } from "../../lib/kvm/structs.ts";
+import { decodeCpuid2, encodeCpuid2, Leaf1, shapeCpuid } from "../../lib/kvm/cpuid.ts";
+import { concat, elfImage, mb1Header, mb2Header, pcMemory, u32s } from "./fixtures.ts";
+
+const pvhNote = { note: ["Xen", 18, u32s(0x100000)] as [string, number, Uint8Array] };
+
+Deno.test("detect: ELF kernels by Multiboot v1, then Multiboot2, then the PVH note", () => {
+  const mb1 = concat(mb1Header(0), new Uint8Array(4), mb2Header([])); // MB2 is 8-aligned
+  const both = elfImage({ payload: mb1, ...pvhNote }).bytes;
+  strictEqual(detectImage(both, "auto").format, "multiboot");
+  strictEqual(detectImage(both, "multiboot2").format, "multiboot2");
+  strictEqual(detectImage(both, "pvh").format, "pvh");
+  const mb2 = elfImage({ payload: concat(mb2Header([]), new Uint8Array(8)), ...pvhNote }).bytes;
+  strictEqual(detectImage(mb2, "auto").format, "multiboot2");
+  const pvh = detectImage(elfImage({ payload: new Uint8Array(16), ...pvhNote }).bytes, "auto");
+  strictEqual(pvh.format, "pvh");
+  strictEqual(pvh.needsProtectedMode, true);
+  throws(
+    () => detectImage(elfImage().bytes, "auto"),
+    /neither a Multiboot header nor a PVH entry note/,
+  );
+});
+
+Deno.test("detect: disks stay disks; a flat image with a Multiboot header is a kernel", () => {
+  const sector = new Uint8Array(512);
+  sector.set(mb1Header(0x10000, [0, 0, 0, 0, 0]), 0);
+  sector[510] = 0x55;
+  sector[511] = 0xaa;
+  const disk = detectImage(sector, "auto");
+  strictEqual(disk.format, "bios");
+  strictEqual(disk.needsProtectedMode, false);
+  strictEqual(detectImage(sector, "multiboot").format, "multiboot");
+  sector[511] = 0;
+  strictEqual(detectImage(sector, "auto").format, "multiboot");
+  strictEqual(detectImage(new Uint8Array(512), "auto").format, "bios");
+  strictEqual(detectImage(new Uint8Array(4), "flat").format, "flat");
+});
+
+Deno.test("detect: a forced protocol the image lacks is a one-line error", () => {
+  const plain = new Uint8Array(1024);
+  throws(() => detectImage(plain, "multiboot"), /has no Multiboot header/);
+  throws(() => detectImage(plain, "multiboot2"), /has no Multiboot2 header/);
+  throws(() => detectImage(plain, "pvh"), /must be an ELF file/);
+  throws(() => detectImage(elfImage().bytes, "pvh"), /no PVH entry note/);
+  // A broken header is an error, not "no header".
+  throws(() => detectImage(concat(mb1Header(0, [], 5), plain), "auto"), /bad checksum/);
+});
+
+Deno.test("entry: flat 32-bit protected mode as the Multiboot specification asks", () => {
+  const sregs = new KvmSregs();
+  sregs.setControl("cr0", 0x60000010);
+  const regs = applyProtectedModeEntry(
+    { eip: 0x100000, esp: 0x8000, regs: { rax: 0x2badb002, rbx: 0x9000 } },
+    sregs,
+  );
+  strictEqual(regs.get("rip"), 0x100000n);
+  strictEqual(regs.get("rax"), 0x2badb002n);
+  strictEqual(regs.get("rbx"), 0x9000n);
+  strictEqual(regs.get("rsp"), 0x8000n);
+  strictEqual(regs.get("rflags"), 2n, "interrupts off");
+  strictEqual(sregs.getControl("cr0"), 0x11n, "PE, no paging, caches on");
+  strictEqual(sregs.getControl("efer"), 0n);
+  for (const s of [sregs.cs, sregs.ds, sregs.es, sregs.fs, sregs.gs, sregs.ss]) {
+    strictEqual(s.base, 0n);
+    strictEqual(s.limit, 0xffffffff);
+    strictEqual(s.db, 1);
+    strictEqual(s.g, 1);
+    strictEqual(s.present, 1);
+  }
+  strictEqual(sregs.cs.type, 0xb);
+  strictEqual(sregs.cs.selector, 0x08);
+  strictEqual(sregs.ss.type, 0x3);
+  strictEqual(sregs.tr.type, 0xb);
+  strictEqual(sregs.tr.limit, 0x67);
+  strictEqual(sregs.gdt.base, BigInt(GDT_ADDRESS));
+  strictEqual(sregs.idt.limit, 0);
+  // The GDT in memory holds the descriptors the hidden parts describe.
+  const { memory } = pcMemory(1);
+  writeFlatGdt(memory);
+  const code = memory.readU32(GDT_ADDRESS + 8) + memory.readU32(GDT_ADDRESS + 12) * 2 ** 32;
+  strictEqual(code, 0x00cf9b000000ffff);
+  strictEqual(memory.readU32(GDT_ADDRESS + 0x14), 0x00cf9300);
+});
+
+Deno.test("cpuid: no local APIC, x2APIC or TSC deadline; the hypervisor bit; kvm_cpuid2 round trip", () => {
+  const leaf1 = {
+    function: 1,
+    index: 0,
+    flags: 0,
+    eax: 0xa0671,
+    ebx: 0x03020800,
+    ecx: Leaf1.ECX_X2APIC | Leaf1.ECX_TSC_DEADLINE | 1,
+    edx: Leaf1.EDX_APIC | 1,
+  };
+  const other = { function: 7, index: 0, flags: 1, eax: 0, ebx: 0xffffffff, ecx: 5, edx: 6 };
+  const [shaped, kept] = shapeCpuid([leaf1, other]);
+  strictEqual(shaped.edx, 1);
+  strictEqual(shaped.ecx, (Leaf1.ECX_HYPERVISOR | 1) >>> 0);
+  strictEqual(shaped.ebx, 0x00020800, "APIC ID 0");
+  strictEqual(shaped.eax, 0xa0671);
+  strictEqual(kept.ebx, 0xffffffff);
+  const decoded = decodeCpuid2(encodeCpuid2([shaped, kept]));
+  strictEqual(JSON.stringify(decoded), JSON.stringify([shaped, kept]));
+});
