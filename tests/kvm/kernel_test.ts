@@ -1,0 +1,68 @@
+// The test kernels on KVM: Multiboot v1 (ELF and address fields), Multiboot2
+// and PVH, with a command line, an initrd and a module, through the API and
+// the command line. Needs /dev/kvm.
+import { strictEqual } from "@std/assert";
+import { Guest } from "../../mod.ts";
+import { picovmm } from "../support/cli.ts";
+import {
+  APPEND,
+  INITRD,
+  KERNEL_CASES,
+  kernelImage,
+  kernelPath,
+  MODULE,
+  MODULE_CMDLINE,
+} from "../support/kernel_cases.ts";
+
+for (const c of KERNEL_CASES) {
+  Deno.test(`kvm kernel: ${c.name} checks its boot information and exits`, async () => {
+    using guest = Guest.create(kernelImage(c), {
+      accel: "kvm",
+      append: APPEND,
+      initrd: INITRD,
+      modules: [{ data: MODULE, cmdline: MODULE_CMDLINE }],
+    });
+    const result = await guest.run({ timeoutMs: 60_000 });
+    strictEqual(result.stop.kind, "debug-exit", Guest.describe(result));
+    strictEqual(guest.serialText(), c.serial);
+    strictEqual(guest.screenText(), c.serial.trimEnd());
+    strictEqual(result.exitStatus, c.exitStatus);
+  });
+}
+
+Deno.test("kvm kernel: the command line detects the kernel, reads --initrd and --module", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/initrd`, INITRD);
+    await Deno.writeFile(`${dir}/module`, MODULE);
+    for (const c of KERNEL_CASES.filter((c) => c.file !== "kernel-mb2.elf")) {
+      const r = await picovmm([
+        "--accel",
+        "kvm",
+        "--display",
+        "none",
+        "--append",
+        APPEND,
+        "--initrd",
+        `${dir}/initrd`,
+        "--module",
+        `${dir}/module,${MODULE_CMDLINE}`,
+        kernelPath(c),
+      ]);
+      strictEqual(r.stdout, c.serial, r.stderr);
+      strictEqual(r.code, c.exitStatus, r.stderr);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kvm kernel: --boot forces a protocol; too little memory for a kernel is refused", async () => {
+  const mb2 = KERNEL_CASES.find((c) => c.file === "kernel-mb2.elf")!;
+  const forced = await picovmm(["--accel", "kvm", "--boot", "multiboot", kernelPath(mb2)]);
+  strictEqual(forced.code, 2);
+  strictEqual(forced.stderr.trim(), "picovmm: the image has no Multiboot header");
+  const small = await picovmm(["--accel", "kvm", "--memory", "1M", kernelPath(mb2)]);
+  strictEqual(small.code, 2);
+  strictEqual(small.stderr.trim().split("\n").length, 1);
+});

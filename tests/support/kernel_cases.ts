@@ -1,0 +1,116 @@
+// The test kernels of guests/kernels/ and what each must print and exit with,
+// shared by the KVM tests and the QEMU reference so both are held to the same
+// output. Each kernel checks the boot information it was handed and exits
+// through debug-exit: 0x21 (Multiboot v1), 0x22 (Multiboot2), 0x23 (PVH) when
+// every check passed.
+const root = new URL("../../", import.meta.url);
+
+/** The command line every case passes. */
+export const APPEND = "hello world";
+/** The initrd's bytes. */
+export const INITRD = new TextEncoder().encode("INITRD data\n");
+/** The second module's bytes and command line. */
+export const MODULE = new TextEncoder().encode("MODULE-ONE contents\nsecond line\n");
+export const MODULE_CMDLINE = "modarg";
+
+/** One kernel and its expected output with {@link APPEND}, {@link INITRD} and {@link MODULE}. */
+export interface KernelCase {
+  name: string;
+  /** File in guests/. */
+  file: string;
+  /** Debug-exit status: (value << 1) | 1. */
+  exitStatus: number;
+  /** COM1 output; the screen shows the same lines. */
+  serial: string;
+  /** QEMU binary that boots it with -kernel, when QEMU can. */
+  qemu?: "qemu-system-i386" | "qemu-system-x86_64";
+  /** Modules QEMU can pass (its PVH loader takes one initrd). */
+  qemuModules?: 1 | 2;
+}
+
+const mb1Serial = [
+  "Multiboot v1 kernel",
+  "magic: ok",
+  "memory: ok",
+  `cmdline: ${APPEND}`,
+  "modules: 2",
+  "module: INITRD data",
+  "module: MODULE-ONE contents",
+  "memory map: ok",
+  "",
+].join("\n");
+
+export const KERNEL_CASES: KernelCase[] = [
+  {
+    name: "Multiboot v1 ELF",
+    file: "kernel-mb1.elf",
+    exitStatus: (0x21 << 1) | 1,
+    serial: mb1Serial,
+    qemu: "qemu-system-i386",
+    qemuModules: 2,
+  },
+  {
+    name: "Multiboot v1 flat binary with address fields",
+    file: "kernel-mb1-aout.bin",
+    exitStatus: (0x21 << 1) | 1,
+    serial: mb1Serial,
+    qemu: "qemu-system-i386",
+    qemuModules: 2,
+  },
+  {
+    name: "Multiboot2 ELF",
+    file: "kernel-mb2.elf",
+    exitStatus: (0x22 << 1) | 1,
+    serial: [
+      "Multiboot2 kernel",
+      "magic: ok",
+      `cmdline: ${APPEND}`,
+      "loader: picovmm",
+      "module: INITRD data",
+      "module cmdline: initrd",
+      "module: MODULE-ONE contents",
+      `module cmdline: ${MODULE_CMDLINE}`,
+      "EGA text framebuffer: ok",
+      "modules: 2",
+      "memory: ok",
+      "memory map: ok",
+      "ELF sections: ok",
+      "",
+    ].join("\n"),
+  },
+  {
+    name: "PVH ELF",
+    file: "kernel-pvh.elf",
+    exitStatus: (0x23 << 1) | 1,
+    serial: [
+      "PVH kernel",
+      "magic: ok",
+      "version: ok",
+      `cmdline: ${APPEND}`,
+      "modules: 2",
+      "module: INITRD data",
+      "module: MODULE-ONE contents",
+      "memory map: ok",
+      "",
+    ].join("\n"),
+    qemu: "qemu-system-x86_64",
+    qemuModules: 1,
+  },
+];
+
+/** The kernel's bytes (built by `deno task guests`). */
+export function kernelImage(c: KernelCase): Uint8Array {
+  return Deno.readFileSync(kernelPath(c));
+}
+
+/** The kernel's path. */
+export function kernelPath(c: KernelCase): string {
+  return new URL(`guests/${c.file}`, root).pathname;
+}
+
+/** The serial output with only the first `modules` modules passed (QEMU's PVH takes one). */
+export function serialWithModules(c: KernelCase, modules: number): string {
+  if (modules === 2) return c.serial;
+  return c.serial.replace("modules: 2", `modules: ${modules}`)
+    .replace("module: MODULE-ONE contents\n", "");
+}
