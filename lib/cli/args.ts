@@ -98,8 +98,9 @@ Options:
   -V, --version            show the version
 
 Exit status: 0 halted (HLT with interrupts off) or powered off; (v << 1) | 1 when the
-guest writes v to the debug-exit port 0xF4; 2 bad usage or bad image; 3 guest crash
-(register dump on stderr); 124 timeout or instruction limit; 70 an error inside picovmm.`;
+guest writes v to the debug-exit port 0xF4; 2 bad usage or bad image (also a kernel on
+the software CPU, not supported yet); 3 guest crash (register dump on stderr); 124
+timeout or instruction limit; 70 an error inside picovmm.`;
 
 const SIZE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 
