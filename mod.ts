@@ -69,9 +69,11 @@ export interface GuestOptions {
    * the image at guest-physical 0, no BIOS (the seed's machine).
    * `multiboot`, `multiboot2`, `pvh`: a kernel of that protocol, started in
    * 32-bit protected mode on a PC without BIOS (KVM only so far: on the
-   * software CPU `create` throws a LoaderError).
+   * software CPU `create` throws a LoaderError). `elf`: a plain ELF at its
+   * entry point with the Multiboot2 information, an ELF64 in 64-bit long
+   * mode over identity page tables (found by `auto` too).
    */
-  boot?: "auto" | "bios" | "flat" | "multiboot" | "multiboot2" | "pvh";
+  boot?: "auto" | "bios" | "flat" | "multiboot" | "multiboot2" | "pvh" | "elf";
   /**
    * Guest RAM in bytes (a multiple of 4096); default 640 KiB for `bios`
    * (more is extended memory from 1 MiB), 128 MiB for kernels, 4 KiB for `flat`.

@@ -57,6 +57,8 @@ interface KernelBuild {
   c: string[];
   /** Link to a flat binary instead of ELF (a Multiboot a.out-kludge kernel). */
   binary?: boolean;
+  /** A 64-bit kernel (ELF64, x86-64 code). */
+  wide?: boolean;
 }
 
 const KERNELS: KernelBuild[] = [
@@ -64,11 +66,10 @@ const KERNELS: KernelBuild[] = [
   { output: "kernel-mb1-aout.bin", asm: "mb1-aout-start.asm", c: ["mb1.c", "lib.c"], binary: true },
   { output: "kernel-mb2.elf", asm: "mb2-start.asm", c: ["mb2.c", "lib.c"] },
   { output: "kernel-pvh.elf", asm: "pvh-start.asm", c: ["pvh.c", "lib.c"] },
+  { output: "kernel-lm64.elf", asm: "lm64-start.asm", c: ["lm64.c", "lib.c"], wide: true },
 ];
 
 const CFLAGS = [
-  "-m32",
-  "-march=i686",
   "-ffreestanding",
   "-fno-builtin",
   "-nostdlib",
@@ -109,13 +110,14 @@ try {
     if (await mtime(new URL(k.output, dir)) >= newestKernelSource) continue;
     const src = (name: string) => new URL(name, kernelDir).pathname;
     const objects = [`${work}/${k.asm}.o`, ...k.c.map((c) => `${work}/${c}.o`)];
-    let ok = await tool("nasm", ["-f", "elf32", "-o", objects[0], src(k.asm)]);
+    let ok = await tool("nasm", ["-f", k.wide ? "elf64" : "elf32", "-o", objects[0], src(k.asm)]);
+    const arch = k.wide ? ["-m64", "-mno-red-zone", "-mcmodel=small"] : ["-m32", "-march=i686"];
     for (const [i, c] of k.c.entries()) {
-      ok = ok && await tool("gcc", [...CFLAGS, "-c", "-o", objects[i + 1], src(c)]);
+      ok = ok && await tool("gcc", [...arch, ...CFLAGS, "-c", "-o", objects[i + 1], src(c)]);
     }
     ok = ok && await tool("ld", [
       "-m",
-      "elf_i386",
+      k.wide ? "elf_x86_64" : "elf_i386",
       "-nostdlib",
       "--build-id=none",
       "-T",

@@ -6,6 +6,8 @@ typedef unsigned char u8;
 typedef unsigned short u16;
 typedef unsigned int u32;
 typedef unsigned long long u64;
+/* An integer as wide as a pointer (for 32- and 64-bit kernels). */
+typedef unsigned long uptr;
 
 void outb(u16 port, u8 value);
 u8 inb(u16 port);

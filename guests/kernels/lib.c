@@ -84,7 +84,7 @@ void put_module(const char *name, u32 start, u32 end) {
   puts(name);
   puts(": ");
   for (u32 at = start; at < end && at < start + 40; at++) {
-    char c = *(const char *)at;
+    char c = *(const char *)(uptr)at;
     if (c == '\n') break;
     putc(c);
   }

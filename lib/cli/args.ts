@@ -67,7 +67,7 @@ Runs an x86 guest on KVM or on the built-in software CPU.
 
 Options:
   --accel auto|kvm|emu     auto (default): KVM when /dev/kvm works, else the software CPU
-  --boot auto|bios|flat|multiboot|multiboot2|pvh
+  --boot auto|bios|flat|multiboot|multiboot2|pvh|elf
                            auto (default): found from the image: an ELF or Multiboot kernel,
                            else a disk
                            bios: the image is a disk; its first sector boots at 0000:7C00
@@ -75,6 +75,7 @@ Options:
                            flat: the image at guest-physical 0, CS:IP = 0:0, real mode, no BIOS
                            multiboot, multiboot2, pvh: the image is a kernel of that protocol,
                            started in 32-bit protected mode (KVM only so far)
+                           elf: a plain ELF at its entry point (ELF64: in 64-bit long mode)
   --append CMDLINE         kernels: the command line
   --initrd FILE            kernels: the initial ramdisk (the first module)
   --module FILE[,CMDLINE]  kernels: a module and its command line (repeatable; after --initrd)
@@ -227,7 +228,7 @@ export function parseCommandLine(args: string[]): CliRequest {
       boot: oneOf(
         "boot",
         v.boot,
-        ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh"] as const,
+        ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh", "elf"] as const,
       ),
       driveType: v["drive-type"] === undefined
         ? undefined

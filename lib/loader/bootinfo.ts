@@ -9,9 +9,9 @@
  * | range            | what                                      |
  * | ---------------- | ----------------------------------------- |
  * | 0x1000-0x1FFF    | GDT (flat code and data, a TSS)           |
- * | 0x2000-0x5FFF    | page tables (long-mode entries)           |
- * | 0x6000-0x7FFF    | the initial stack (ESP = 0x8000)          |
- * | 0x8000-0x9FFFF   | boot information, command lines, tables   |
+ * | 0x2000-0x7FFF    | the initial stack (ESP = 0x8000)          |
+ * | 0x8000-0x9FFFF   | boot information, command lines, tables,  |
+ * |                  | page tables of a long-mode entry          |
  *
  * @module
  */
@@ -226,4 +226,29 @@ export function loadSectionTable(
     stringIndex: s.stringIndex,
     end: next,
   };
+}
+
+/** Bytes the identity map of the first 4 GiB takes: PML4, PDPT and four page directories. */
+const IDENTITY_MAP_PAGES = 6;
+
+/**
+ * Writes page tables that map the first 4 GiB one to one with 2 MiB pages
+ * (present, writable, supervisor) into the boot-information area; returns
+ * the PML4's address for CR3.
+ */
+export function writeIdentityPageTables(info: BootInfoWriter): number {
+  const memory = info.memory;
+  const base = info.alloc(IDENTITY_MAP_PAGES * PAGE, PAGE);
+  const pml4 = base;
+  const pdpt = base + PAGE;
+  memory.writeU32(pml4, pdpt | 0x3);
+  for (let i = 0; i < 4; i++) {
+    const pd = base + (2 + i) * PAGE;
+    memory.writeU32(pdpt + i * 8, pd | 0x3);
+    for (let j = 0; j < 512; j++) {
+      const physical = (i * 512 + j) * 0x200000;
+      memory.writeU32(pd + j * 8, (physical | 0x83) >>> 0); // present, writable, 2 MiB page
+    }
+  }
+  return pml4;
 }

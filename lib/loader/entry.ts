@@ -73,11 +73,17 @@ export function writeFlatGdt(memory: GuestMemory): void {
 
 /**
  * A 32-bit protected-mode entry (Multiboot, PVH): flat 4 GiB segments from
- * picovmm's GDT, CR0.PE set, paging off, interrupts off.
+ * picovmm's GDT, CR0.PE set, paging off, interrupts off; or, for a plain
+ * ELF64, 64-bit long mode over identity page tables.
  */
 export interface ProtectedModeEntry {
   eip: number;
   esp: number;
+  /**
+   * Enter 64-bit long mode instead, with CR3 = this page table (identity
+   * paging: PAE, EFER.LME/LMA, CR0.PG, a 64-bit code segment).
+   */
+  longModePml4?: number;
   /** Other general registers (EAX = magic, EBX = boot information). */
   regs?: Partial<Record<"rax" | "rbx" | "rcx" | "rdx" | "rsi" | "rdi" | "rbp", number>>;
 }
@@ -92,6 +98,12 @@ export interface ProtectedModeEntry {
 export function applyProtectedModeEntry(entry: ProtectedModeEntry, sregs: KvmSregs): KvmRegs {
   const code = sregs.cs;
   setFlatSegment(code, Selector.CODE32, 0xb);
+  const long = entry.longModePml4 !== undefined;
+  if (long) {
+    code.selector = Selector.CODE64;
+    code.l = 1;
+    code.db = 0;
+  }
   for (const data of [sregs.ds, sregs.es, sregs.fs, sregs.gs, sregs.ss]) {
     setFlatSegment(data, Selector.DATA32, 0x3);
   }
@@ -112,10 +124,10 @@ export function applyProtectedModeEntry(entry: ProtectedModeEntry, sregs: KvmSre
   sregs.gdt.limit = GDT_DESCRIPTORS.length * 8 - 1;
   sregs.idt.base = 0n;
   sregs.idt.limit = 0;
-  sregs.setControl("cr0", 0x11); // PE | ET
-  sregs.setControl("cr3", 0);
-  sregs.setControl("cr4", 0);
-  sregs.setControl("efer", 0);
+  sregs.setControl("cr0", long ? 0x80000011 : 0x11); // PE | ET (| PG)
+  sregs.setControl("cr3", entry.longModePml4 ?? 0);
+  sregs.setControl("cr4", long ? 0x20 : 0); // PAE
+  sregs.setControl("efer", long ? 0x500 : 0); // LME | LMA
   const regs = new KvmRegs();
   regs.set("rip", entry.eip);
   regs.set("rsp", entry.esp);

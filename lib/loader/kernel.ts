@@ -5,7 +5,8 @@
  * fails here, before a VM exists or anything is written.
  *
  * Order (`auto`): an ELF file is a kernel: Multiboot v1, then Multiboot2,
- * then PVH; an ELF with none of them is refused. Another file is a disk when
+ * then PVH, then a plain ELF64 (long mode); a plain ELF32 is refused
+ * unless `elf` is forced. Another file is a disk when
  * its first sector ends with 0x55AA; else a Multiboot v1 or v2 header with
  * address fields makes it a kernel; else it is a disk (and the boot-sector
  * loader says what is missing).
@@ -35,8 +36,12 @@ import { findMultiboot2Header, loadMultiboot2, type Multiboot2Header } from "./m
 import { findPvhEntry, loadPvh } from "./pvh.ts";
 import type { ElfImage } from "./elf.ts";
 
-/** The kernel protocols picovmm loads. */
-export type KernelFormat = "multiboot" | "multiboot2" | "pvh";
+/**
+ * The kernel protocols picovmm loads; `elf` is a plain ELF started at its
+ * entry point (ELF32 in 32-bit protected mode, ELF64 in 64-bit long mode
+ * over identity page tables), handed the Multiboot2 information.
+ */
+export type KernelFormat = "multiboot" | "multiboot2" | "pvh" | "elf";
 
 /** What `--boot` accepts: `auto` detects, the others force one. */
 export type BootChoice = "auto" | "bios" | "flat" | KernelFormat;
@@ -56,6 +61,7 @@ export type DetectedImage =
     | { format: "multiboot"; header: MultibootHeader }
     | { format: "multiboot2"; header: Multiboot2Header }
     | { format: "pvh"; elf: ElfImage; entry: number }
+    | { format: "elf"; elf: ElfImage }
   );
 
 /** Human names of the formats, for messages. */
@@ -63,6 +69,7 @@ export const FORMAT_NAMES: Record<KernelFormat, string> = {
   multiboot: "Multiboot",
   multiboot2: "Multiboot2",
   pvh: "PVH",
+  elf: "plain ELF",
 };
 
 /** Finds the image's format (or checks the forced one); throws LoaderError for a bad kernel. */
@@ -90,6 +97,9 @@ export function detectImage(image: Uint8Array, choice: BootChoice): DetectedImag
       }
       return { format: "pvh", elf, entry, needsProtectedMode: true };
     }
+    case "elf":
+      if (!isElf(image)) throw new LoaderError("the image is not an ELF file");
+      return { format: "elf", elf: parseElf(image), needsProtectedMode: true };
     case "auto":
       return detectAuto(image);
   }
@@ -107,9 +117,15 @@ function detectAuto(image: Uint8Array): DetectedImage {
   if (!elf) return { format: "bios", needsProtectedMode: false };
   const parsed = parseElf(image);
   const entry = findPvhEntry(parsed);
+  // A plain ELF64 can only mean a 64-bit entry; a plain ELF32 is more likely a
+  // Multiboot kernel whose header went missing, so it is started only when asked.
+  if (entry === undefined && parsed.class === 64) {
+    return { format: "elf", elf: parsed, needsProtectedMode: true };
+  }
   if (entry === undefined) {
     throw new LoaderError(
-      "the ELF image has neither a Multiboot header nor a PVH entry note; picovmm cannot boot it",
+      "the ELF image has neither a Multiboot header nor a PVH entry note " +
+        "(--boot elf starts it at its entry point)",
     );
   }
   return { format: "pvh", elf: parsed, entry, needsProtectedMode: true };
@@ -129,6 +145,8 @@ export function loadKernel(
       return loadMultiboot2(memory, image, detected.header, options);
     case "pvh":
       return loadPvh(memory, image, detected.elf, detected.entry, options);
+    case "elf":
+      return loadMultiboot2(memory, image, { offset: 0 }, options, detected.elf.class === 64);
     default:
       throw new LoaderError(`'${detected.format}' is not a kernel format`);
   }

@@ -21,6 +21,7 @@ import {
   loadSectionTable,
   pcMemoryMap,
   placeModules,
+  writeIdentityPageTables,
 } from "./bootinfo.ts";
 import { hex } from "./elf.ts";
 import { LoaderError } from "./entry.ts";
@@ -169,12 +170,17 @@ function checkTags(v: DataView, start: number, length: number): Multiboot2Header
   }
 }
 
-/** Loads a Multiboot2 kernel, its modules and information; returns the entry state. */
+/**
+ * Loads a Multiboot2 kernel, its modules and information; returns the entry
+ * state. `longMode` (plain ELF64 kernels): enter in 64-bit mode over
+ * identity page tables instead of the Multiboot2 32-bit entry.
+ */
 export function loadMultiboot2(
   memory: GuestMemory,
   image: Uint8Array,
   header: Multiboot2Header,
   options: KernelBootOptions,
+  longMode = false,
 ): LoadedKernel {
   if (header.address && header.entryAddr === undefined) {
     throw new LoaderError("the Multiboot2 header has an address tag but no entry address tag");
@@ -259,11 +265,13 @@ export function loadMultiboot2(
     memory.write(at + 8, t.body);
     at += Math.ceil((8 + t.body.length) / 8) * 8;
   }
+  const longModePml4 = longMode ? writeIdentityPageTables(info) : undefined;
   return {
     entry: {
       eip: entry,
       esp: KERNEL_STACK_TOP,
       regs: { rax: MULTIBOOT2_BOOT_MAGIC, rbx: mbi },
+      longModePml4,
     },
     modules,
     info: mbi,

@@ -133,9 +133,12 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     const why = selection.note
       ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
       : "";
+    const mode = detected.format === "elf" && detected.elf.class === 64
+      ? "64-bit long mode"
+      : "32-bit protected mode";
     throw new UnsupportedOnSoftwareCpuError(
-      `a ${name} kernel starts in 32-bit protected mode, which is not supported on the ` +
-        `software CPU yet; run it on KVM${why}`,
+      `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} kernel starts in ${mode}, which is not ` +
+        `supported on the software CPU yet; run it on KVM${why}`,
     );
   }
   const vm = selection.accelerator.createVm();

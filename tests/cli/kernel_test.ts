@@ -7,7 +7,7 @@ import { picovmm } from "../support/cli.ts";
 import { KERNEL_CASES, kernelImage, kernelPath } from "../support/kernel_cases.ts";
 
 const NOT_SUPPORTED =
-  /^picovmm: a (Multiboot|Multiboot2|PVH) kernel starts in 32-bit protected mode, which is not supported on the software CPU yet; run it on KVM/;
+  /^picovmm: an? (Multiboot|Multiboot2|PVH|plain ELF) kernel starts in (32-bit protected|64-bit long) mode, which is not supported on the software CPU yet; run it on KVM/;
 
 Deno.test("kernel on the software CPU: one line, status 2, for every format", async () => {
   for (const c of KERNEL_CASES) {

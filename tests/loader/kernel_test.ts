@@ -2,7 +2,7 @@
 // protected-mode entry state kernels start in.
 import { strictEqual, throws } from "@std/assert";
 import { applyProtectedModeEntry, GDT_ADDRESS, writeFlatGdt } from "../../lib/loader/entry.ts";
-import { detectImage } from "../../lib/loader/kernel.ts";
+import { detectImage, loadKernel } from "../../lib/loader/kernel.ts";
 import { KvmSregs } from "../../lib/kvm/structs.ts";
 import { decodeCpuid2, encodeCpuid2, Leaf1, shapeCpuid } from "../../lib/kvm/cpuid.ts";
 import { concat, elfImage, mb1Header, mb2Header, pcMemory, u32s } from "./fixtures.ts";
@@ -22,8 +22,43 @@ Deno.test("detect: ELF kernels by Multiboot v1, then Multiboot2, then the PVH no
   strictEqual(pvh.needsProtectedMode, true);
   throws(
     () => detectImage(elfImage().bytes, "auto"),
-    /neither a Multiboot header nor a PVH entry note/,
+    /neither a Multiboot header nor a PVH entry note \(--boot elf starts it/,
   );
+  const plain32 = detectImage(elfImage().bytes, "elf");
+  strictEqual(plain32.format === "elf" && plain32.elf.class, 32);
+  const plain64 = detectImage(elfImage({ class: 64 }).bytes, "auto");
+  strictEqual(plain64.format === "elf" && plain64.elf.class, 64);
+  throws(() => detectImage(new Uint8Array(64), "elf"), /not an ELF file/);
+});
+
+Deno.test("entry: a plain ELF64 starts in long mode over an identity map of 4 GiB", () => {
+  const image = elfImage({ class: 64, entry: 0x100000 }).bytes;
+  const { memory, bytes } = pcMemory(2);
+  const loaded = loadKernel(memory, image, detectImage(image, "auto"), {
+    memoryBytes: bytes,
+    cmdline: "",
+    modules: [],
+  });
+  const pml4 = loaded.entry.longModePml4!;
+  strictEqual(pml4 % 4096, 0);
+  const pdpt = memory.readU32(pml4) & ~0xfff;
+  strictEqual(memory.readU32(pml4) & 0xfff, 3);
+  for (const [gib, mib] of [[0, 0], [0, 2], [1, 0], [3, 1022]]) {
+    const pd = memory.readU32(pdpt + gib * 8) & ~0xfff;
+    const entry = memory.readU32(pd + (mib / 2) * 8);
+    strictEqual(entry, ((gib * 1024 + mib) * 0x100000 + 0x83) >>> 0, `${gib} GiB + ${mib} MiB`);
+  }
+  const sregs = new KvmSregs();
+  const regs = applyProtectedModeEntry(loaded.entry, sregs);
+  strictEqual(regs.get("rip"), 0x100000n);
+  strictEqual(regs.get("rax"), 0x36d76289n);
+  strictEqual(sregs.cs.l, 1);
+  strictEqual(sregs.cs.db, 0);
+  strictEqual(sregs.cs.selector, 0x20);
+  strictEqual(sregs.getControl("cr0"), 0x80000011n);
+  strictEqual(sregs.getControl("cr3"), BigInt(pml4));
+  strictEqual(sregs.getControl("cr4"), 0x20n);
+  strictEqual(sregs.getControl("efer"), 0x500n);
 });
 
 Deno.test("detect: disks stay disks; a flat image with a Multiboot header is a kernel", () => {

@@ -1,8 +1,8 @@
 // The test kernels of guests/kernels/ and what each must print and exit with,
 // shared by the KVM tests and the QEMU reference so both are held to the same
 // output. Each kernel checks the boot information it was handed and exits
-// through debug-exit: 0x21 (Multiboot v1), 0x22 (Multiboot2), 0x23 (PVH) when
-// every check passed.
+// through debug-exit: 0x21 (Multiboot v1), 0x22 (Multiboot2), 0x23 (PVH), 0x24
+// (plain ELF64, long mode) when every check passed.
 const root = new URL("../../", import.meta.url);
 
 /** The command line every case passes. */
@@ -95,6 +95,22 @@ export const KERNEL_CASES: KernelCase[] = [
     ].join("\n"),
     qemu: "qemu-system-x86_64",
     qemuModules: 1,
+  },
+  {
+    name: "plain ELF64 in long mode",
+    file: "kernel-lm64.elf",
+    exitStatus: (0x24 << 1) | 1,
+    serial: [
+      "64-bit kernel",
+      "magic: ok",
+      "long mode: ok",
+      `cmdline: ${APPEND}`,
+      "module: INITRD data",
+      "module: MODULE-ONE contents",
+      "modules: 2",
+      "memory map: ok",
+      "",
+    ].join("\n"),
   },
 ];
 
