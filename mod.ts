@@ -96,7 +96,10 @@ export interface GuestOptions {
   append?: string;
   /** Kernels: the initial ramdisk, loaded as the first module (its command line: "initrd"). */
   initrd?: Uint8Array;
-  /** Kernels: modules loaded after the initrd, page-aligned, each with its command line. */
+  /**
+   * Kernels: modules loaded after the initrd, page-aligned, each with its
+   * command line (default "module1", "module2", ...).
+   */
   modules?: { data: Uint8Array; cmdline?: string }[];
   /** `bios`: the disk's type; by default floppy-sized images are floppies, others hard disks. */
   driveType?: "floppy" | "hdd";
@@ -210,15 +213,7 @@ export class Guest implements Disposable {
    * options, KvmUnavailableError when `accel: "kvm"` cannot open /dev/kvm.
    */
   static create(image: Uint8Array, options: GuestOptions = {}): Guest {
-    const machineOptions: MachineOptions = {
-      image,
-      ...options,
-      boot: options.boot ?? "auto",
-      modules: options.modules?.map((m, i) => ({
-        data: m.data,
-        cmdline: m.cmdline ?? `module${i + 1}`,
-      })),
-    };
+    const machineOptions: MachineOptions = { image, ...options, boot: options.boot ?? "auto" };
     const { machine, note, pc } = createMachine(machineOptions);
     return new Guest(machine, note, pc);
   }

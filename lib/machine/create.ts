@@ -59,8 +59,8 @@ export interface MachineOptions {
   append?: string;
   /** Kernels: the initrd (the first Multiboot module, the first PVH module). */
   initrd?: Uint8Array;
-  /** Kernels: more modules, after the initrd, each with its command line. */
-  modules?: readonly BootModule[];
+  /** Kernels: more modules, after the initrd, each with its command line (default "moduleN"). */
+  modules?: readonly { data: Uint8Array; cmdline?: string }[];
   /** Multiboot v1: the kernel's name, first word of its command line (default "kernel"). */
   imageName?: string;
 }
@@ -169,7 +169,10 @@ export function createMachine(options: MachineOptions): CreatedMachine {
         cmdline: options.append ?? "",
         modules: [
           ...(options.initrd ? [{ data: options.initrd, cmdline: "initrd" }] : []),
-          ...(options.modules ?? []),
+          ...(options.modules ?? []).map((m, i): BootModule => ({
+            data: m.data,
+            cmdline: m.cmdline ?? `module${i + 1}`,
+          })),
         ],
         imageName: options.imageName,
       });
