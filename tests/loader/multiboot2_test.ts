@@ -114,3 +114,29 @@ Deno.test("multiboot2: an address tag loads a flat image at its address with the
   strictEqual(loaded.entry.eip, 0x100040);
   strictEqual(memory.readU8(0x100040), 0xf4);
 });
+
+Deno.test("multiboot2: an ELF64 kernel loads by its segments and starts at its 32-bit entry", () => {
+  const payload = concat(mb2Header([]), new Uint8Array([0xf4]));
+  const image = elfImage({ class: 64, payload, paddr: 0x200000, entry: 0x200018 }).bytes;
+  const { memory, bytes } = pcMemory();
+  const loaded = loadMultiboot2(memory, image, findMultiboot2Header(image)!, {
+    memoryBytes: bytes,
+    cmdline: "",
+    modules: [],
+  });
+  strictEqual(loaded.entry.eip, 0x200018);
+  strictEqual(loaded.entry.longModePml4, undefined, "Multiboot2 enters in 32-bit mode");
+  strictEqual(memory.readU8(0x200018), 0xf4);
+  // An entry above 4 GiB (a higher-half e_entry) needs the entry address tag.
+  const high = elfImage({ class: 64, payload, entry: 0x100000 });
+  new DataView(high.bytes.buffer).setBigUint64(24, 0xffffffff80100000n, true);
+  throws(
+    () =>
+      loadMultiboot2(memory, high.bytes, findMultiboot2Header(high.bytes)!, {
+        memoryBytes: bytes,
+        cmdline: "",
+        modules: [],
+      }),
+    /entry 0xffffffff80100000 lies above 4 GiB/,
+  );
+});
