@@ -17,7 +17,7 @@
  */
 
 import type { GuestMemory } from "../machine/memory.ts";
-import { LoaderError } from "./entry.ts";
+import { LoaderError, type ProtectedModeEntry } from "./entry.ts";
 import { type ElfImage, hex } from "./elf.ts";
 
 /** Where conventional RAM ends and the VGA/ROM hole begins. */
@@ -53,6 +53,26 @@ export interface PlacedModule {
   start: number;
   end: number;
   cmdline: string;
+}
+
+/** What a kernel loader gets besides the image. */
+export interface KernelBootOptions {
+  /** Guest RAM in bytes (picovmm's PC map: 640 KiB low, the rest from 1 MiB). */
+  memoryBytes: number;
+  /** The kernel's command line (`--append`). */
+  cmdline: string;
+  /** Modules in order (`--initrd` first, then each `--module`). */
+  modules: readonly BootModule[];
+  /** Multiboot v1: the kernel's name, put before the command line as GRUB and QEMU do. */
+  imageName?: string;
+}
+
+/** A loaded kernel: where it starts, and the module placement (for tests). */
+export interface LoadedKernel {
+  entry: ProtectedModeEntry;
+  modules: PlacedModule[];
+  /** The boot information's address (EBX at entry). */
+  info: number;
 }
 
 /** The memory map of picovmm's PC: low RAM, the VGA/ROM hole, RAM from 1 MiB. */

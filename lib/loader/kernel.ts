@@ -25,13 +25,8 @@
 import type { GuestMemory } from "../machine/memory.ts";
 import { isElf, parseElf } from "./elf.ts";
 import { LoaderError } from "./entry.ts";
-import {
-  findMultibootHeader,
-  type KernelBootOptions,
-  type LoadedKernel,
-  loadMultiboot,
-  type MultibootHeader,
-} from "./multiboot.ts";
+import type { KernelBootOptions, LoadedKernel } from "./bootinfo.ts";
+import { findMultibootHeader, loadMultiboot, type MultibootHeader } from "./multiboot.ts";
 import { findMultiboot2Header, loadMultiboot2, type Multiboot2Header } from "./multiboot2.ts";
 import { findPvhEntry, loadPvh } from "./pvh.ts";
 import type { ElfImage } from "./elf.ts";

@@ -21,16 +21,16 @@ import type { GuestMemory } from "../machine/memory.ts";
 import {
   basicMemory,
   BootInfoWriter,
-  type BootModule,
   checkKernelRange,
   KERNEL_STACK_TOP,
+  type KernelBootOptions,
+  type LoadedKernel,
   loadSectionTable,
   pcMemoryMap,
-  type PlacedModule,
   placeModules,
 } from "./bootinfo.ts";
 import { elfEnd, hex, isElf, loadElfSegments, parseElf } from "./elf.ts";
-import { LoaderError, type ProtectedModeEntry } from "./entry.ts";
+import { LoaderError } from "./entry.ts";
 
 /** The header's magic. */
 export const MULTIBOOT_HEADER_MAGIC = 0x1badb002;
@@ -176,26 +176,6 @@ export function loadByAddress(memory: GuestMemory, image: Uint8Array, load: Addr
   const target = memory.view(load.start, load.end - load.start);
   target.set(image.subarray(load.fileOffset, load.fileOffset + load.fileBytes));
   target.fill(0, load.fileBytes);
-}
-
-/** What a kernel loader gets besides the image. */
-export interface KernelBootOptions {
-  /** Guest RAM in bytes (picovmm's PC map: 640 KiB low, the rest from 1 MiB). */
-  memoryBytes: number;
-  /** The kernel's command line (`--append`). */
-  cmdline: string;
-  /** Modules in order (`--initrd` first, then each `--module`). */
-  modules: readonly BootModule[];
-  /** Multiboot v1: the kernel's name, put before the command line as GRUB and QEMU do. */
-  imageName?: string;
-}
-
-/** A loaded kernel: where it starts, and the module placement (for tests). */
-export interface LoadedKernel {
-  entry: ProtectedModeEntry;
-  modules: PlacedModule[];
-  /** The boot information's address (EBX at entry). */
-  info: number;
 }
 
 /** The ELF or address-fields part of a Multiboot kernel, loaded; returns its entry and end. */

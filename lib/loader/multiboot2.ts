@@ -18,6 +18,8 @@ import {
   basicMemory,
   BootInfoWriter,
   KERNEL_STACK_TOP,
+  type KernelBootOptions,
+  type LoadedKernel,
   loadSectionTable,
   pcMemoryMap,
   placeModules,
@@ -25,14 +27,7 @@ import {
 } from "./bootinfo.ts";
 import { hex } from "./elf.ts";
 import { LoaderError } from "./entry.ts";
-import {
-  type AddressFields,
-  EGA_TEXT,
-  type KernelBootOptions,
-  type LoadedKernel,
-  LOADER_NAME,
-  loadMultibootImage,
-} from "./multiboot.ts";
+import { type AddressFields, EGA_TEXT, LOADER_NAME, loadMultibootImage } from "./multiboot.ts";
 
 /** The header's magic. */
 export const MULTIBOOT2_HEADER_MAGIC = 0xe85250d6;

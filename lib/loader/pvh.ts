@@ -15,12 +15,13 @@ import {
   BootInfoWriter,
   checkKernelRange,
   KERNEL_STACK_TOP,
+  type KernelBootOptions,
+  type LoadedKernel,
   pcMemoryMap,
   placeModules,
 } from "./bootinfo.ts";
 import { elfEnd, type ElfImage, hex, loadElfSegments } from "./elf.ts";
 import { LoaderError } from "./entry.ts";
-import type { KernelBootOptions, LoadedKernel } from "./multiboot.ts";
 
 /** The note type of the 32-bit entry. */
 export const XEN_ELFNOTE_PHYS32_ENTRY = 18;
