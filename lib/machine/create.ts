@@ -44,6 +44,8 @@ export interface MachineOptions {
 export interface CreatedMachine {
   machine: Machine;
   note?: string;
+  /** Which accelerator runs the guest and why (for `--trace`). */
+  accelReason: string;
   /** The PC's devices and BIOS (`bios` boot only). */
   pc?: Pc;
 }
@@ -82,9 +84,10 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       );
     }
   }
+  // Boot sectors and flat images start in real mode.
   const selection = selectAccelerator(options.accel ?? "auto", undefined, {
     translate: options.translate,
-  });
+  }, "real");
   const vm = selection.accelerator.createVm();
   let machine: Machine | undefined;
   try {
@@ -115,7 +118,8 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     // A BIOS hands over with interrupts enabled.
     if (disk) regs.set("rflags", 0x202);
     machine.setCpuState(regs, sregs);
-    return { machine, note: selection.note, pc };
+    const accelReason = `${selection.name}: ${selection.reason}`;
+    return { machine, note: selection.note, accelReason, pc };
   } catch (e) {
     if (machine) machine.close();
     else vm.close();
