@@ -12,6 +12,7 @@ import { bootDrive, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
+import { EmulationFallbackVcpu, withEmulationFallback } from "./emulation-fallback.ts";
 import { Machine } from "./machine.ts";
 import { buildPc, MIN_PC_MEMORY, type Pc } from "./pc.ts";
 
@@ -88,15 +89,18 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   const selection = selectAccelerator(options.accel ?? "auto", undefined, {
     translate: options.translate,
   }, "real");
-  const vm = selection.accelerator.createVm();
+  // On KVM, instructions its emulator lacks are finished on the software CPU.
+  const created = selection.accelerator.createVm();
+  const vm = selection.name === "kvm" ? withEmulationFallback(created) : created;
   let machine: Machine | undefined;
   try {
     const vcpu = vm.createVcpu();
+    const kvmVcpu = vcpu instanceof EmulationFallbackVcpu ? vcpu.kvm : vcpu;
     machine = new Machine({
       vm,
       vcpu,
       accelerator: selection.name,
-      makeKick: vcpu instanceof KvmVcpu ? () => new RunKicker(vcpu) : undefined,
+      makeKick: kvmVcpu instanceof KvmVcpu ? () => new RunKicker(kvmVcpu) : undefined,
       serialLimit: options.serialLimit,
     });
     let entry: RealModeEntry;
