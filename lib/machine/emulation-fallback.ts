@@ -26,7 +26,7 @@
 import { InternalError } from "../kvm/abi.ts";
 import { KvmRegs, type KvmRun, KvmSregs, type RegName } from "../kvm/structs.ts";
 import type { MemorySlotOptions, Vcpu, VcpuExit, Vm } from "../kvm/vcpu.ts";
-import { EmuVcpu, EmuVm } from "../emu/mod.ts";
+import { type EmuVcpu, EmuVm } from "../emu/mod.ts";
 import { describeInstruction, instructionName } from "./instruction-name.ts";
 
 const GPRS: RegName[] = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp"];
@@ -117,26 +117,32 @@ export class EmulationFallbackVcpu implements Vcpu {
     return this.kvm.runState;
   }
 
+  /** KVM's general registers. */
   getRegs(into?: KvmRegs): KvmRegs {
     return this.kvm.getRegs(into);
   }
 
+  /** Loads KVM's general registers. */
   setRegs(regs: KvmRegs): void {
     this.kvm.setRegs(regs);
   }
 
+  /** KVM's segment and control registers. */
   getSregs(into?: KvmSregs): KvmSregs {
     return this.kvm.getSregs(into);
   }
 
+  /** Loads KVM's segment and control registers. */
   setSregs(sregs: KvmSregs): void {
     this.kvm.setSregs(sregs);
   }
 
+  /** KVM_INTERRUPT. */
   interrupt(vector: number): void {
     this.kvm.interrupt(vector);
   }
 
+  /** Closes KVM's vCPU. */
   close(): void {
     this.kvm.close();
   }
