@@ -103,6 +103,8 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       makeKick: kvmVcpu instanceof KvmVcpu ? () => new RunKicker(kvmVcpu) : undefined,
       serialLimit: options.serialLimit,
     });
+    const traced = machine;
+    if (vcpu instanceof EmulationFallbackVcpu) vcpu.onTakeOver = (line) => traced.trace?.(line);
     let entry: RealModeEntry;
     let pc: Pc | undefined;
     if (disk) {

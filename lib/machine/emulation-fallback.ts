@@ -96,6 +96,8 @@ export class EmulationFallbackVcpu implements Vcpu {
   #kvmSregs = new KvmSregs();
   /** How many instructions the software CPU finished for KVM, by mnemonic. */
   readonly finished = new Map<string, number>();
+  /** Told of each instruction the software CPU takes over (a trace line). */
+  onTakeOver: ((line: string) => void) | undefined;
 
   /** Wraps KVM's vCPU and the software CPU's (over the same memory). */
   constructor(kvm: Vcpu, emu: EmuVcpu, read: (address: number, length: number) => Uint8Array) {
@@ -161,7 +163,7 @@ export class EmulationFallbackVcpu implements Vcpu {
     const sregs = this.kvm.getSregs(this.#kvmSregs);
     const at = Number((sregs.cs.base + regs.get("rip")) & 0xffffffffn);
     const where = `${hex(sregs.cs.selector, 4)}:${hex(Number(regs.get("rip")), 4)}`;
-    const what = describeInstruction(this.#read(at, 15));
+    const what = describeInstruction(this.#read(at, 8));
     const report = (why: string): VcpuExit => ({
       kind: "internal-error",
       suberror: failure.suberror,
@@ -183,8 +185,9 @@ export class EmulationFallbackVcpu implements Vcpu {
       this.#stepping = false;
       return report("the software CPU does not know it either");
     }
-    const name = instructionName(this.#read(at, 15)) ?? "?";
+    const name = instructionName(this.#read(at, 8)) ?? "?";
     this.finished.set(name, (this.finished.get(name) ?? 0) + 1);
+    this.onTakeOver?.(`kvm could not emulate ${what} at ${where}: the software CPU ran it`);
     return exit;
   }
 

@@ -101,7 +101,14 @@ Deno.test("emulation fallback: DAA, IN, an MMIO store and OUT finish on the soft
     out 0xf4, al
     hlt`,
   );
+  const lines: string[] = [];
+  (vcpu as EmulationFallbackVcpu).onTakeOver = (line) => lines.push(line);
   const stop = await machine.run({ timeoutMs: 5000 });
+  strictEqual(
+    lines[0],
+    "kvm could not emulate daa, bytes 27 88 c3 ba fd 03 ec 88 at 0000:1004: the software CPU ran it",
+  );
+  strictEqual(lines.length, 4);
   // The OUT reached the debug-exit device with DAA's result (0x19 + 0x28 = 0x47 in BCD).
   deepStrictEqual(stop, { kind: "debug-exit", code: 0x47 });
   // The IN read COM1's line status register through the port bus (transmitter empty).
