@@ -140,6 +140,7 @@ export async function main(args: string[]): Promise<number> {
   }
   let machine: Machine;
   let pc;
+  let accelReason = "";
   let sink: StdoutSink | FileSink | undefined;
   try {
     const image = await readImage(options.image);
@@ -159,6 +160,7 @@ export async function main(args: string[]): Promise<number> {
     });
     machine = created.machine;
     pc = created.pc;
+    accelReason = created.accelReason;
     if (created.note) fail(created.note);
     if (sink) machine.serialSinks.push(sink.write);
   } catch (e) {
@@ -170,6 +172,7 @@ export async function main(args: string[]): Promise<number> {
     throw e;
   }
   if (options.trace) {
+    console.error(`trace: accelerator ${accelReason}`);
     machine.trace = (line) => console.error(`trace: ${line}`);
     machine.ports.onUnhandled = (port, isWrite, size) =>
       console.error(

@@ -26,6 +26,7 @@
 import { Guest, type GuestOptions } from "../mod.ts";
 import { createMachine } from "../lib/machine/create.ts";
 import { KvmVcpu } from "../lib/kvm/host.ts";
+import { EmulationFallbackVcpu } from "../lib/machine/emulation-fallback.ts";
 import { Ioctl } from "../lib/kvm/abi.ts";
 import { RUN_FIELDS } from "../lib/kvm/structs.ts";
 import { threadTimes } from "./lib/cputime.ts";
@@ -141,7 +142,8 @@ function bare(
 ): ExitPass {
   const { machine } = createMachine({ image: withCount(image, n), ...OPTIONS });
   try {
-    const vcpu = machine.vcpu;
+    // KVM's own vCPU, under the emulation fallback the machine runs it with.
+    const vcpu = machine.vcpu instanceof EmulationFallbackVcpu ? machine.vcpu.kvm : machine.vcpu;
     if (!(vcpu instanceof KvmVcpu)) throw new Error("not a KVM vCPU");
     if (!ffi) {
       ffi = Deno.dlopen("libc.so.6", {

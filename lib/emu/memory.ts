@@ -73,18 +73,23 @@ export class PhysMemory {
    */
   mmioWriteHook: PortOutHook | null = null;
 
-  /** Adds a slot; it must not overlap another. */
-  addSlot(base: number, size: number, readonly: boolean): Uint8Array {
+  /** Adds a slot (fresh zeroed bytes, or `bytes` shared with another accelerator); no overlaps. */
+  addSlot(
+    base: number,
+    size: number,
+    readonly: boolean,
+    bytes: Uint8Array = new Uint8Array(size),
+  ): Uint8Array {
     if (!Number.isSafeInteger(base) || !Number.isSafeInteger(size) || base < 0 || size <= 0) {
       throw new RangeError(`bad memory slot ${base}+${size}`);
     }
+    if (bytes.length !== size) throw new RangeError(`slot bytes are not ${size} long`);
     if (base + size > 0x100000000) throw new RangeError("memory slot above 4 GiB");
     for (const s of this.slots) {
       if (base < s.base + s.size && s.base < base + size) {
         throw new RangeError(`memory slot at 0x${base.toString(16)} overlaps another`);
       }
     }
-    const bytes = new Uint8Array(size);
     this.slots.push({ base, size, bytes, readonly });
     this.slots.sort((a, b) => a.base - b.base);
     if (base === 0) {

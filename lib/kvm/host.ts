@@ -248,28 +248,46 @@ export class KvmVcpu implements Vcpu {
 }
 
 /**
+ * The no-op SIGUSR2 listener, installed once and kept for the life of the
+ * process. A kick that the kernel has already queued when a run ends is
+ * delivered after the timer is gone; with no listener Deno's default action
+ * for SIGUSR2 would end the process (status 140). An installed listener does
+ * not keep the process alive.
+ */
+let kickListener: (() => void) | undefined;
+
+function installKickListener(): void {
+  if (kickListener) return;
+  kickListener = () => {};
+  Deno.addSignalListener("SIGUSR2", kickListener);
+}
+
+/**
  * Interrupts KVM_RUN on the vCPU's thread every `intervalMs`, so the run loop
- * regains control from a guest that never exits (timeouts, timer interrupts).
- * A signal listener is installed so the signal does not end the process.
+ * regains control from a guest that never exits (timeouts, timer interrupts,
+ * stop requests). Its signal can never end the process: the listener that
+ * catches it stays installed after `close()` (see `installKickListener`).
  */
 export class RunKicker {
   readonly #timer: ThreadTimer;
-  readonly #listener = () => {};
+  #closed = false;
 
   constructor(vcpu: KvmVcpu) {
-    Deno.addSignalListener("SIGUSR2", this.#listener);
+    installKickListener();
     this.#timer = new ThreadTimer(SIGUSR2, vcpu.tid);
   }
 
   /** Starts periodic kicks (0 stops them). */
   arm(intervalMs: number): void {
+    if (this.#closed) throw new Error("the run kicker is closed");
     this.#timer.arm(intervalMs);
   }
 
-  /** Stops the kicks and removes the listener. */
+  /** Stops the kicks and deletes the timer (the process-wide listener stays). */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#timer.arm(0);
     this.#timer.close();
-    Deno.removeSignalListener("SIGUSR2", this.#listener);
   }
 }

@@ -36,6 +36,8 @@ export class SyscallError extends Error {
 const symbols = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  access: { parameters: ["buffer", "i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   ioctl_value: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
   mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
@@ -93,6 +95,28 @@ const encoder = new TextEncoder();
 /** open(2) with O_CLOEXEC. */
 export function open(path: string, flags: number): number {
   return check(`open ${path}`, loadLibc().open(encoder.encode(path + "\0"), flags | O_CLOEXEC));
+}
+
+/** Whether `path` exists (access(2) with F_OK; no Deno read permission needed). */
+export function exists(path: string): boolean {
+  return loadLibc().access(encoder.encode(path + "\0"), 0) === 0;
+}
+
+/** The first `limit` bytes of a small file as text, or undefined when it cannot be read. */
+export function readSmallFile(path: string, limit = 256): string | undefined {
+  let fd: number;
+  try {
+    fd = open(path, 0); // O_RDONLY
+  } catch {
+    return undefined;
+  }
+  try {
+    const buffer = new Uint8Array(limit);
+    const n = Number(loadLibc().read(fd, buffer, BigInt(limit)));
+    return n < 0 ? undefined : new TextDecoder().decode(buffer.subarray(0, n));
+  } finally {
+    close(fd);
+  }
 }
 
 /** close(2). */

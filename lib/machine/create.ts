@@ -26,6 +26,7 @@ import { bootDrive, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
+import { EmulationFallbackVcpu, withEmulationFallback } from "./emulation-fallback.ts";
 import { Machine } from "./machine.ts";
 import { buildKernelPc, buildPc, MIN_PC_MEMORY, type Pc } from "./pc.ts";
 
@@ -69,6 +70,8 @@ export interface MachineOptions {
 export interface CreatedMachine {
   machine: Machine;
   note?: string;
+  /** Which accelerator runs the guest and why (for `--trace`). */
+  accelReason: string;
   /** The PC's devices and BIOS (`bios` boot; kernels get the devices without BIOS). */
   pc?: Pc;
   /** The image's format as loaded. */
@@ -125,9 +128,11 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       );
     }
   }
+  // Kernels start in protected mode; boot sectors and flat images in real mode.
   const selection = selectAccelerator(options.accel ?? "auto", undefined, {
     translate: options.translate,
-  });
+  }, kernel ? "protected" : "real");
+  const accelReason = `${selection.name}: ${selection.reason}`;
   if (kernel && selection.name === "emu") {
     const name = FORMAT_NAMES[detected.format as KernelFormat];
     const why = selection.note
@@ -141,20 +146,25 @@ export function createMachine(options: MachineOptions): CreatedMachine {
         `supported on the software CPU yet; run it on KVM${why}`,
     );
   }
-  const vm = selection.accelerator.createVm();
+  // On KVM, instructions its emulator lacks are finished on the software CPU.
+  const created = selection.accelerator.createVm();
+  const vm = selection.name === "kvm" ? withEmulationFallback(created) : created;
   let machine: Machine | undefined;
   try {
     const vcpu = vm.createVcpu();
-    if (vcpu instanceof KvmVcpu && selection.accelerator instanceof Kvm) {
-      vcpu.setCpuid(shapeCpuid(selection.accelerator.supportedCpuid()));
+    const kvmVcpu = vcpu instanceof EmulationFallbackVcpu ? vcpu.kvm : vcpu;
+    if (kvmVcpu instanceof KvmVcpu && selection.accelerator instanceof Kvm) {
+      kvmVcpu.setCpuid(shapeCpuid(selection.accelerator.supportedCpuid()));
     }
     machine = new Machine({
       vm,
       vcpu,
       accelerator: selection.name,
-      makeKick: vcpu instanceof KvmVcpu ? () => new RunKicker(vcpu) : undefined,
+      makeKick: kvmVcpu instanceof KvmVcpu ? () => new RunKicker(kvmVcpu) : undefined,
       serialLimit: options.serialLimit,
     });
+    const traced = machine;
+    if (vcpu instanceof EmulationFallbackVcpu) vcpu.onTakeOver = (line) => traced.trace?.(line);
     let pc: Pc | undefined;
     const sregs = vcpu.getSregs();
     if (kernel) {
@@ -178,7 +188,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       });
       writeFlatGdt(machine.memory);
       machine.setCpuState(applyProtectedModeEntry(loaded.entry, sregs), sregs);
-      return { machine, note: selection.note, pc, format: detected.format };
+      return { machine, note: selection.note, accelReason, pc, format: detected.format };
     }
     let entry: RealModeEntry;
     if (disk) {
@@ -197,7 +207,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     // A BIOS hands over with interrupts enabled.
     if (disk) regs.set("rflags", 0x202);
     machine.setCpuState(regs, sregs);
-    return { machine, note: selection.note, pc, format: detected.format };
+    return { machine, note: selection.note, accelReason, pc, format: detected.format };
   } catch (e) {
     if (machine) machine.close();
     else vm.close();

@@ -196,9 +196,9 @@ export class Machine {
     this.#stopRequested = false;
     const start = performance.now();
     const deadline = limits.timeoutMs !== undefined ? start + limits.timeoutMs : Infinity;
-    const kick = this.#makeKick && (deadline !== Infinity || this.timedDevices.length > 0)
-      ? this.#makeKick()
-      : undefined;
+    // KVM_RUN is always kicked: deadlines, timed devices and requestStop() from
+    // the event loop all need the loop back from a guest that never exits.
+    const kick = this.#makeKick?.();
     kick?.arm(KICK_INTERVAL_MS);
     // A trace wants every OUT as an exit line.
     if (this.vcpu.portOutHook !== undefined) {

@@ -7,7 +7,12 @@
 
 import { deepStrictEqual as assertEquals } from "@std/assert";
 import { Kvm } from "../../lib/kvm/host.ts";
-import type { Accelerator } from "../../lib/kvm/vcpu.ts";
+import { realModeEmulation } from "../../lib/kvm/host-kind.ts";
+import type { Vm } from "../../lib/kvm/vcpu.ts";
+import {
+  EmulationFallbackVcpu,
+  withEmulationFallback,
+} from "../../lib/machine/emulation-fallback.ts";
 import { EmuAccelerator } from "../../lib/emu/mod.ts";
 import { applyRealModeEntry } from "../../lib/loader/entry.ts";
 import { assemble } from "../emu/helpers.ts";
@@ -170,9 +175,50 @@ function program(
   return { source: lines.join("\n"), masks, names };
 }
 
-/** Runs the program on an accelerator; returns the output area. */
-function runOn(accel: Accelerator, code: Uint8Array, data: Uint8Array): Uint8Array {
-  const vm = accel.createVm();
+/**
+ * Instructions KVM's emulator is known to lack where it emulates real mode
+ * (PVM): of the BCD adjusts Linux's emulator has DAS only, and it takes ENTER
+ * with nesting level 0 only. The software CPU finishes them
+ * (lib/machine/emulation-fallback.ts), so on such a KVM their blocks compare
+ * the software CPU with itself.
+ */
+const KNOWN_EMULATOR_GAPS = new Set(["daa", "aaa", "aas", "enter"]);
+
+/**
+ * Where KVM runs real mode through its instruction emulator (PVM), AAM and
+ * AAD get SF and ZF from the 16-bit AX instead of AL (Linux's em_aam/em_aad
+ * set the flags with a 16-bit OR). There those two flags of AAM/AAD are not
+ * compared; their AX, PF and every other block still are.
+ */
+const EMULATED_REAL_MODE = realModeEmulation();
+
+function emulatorFlagsFromAx(name: string): boolean {
+  return EMULATED_REAL_MODE !== undefined && /^(aam|aad)\b/.test(name);
+}
+
+/** Instructions the software CPU finished for KVM in this file's runs, by mnemonic. */
+const finishedForKvm = new Map<string, number>();
+
+/** A VM on KVM that finishes the instructions KVM cannot emulate on the software CPU. */
+function kvmVm(): Vm {
+  return withEmulationFallback(kvmDevice().createVm());
+}
+
+function emuVm(): Vm {
+  return new EmuAccelerator({ model: "386" }).createVm();
+}
+
+/** Notes what the software CPU finished for KVM on `vcpu`. */
+function countFinished(vcpu: unknown): void {
+  if (!(vcpu instanceof EmulationFallbackVcpu)) return;
+  for (const [name, n] of vcpu.finished) {
+    finishedForKvm.set(name, (finishedForKvm.get(name) ?? 0) + n);
+  }
+}
+
+/** Runs the program on a fresh VM; returns the output area. */
+function runOn(name: string, makeVm: () => Vm, code: Uint8Array, data: Uint8Array): Uint8Array {
+  const vm = makeVm();
   try {
     const ram = vm.addMemory(0, 0x100000);
     ram.set(code, 0x10000);
@@ -188,12 +234,18 @@ function runOn(accel: Accelerator, code: Uint8Array, data: Uint8Array): Uint8Arr
     const regs = applyRealModeEntry({ cs: 0x1000, ip: 0, ds: 0, es: 0, ss: 0, sp: 0x7000 }, sregs);
     vcpu.setSregs(sregs);
     vcpu.setRegs(regs);
-    for (let i = 0; i < 1000; i++) {
+    for (let i = 0; i < 100_000; i++) {
       const exit = vcpu.run();
-      if (exit.kind === "hlt") return ram.slice(0, 0x10000);
-      if (exit.kind !== "intr") throw new Error(`${accel.name}: unexpected exit ${exit.kind}`);
+      if (exit.kind === "hlt") {
+        countFinished(vcpu);
+        return ram.slice(0, 0x10000);
+      }
+      if (exit.kind !== "intr") {
+        const detail = exit.kind === "internal-error" ? `: ${exit.detail}` : "";
+        throw new Error(`${name}: unexpected exit ${exit.kind}${detail}`);
+      }
     }
-    throw new Error(`${accel.name}: did not halt`);
+    throw new Error(`${name}: did not halt`);
   } finally {
     vm.close();
   }
@@ -216,8 +268,28 @@ Deno.test({
       for (const seed of [42, 7]) bad.push(...compareRuns(cases, seed));
     }
     assertEquals(bad.slice(0, 20), []);
+    if (EMULATED_REAL_MODE !== undefined) {
+      console.log(
+        `  ${EMULATED_REAL_MODE}: AAM/AAD's SF and ZF come from AX there and were not compared`,
+      );
+    }
+    reportFinished();
   },
 });
+
+/**
+ * Names what this KVM could not run itself: only instructions of the known
+ * list may have been finished by the software CPU (none on hardware KVM).
+ */
+function reportFinished(): void {
+  if (finishedForKvm.size === 0) return;
+  const names = [...finishedForKvm].map(([name, n]) => `${name} x${n}`).join(", ");
+  console.log(
+    `  this KVM could not emulate ${names}: the software CPU finished them, so those ` +
+      "blocks compare the software CPU with itself",
+  );
+  assertEquals([...finishedForKvm.keys()].filter((n) => !KNOWN_EMULATOR_GAPS.has(n)), []);
+}
 
 /** Runs one program on KVM and on the 386 model; returns the differences. */
 function compareRuns(cases: [string, number][], seed: number): string[] {
@@ -225,8 +297,8 @@ function compareRuns(cases: [string, number][], seed: number): string[] {
   const code = assemble(source, 0);
   if (code.length > 0xf000) throw new Error(`test program of ${code.length} bytes is too big`);
   const data = new Uint8Array(64).map((_, i) => (i * 37 + seed) & 0xff);
-  const want = runOn(kvmDevice(), code, data);
-  const got = runOn(new EmuAccelerator({ model: "386" }), code, data);
+  const want = runOn("kvm", kvmVm, code, data);
+  const got = runOn("emu", emuVm, code, data);
   assertEquals([want[0x7ff0], want[0x7ff1]], [0x0d, 0x60]);
   assertEquals([got[0x7ff0], got[0x7ff1]], [0x0d, 0x60]);
   const bad: string[] = [];
@@ -234,8 +306,9 @@ function compareRuns(cases: [string, number][], seed: number): string[] {
     bad.push(`data area differs (seed ${seed})`);
   }
   const w = new DataView(want.buffer), g = new DataView(got.buffer);
-  masks.forEach((mask, b) => {
+  masks.forEach((defined, b) => {
     const at = OUT + b * BLOCK;
+    const mask = emulatorFlagsFromAx(names[b]) ? defined & ~(SF | ZF) : defined;
     const diffs: string[] = [];
     const fw = w.getUint32(at, true) & mask, fg = g.getUint32(at, true) & mask;
     if (fw !== fg) diffs.push(`flags kvm ${fw.toString(16)} emu ${fg.toString(16)}`);
@@ -249,8 +322,8 @@ function compareRuns(cases: [string, number][], seed: number): string[] {
 }
 
 /** Runs a program to HLT, answering reads deterministically; returns the exits it made. */
-function exitTrace(accel: Accelerator, code: Uint8Array): string[] {
-  const vm = accel.createVm();
+function exitTrace(makeVm: () => Vm, code: Uint8Array): string[] {
+  const vm = makeVm();
   try {
     const ram = vm.addMemory(0, 0x10000);
     ram.set(code, 0x1000);
@@ -353,8 +426,8 @@ Deno.test({
     );
     // KVM (Linux 6.1) exits once per element for REP OUTS and batches REP INS; the
     // software CPU batches both. Compare with runs of OUTs to one port merged.
-    const want = mergeOuts(exitTrace(kvmDevice(), code));
-    const got = mergeOuts(exitTrace(new EmuAccelerator({ model: "386" }), code));
+    const want = mergeOuts(exitTrace(() => kvmDevice().createVm(), code));
+    const got = mergeOuts(exitTrace(emuVm, code));
     assertEquals(got, want);
   },
 });
