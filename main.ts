@@ -15,7 +15,10 @@ import { LoaderError } from "./lib/loader/entry.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
-import { describeStop, EXIT_USAGE, exitStatus } from "./lib/machine/stop.ts";
+import { describeStop, EXIT_USAGE, exitStatus, type StopReason } from "./lib/machine/stop.ts";
+import { MachineDebugger } from "./lib/gdb/debugger.ts";
+import { formatInterrupt, InterruptLog } from "./lib/gdb/interrupt-log.ts";
+import { GdbServer, runUnderGdb } from "./lib/gdb/server.ts";
 
 /** Exit status for a failure inside picovmm itself. */
 const EXIT_INTERNAL = 70;
@@ -103,6 +106,19 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/** Runs the guest; each magic breakpoint prints the registers and the guest goes on. */
+async function runPrintingMagicBreaks(
+  dbg: MachineDebugger,
+  limits: { timeoutMs?: number; instructions?: number },
+  onMagic: () => void,
+): Promise<StopReason> {
+  for (;;) {
+    const stop = await dbg.resume(false, limits);
+    if (stop.kind === "ended") return stop.reason;
+    if (stop.kind === "magic") onMagic();
+  }
+}
+
 /** Runs the CLI and returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   let request;
@@ -127,6 +143,10 @@ export async function main(args: string[]): Promise<number> {
   const live = options.display === "live";
   if (live && !(Deno.stdin.isTerminal() && Deno.stdout.isTerminal())) {
     fail("--display live needs a terminal on stdin and stdout");
+    return EXIT_USAGE;
+  }
+  if (live && options.gdb) {
+    fail("--gdb does not work with --display live (both want the terminal's attention)");
     return EXIT_USAGE;
   }
   if (options.screenshot) {
@@ -179,6 +199,35 @@ export async function main(args: string[]): Promise<number> {
         `trace: unknown port ${port.toString(16)} ${isWrite ? "write" : "read"} ${size}`,
       );
   }
+  const interruptLog = new InterruptLog(
+    machine,
+    options.traceInterrupts ? (line) => console.error(`int: ${line}`) : undefined,
+  );
+  const debugging = options.gdb !== undefined || options.magicBreak;
+  const dbg = debugging ? new MachineDebugger(machine) : undefined;
+  if (options.magicBreak && !dbg!.enableMagicBreak()) {
+    fail("--magic-break: xchg bx, bx cannot be trapped on KVM; it is honoured on --accel emu");
+  }
+  let server: GdbServer | undefined;
+  if (options.gdb) {
+    try {
+      server = GdbServer.listen(options.gdb);
+    } catch (e) {
+      fail(
+        `cannot listen for gdb on ${options.gdb.hostname}:${options.gdb.port}: ${
+          e instanceof Error ? e.message.replace(/\s*\(os error \d+\).*$/, "") : e
+        }`,
+      );
+      machine.close();
+      return EXIT_USAGE;
+    }
+    const at = server.address;
+    fail(
+      `gdb stub listening on ${at.hostname}:${at.port}${
+        options.gdbWait ? " (waiting for gdb to continue)" : ""
+      }`,
+    );
+  }
   // The live display owns the terminal: serial output to stdout waits until it is closed.
   const held = live && sink instanceof StdoutSink ? new OutputBuffer() : undefined;
   if (held) machine.serialSinks.splice(0, machine.serialSinks.length, (b) => held.push(b));
@@ -189,7 +238,20 @@ export async function main(args: string[]): Promise<number> {
   };
   let stop;
   try {
-    stop = live
+    const printMagic = () => {
+      fail(`magic breakpoint (xchg bx, bx)`);
+      console.error(formatCpuSnapshot(machine.snapshot()));
+    };
+    stop = server
+      ? await runUnderGdb(dbg!, server, {
+        waitForGdb: options.gdbWait,
+        limits,
+        devices: { pic: pc?.pic, pit: pc?.pit },
+        onMagicBreak: printMagic,
+      })
+      : dbg
+      ? await runPrintingMagicBreaks(dbg, limits, printMagic)
+      : live
       ? await (await import("./lib/cli/live-display.ts")).runWithLiveDisplay(
         machine,
         pc?.keyboard,
@@ -227,6 +289,11 @@ export async function main(args: string[]): Promise<number> {
   if (stop.kind === "crash") {
     fail(describeStop(stop));
     console.error(formatCpuSnapshot(machine.snapshot()));
+    const chain = interruptLog.exceptionChain();
+    if (stop.cause === "triple-fault" && chain.length > 0) {
+      console.error("  exceptions before the triple fault:");
+      chain.forEach((r, i) => console.error(`  ${formatInterrupt(r, i)}`));
+    }
   } else if (stop.kind === "timeout" || stop.kind === "instruction-limit") {
     fail(describeStop(stop));
   }

@@ -2,7 +2,7 @@
 // lib/kvm/ against the kernel's C headers: a generated C program prints what
 // the compiler computes, and every TypeScript value must match.
 import { strictEqual } from "@std/assert";
-import { Cap, Ioctl, MemFlag } from "../lib/kvm/abi.ts";
+import { Cap, GuestDebug, Ioctl, MemFlag } from "../lib/kvm/abi.ts";
 import { ExitReason, LAYOUT, PIO_DATA_OFFSET } from "../lib/kvm/structs.ts";
 
 function cProgram(): { source: string; expected: Map<string, bigint> } {
@@ -24,6 +24,10 @@ function cProgram(): { source: string; expected: Map<string, bigint> } {
   emit("KVM_MEM_READONLY", "KVM_MEM_READONLY", MemFlag.READONLY);
   emit("KVM_MEM_LOG_DIRTY_PAGES", "KVM_MEM_LOG_DIRTY_PAGES", MemFlag.LOG_DIRTY_PAGES);
   emit("KVM_EXIT_IO_OUT", "KVM_EXIT_IO_OUT", 1);
+  for (const [name, value] of Object.entries(GuestDebug)) {
+    emit(`KVM_GUESTDBG_${name}`, `KVM_GUESTDBG_${name}`, value);
+  }
+  emit("sizeof(kvm_guest_debug_arch)", "sizeof(struct kvm_guest_debug_arch)", 64);
   emit("PIO page offset", "KVM_PIO_PAGE_OFFSET * 4096", PIO_DATA_OFFSET);
   const source = [
     "#include <stdio.h>",

@@ -53,6 +53,14 @@ export interface CliOptions {
   initrd: string | undefined;
   /** `--module`, in order. */
   modules: ModuleArg[];
+  /** `--gdb`, `-s`: where the gdb stub listens. */
+  gdb: { hostname: string; port: number } | undefined;
+  /** `-S`: stay stopped before the first instruction until gdb continues. */
+  gdbWait: boolean;
+  /** `--magic-break`: `xchg bx, bx` stops into gdb, or prints the registers without it. */
+  magicBreak: boolean;
+  /** `--trace int`: log exceptions and interrupts. */
+  traceInterrupts: boolean;
 }
 
 /** `--help` or `--version` asked for. */
@@ -93,6 +101,15 @@ Options:
   --timeout SECONDS        stop a guest that runs longer (exit status 124)
   --max-instructions N     stop after N instructions (software CPU; exit status 124)
   --trace                  log exits and unknown ports to stderr
+  --trace int              log every exception and interrupt delivered (vector, error code,
+                           CS:EIP, CR2) to stderr; --trace int,exits for both
+  --gdb [HOST:]PORT        listen for gdb on HOST (default 127.0.0.1) and PORT (0: any free
+                           port; the one bound is printed on stderr)
+  -s                       the same as --gdb 127.0.0.1:1234
+  -S                       with --gdb or -s: stop before the first instruction until gdb
+                           continues
+  --magic-break            xchg bx, bx (the Bochs magic breakpoint) stops into gdb, or prints
+                           the registers and goes on without gdb (software CPU only)
   --interpret              software CPU: interpret every instruction (no translation to
                            JavaScript); the same results, slower
   -h, --help               show this help
@@ -156,12 +173,50 @@ export function parseModule(text: string): ModuleArg {
   return { path, cmdline: comma < 0 ? undefined : text.slice(comma + 1) };
 }
 
+const TRACE_CATEGORIES = /^(int|exits)(,(int|exits))*$/;
+
+/**
+ * `--trace` alone logs exits; `--trace int` and `--trace=int,exits` name
+ * categories. parseArgs has no optional values, so the named form becomes
+ * `--trace-categories=...` before parsing.
+ */
+function traceCategoriesArg(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (a === "--trace" && TRACE_CATEGORIES.test(args[i + 1] ?? "")) {
+      out.push(`--trace-categories=${args[++i]}`);
+    } else if (a.startsWith("--trace=")) {
+      const value = a.slice(8);
+      if (!TRACE_CATEGORIES.test(value)) {
+        throw new UsageError(`--trace categories are int and exits (got '${value}')`);
+      }
+      out.push(`--trace-categories=${value}`);
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** `[HOST:]PORT` (QEMU's `tcp::PORT` too); the host defaults to 127.0.0.1. */
+export function parseGdbAddress(text: string): { hostname: string; port: number } {
+  const m = /^(?:tcp:)?(?:([^:]*):)?(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    throw new UsageError(`--gdb needs [HOST:]PORT with a port 0-65535 (got '${text}')`);
+  }
+  return { hostname: m[1] || "127.0.0.1", port };
+}
+
 /** Parses the arguments (without the program name). */
 export function parseCommandLine(args: string[]): CliRequest {
   let parsed;
   try {
     parsed = parseArgs({
-      args,
+      args: traceCategoriesArg(args),
       allowPositionals: true,
       strict: true,
       options: {
@@ -180,6 +235,11 @@ export function parseCommandLine(args: string[]): CliRequest {
         "max-instructions": { type: "string" },
         trace: { type: "boolean", default: false },
         interpret: { type: "boolean", default: false },
+        "trace-categories": { type: "string" },
+        gdb: { type: "string" },
+        "gdb-local": { type: "boolean", short: "s", default: false },
+        "gdb-wait": { type: "boolean", short: "S", default: false },
+        "magic-break": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
       },
@@ -196,6 +256,10 @@ export function parseCommandLine(args: string[]): CliRequest {
   }
   const v = parsed.values;
   if (v.help) return { kind: "help" };
+  const categories = (v["trace-categories"] ?? "").split(",").filter((c: string) => c !== "");
+  let gdb = v.gdb === undefined ? undefined : parseGdbAddress(v.gdb);
+  if (v["gdb-local"]) gdb ??= { hostname: "127.0.0.1", port: 1234 };
+  if (v["gdb-wait"] && gdb === undefined) throw new UsageError("-S needs --gdb or -s");
   if (v.version) return { kind: "version" };
   if (parsed.positionals.length === 0) throw new UsageError("no image given (see --help)");
   if (parsed.positionals.length > 1) {
@@ -240,7 +304,11 @@ export function parseCommandLine(args: string[]): CliRequest {
       serial: parseSerial(v.serial),
       timeoutSeconds,
       maxInstructions,
-      trace: v.trace,
+      trace: v.trace || categories.includes("exits"),
+      traceInterrupts: categories.includes("int"),
+      gdb,
+      gdbWait: v["gdb-wait"],
+      magicBreak: v["magic-break"],
       interpret: v.interpret,
       append: v.append,
       initrd: nonEmpty("initrd", v.initrd),

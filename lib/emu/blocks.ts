@@ -99,7 +99,7 @@ export class BlockCache {
       return null;
     }
     const t = translate(c, lin, c.fastFetch, { maxInstructions: this.maxInstructions });
-    if (t === null) {
+    if (t === null || mustInterpret(c, t.ranges)) {
       e.hits = -1;
       return null;
     }
@@ -190,6 +190,24 @@ export class BlockCache {
       }
     }
   }
+}
+
+/**
+ * Code a debugger watches stays with the interpreter, which stops exactly:
+ * a breakpoint inside the block, or an `xchg bx, bx` while magic breaks are on.
+ */
+function mustInterpret(c: Cpu, ranges: readonly (readonly [number, number])[]): boolean {
+  for (const [start, end] of ranges) {
+    if (c.breakpoints !== null) {
+      for (const b of c.breakpoints) if (b >= start && b < end) return true;
+    }
+    if (c.magicBreak) {
+      for (let a = start; a + 1 < end; a++) {
+        if (c.ram[a] === 0x87 && c.ram[a + 1] === 0xdb) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /**

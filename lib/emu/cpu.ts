@@ -42,6 +42,10 @@ export const Stop = {
   FETCH_OUTSIDE_RAM: 10,
   /** The host completed an OUT or MMIO write and asked for the run to end after it (an `intr` exit). */
   YIELD: 11,
+  /** The next instruction starts at an address in `breakpoints` (it was not executed). */
+  BREAKPOINT: 12,
+  /** `xchg bx, bx` ran while `magicBreak` was set (the Bochs magic breakpoint). */
+  MAGIC: 13,
 } as const;
 
 /** Kinds of lazily evaluated flag results. */
@@ -141,6 +145,17 @@ export class Cpu {
   portOutHook: PortOutHook | null = null;
   /** The translated blocks, or null when the CPU only interprets. */
   blocks: BlockCache | null = null;
+  /**
+   * Linear addresses the run stops in front of (a debugger's breakpoints), or
+   * null. Blocks are not translated over them; call `blocks.flush()` after a change.
+   */
+  breakpoints: Set<number> | null = null;
+  /** A run resumed from a breakpoint: the instruction at this linear address and count runs. */
+  breakpointResume = { linear: -1, instructions: -1 };
+  /** `xchg bx, bx` stops the run after it (with {@link Stop.MAGIC}). */
+  magicBreak = false;
+  /** Told of every delivery through the IVT (exceptions, INT n, IRQs) before it happens. */
+  onDeliver: ((vector: number) => void) | null = null;
 
   // Decoder state of the instruction being executed.
   /** 32-bit operand size (66 prefix in real mode). */
@@ -670,6 +685,7 @@ export class Cpu {
 
   /** Delivers interrupt `v` through the real-mode IVT with the current CS:IP as return address. */
   deliver(v: number): void {
+    this.onDeliver?.(v);
     const off = v * 4;
     if (!this.is8086 && off + 3 > this.idtLimit) throw new CpuFault(13);
     const entry = ((this.idtBase + off) & this.m.addrMask) >>> 0;

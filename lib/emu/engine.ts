@@ -24,6 +24,7 @@ export function execute(c: Cpu, n: number): number {
     try {
       if (m.fillAddr.length !== 0 || (c.rawFlags & TF) !== 0) {
         // Careful path: MMIO values for a retried instruction, or single-stepping.
+        if (c.breakpoints !== null && atBreakpoint(c)) return finish(c);
         n--;
         c.insStart = c.ip;
         c.savedSp = c.r32[ESP];
@@ -39,6 +40,7 @@ export function execute(c: Cpu, n: number): number {
       }
       const blocks = c.blocks;
       while (n > 0) {
+        if (c.breakpoints !== null && atBreakpoint(c)) return finish(c);
         // With less budget than a block may need, the interpreter finishes the slice: looking
         // blocks up there would translate code at every instruction without running it.
         if (blocks !== null && n >= blocks.maxInstructions) {
@@ -89,6 +91,16 @@ export function execute(c: Cpu, n: number): number {
     }
   }
   return sliceEnd(c);
+}
+
+/** The next instruction is at a breakpoint (other than the one a resumed run starts on). */
+function atBreakpoint(c: Cpu): boolean {
+  const lin = c.csBase + c.ip;
+  if (!c.breakpoints!.has(lin)) return false;
+  const resume = c.breakpointResume;
+  if (resume.linear === lin && resume.instructions === c.instructions) return false;
+  c.stop = Stop.BREAKPOINT;
+  return true;
 }
 
 // Kept out of `execute` so that its first use does not deoptimize the hot loop.

@@ -209,6 +209,8 @@ function op86_87(c: Cpu, op: number): void {
   const b = c.getReg(size, c.reg);
   c.writeRM(size, b);
   c.setReg(size, c.reg, a);
+  // xchg bx, bx (87 DB): the Bochs magic breakpoint.
+  if (c.magicBreak && op === 0x87 && c.mod === 3 && c.reg === 3 && c.rm === 3) c.stop = Stop.MAGIC;
 }
 
 function op88(c: Cpu): void {

@@ -7,10 +7,13 @@
  */
 
 import {
+  EMU_BREAKPOINT_EXCEPTION,
+  encodeDebugExit,
   encodeInternalError,
   encodeIoExit,
   encodeMmioExit,
   ExitDecoder,
+  MAGIC_BREAK_EXCEPTION,
   type PortOutHook,
   type Vcpu,
   type VcpuExit,
@@ -383,6 +386,15 @@ export class EmuVcpu implements Vcpu {
         return this.#protectedExit();
       case Stop.FETCH_OUTSIDE_RAM:
         return this.#fetchOutsideRamExit();
+      case Stop.BREAKPOINT:
+      case Stop.MAGIC:
+        encodeDebugExit(
+          rs,
+          s === Stop.MAGIC ? MAGIC_BREAK_EXCEPTION : EMU_BREAKPOINT_EXCEPTION,
+          c.csBase + c.ip,
+        );
+        this.#setReady();
+        return this.#exits.decode();
       default:
         return this.#simple(ExitReason.INTR);
     }

@@ -43,6 +43,7 @@ export const Ioctl = {
   KVM_INTERRUPT: iow(0x86, LAYOUT.kvm_interrupt.size),
   KVM_SET_MSRS: iow(0x89, LAYOUT.kvm_msrs.size),
   KVM_SET_CPUID2: iow(0x90, LAYOUT.kvm_cpuid2.size),
+  KVM_SET_GUEST_DEBUG: iow(0x9b, LAYOUT.kvm_guest_debug.size),
 } as const;
 
 /** The KVM API version this code speaks (KVM_GET_API_VERSION). */
@@ -63,6 +64,16 @@ export const Cap = {
 
 /** `kvm_userspace_memory_region.flags`. */
 export const MemFlag = { LOG_DIRTY_PAGES: 1, READONLY: 2 } as const;
+
+/** `kvm_guest_debug.control` flags (KVM_GUESTDBG_*). */
+export const GuestDebug = {
+  ENABLE: 0x1,
+  SINGLESTEP: 0x2,
+  USE_SW_BP: 0x10000,
+  USE_HW_BP: 0x20000,
+  INJECT_BP: 0x80000,
+  BLOCKIRQ: 0x100000,
+} as const;
 
 /** `kvm_run.internal.suberror` values. */
 export const InternalError = {

@@ -238,6 +238,20 @@ export class KvmVcpu implements Vcpu {
     ioctl(this.fd, Ioctl.KVM_SET_CPUID2, encodeCpuid2(entries), "KVM_SET_CPUID2");
   }
 
+  /**
+   * KVM_SET_GUEST_DEBUG: `control` of `GuestDebug` flags (abi.ts) and the debug
+   * registers DR0-DR7 the guest runs with while debugging (DR0-3 addresses, DR7 enables).
+   */
+  setGuestDebug(control: number, debugRegs: readonly bigint[] = []): void {
+    const bytes = new Uint8Array(LAYOUT.kvm_guest_debug.size);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(LAYOUT.kvm_guest_debug.fields.control, control, true);
+    for (let i = 0; i < 8 && i < debugRegs.length; i++) {
+      view.setBigUint64(LAYOUT.kvm_guest_debug.fields.arch + i * 8, debugRegs[i], true);
+    }
+    ioctl(this.fd, Ioctl.KVM_SET_GUEST_DEBUG, bytes, "KVM_SET_GUEST_DEBUG");
+  }
+
   /** Unmaps the run structure and closes the vCPU. */
   close(): void {
     if (this.#closed) return;

@@ -126,6 +126,10 @@ export const LAYOUT = {
       "internal.ndata": 36,
       "internal.data": 40,
       "system_event.type": 32,
+      "debug.arch.exception": 32,
+      "debug.arch.pc": 40,
+      "debug.arch.dr6": 48,
+      "debug.arch.dr7": 56,
       kvm_valid_regs: 288,
       kvm_dirty_regs: 296,
     },
@@ -135,6 +139,7 @@ export const LAYOUT = {
     fields: { slot: 0, flags: 4, guest_phys_addr: 8, memory_size: 16, userspace_addr: 24 },
   },
   kvm_interrupt: { size: 4, fields: { irq: 0 } },
+  kvm_guest_debug: { size: 72, fields: { control: 0, pad: 4, arch: 8 } },
   kvm_cpuid2: { size: 8, fields: { nent: 0, padding: 4, entries: 8 } },
   kvm_cpuid_entry2: {
     size: 40,

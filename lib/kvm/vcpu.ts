@@ -57,7 +57,32 @@ export type VcpuExit =
   /** KVM or the software CPU could not go on (emulation failure and others). */
   | { kind: "internal-error"; suberror: number; detail: string }
   | { kind: "system-event"; type: number }
+  /**
+   * A debug stop (KVM_EXIT_DEBUG): a breakpoint or a single step. `pc` is the
+   * linear address of the next instruction; `exception` 1 (#DB: step, hardware
+   * breakpoint, watchpoint, with `dr6` saying which), 3 (#BP: a 0xCC the
+   * debugger placed) or {@link MAGIC_BREAK_EXCEPTION}.
+   */
+  | DebugExit
   | { kind: "unknown"; reason: number };
+
+/** A debug stop (see {@link VcpuExit}). */
+export interface DebugExit {
+  kind: "debug";
+  exception: number;
+  pc: number;
+  dr6: number;
+  dr7: number;
+}
+
+/**
+ * `DebugExit.exception` for the software CPU's stops that KVM has no vector
+ * for: the Bochs magic breakpoint (`xchg bx, bx`, pc after it) and a
+ * breakpoint set in the software CPU (pc at the instruction, not executed).
+ */
+export const MAGIC_BREAK_EXCEPTION = 0x100;
+/** `DebugExit.exception` for a breakpoint the software CPU stopped in front of. */
+export const EMU_BREAKPOINT_EXCEPTION = 0x101;
 
 /** One virtual CPU, on KVM or on the software CPU. */
 export interface Vcpu {
@@ -192,6 +217,14 @@ export function decodeExit(run: KvmRun): VcpuExit {
       };
     case ExitReason.SYSTEM_EVENT:
       return { kind: "system-event", type: run.u32(F["system_event.type"]) };
+    case ExitReason.DEBUG:
+      return {
+        kind: "debug",
+        exception: run.u32(F["debug.arch.exception"]),
+        pc: run.u64n(F["debug.arch.pc"]),
+        dr6: run.u32(F["debug.arch.dr6"]),
+        dr7: run.u32(F["debug.arch.dr7"]),
+      };
     default:
       return { kind: "unknown", reason: run.exitReason };
   }
@@ -308,6 +341,18 @@ export function encodeMmioExit(
   run.setU8(F["mmio.is_write"], isWrite ? 1 : 0);
   const at = F["mmio.data"];
   return run.bytes.subarray(at, at + length);
+}
+
+/** Records a debug exit (for the software CPU). */
+export function encodeDebugExit(run: KvmRun, exception: number, pc: number): void {
+  run.exitReason = ExitReason.DEBUG;
+  run.setU32(F["debug.arch.exception"], exception);
+  run.setU32(F["debug.arch.pc"], pc % 0x100000000);
+  run.setU32(F["debug.arch.pc"] + 4, Math.floor(pc / 0x100000000));
+  for (const f of [F["debug.arch.dr6"], F["debug.arch.dr7"]]) {
+    run.setU32(f, 0);
+    run.setU32(f + 4, 0);
+  }
 }
 
 /** Records an internal error, with up to 16 data words (for the software CPU). */

@@ -69,6 +69,8 @@ export function handleExit(ctx: ExitContext, exit: VcpuExit): ExitAction {
       // KVM system events: 1 shutdown, 2 reset, 3 crash.
       if (exit.type === 1) return stop({ kind: "power-off" });
       return crash("internal-error", `system event ${exit.type}`);
+    case "debug":
+      return stop({ kind: "debug", exception: exit.exception, pc: exit.pc, dr6: exit.dr6 });
     case "unknown":
       return crash("unknown-exit", `unknown exit reason ${exit.reason}`);
   }

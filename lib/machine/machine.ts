@@ -92,6 +92,8 @@ export class Machine {
   serialIrq: ((level: boolean) => void) | undefined;
   /** Gets one line per exit when set. */
   trace: ((line: string) => void) | undefined;
+  /** Told of each external interrupt the loop injects (the interrupt log). */
+  onInject: ((vector: number) => void) | undefined;
   /** Set by `requestStop()`; the loop stops at the next exit. */
   #stopRequested = false;
   #wake: (() => void) | undefined;
@@ -325,7 +327,9 @@ export class Machine {
       return;
     }
     if (run.readyForInterruptInjection) {
-      this.vcpu.interrupt(this.interrupts!.acknowledge());
+      const vector = this.interrupts!.acknowledge();
+      this.onInject?.(vector);
+      this.vcpu.interrupt(vector);
       run.requestInterruptWindow = false;
       this.#due = -Infinity; // a taken interrupt may release a device's next one
     } else {

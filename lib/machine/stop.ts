@@ -29,6 +29,11 @@ export type StopReason =
   | { kind: "instruction-limit" }
   /** The scripting API stopped the run. */
   | { kind: "stopped" }
+  /**
+   * A debug stop: a breakpoint, a single step or the magic breakpoint (see
+   * `DebugExit` in lib/kvm/vcpu.ts for `exception`); `pc` is linear.
+   */
+  | { kind: "debug"; exception: number; pc: number; dr6: number }
   /** The guest crashed: exit status 3 and a report. */
   | { kind: "crash"; cause: CrashCause; message: string };
 
@@ -45,6 +50,7 @@ export function exitStatus(stop: StopReason): number {
     case "halt":
     case "power-off":
     case "stopped":
+    case "debug":
       return 0;
     case "debug-exit":
       return debugExitStatus(stop.code);
@@ -71,6 +77,8 @@ export function describeStop(stop: StopReason): string {
       return "instruction limit reached: the guest was still running";
     case "stopped":
       return "stopped";
+    case "debug":
+      return `debug stop at 0x${stop.pc.toString(16)}`;
     case "crash":
       return `guest crashed (${stop.cause}): ${stop.message}`;
   }
