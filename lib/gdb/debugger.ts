@@ -251,13 +251,15 @@ export class MachineDebugger {
   }
 
   async #resumeKvm(step: boolean, limits: RunLimits): Promise<DebugStop> {
+    // A step stops after one instruction anyway: it runs without breakpoints, so one
+    // at the current address (0xCC or DR0-3, which would fire again) does not stop it.
+    if (step) return await this.#runKvm(true, false, limits);
     const pc = this.pc();
-    if (!step && this.#software.has(pc)) {
-      // Step off the breakpoint under the guest's feet before the 0xCC goes back.
+    if (this.#software.has(pc) || this.#watches.some((w) => w.address === pc)) {
       const first = await this.#runKvm(true, false, limits);
       if (first.kind !== "step") return first;
     }
-    return await this.#runKvm(step, true, limits);
+    return await this.#runKvm(false, true, limits);
   }
 
   async #runKvm(step: boolean, insert: boolean, limits: RunLimits): Promise<DebugStop> {
@@ -267,8 +269,8 @@ export class MachineDebugger {
       let control = GuestDebug.ENABLE;
       if (step) control |= GuestDebug.SINGLESTEP;
       if (insert && this.#software.size > 0) control |= GuestDebug.USE_SW_BP;
-      const dr = this.#debugRegisters();
-      if (this.#watches.length > 0) control |= GuestDebug.USE_HW_BP;
+      const dr = insert ? this.#debugRegisters() : [];
+      if (insert && this.#watches.length > 0) control |= GuestDebug.USE_HW_BP;
       kvm.setGuestDebug(control, dr);
       for (;;) {
         const stop = await this.machine.run(limits);
