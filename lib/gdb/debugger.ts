@@ -11,13 +11,16 @@
  *   of the linear one while the guest runs (removed while it is stopped, so
  *   memory reads show the original bytes); hardware breakpoints and
  *   watchpoints use DR0-DR3/DR7 and single steps the trap flag, both through
- *   KVM_SET_GUEST_DEBUG.
+ *   KVM_SET_GUEST_DEBUG. Where KVM runs the guest through its instruction
+ *   emulator (PVM), a 0xCC is not intercepted there (the guest takes the #BP
+ *   itself), so software breakpoints use free debug registers instead.
  *
  * @module
  */
 
 import { GuestDebug } from "../kvm/abi.ts";
 import type { KvmVcpu } from "../kvm/host.ts";
+import { realModeEmulation } from "../kvm/host-kind.ts";
 import type { KvmRegs, KvmSregs } from "../kvm/structs.ts";
 import { EMU_BREAKPOINT_EXCEPTION, MAGIC_BREAK_EXCEPTION } from "../kvm/vcpu.ts";
 import { EmuVcpu } from "../emu/vcpu.ts";
@@ -70,6 +73,8 @@ export class MachineDebugger {
   /** Hardware breakpoints and watchpoints, in DR0-DR3 order. */
   readonly #watches: Watch[] = [];
   #interrupted = false;
+  /** Software breakpoints go into DR0-DR3 (KVM's emulator does not intercept 0xCC). */
+  readonly #softwareInDebugRegisters: boolean;
 
   constructor(machine: Machine) {
     this.machine = machine;
@@ -79,6 +84,7 @@ export class MachineDebugger {
       const kvm = vcpu instanceof EmulationFallbackVcpu ? vcpu.kvm : vcpu;
       if ("setGuestDebug" in kvm) this.#kvm = kvm as KvmVcpu;
     }
+    this.#softwareInDebugRegisters = this.#kvm !== undefined && realModeEmulation() !== undefined;
   }
 
   /** The architecture gdb should be told about for the CPU's mode now. */
@@ -179,9 +185,18 @@ export class MachineDebugger {
     if (!this.supports(kind)) return false;
     if (kind === "software" || (kind === "hardware" && this.#emu !== undefined)) {
       // The software CPU's breakpoints are exact whatever gdb calls them.
+      if (this.#softwareInDebugRegisters && !this.#software.has(address)) {
+        if (this.#software.size + this.#watches.length >= DEBUG_REGISTERS) return false;
+      }
       this.#software.set(address, null);
       this.#syncEmu();
       return true;
+    }
+    if (
+      this.#software.size * (this.#softwareInDebugRegisters ? 1 : 0) + this.#watches.length >=
+        DEBUG_REGISTERS
+    ) {
+      return false;
     }
     if (this.#watches.some((w) => w.kind === kind && w.address === address)) return true;
     if (this.#watches.length >= DEBUG_REGISTERS) return false;
@@ -237,8 +252,18 @@ export class MachineDebugger {
   async resume(step: boolean, limits: RunLimits = {}): Promise<DebugStop> {
     this.#interrupted = false;
     return this.#emu !== undefined
-      ? await this.#resumeEmu(this.#emu, step, limits)
+      ? await this.#held(step, () => this.#resumeEmu(this.#emu!, step, limits))
       : await this.#resumeKvm(step, limits);
+  }
+
+  /** Runs `body` with interrupt injection held when `hold` (a step stays in the code stepped). */
+  async #held<T>(hold: boolean, body: () => Promise<T>): Promise<T> {
+    this.machine.interruptsHeld = hold;
+    try {
+      return await body();
+    } finally {
+      this.machine.interruptsHeld = false;
+    }
   }
 
   async #resumeEmu(emu: EmuVcpu, step: boolean, limits: RunLimits): Promise<DebugStop> {
@@ -263,14 +288,19 @@ export class MachineDebugger {
   }
 
   async #runKvm(step: boolean, insert: boolean, limits: RunLimits): Promise<DebugStop> {
+    return await this.#held(step, () => this.#runKvmOnce(step, insert, limits));
+  }
+
+  async #runKvmOnce(step: boolean, insert: boolean, limits: RunLimits): Promise<DebugStop> {
     const kvm = this.#kvm!;
-    if (insert) this.#insertSoftware();
+    const viaDr = this.#softwareInDebugRegisters;
+    if (insert && !viaDr) this.#insertSoftware();
     try {
       let control = GuestDebug.ENABLE;
       if (step) control |= GuestDebug.SINGLESTEP;
-      if (insert && this.#software.size > 0) control |= GuestDebug.USE_SW_BP;
+      if (insert && !viaDr && this.#software.size > 0) control |= GuestDebug.USE_SW_BP;
       const dr = insert ? this.#debugRegisters() : [];
-      if (insert && this.#watches.length > 0) control |= GuestDebug.USE_HW_BP;
+      if (insert && this.#slots().length > 0) control |= GuestDebug.USE_HW_BP;
       kvm.setGuestDebug(control, dr);
       for (;;) {
         const stop = await this.machine.run(limits);
@@ -288,13 +318,21 @@ export class MachineDebugger {
     }
   }
 
+  /** What DR0-DR3 hold: software breakpoints first where they live there, then the rest. */
+  #slots(): Watch[] {
+    const software: Watch[] = this.#softwareInDebugRegisters
+      ? this.breakpoints.map((address) => ({ kind: "software", address, length: 1 }))
+      : [];
+    return [...software, ...this.#watches].slice(0, DEBUG_REGISTERS);
+  }
+
   /** DR0-DR3 and DR7 for the hardware breakpoints and watchpoints (global enables). */
   #debugRegisters(): bigint[] {
     const dr = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
     let dr7 = 0x600n;
-    this.#watches.forEach((w, i) => {
+    this.#slots().forEach((w, i) => {
       dr[i] = BigInt(w.address);
-      const rw = w.kind === "hardware" ? 0n : w.kind === "write" ? 1n : 3n;
+      const rw = w.kind === "hardware" || w.kind === "software" ? 0n : w.kind === "write" ? 1n : 3n;
       const len = w.length === 1 ? 0n : w.length === 2 ? 1n : w.length === 8 ? 2n : 3n;
       dr7 |= (2n << BigInt(2 * i)) | (rw << BigInt(16 + 4 * i)) | (len << BigInt(18 + 4 * i));
     });
@@ -339,9 +377,11 @@ export class MachineDebugger {
       case 3:
         return { kind: "breakpoint", pc, hardware: false };
     }
-    const hit = this.#watches.findIndex((_, i) => (stop.dr6 & (1 << i)) !== 0);
+    const slots = this.#slots();
+    const hit = slots.findIndex((_, i) => (stop.dr6 & (1 << i)) !== 0);
     if (hit >= 0) {
-      const w = this.#watches[hit];
+      const w = slots[hit];
+      if (w.kind === "software") return { kind: "breakpoint", pc, hardware: false };
       if (w.kind === "hardware") return { kind: "breakpoint", pc, hardware: true };
       return { kind: "watchpoint", pc, address: w.address, access: w.kind as "write" };
     }

@@ -92,6 +92,8 @@ export class Machine {
   serialIrq: ((level: boolean) => void) | undefined;
   /** Gets one line per exit when set. */
   trace: ((line: string) => void) | undefined;
+  /** While set, the loop injects no interrupts (a debugger's single step, as QEMU's NOIRQ). */
+  interruptsHeld = false;
   /** Told of each external interrupt the loop injects (the interrupt log). */
   onInject: ((vector: number) => void) | undefined;
   /** Set by `requestStop()`; the loop stops at the next exit. */
@@ -263,7 +265,7 @@ export class Machine {
       // Timed devices are updated only when something is due; port I/O, an
       // interrupt taken or host input may move their schedules, so those reset `#due`.
       if (timed && this.clock.now() >= this.#due) this.#updateDevices();
-      if (this.interrupts) this.#injectInterrupt();
+      if (this.interrupts && !this.interruptsHeld) this.#injectInterrupt();
       if (defaultSlice !== undefined) {
         let slice = defaultSlice;
         if (instructionLimit !== undefined) {

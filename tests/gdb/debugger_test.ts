@@ -27,7 +27,11 @@ Deno.test("debugger (software CPU): a breakpoint inside a translated block stops
   const stop = await dbg.resume(false);
   deepStrictEqual(stop, { kind: "breakpoint", pc: 9, hardware: false });
   const regs = machine.vcpu.getRegs();
-  strictEqual(regs.get32("rax") & 0xffff, regs.get32("rbx") / 2, "stopped between ADD BX and INC DX");
+  strictEqual(
+    regs.get32("rax") & 0xffff,
+    regs.get32("rbx") / 2,
+    "stopped between ADD BX and INC DX",
+  );
   strictEqual((regs.get32("rdx") & 0xffff) + 1, regs.get32("rax") & 0xffff);
   // Each resume runs the instruction under the breakpoint and stops at it on the next
   // pass, also once the loop is hot again (translation is refused over the breakpoint).

@@ -56,7 +56,14 @@ export async function gdbSession(picovmmArgs: string[], commands: string[]): Pro
     const status = (await vm.status).code;
     return { transcript: "", status, stderr };
   }
-  const args = ["-nx", "-batch", "-ex", "set pagination off", "-ex", `target remote 127.0.0.1:${port}`];
+  const args = [
+    "-nx",
+    "-batch",
+    "-ex",
+    "set pagination off",
+    "-ex",
+    `target remote 127.0.0.1:${port}`,
+  ];
   for (const c of commands) args.push("-ex", c);
   const gdb = await new Deno.Command("gdb", { args, stdout: "piped", stderr: "piped" }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
