@@ -35,6 +35,7 @@ import type { CpuSnapshot } from "./lib/machine/crash-report.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine, type MachineOptions } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
+import { GuestDebugger } from "./lib/gdb/api.ts";
 import type { Pc } from "./lib/machine/pc.ts";
 import { screenImage } from "./lib/display/screen.ts";
 import type { RgbaImage } from "./lib/display/raster.ts";
@@ -46,6 +47,9 @@ export { describeStop, exitStatus } from "./lib/machine/stop.ts";
 export { LoaderError } from "./lib/loader/entry.ts";
 export { KvmUnavailableError } from "./lib/kvm/host.ts";
 export { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
+export { GuestDebugger } from "./lib/gdb/api.ts";
+export type { BreakKind, DebugStop } from "./lib/gdb/debugger.ts";
+export type { Walk, WalkStep } from "./lib/machine/page-walk.ts";
 export type { RgbaImage } from "./lib/display/raster.ts";
 export type { DriveType } from "./lib/loader/disk.ts";
 
@@ -199,6 +203,7 @@ export class Guest implements Disposable {
   readonly #machine: Machine;
   readonly #pc: Pc | undefined;
   #running = false;
+  #debug: GuestDebugger | undefined;
   /** Set when `accel: "auto"` fell back to the software CPU. */
   readonly note: string | undefined;
 
@@ -408,6 +413,11 @@ export class Guest implements Disposable {
   sendSerial(data: string | Uint8Array): void {
     this.#machine.serial.receive(typeof data === "string" ? new TextEncoder().encode(data) : data);
     this.#machine.wake();
+  }
+
+  /** The debugger: breakpoints, steps, memory at linear addresses, page walks. */
+  get debug(): GuestDebugger {
+    return this.#debug ??= new GuestDebugger(this.#machine);
   }
 
   /** The CPU state now. */

@@ -28,11 +28,13 @@ export interface WalkStep {
 
 /** The result of a walk: the physical address, or where it stopped. */
 export interface Walk {
+  /** The address translated. */
   linear: number;
   /** The physical address; undefined when the walk hit a not-present entry (a #PF). */
   physical?: number;
   /** Which paging mode: "none", "32-bit", "PAE", "4-level". */
   mode: "none" | "32-bit" | "PAE" | "4-level";
+  /** The entries read, from the top level down. */
   steps: WalkStep[];
   /** Why there is no physical address. */
   fault?: string;
