@@ -13,11 +13,15 @@ export interface GdbSession {
 }
 
 /**
- * Starts `picovmm --gdb 127.0.0.1:0 -S ARGS`, reads the bound port from its
+ * Starts `picovmm --gdb 127.0.0.1:0 -S ARGS` (without -S when `wait` is false), reads the bound port from its
  * stderr, runs `gdb -batch` with `target remote` and the commands, and
  * waits for both.
  */
-export async function gdbSession(picovmmArgs: string[], commands: string[]): Promise<GdbSession> {
+export async function gdbSession(
+  picovmmArgs: string[],
+  commands: string[],
+  options: { wait?: boolean } = {},
+): Promise<GdbSession> {
   const vm = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -28,7 +32,7 @@ export async function gdbSession(picovmmArgs: string[], commands: string[]): Pro
       "none",
       "--gdb",
       "127.0.0.1:0",
-      "-S",
+      ...(options.wait === false ? [] : ["-S"]),
       ...picovmmArgs,
     ],
     cwd: root,
