@@ -79,6 +79,8 @@ const CFLAGS = [
   "-fno-asynchronous-unwind-tables",
   "-mgeneral-regs-only",
   "-O2",
+  // Symbols and line tables for the gdb sessions (the code is the same without them).
+  "-g",
   "-Wall",
   "-Wextra",
   "-Werror",

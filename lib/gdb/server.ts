@@ -11,7 +11,7 @@ import type { RunLimits } from "../machine/machine.ts";
 import { exitStatus, type StopReason } from "../machine/stop.ts";
 import type { DebugStop, MachineDebugger } from "./debugger.ts";
 import type { MonitorDevices } from "./monitor.ts";
-import { frameText, PacketReader } from "./packet.ts";
+import { frameText, PacketReader, textToHex } from "./packet.ts";
 import { GdbStub, stopReply } from "./stub.ts";
 
 /** Where the stub listens. */
@@ -31,6 +31,22 @@ export interface GdbRunOptions {
 }
 
 type Command = { kind: "resume"; step: boolean } | { kind: "kill" };
+
+/**
+ * A line for gdb's console when the CPU left the mode gdb was described
+ * (once per mode): gdb keeps its register layout for the whole connection.
+ */
+function modeNote(dbg: MachineDebugger, stub: GdbStub): string | undefined {
+  const now = dbg.arch();
+  if (now === stub.noticedArch) return undefined;
+  stub.noticedArch = now;
+  if (now === stub.arch) return undefined;
+  const wide = now === "i386:x86-64" || stub.arch === "i386:x86-64";
+  return `picovmm: the CPU is now in ${now} mode; ` +
+    (wide
+      ? `registers stay in the ${stub.arch} layout (reconnect gdb for the ${now} one)\n`
+      : `'set architecture ${now}' disassembles it\n`);
+}
 
 /** A listening stub; `address.port` is the bound port (also when 0 was asked for). */
 export class GdbServer {
@@ -226,6 +242,8 @@ export async function runUnderGdb(
       pending = nextCommand();
       if (awaitingStop) {
         awaitingStop = false;
+        const note = modeNote(dbg, connection.stub);
+        if (note) await connection.send(`O${textToHex(note)}`);
         await connection.send(stopReply(result));
       }
       stopped?.();

@@ -45,6 +45,8 @@ export class GdbStub {
   arch: GdbArch;
   /** Set once QStartNoAckMode was accepted. */
   noAck = false;
+  /** The mode gdb was last told about in a console note (see server.ts). */
+  noticedArch: GdbArch | undefined;
   /** The last stop, for `?`. */
   lastStop: DebugStop | undefined;
 
@@ -52,6 +54,7 @@ export class GdbStub {
     this.#dbg = dbg;
     this.#devices = devices;
     this.arch = arch ?? dbg.arch();
+    this.noticedArch = this.arch;
   }
 
   /** Handles one packet (its data, still escaped). */

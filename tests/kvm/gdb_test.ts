@@ -72,3 +72,58 @@ Deno.test("gdb on KVM: software and hardware breakpoints stop the guest (QEMU's 
   match(h.transcript, /exited with code 07\]/);
   strictEqual(h.status, (3 << 1) | 1, h.stderr);
 });
+
+Deno.test("gdb on KVM: a boot sector's switch from real to protected mode, stepped", async () => {
+  const t = await gdbSession(["--accel", "kvm", "--timeout", "120", "guests/gdb-pmode.bin"], [
+    "monitor mode",
+    "x/1i $pc",
+    "stepi 8",
+    "info registers eip cs",
+    "monitor mode",
+    "set architecture i386",
+    "x/1i $pc",
+    "stepi 5",
+    "info registers eax esp ds",
+    "continue",
+  ]);
+  console.log(t.transcript);
+  // gdb's monitor output and its own output are two streams: matched apart.
+  match(t.transcript, /CPU mode: i8086/);
+  match(t.transcript, /=> 0x7c00:\s+cli/);
+  match(t.transcript, /the CPU is now in i386 mode; 'set architecture i386' disassembles it/);
+  match(t.transcript, /eip\s+0x7c19\s+0x7c19\ncs\s+0x8\s+8/);
+  match(t.transcript, /CPU mode: i386/);
+  match(t.transcript, /=> 0x7c19:\s+mov\s+\$0x10,%ax/, "32-bit disassembly after the switch");
+  match(t.transcript, /eax\s+0x12345678[^]*esp\s+0x7000[^]*ds\s+0x10/);
+  match(t.transcript, /exited with code 0103\]/, "(0x21 << 1) | 1 = 67 = 0103");
+  strictEqual(t.status, 67, t.stderr);
+});
+
+Deno.test("gdb on KVM: a 32-bit Multiboot kernel with symbols: break on a function, bt, finish", async () => {
+  const kernel = "guests/kernel-mb1.elf";
+  const commands = [`file ${kernel}`, "break check", "continue"];
+  if (nestedInQemuTcg()) {
+    const t = await gdbSession(["--accel", "kvm", "--timeout", "120", kernel], commands);
+    match(t.transcript, /exited with code 0103\]/, "the guest ran through the breakpoint");
+    strictEqual(t.status, 67, t.stderr);
+    return;
+  }
+  const t = await gdbSession(["--accel", "kvm", "--timeout", "120", kernel], [
+    ...commands,
+    "bt",
+    "p name",
+    "finish",
+    "delete",
+    "continue",
+  ]);
+  console.log(t.transcript);
+  match(t.transcript, /Breakpoint 1, check \(name=[^)]*"magic", ok=ok@entry=1\) at .*lib\.c:\d+/);
+  match(
+    t.transcript,
+    /#0  check \(.*\n#1  0x[0-9a-f]+ in kmain \(magic=732803074, info=0x[0-9a-f]+\) at .*mb1\.c:\d+/,
+  );
+  match(t.transcript, /\$1 = 0x[0-9a-f]+ "magic"/);
+  match(t.transcript, /Value returned is \$2 = 1/);
+  match(t.transcript, /exited with code 0103\]/);
+  strictEqual(t.status, 67, t.stderr);
+});
