@@ -2,6 +2,9 @@
 // in batch mode: the transcript of gdb and picovmm's exit status.
 const root = new URL("../../", import.meta.url).pathname;
 
+/** The longest one session may take (kvm-in-qemu runs code 25-30x slower). */
+const SESSION_LIMIT_MS = 240_000;
+
 /** A finished scripted gdb session. */
 export interface GdbSession {
   /** What gdb printed (stdout and stderr). */
@@ -69,9 +72,16 @@ export async function gdbSession(
     `target remote 127.0.0.1:${port}`,
   ];
   for (const c of commands) args.push("-ex", c);
+  // A session that hangs (a loopback that is down, a stub that never answers) ends here.
+  const watchdog = setTimeout(() => {
+    try {
+      vm.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, SESSION_LIMIT_MS);
   const gdb = await new Deno.Command("gdb", { args, stdout: "piped", stderr: "piped" }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   const status = (await vm.status).code;
+  clearTimeout(watchdog);
   await rest;
   return { transcript: decode(gdb.stdout) + decode(gdb.stderr), status, stderr };
 }
