@@ -35,7 +35,7 @@ import type { CpuSnapshot } from "./lib/machine/crash-report.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine, type MachineOptions } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
-import { GuestDebugger } from "./lib/gdb/api.ts";
+import { type GuestDebugger, guestDebugger } from "./lib/gdb/api.ts";
 import type { Pc } from "./lib/machine/pc.ts";
 import { screenImage } from "./lib/display/screen.ts";
 import type { RgbaImage } from "./lib/display/raster.ts";
@@ -417,7 +417,7 @@ export class Guest implements Disposable {
 
   /** The debugger: breakpoints, steps, memory at linear addresses, page walks. */
   get debug(): GuestDebugger {
-    return this.#debug ??= new GuestDebugger(this.#machine);
+    return this.#debug ??= guestDebugger(this.#machine);
   }
 
   /** The CPU state now. */

@@ -10,6 +10,13 @@ import type { Machine } from "../machine/machine.ts";
 import type { Walk } from "../machine/page-walk.ts";
 import { type BreakKind, type DebugStop, MachineDebugger } from "./debugger.ts";
 
+let make: (machine: Machine) => GuestDebugger;
+
+/** The debugger of a machine (for `Guest`). */
+export function guestDebugger(machine: Machine): GuestDebugger {
+  return make(machine);
+}
+
 /**
  * A guest's debugger. Addresses are linear (CS.base + IP in real mode);
  * memory goes through the guest's page tables when paging is on.
@@ -27,9 +34,13 @@ import { type BreakKind, type DebugStop, MachineDebugger } from "./debugger.ts";
 export class GuestDebugger {
   readonly #dbg: MachineDebugger;
 
-  /** Wraps a machine (use `guest.debug`). */
-  constructor(machine: Machine) {
-    this.#dbg = new MachineDebugger(machine);
+  static {
+    make = (machine) => new GuestDebugger(new MachineDebugger(machine));
+  }
+
+  /** Made by `guest.debug` (the machine is not part of the public API). */
+  private constructor(dbg: MachineDebugger) {
+    this.#dbg = dbg;
   }
 
   /**

@@ -4,7 +4,7 @@
 import { deepStrictEqual, strictEqual } from "@std/assert";
 import { MachineDebugger } from "../../lib/gdb/debugger.ts";
 import { GdbStub } from "../../lib/gdb/stub.ts";
-import { EmuVcpu } from "../../lib/emu/vcpu.ts";
+import type { EmuVcpu } from "../../lib/emu/vcpu.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { walkPageTables } from "../../lib/machine/page-walk.ts";
 

@@ -123,7 +123,7 @@ Deno.test("gdb on KVM: a 32-bit Multiboot kernel with symbols: break on a functi
   match(t.transcript, /Breakpoint 1, check \(name=[^)]*"magic", ok=ok@entry=1\) at .*lib\.c:\d+/);
   match(
     t.transcript,
-    /#0  check \(.*\n#1  0x[0-9a-f]+ in kmain \(magic=732803074, info=0x[0-9a-f]+\) at .*mb1\.c:\d+/,
+    /#0 {2}check \(.*\n#1 {2}0x[0-9a-f]+ in kmain \(magic=732803074, info=0x[0-9a-f]+\) at .*mb1\.c:\d+/,
   );
   match(t.transcript, /\$1 = 0x[0-9a-f]+ "magic"/);
   match(t.transcript, /Value returned is \$2 = 1/);
