@@ -32,6 +32,10 @@ Deno.test("args: defaults and a full command line", () => {
     append: undefined,
     initrd: undefined,
     modules: [],
+    gdb: undefined,
+    gdbWait: false,
+    magicBreak: false,
+    traceInterrupts: false,
   });
   const full = parseCommandLine([
     "--accel=emu",
@@ -147,4 +151,25 @@ Deno.test("args: --max-instructions picks the software CPU under auto", () => {
 Deno.test("args: help and version", () => {
   strictEqual(parseCommandLine(["--help"]).kind, "help");
   strictEqual(parseCommandLine(["-V"]).kind, "version");
+});
+
+Deno.test("args: the debugging flags: --gdb [HOST:]PORT, -s, -S, --magic-break, --trace categories", () => {
+  const parse = (args: string[]) => {
+    const r = parseCommandLine([...args, "x.img"]);
+    if (r.kind !== "run") throw new Error("not a run");
+    return r.options;
+  };
+  deepStrictEqual(parse(["--gdb", "1234"]).gdb, { hostname: "127.0.0.1", port: 1234 });
+  deepStrictEqual(parse(["--gdb", "0.0.0.0:0"]).gdb, { hostname: "0.0.0.0", port: 0 });
+  deepStrictEqual(parse(["--gdb", "tcp::4321"]).gdb, { hostname: "127.0.0.1", port: 4321 });
+  const qemuStyle = parse(["-s", "-S"]);
+  deepStrictEqual(qemuStyle.gdb, { hostname: "127.0.0.1", port: 1234 });
+  strictEqual(qemuStyle.gdbWait, true);
+  strictEqual(parse(["--magic-break"]).magicBreak, true);
+  const int = parse(["--trace", "int"]);
+  deepStrictEqual([int.trace, int.traceInterrupts], [false, true]);
+  const both = parse(["--trace=int,exits"]);
+  deepStrictEqual([both.trace, both.traceInterrupts], [true, true]);
+  const plain = parse(["--trace"]);
+  deepStrictEqual([plain.trace, plain.traceInterrupts], [true, false]);
 });
