@@ -143,7 +143,7 @@ export function formatWalk(w: Walk): string {
   for (const s of w.steps) {
     lines.push(
       `  ${s.level.padEnd(5)} at 0x${s.address.toString(16).padStart(8, "0")} = 0x${
-        s.entry.toString(16).padStart(s.level === "PDE" || s.level === "PTE" ? 8 : 16, "0")
+        s.entry.toString(16).padStart(w.mode === "32-bit" ? 8 : 16, "0")
       }`,
     );
   }

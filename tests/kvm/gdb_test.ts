@@ -130,3 +130,26 @@ Deno.test("gdb on KVM: a 32-bit Multiboot kernel with symbols: break on a functi
   match(t.transcript, /exited with code 0103\]/);
   strictEqual(t.status, 67, t.stderr);
 });
+
+Deno.test("gdb on KVM: a 64-bit kernel is described as i386:x86-64; step, 64-bit registers, 4-level walk", async () => {
+  const kernel = "guests/kernel-lm64.elf";
+  const t = await gdbSession(["--accel", "kvm", "--timeout", "120", kernel], [
+    `file ${kernel}`,
+    "monitor mode",
+    "info registers rip cs",
+    "stepi",
+    "p/x $rip",
+    "monitor walk 0x100000",
+    "continue",
+  ]);
+  console.log(t.transcript);
+  match(t.transcript, /CPU mode: i386:x86-64/);
+  match(t.transcript, /rip\s+0x100000\s+0x100000 <load_start>/, "a 64-bit register layout");
+  match(t.transcript, /\$1 = 0x10000a/);
+  match(
+    t.transcript,
+    /linear 0x100000: paging 4-level\n\s+PML4E at [^\n]*\n\s+PDPTE at [^\n]*\n\s+PDE[^\n]*\n\s+physical 0x100000/,
+  );
+  match(t.transcript, /exited with code 0111\]/, "(0x24 << 1) | 1 = 73 = 0111");
+  strictEqual(t.status, 73, t.stderr);
+});
