@@ -43,9 +43,9 @@ export const Stop = {
   /** The host completed an OUT or MMIO write and asked for the run to end after it (an `intr` exit). */
   YIELD: 11,
   /** The next instruction starts at an address in `breakpoints` (it was not executed). */
-  BREAKPOINT: 12,
+  BREAKPOINT: 20,
   /** `xchg bx, bx` ran while `magicBreak` was set (the Bochs magic breakpoint). */
-  MAGIC: 13,
+  MAGIC: 21,
 } as const;
 
 /** Kinds of lazily evaluated flag results. */
