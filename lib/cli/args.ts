@@ -7,7 +7,7 @@
 
 import { parseArgs } from "@std/cli";
 import type { AccelChoice } from "../machine/accel.ts";
-import type { BootMode } from "../machine/create.ts";
+import { type BootMode, MAX_MEMORY } from "../machine/create.ts";
 import type { DriveType } from "../loader/disk.ts";
 
 /** Bad usage: the CLI prints the message on one line and exits with status 2. */
@@ -82,13 +82,25 @@ guest writes v to the debug-exit port 0xF4; 2 bad usage or bad image; 3 guest cr
 
 const SIZE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 
-/** Parses sizes like 4096, 4K, 640K, 16M, 1G (binary units, case-insensitive). */
-export function parseSize(text: string): number {
+/** A size in the largest binary unit that divides it (3G, 640K, 4097). */
+function formatSize(bytes: number): string {
+  for (const unit of ["G", "M", "K"]) {
+    if (bytes % SIZE_UNITS[unit] === 0) return `${bytes / SIZE_UNITS[unit]}${unit}`;
+  }
+  return String(bytes);
+}
+
+/**
+ * Parses sizes like 4096, 4K, 640K, 16M, 1G (binary units, case-insensitive),
+ * greater than zero and at most `max`; `name` is what errors call the value.
+ */
+export function parseSize(text: string, max = Number.MAX_SAFE_INTEGER, name = "size"): number {
   const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`malformed size '${text}' (use e.g. 4K, 640K, 16M)`);
   const value = Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()];
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new UsageError(`size '${text}' must be greater than zero`);
+  if (value === 0) throw new UsageError(`${name} '${text}' must be greater than zero`);
+  if (!(value <= max) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`${name} '${text}' is larger than the maximum of ${formatSize(max)}`);
   }
   return value;
 }
@@ -191,7 +203,7 @@ export function parseCommandLine(args: string[]): CliRequest {
         ? undefined
         : oneOf("drive-type", v["drive-type"], ["floppy", "hdd"] as const),
       noSignatureCheck: v["no-signature-check"],
-      memory: v.memory === undefined ? undefined : parseSize(v.memory),
+      memory: v.memory === undefined ? undefined : parseSize(v.memory, MAX_MEMORY, "--memory"),
       display: oneOf("display", v.display, ["text", "ansi", "live", "none"] as const),
       screenshot: parseScreenshot(v.screenshot),
       serial: parseSerial(v.serial),

@@ -113,3 +113,26 @@ Deno.test("args: help and version", () => {
   strictEqual(parseCommandLine(["--help"]).kind, "help");
   strictEqual(parseCommandLine(["-V"]).kind, "version");
 });
+
+Deno.test("args: a --memory beyond the maximum says so, with the maximum", () => {
+  for (const size of ["99999999999999999999G", "9007199254740993", "4096G", "4G"]) {
+    const error = (() => {
+      try {
+        parseCommandLine(["--memory", size, "a.bin"]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    strictEqual(error instanceof UsageError, true, size);
+    strictEqual(
+      (error as Error).message,
+      `--memory '${size}' is larger than the maximum of 3G`,
+      size,
+    );
+  }
+  strictEqual(
+    (parseCommandLine(["--memory", "3G", "a.bin"]) as { options: { memory: number } })
+      .options.memory,
+    3 * 1024 ** 3,
+  );
+});
