@@ -38,6 +38,8 @@ export interface MachineOptions {
   rtcStart?: Date | number;
   /** Software CPU: translate hot code to JavaScript (default true); false interprets only. */
   translate?: boolean;
+  /** A reset request stops the run (`{kind: "reset"}`) instead of rebooting. */
+  noReboot?: boolean;
 }
 
 /** A machine and the note about the accelerator choice, if any. */
@@ -95,6 +97,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       accelerator: selection.name,
       makeKick: vcpu instanceof KvmVcpu ? () => new RunKicker(vcpu) : undefined,
       serialLimit: options.serialLimit,
+      noReboot: options.noReboot,
     });
     let entry: RealModeEntry;
     let pc: Pc | undefined;
@@ -115,6 +118,18 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     // A BIOS hands over with interrupts enabled.
     if (disk) regs.set("rflags", 0x202);
     machine.setCpuState(regs, sregs);
+    // A reset starts over from this state, RAM kept: a BIOS boot re-runs POST and boots
+    // the disk's (possibly rewritten) sector 0 again, as INT 19h does.
+    const resetRegs = regs.clone();
+    const resetSregs = sregs.clone();
+    const board = machine;
+    board.onReset = () => {
+      if (disk) {
+        pc?.reset();
+        loadBootSector(board.memory, disk, { noSignatureCheck: true });
+      }
+      board.setCpuState(resetRegs.clone(), resetSregs.clone());
+    };
     return { machine, note: selection.note, pc };
   } catch (e) {
     if (machine) machine.close();

@@ -30,6 +30,7 @@
  */
 
 import { Bios } from "../bios/bios.ts";
+import { newBiosState } from "../bios/env.ts";
 import { CmosRtc } from "../bios/time.ts";
 import { keyBufferHasRoom } from "../bios/keyboard.ts";
 import { Cmos } from "../devices/cmos.ts";
@@ -95,6 +96,12 @@ export interface Pc {
   bios: Bios;
   /** Typing, which also wakes a waiting guest. */
   keyboard: PcKeyboard;
+  /**
+   * A CPU reset's effect on the platform: the devices back to their
+   * power-on state (CMOS and RAM kept, as on a PC) and the BIOS's POST again.
+   * The caller then starts the CPU at the boot sector.
+   */
+  reset(): void;
 }
 
 /** Adds the PC's memory, devices and BIOS to a machine, and runs the BIOS's power-on set-up. */
@@ -140,10 +147,11 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     if (vm instanceof EmuVm) vm.setA20(on);
     if (late.bios) late.bios.env.state.a20 = on;
   };
-  const port92 = new Port92({ onA20: setA20 });
+  const onReset = () => machine.requestReset();
+  const port92 = new Port92({ onA20: setA20, onReset });
   ports.register(0x92, 1, port92, "port A");
   machine.markExitPorts(0x92, 1); // A20 changes the memory map: not in the middle of a block
-  const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20 });
+  const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20, onReset });
   ports.register(0x60, 1, i8042.data, "i8042 data");
   ports.register(0x64, 1, i8042.command, "i8042 command");
 
@@ -184,6 +192,13 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     rtc: new CmosRtc(cmos, ports),
   });
   late.bios = bios;
+  const powerOn = {
+    pic: pic.snapshot(),
+    pit: pit.snapshot(),
+    i8042: i8042.snapshot(),
+    port61: port61.snapshot(),
+    port92: port92.snapshot(),
+  };
   ports.register(BIOS_TRAP_PORT, 1, bios, "BIOS trap");
   machine.timedDevices.push(pit, cmos, bios);
   // Programming these moves a timed device's next event: the PIT and its gate, the RTC,
@@ -220,5 +235,15 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
       return n;
     },
   };
-  return { pic, pit, i8042, cmos, port61, port92, bios, keyboard };
+  const reset = () => {
+    pic.restore(powerOn.pic);
+    pit.restore(powerOn.pit);
+    i8042.restore(powerOn.i8042);
+    port61.restore(powerOn.port61);
+    port92.restore(powerOn.port92);
+    Object.assign(bios.env.state, newBiosState());
+    setA20(true);
+    bios.post();
+  };
+  return { pic, pit, i8042, cmos, port61, port92, bios, keyboard, reset };
 }

@@ -25,6 +25,8 @@ Deno.test("args: defaults and a full command line", () => {
     memory: undefined,
     display: "text",
     serial: { kind: "stdio" },
+    debugcon: { kind: "stdio" },
+    noReboot: false,
     timeoutSeconds: undefined,
     maxInstructions: undefined,
     trace: false,
@@ -42,6 +44,9 @@ Deno.test("args: defaults and a full command line", () => {
     "1.5",
     "--trace",
     "--interpret",
+    "--debugcon",
+    "e9.log",
+    "--no-reboot",
     "x.bin",
   ]);
   strictEqual(full.kind, "run");
@@ -51,6 +56,8 @@ Deno.test("args: defaults and a full command line", () => {
   strictEqual(full.options.timeoutSeconds, 1.5);
   strictEqual(full.options.trace, true);
   strictEqual(full.options.interpret, true);
+  deepStrictEqual(full.options.debugcon, { kind: "file", path: "e9.log" });
+  strictEqual(full.options.noReboot, true);
 });
 
 Deno.test("args: bad usage is a UsageError with one line", () => {
@@ -70,6 +77,7 @@ Deno.test("args: bad usage is a UsageError with one line", () => {
     ["--max-instructions", "1.5", "a.bin"],
     ["--accel", "kvm", "--max-instructions", "10", "a.bin"],
     ["--serial=", "a.bin"],
+    ["--debugcon=", "a.bin"],
   ];
   for (const args of cases) {
     const error = (() => {
