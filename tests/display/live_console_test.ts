@@ -1,7 +1,7 @@
 // The live display's serial console: Ctrl-A c switches between the guest's
 // screen and COM1; keys typed in the console go to COM1's receive side, keys
 // typed on the screen to the keyboard; COM1's output shows while the guest runs.
-import { deepStrictEqual, ok, strictEqual } from "@std/assert";
+import { deepStrictEqual, strictEqual } from "@std/assert";
 import { LIVE_STATUS, runWithLiveDisplay } from "../../lib/cli/live-display.ts";
 import { SerialConsole } from "../../lib/display/serial-console.ts";
 import { createMachine } from "../../lib/machine/create.ts";
