@@ -74,15 +74,21 @@ Deno.test("signals: SIGTERM with --display live restores the terminal, prints, e
   // `script` gives the command a terminal (a pty) of a known size.
   const main = new URL("../../main.ts", import.meta.url).pathname;
   const guest = new URL("../../guests/busy-output.bin", import.meta.url).pathname;
-  const command = `stty rows 30 cols 80; exec ${Deno.execPath()} run -A --no-check ${main} ` +
-    `--accel emu --display live --boot flat ${guest}`;
+  const dir = await Deno.makeTempDir();
+  // The shell notes its process id, which picovmm keeps through exec.
+  const command = `stty rows 30 cols 80; echo $$ > ${dir}/pid; exec ${Deno.execPath()} run -A ` +
+    `--no-check ${main} --accel emu --display live --boot flat ${guest}`;
   const vm = new RunningPicovmm([], { program: "script", args: ["-qec", command, "/dev/null"] });
-  await vm.waitFor("still running");
-  const pid = vm.child.pid;
-  const picovmm = Number(Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim());
-  ok(picovmm > 0);
-  Deno.kill(picovmm, "SIGTERM");
-  const r = await vm.finish();
+  let r;
+  try {
+    await vm.waitFor("still running");
+    const picovmm = Number(Deno.readTextFileSync(`${dir}/pid`).trim());
+    ok(picovmm > 0);
+    Deno.kill(picovmm, "SIGTERM");
+    r = await vm.finish();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
   strictEqual(r.code, 143, r.stdout);
   const after = r.stdout.slice(r.stdout.lastIndexOf("\x1b[?1049l") + 8).replaceAll("\r", "");
   // Output meant for stdout is printed once the terminal is back, then the screen.
