@@ -41,3 +41,14 @@ Deno.test("reset: the CLI reboots by default and stops with --no-reboot", async 
   strictEqual(stop.code, 0, stop.stderr);
   strictEqual(stop.stdout, "boot 1\n");
 });
+
+Deno.test("reset: a triple fault is a crash (status 3) with or without --no-reboot", async () => {
+  for (const flags of [[], ["--no-reboot"]]) {
+    const r = await picovmm(["--accel", "emu", ...flags, "--boot", "flat", "guests/triple.bin"]);
+    strictEqual(r.code, 3, `${flags}: ${r.stderr}`);
+    strictEqual(
+      r.stderr.split("\n")[0],
+      "picovmm: guest crashed (triple-fault): triple fault (the CPU shut down)",
+    );
+  }
+});
