@@ -192,9 +192,9 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     rtc: new CmosRtc(cmos, ports),
   });
   late.bios = bios;
+  // The power-on states a reset returns to (the PIT's is made afresh then: it holds times).
   const powerOn = {
     pic: pic.snapshot(),
-    pit: pit.snapshot(),
     i8042: i8042.snapshot(),
     port61: port61.snapshot(),
     port92: port92.snapshot(),
@@ -237,7 +237,7 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   };
   const reset = () => {
     pic.restore(powerOn.pic);
-    pit.restore(powerOn.pit);
+    pit.restore(new Pit({ clock: machine.clock, pcDefaults: true }).snapshot());
     i8042.restore(powerOn.i8042);
     port61.restore(powerOn.port61);
     port92.restore(powerOn.port92);
