@@ -9,7 +9,7 @@ import denoJson from "./deno.json" with { type: "json" };
 import { parseCommandLine, USAGE, UsageError } from "./lib/cli/args.ts";
 import { readImage } from "./lib/cli/image.ts";
 import { catchStopSignals, type StopSignal } from "./lib/cli/signals.ts";
-import { type BufferedSink, openSink, type OutputTarget } from "./lib/cli/sinks.ts";
+import { type BufferedSink, openSink, type OutputTarget, resolveTarget } from "./lib/cli/sinks.ts";
 import { screenAnsi, screenText } from "./lib/display/text.ts";
 import { OutputBuffer } from "./lib/machine/output.ts";
 import { KvmUnavailableError } from "./lib/kvm/host.ts";
@@ -26,12 +26,16 @@ function fail(message: string): void {
   console.error(`picovmm: ${message}`);
 }
 
-/** The open output streams: COM1 and the debug console (one stdout sink when both go there). */
+/**
+ * The open output streams: COM1 and the debug console. Both going to the same place (stdout,
+ * one file) share one sink, so their bytes interleave in the order the guest wrote them.
+ */
 class Sinks {
   readonly all: BufferedSink[] = [];
   serial: BufferedSink | undefined;
   debugcon: BufferedSink | undefined;
-  #stdout: BufferedSink | undefined;
+  /** Open sinks by where they write: "stdio", or a file's resolved path. */
+  readonly #byPlace = new Map<string, BufferedSink>();
 
   /** Opens both targets before anything else, so a bad path fails first (LoaderError). */
   open(serial: OutputTarget, debugcon: OutputTarget): void {
@@ -40,16 +44,20 @@ class Sinks {
   }
 
   #open(target: OutputTarget, what: string): BufferedSink | undefined {
-    if (target.kind === "stdio" && this.#stdout) return this.#stdout;
+    if (target.kind === "none") return undefined;
+    const place = target.kind === "stdio" ? "stdio" : resolveTarget(target.path);
+    const open = this.#byPlace.get(place);
+    if (open) return open;
     const sink = openSink(target, what, (e) => fail(`${what} stopped: ${e.message}`));
-    if (sink) this.all.push(sink);
-    if (target.kind === "stdio") this.#stdout = sink;
+    if (!sink) return undefined;
+    this.all.push(sink);
+    this.#byPlace.set(place, sink);
     return sink;
   }
 
   /** True when `sink` writes to stdout. */
   isStdout(sink: BufferedSink | undefined): boolean {
-    return sink !== undefined && sink === this.#stdout;
+    return sink !== undefined && sink === this.#byPlace.get("stdio");
   }
 
   flush(): void {

@@ -124,7 +124,7 @@ export class FileSink extends BufferedSink {
 }
 
 /** The path a symlink chain ends at (the path itself when it is no symlink). */
-function resolveTarget(path: string): string {
+export function resolveTarget(path: string): string {
   let info: Deno.FileInfo;
   try {
     info = Deno.lstatSync(path);

@@ -108,3 +108,26 @@ Deno.test("output file: a regular file is replaced only when the run ends", asyn
     strictEqual(names(dir).join(), "out.txt");
   });
 });
+
+Deno.test("output file: --serial and --debugcon naming one file share it", async () => {
+  await inTempDir(async (dir) => {
+    const r = await picovmm([
+      "--accel",
+      "emu",
+      "--display",
+      "none",
+      "--serial",
+      `${dir}/both.txt`,
+      "--debugcon",
+      `${dir}/both.txt`,
+      "--timeout",
+      "0.5",
+      "--boot",
+      "flat",
+      "guests/busy-output.bin",
+    ]);
+    strictEqual(r.code, 124, r.stderr);
+    strictEqual(await Deno.readTextFile(`${dir}/both.txt`), "serial so far\r\ndebugcon so far\n");
+    strictEqual(names(dir).join(), "both.txt");
+  });
+});
