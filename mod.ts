@@ -115,6 +115,15 @@ export interface GuestOptions {
    * slower (for comparison, or to rule the translator out when debugging).
    */
   translate?: boolean;
+  /**
+   * What a reset request (0xFE to the keyboard controller, port 0x92 bit 0)
+   * does. false (default): the machine reboots as a PC does, RAM and CMOS
+   * kept: the BIOS runs POST again and boots the disk's sector 0 (`flat`:
+   * the CPU starts again at the image's entry). true: the run stops with
+   * `{kind: "reset"}` (exit status 0), as QEMU's `-no-reboot`. A triple
+   * fault is a crash either way.
+   */
+  noReboot?: boolean;
 }
 
 /** Limits for {@link Guest.run}. */

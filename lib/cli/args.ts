@@ -7,8 +7,9 @@
 
 import { parseArgs } from "@std/cli";
 import type { AccelChoice } from "../machine/accel.ts";
-import type { BootMode } from "../machine/create.ts";
+import { type BootMode, MAX_MEMORY } from "../machine/create.ts";
 import type { DriveType } from "../loader/disk.ts";
+import type { OutputTarget } from "./sinks.ts";
 
 /** Bad usage: the CLI prints the message on one line and exits with status 2. */
 export class UsageError extends Error {
@@ -17,9 +18,6 @@ export class UsageError extends Error {
 
 /** How the screen is shown: printed at the stop (text, ansi), redrawn while running (live), or not. */
 export type DisplayMode = "text" | "ansi" | "live" | "none";
-
-/** Where COM1 output goes. */
-export type SerialTarget = { kind: "stdio" } | { kind: "none" } | { kind: "file"; path: string };
 
 /** A `--module FILE[,CMDLINE]`. */
 export interface ModuleArg {
@@ -41,7 +39,12 @@ export interface CliOptions {
   display: DisplayMode;
   /** `--screenshot`: where the final screen is saved as PNG. */
   screenshot: string | undefined;
-  serial: SerialTarget;
+  /** Where COM1 output goes. */
+  serial: OutputTarget;
+  /** `--debugcon`: where port 0xE9 output goes. */
+  debugcon: OutputTarget;
+  /** `--no-reboot`: a reset request ends the run (status 0) instead of rebooting. */
+  noReboot: boolean;
   timeoutSeconds: number | undefined;
   maxInstructions: number | undefined;
   trace: boolean;
@@ -87,9 +90,14 @@ Options:
   --display text|ansi|live|none
                            text (default), ansi: the text screen printed when the guest stops;
                            live: the screen redrawn in the terminal while the guest runs, keys
-                           typed go to its keyboard, Ctrl-A x quits
+                           typed go to its keyboard, Ctrl-A c switches between the screen
+                           and a serial console (keys typed there go to COM1), Ctrl-A x quits
   --screenshot FILE.png    save the final screen (text or graphics mode) as PNG
   --serial stdio|none|FILE where COM1 (0x3F8) output goes (default stdio)
+  --debugcon stdio|none|FILE
+                           where the debug console (port 0xE9) output goes (default stdio)
+  --no-reboot              a reset request (keyboard controller 0xFE, port 0x92) ends the
+                           run with status 0 instead of rebooting
   --timeout SECONDS        stop a guest that runs longer (exit status 124)
   --max-instructions N     stop after N instructions (software CPU; exit status 124)
   --trace                  log exits and unknown ports to stderr
@@ -101,17 +109,30 @@ Options:
 Exit status: 0 halted (HLT with interrupts off) or powered off; (v << 1) | 1 when the
 guest writes v to the debug-exit port 0xF4; 2 bad usage or bad image (also a kernel on
 the software CPU, not supported yet); 3 guest crash (register dump on stderr); 124
-timeout or instruction limit; 70 an error inside picovmm.`;
+timeout or instruction limit; 128+N ended by signal N (SIGINT 130, SIGTERM 143, SIGHUP
+129; the screen and output so far are printed first); 70 an error inside picovmm.`;
 
 const SIZE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 
-/** Parses sizes like 4096, 4K, 640K, 16M, 1G (binary units, case-insensitive). */
-export function parseSize(text: string): number {
+/** A size in the largest binary unit that divides it (3G, 640K, 4097). */
+function formatSize(bytes: number): string {
+  for (const unit of ["G", "M", "K"]) {
+    if (bytes % SIZE_UNITS[unit] === 0) return `${bytes / SIZE_UNITS[unit]}${unit}`;
+  }
+  return String(bytes);
+}
+
+/**
+ * Parses sizes like 4096, 4K, 640K, 16M, 1G (binary units, case-insensitive),
+ * greater than zero and at most `max`; `name` is what errors call the value.
+ */
+export function parseSize(text: string, max = Number.MAX_SAFE_INTEGER, name = "size"): number {
   const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`malformed size '${text}' (use e.g. 4K, 640K, 16M)`);
   const value = Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()];
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new UsageError(`size '${text}' must be greater than zero`);
+  if (value === 0) throw new UsageError(`${name} '${text}' must be greater than zero`);
+  if (!(value <= max) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`${name} '${text}' is larger than the maximum of ${formatSize(max)}`);
   }
   return value;
 }
@@ -137,9 +158,9 @@ function parseScreenshot(path: string | undefined): string | undefined {
   return path;
 }
 
-function parseSerial(text: string): SerialTarget {
+function parseOutput(flag: string, text: string): OutputTarget {
   if (text === "stdio" || text === "none") return { kind: text };
-  if (text === "") throw new UsageError("--serial needs stdio, none or a file name");
+  if (text === "") throw new UsageError(`--${flag} needs stdio, none or a file name`);
   return { kind: "file", path: text };
 }
 
@@ -176,6 +197,8 @@ export function parseCommandLine(args: string[]): CliRequest {
         display: { type: "string", default: "text" },
         screenshot: { type: "string" },
         serial: { type: "string", default: "stdio" },
+        debugcon: { type: "string", default: "stdio" },
+        "no-reboot": { type: "boolean", default: false },
         timeout: { type: "string" },
         "max-instructions": { type: "string" },
         trace: { type: "boolean", default: false },
@@ -234,10 +257,12 @@ export function parseCommandLine(args: string[]): CliRequest {
         ? undefined
         : oneOf("drive-type", v["drive-type"], ["floppy", "hdd"] as const),
       noSignatureCheck: v["no-signature-check"],
-      memory: v.memory === undefined ? undefined : parseSize(v.memory),
+      memory: v.memory === undefined ? undefined : parseSize(v.memory, MAX_MEMORY, "--memory"),
       display: oneOf("display", v.display, ["text", "ansi", "live", "none"] as const),
       screenshot: parseScreenshot(v.screenshot),
-      serial: parseSerial(v.serial),
+      serial: parseOutput("serial", v.serial),
+      debugcon: parseOutput("debugcon", v.debugcon),
+      noReboot: v["no-reboot"],
       timeoutSeconds,
       maxInstructions,
       trace: v.trace,

@@ -64,6 +64,8 @@ export interface MachineOptions {
   modules?: readonly { data: Uint8Array; cmdline?: string }[];
   /** Multiboot v1: the kernel's name, first word of its command line (default "kernel"). */
   imageName?: string;
+  /** A reset request stops the run (`{kind: "reset"}`) instead of rebooting. */
+  noReboot?: boolean;
 }
 
 /** A machine and the note about the accelerator choice, if any. */
@@ -162,6 +164,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       accelerator: selection.name,
       makeKick: kvmVcpu instanceof KvmVcpu ? () => new RunKicker(kvmVcpu) : undefined,
       serialLimit: options.serialLimit,
+      noReboot: options.noReboot,
     });
     const traced = machine;
     if (vcpu instanceof EmulationFallbackVcpu) vcpu.onTakeOver = (line) => traced.trace?.(line);
@@ -174,20 +177,32 @@ export function createMachine(options: MachineOptions): CreatedMachine {
         rtcStart: options.rtcStart,
       });
       pc = devices;
-      const loaded = loadKernel(machine.memory, options.image, detected, {
-        memoryBytes: memory,
-        cmdline: options.append ?? "",
-        modules: [
-          ...(options.initrd ? [{ data: options.initrd, cmdline: "initrd" }] : []),
-          ...(options.modules ?? []).map((m, i): BootModule => ({
-            data: m.data,
-            cmdline: m.cmdline ?? `module${i + 1}`,
-          })),
-        ],
-        imageName: options.imageName,
-      });
-      writeFlatGdt(machine.memory);
-      machine.setCpuState(applyProtectedModeEntry(loaded.entry, sregs), sregs);
+      const board = machine;
+      const resetSregs = sregs.clone();
+      // Loads the kernel and its modules afresh and enters it (at power-on and on a reset,
+      // as QEMU's -kernel does: the kernel's image in RAM may have been changed by then).
+      const boot = () => {
+        const loaded = loadKernel(board.memory, options.image, detected, {
+          memoryBytes: memory,
+          cmdline: options.append ?? "",
+          modules: [
+            ...(options.initrd ? [{ data: options.initrd, cmdline: "initrd" }] : []),
+            ...(options.modules ?? []).map((m, i): BootModule => ({
+              data: m.data,
+              cmdline: m.cmdline ?? `module${i + 1}`,
+            })),
+          ],
+          imageName: options.imageName,
+        });
+        writeFlatGdt(board.memory);
+        const entrySregs = resetSregs.clone();
+        board.setCpuState(applyProtectedModeEntry(loaded.entry, entrySregs), entrySregs);
+      };
+      boot();
+      board.onReset = () => {
+        devices.reset();
+        boot();
+      };
       return { machine, note: selection.note, accelReason, pc, format: detected.format };
     }
     let entry: RealModeEntry;
@@ -207,6 +222,18 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     // A BIOS hands over with interrupts enabled.
     if (disk) regs.set("rflags", 0x202);
     machine.setCpuState(regs, sregs);
+    // A reset starts over from this state, RAM kept: a BIOS boot re-runs POST and boots
+    // the disk's (possibly rewritten) sector 0 again, as INT 19h does.
+    const resetRegs = regs.clone();
+    const resetSregs = sregs.clone();
+    const board = machine;
+    board.onReset = () => {
+      if (disk) {
+        pc?.reset();
+        loadBootSector(board.memory, disk, { noSignatureCheck: true });
+      }
+      board.setCpuState(resetRegs.clone(), resetSregs.clone());
+    };
     return { machine, note: selection.note, accelReason, pc, format: detected.format };
   } catch (e) {
     if (machine) machine.close();

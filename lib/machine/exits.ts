@@ -15,6 +15,8 @@ export type ExitAction =
   | { action: "continue" }
   /** HLT with interrupts enabled: sleep until an interrupt is due. */
   | { action: "wait" }
+  /** The guest asked for a CPU reset: reboot, or stop with `{kind: "reset"}` (`noReboot`). */
+  | { action: "reset" }
   | { action: "stop"; reason: StopReason };
 
 /** The parts of the machine exits reach. */
@@ -31,6 +33,7 @@ export interface ExitContext {
 
 const CONTINUE: ExitAction = { action: "continue" };
 const WAIT: ExitAction = { action: "wait" };
+const RESET: ExitAction = { action: "reset" };
 
 /** Handles one exit. */
 export function handleExit(ctx: ExitContext, exit: VcpuExit): ExitAction {
@@ -68,6 +71,7 @@ export function handleExit(ctx: ExitContext, exit: VcpuExit): ExitAction {
     case "system-event":
       // KVM system events: 1 shutdown, 2 reset, 3 crash.
       if (exit.type === 1) return stop({ kind: "power-off" });
+      if (exit.type === 2) return RESET;
       return crash("internal-error", `system event ${exit.type}`);
     case "unknown":
       return crash("unknown-exit", `unknown exit reason ${exit.reason}`);

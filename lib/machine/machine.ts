@@ -10,6 +10,7 @@
 import type { KvmRegs, KvmSregs } from "../kvm/structs.ts";
 import type { Vcpu, Vm } from "../kvm/vcpu.ts";
 import { DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, DebugExit } from "../devices/debug-exit.ts";
+import { Debugcon, DEBUGCON_PORT } from "../devices/debugcon.ts";
 import { COM1_PORT, Serial16550 } from "../devices/serial.ts";
 import { Vga, VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
 import { type Clock, WallClock } from "../devices/clock.ts";
@@ -54,6 +55,8 @@ export interface MachineParts {
   makeKick?: () => RunKick;
   /** Bytes of serial output kept for the API. */
   serialLimit?: number;
+  /** A reset request stops the run (`{kind: "reset"}`) instead of rebooting. */
+  noReboot?: boolean;
 }
 
 const KICK_INTERVAL_MS = 10;
@@ -75,6 +78,10 @@ export class Machine {
   readonly serialOutput: OutputBuffer;
   /** Extra consumers of serial output (stdout, a file). */
   readonly serialSinks: ((byte: number) => void)[] = [];
+  /** Everything the guest wrote to the debug console, port 0xE9 (bounded). */
+  readonly debugconOutput: OutputBuffer = new OutputBuffer();
+  /** Extra consumers of debug console output (stdout, a file). */
+  readonly debugconSinks: ((byte: number) => void)[] = [];
   /** Time-driven devices, updated by the run loop. */
   readonly timedDevices: TimedDevice[] = [];
   /**
@@ -92,6 +99,15 @@ export class Machine {
   serialIrq: ((level: boolean) => void) | undefined;
   /** Gets one line per exit when set. */
   trace: ((line: string) => void) | undefined;
+  /** A reset request stops the run with `{kind: "reset"}` instead of calling {@link onReset}. */
+  noReboot: boolean;
+  /**
+   * Reboots: the platform's power-on state again (RAM kept). Set by whoever
+   * builds the machine; without it a reset request stops the run.
+   */
+  onReset: (() => void) | undefined;
+  /** Set by {@link requestReset}; the loop reboots (or stops) after the exit that asked. */
+  #resetRequested = false;
   /** Set by `requestStop()`; the loop stops at the next exit. */
   #stopRequested = false;
   #wake: (() => void) | undefined;
@@ -112,6 +128,7 @@ export class Machine {
     this.vcpu = parts.vcpu;
     this.accelerator = parts.accelerator;
     this.#makeKick = parts.makeKick;
+    this.noReboot = parts.noReboot ?? false;
     const vm = this.vm;
     this.memory.onWrite = vm.memoryWritten?.bind(vm);
     this.serialOutput = new OutputBuffer(parts.serialLimit);
@@ -123,6 +140,12 @@ export class Machine {
       setIrq: (level) => this.serialIrq?.(level),
     });
     this.ports.register(COM1_PORT, 8, this.serial, "COM1");
+    // Not an exit port: on the software CPU its OUTs complete inside the CPU.
+    const debugcon = new Debugcon((b) => {
+      this.debugconOutput.push(b);
+      for (const sink of this.debugconSinks) sink(b);
+    });
+    this.ports.register(DEBUGCON_PORT, 1, debugcon, "debugcon");
     this.ports.register(DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, this.debugExit, "debug-exit");
     this.markExitPorts(DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE);
     const vcpu = this.vcpu;
@@ -172,6 +195,11 @@ export class Machine {
   requestStop(): void {
     this.#stopRequested = true;
     this.#wake?.();
+  }
+
+  /** The guest asked for a CPU reset (keyboard controller, port 0x92): see {@link onReset}. */
+  requestReset(): void {
+    this.#resetRequested = true;
   }
 
   /** Wakes a loop that waits in HLT (after input arrives). */
@@ -240,7 +268,7 @@ export class Machine {
     // pending is the loop's business: it waits for the guest's interrupt window).
     this.#raised = false;
     bus.write(address, data);
-    return this.#stopRequested || this.#raised ? 2 : 1;
+    return this.#stopRequested || this.#raised || this.#resetRequested ? 2 : 1;
   }
 
   async #loop(deadline: number, instructionLimit: number | undefined): Promise<StopReason> {
@@ -284,6 +312,14 @@ export class Machine {
         const code = this.debugExit.code;
         this.debugExit.code = undefined;
         return { kind: "debug-exit", code };
+      }
+      // A reset line pulled during the exit wins over what the guest did after it.
+      if (next.action === "reset" || this.#resetRequested) {
+        this.#resetRequested = false;
+        if (this.noReboot || !this.onReset) return { kind: "reset" };
+        this.onReset();
+        this.#due = -Infinity;
+        continue;
       }
       if (next.action === "stop") return next.reason;
       if (this.#stopRequested) return { kind: "stopped" };

@@ -30,6 +30,7 @@
  */
 
 import { Bios } from "../bios/bios.ts";
+import { newBiosState } from "../bios/env.ts";
 import { CmosRtc } from "../bios/time.ts";
 import { keyBufferHasRoom } from "../bios/keyboard.ts";
 import { Cmos } from "../devices/cmos.ts";
@@ -95,6 +96,12 @@ export interface Pc {
   bios?: Bios;
   /** Typing, which also wakes a waiting guest. */
   keyboard: PcKeyboard;
+  /**
+   * A CPU reset's effect on the platform: the devices back to their
+   * power-on state (CMOS and RAM kept, as on a PC) and the BIOS's POST again.
+   * The caller then starts the CPU at the boot sector.
+   */
+  reset(): void;
 }
 
 /** Options for {@link buildPcDevices}. */
@@ -156,10 +163,11 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
     if (vm instanceof EmuVm) vm.setA20(on);
     options.onA20?.(on);
   };
-  const port92 = new Port92({ onA20: setA20 });
+  const onReset = () => machine.requestReset();
+  const port92 = new Port92({ onA20: setA20, onReset });
   ports.register(0x92, 1, port92, "port A");
   machine.markExitPorts(0x92, 1); // A20 changes the memory map: not in the middle of a block
-  const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20 });
+  const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20, onReset });
   ports.register(0x60, 1, i8042.data, "i8042 data");
   ports.register(0x64, 1, i8042.command, "i8042 command");
 
@@ -201,7 +209,22 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
       return n;
     },
   };
-  return { pic, pit, i8042, cmos, port61, port92, keyboard, setA20 };
+  // The power-on states a reset returns to (the PIT's is made afresh then: it holds times).
+  const powerOn = {
+    pic: pic.snapshot(),
+    i8042: i8042.snapshot(),
+    port61: port61.snapshot(),
+    port92: port92.snapshot(),
+  };
+  const reset = () => {
+    pic.restore(powerOn.pic);
+    pit.restore(new Pit({ clock: machine.clock, pcDefaults: true }).snapshot());
+    i8042.restore(powerOn.i8042);
+    port61.restore(powerOn.port61);
+    port92.restore(powerOn.port92);
+    setA20(true);
+  };
+  return { pic, pit, i8042, cmos, port61, port92, keyboard, setA20, reset };
 }
 
 /**
@@ -279,6 +302,12 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   // The BIOS's waits are timed events too.
   machine.markTimingPorts(BIOS_TRAP_PORT, 1);
   bios.post();
-  const { setA20: _, ...rest } = devices;
-  return { ...rest, bios };
+  const { setA20, reset: resetDevices, ...rest } = devices;
+  const reset = () => {
+    resetDevices();
+    Object.assign(bios.env.state, newBiosState());
+    setA20(true);
+    bios.post();
+  };
+  return { ...rest, bios, reset };
 }

@@ -29,6 +29,8 @@ export type StopReason =
   | { kind: "instruction-limit" }
   /** The scripting API stopped the run. */
   | { kind: "stopped" }
+  /** The guest asked for a CPU reset and rebooting was turned off (`noReboot`). */
+  | { kind: "reset" }
   /** The guest crashed: exit status 3 and a report. */
   | { kind: "crash"; cause: CrashCause; message: string };
 
@@ -45,6 +47,7 @@ export function exitStatus(stop: StopReason): number {
     case "halt":
     case "power-off":
     case "stopped":
+    case "reset":
       return 0;
     case "debug-exit":
       return debugExitStatus(stop.code);
@@ -71,6 +74,8 @@ export function describeStop(stop: StopReason): string {
       return "instruction limit reached: the guest was still running";
     case "stopped":
       return "stopped";
+    case "reset":
+      return "guest asked for a reset (not rebooted)";
     case "crash":
       return `guest crashed (${stop.cause}): ${stop.message}`;
   }
