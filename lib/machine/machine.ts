@@ -94,6 +94,8 @@ export class Machine {
   trace: ((line: string) => void) | undefined;
   /** Set by `requestStop()`; the loop stops at the next exit. */
   #stopRequested = false;
+  /** Set by {@link stopWith}: the reason the loop stops with at the next exit. */
+  #deviceStop: StopReason | undefined;
   #wake: (() => void) | undefined;
   /** Clock time when a timed device next needs an update (-Infinity: at once). */
   #due = -Infinity;
@@ -172,6 +174,11 @@ export class Machine {
   requestStop(): void {
     this.#stopRequested = true;
     this.#wake?.();
+  }
+
+  /** Ends the run at the next exit with `reason` (a device or the BIOS that cannot go on). */
+  stopWith(reason: StopReason): void {
+    this.#deviceStop ??= reason;
   }
 
   /** Wakes a loop that waits in HLT (after input arrives). */
@@ -286,6 +293,11 @@ export class Machine {
         return { kind: "debug-exit", code };
       }
       if (next.action === "stop") return next.reason;
+      if (this.#deviceStop) {
+        const reason = this.#deviceStop;
+        this.#deviceStop = undefined;
+        return reason;
+      }
       if (this.#stopRequested) return { kind: "stopped" };
       // Reading the clock costs more than an exit; do it on kicks and every 256 exits.
       if (exit.kind !== "intr" && next.action === "continue" && (++exits & 255) !== 0) continue;

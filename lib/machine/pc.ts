@@ -171,6 +171,7 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     : undefined;
   const bios = new Bios({
     onServiceCall,
+    onFault: (message) => machine.stopWith({ kind: "crash", cause: "internal-error", message }),
     memory: machine.memory,
     vga: machine.vga,
     vcpu: machine.vcpu,
