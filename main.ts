@@ -8,6 +8,7 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { parseCommandLine, type SerialTarget, USAGE, UsageError } from "./lib/cli/args.ts";
 import { readImage } from "./lib/cli/image.ts";
+import { feedSerialInput } from "./lib/cli/serial-input.ts";
 import { screenAnsi, screenText } from "./lib/display/text.ts";
 import { OutputBuffer } from "./lib/machine/output.ts";
 import { KvmUnavailableError } from "./lib/kvm/host.ts";
@@ -157,6 +158,9 @@ export async function main(args: string[]): Promise<number> {
     pc = created.pc;
     if (created.note) fail(created.note);
     if (sink) machine.serialSinks.push(sink.write);
+    if (options.serial.kind === "stdio" && !live && !Deno.stdin.isTerminal()) {
+      feedSerialInput(machine, Deno.stdin.readable);
+    }
   } catch (e) {
     if (sink instanceof FileSink) sink.abandon();
     if (e instanceof LoaderError || e instanceof KvmUnavailableError) {
