@@ -143,10 +143,15 @@ export async function main(args: string[]): Promise<number> {
   let pc;
   let sink: StdoutSink | FileSink | undefined;
   try {
-    const image = await readImage(options.image);
+    // A BIOS boot reads its disk image on demand; a flat image is read whole.
+    const bios = options.boot === "bios";
+    const image = bios ? undefined : await readImage(options.image);
     sink = openSerial(options.serial);
     const created = createMachine({
       image,
+      imagePath: bios ? options.image : undefined,
+      disks: options.disks.map((path) => ({ path })),
+      diskWrite: options.diskWrite,
       accel: options.accel,
       boot: options.boot,
       memory: options.memory,

@@ -10,6 +10,8 @@ import { applyRealModeEntry, LoaderError } from "../loader/entry.ts";
 import { loadFlat } from "../loader/flat.ts";
 import { bootDrive, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
+import { openDiskFile } from "../loader/disk-file.ts";
+import { type DiskSpec, diskSpecs, numberDrives, openDisk } from "../loader/drives.ts";
 import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
 import { Machine } from "./machine.ts";
@@ -20,8 +22,18 @@ export type BootMode = "bios" | "flat";
 
 /** Options for {@link createMachine}. */
 export interface MachineOptions {
-  /** The image: a boot disk (`bios`) or a flat binary (`flat`). */
-  image: Uint8Array;
+  /** The image: a boot disk (`bios`) or a flat binary (`flat`). Give this or `imagePath`. */
+  image?: Uint8Array;
+  /** `bios`: the boot disk's image file, read on demand as the guest reads it. */
+  imagePath?: string;
+  /** `bios`: more drives after the boot disk, paths or specs (numbered as in lib/loader/drives.ts). */
+  disks?: readonly (string | DiskSpec)[];
+  /**
+   * `bios`: write guest writes through to the boot image (file or bytes) and
+   * to each of `disks` without its own `writable`. Default false: writes
+   * stay in memory and no image changes.
+   */
+  diskWrite?: boolean;
   /** Accelerator; default `auto`. */
   accel?: AccelChoice;
   /** Boot protocol; default `flat` here (the command line and the API default to `bios`). */
@@ -71,21 +83,34 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   if (bios && memory < MIN_PC_MEMORY) {
     throw new LoaderError(`a BIOS boot needs at least 64 KiB of memory (got ${memory} bytes)`);
   }
-  // Check the disk before opening an accelerator, so a bad image costs nothing.
-  const disk = bios ? Disk.fromImage(options.image, { type: options.driveType }) : undefined;
+  // Open the disks before an accelerator, so a bad image costs nothing.
+  const drives = bios ? openDrives(options) : undefined;
+  const disk = drives?.get(drives.has(0) ? 0 : 0x80);
+  const closeDisks = () => drives?.forEach((d) => d.close());
   if (disk && !options.noSignatureCheck) {
     const s = disk.sector(0);
     if (s[510] !== 0x55 || s[511] !== 0xaa) {
+      closeDisks();
       throw new LoaderError(
         "the image has no boot signature (0x55 0xAA at bytes 510-511); " +
           "use --no-signature-check or --boot flat",
       );
     }
   }
-  const selection = selectAccelerator(options.accel ?? "auto", undefined, {
-    translate: options.translate,
-  });
-  const vm = selection.accelerator.createVm();
+  if (!bios && options.image === undefined) {
+    throw new LoaderError("a flat boot needs the image's bytes");
+  }
+  let selection;
+  let vm;
+  try {
+    selection = selectAccelerator(options.accel ?? "auto", undefined, {
+      translate: options.translate,
+    });
+    vm = selection.accelerator.createVm();
+  } catch (e) {
+    closeDisks();
+    throw e;
+  }
   let machine: Machine | undefined;
   try {
     const vcpu = vm.createVcpu();
@@ -98,9 +123,14 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     });
     let entry: RealModeEntry;
     let pc: Pc | undefined;
-    if (disk) {
-      const drive = bootDrive(disk);
-      pc = buildPc(machine, { disk, bootDrive: drive, memory, rtcStart: options.rtcStart });
+    if (disk && drives) {
+      machine.onClose.push(closeDisks);
+      pc = buildPc(machine, {
+        drives,
+        bootDrive: bootDrive(disk),
+        memory,
+        rtcStart: options.rtcStart,
+      });
       entry = loadBootSector(machine.memory, disk, {
         noSignatureCheck: options.noSignatureCheck,
       });
@@ -108,7 +138,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       // RAM below the VGA/ROM hole, and the rest above 1 MiB, as on a PC.
       machine.addRam(0, Math.min(memory, HOLE_START));
       if (memory > HOLE_START) machine.addRam(HOLE_END, memory - HOLE_START);
-      entry = loadFlat(machine.memory, options.image);
+      entry = loadFlat(machine.memory, options.image!);
     }
     const sregs = vcpu.getSregs();
     const regs = applyRealModeEntry(entry, sregs);
@@ -118,7 +148,33 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     return { machine, note: selection.note, pc };
   } catch (e) {
     if (machine) machine.close();
-    else vm.close();
+    else {
+      vm.close();
+      closeDisks();
+    }
+    throw e;
+  }
+}
+
+/** The boot disk (from `image` or `imagePath`) and the others, by BIOS drive number. */
+function openDrives(options: MachineOptions): Map<number, Disk> {
+  const writable = options.diskWrite ?? false;
+  const type = options.driveType;
+  const opened: Disk[] = [];
+  try {
+    if (options.imagePath !== undefined) {
+      opened.push(openDiskFile(options.imagePath, { type, writable }));
+    } else if (options.image !== undefined) {
+      opened.push(Disk.fromImage(options.image, { type, writable }));
+    } else {
+      throw new LoaderError("no boot image given");
+    }
+    diskSpecs(options.disks ?? []).forEach((spec, i) => {
+      opened.push(openDisk(spec, `disk ${i + 1}`, { writable }));
+    });
+    return numberDrives(opened[0], opened.slice(1));
+  } catch (e) {
+    for (const d of opened) d.close();
     throw e;
   }
 }

@@ -92,6 +92,8 @@ export class Machine {
   serialIrq: ((level: boolean) => void) | undefined;
   /** Gets one line per exit when set. */
   trace: ((line: string) => void) | undefined;
+  /** Run by {@link close} after the VM is released (the platform's disks close here). */
+  readonly onClose: (() => void)[] = [];
   /** Set by `requestStop()`; the loop stops at the next exit. */
   #stopRequested = false;
   /** Set by {@link stopWith}: the reason the loop stops with at the next exit. */
@@ -382,8 +384,9 @@ export class Machine {
     return new Uint8Array(0);
   }
 
-  /** Releases the VM. */
+  /** Releases the VM, then what the platform added to {@link onClose}. */
   close(): void {
     this.vm.close();
+    for (const f of this.onClose.splice(0)) f();
   }
 }

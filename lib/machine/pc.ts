@@ -56,9 +56,9 @@ export const MIN_PC_MEMORY = 0x10000;
 
 /** Options for {@link buildPc}. */
 export interface PcOptions {
-  /** The boot disk. */
-  disk: Disk;
-  /** Its BIOS drive number (0x00 or 0x80). */
+  /** The drives by BIOS number (floppies 00h-03h, hard disks from 80h). */
+  drives: ReadonlyMap<number, Disk>;
+  /** The drive booted from (0x00 or 0x80). */
   bootDrive: number;
   /** Total RAM in bytes: up to 640 KiB conventional, the rest from 1 MiB. */
   memory: number;
@@ -152,12 +152,13 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     start: options.rtcStart,
     irq: (level) => pic.setIrq(8, level),
   });
-  const floppy = options.disk.type === "floppy" ? options.disk.floppyType : 0;
+  // CMOS describes the first two floppies and hard disks (type 47: user-defined geometry).
+  const drives = options.drives;
   cmos.configure({
     memoryBytes: options.memory < EXTENDED_BASE ? EXTENDED_BASE : options.memory + 0x60000,
     baseMemoryKb: conventional >> 10,
-    floppies: [floppy, 0],
-    hardDisks: [options.disk.type === "hdd" ? 47 : 0, 0],
+    floppies: [drives.get(0)?.floppyType ?? 0, drives.get(1)?.floppyType ?? 0],
+    hardDisks: [drives.has(0x80) ? 47 : 0, drives.has(0x81) ? 47 : 0],
   });
   ports.register(0x70, 2, cmos, "CMOS");
   ports.register(0x3c0, 0x20, machine.vga.registers, "VGA registers");
@@ -177,7 +178,7 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     vcpu: machine.vcpu,
     ports,
     clock: machine.clock,
-    disks: new Map([[options.bootDrive, options.disk]]),
+    disks: drives,
     bootDrive: options.bootDrive,
     conventionalBytes: conventional,
     extendedBytes: extended,
