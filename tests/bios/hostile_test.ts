@@ -68,3 +68,77 @@ Deno.test("hostile: a service that fails with an exception is a crash report nam
     machine.close();
   }
 });
+
+Deno.test("hostile: a BDA full of nonsense: every service still returns to the guest", async () => {
+  for (const fill of [0x00, 0x7f, 0x80, 0xff]) {
+    // Each call below must return; a host exception or a crash stop fails the test.
+    const image = bootSector(`
+      xor ax, ax
+      mov ds, ax
+      mov es, ax
+      mov di, 0x400
+      mov cx, 0x100
+      mov al, ${fill}
+      rep stosb               ; the whole BDA
+      sti
+      mov cx, 3
+    .ticks:
+      hlt                     ; the timer (and a typed key) run with this BDA
+      loop .ticks
+      mov ax, 0x0e41
+      int 0x10
+      mov ax, 0x0300
+      int 0x10
+      mov ax, 0x0200
+      mov dx, 0x1f4f
+      int 0x10
+      mov ax, 0x0920
+      mov cx, 0xffff
+      int 0x10
+      mov ax, 0x0601
+      mov cx, 0
+      mov dx, 0xffff
+      int 0x10
+      mov ax, 0x0f00
+      int 0x10
+      mov ax, 0x1130
+      mov bh, 6
+      int 0x10
+      mov ah, 0x01
+      int 0x16
+      mov ah, 0x05
+      mov cx, 0x1e61
+      int 0x16
+      mov ah, 0x12
+      int 0x16
+      mov ax, 0x0300
+      xor dx, dx
+      int 0x14
+      mov ah, 0x02
+      int 0x14
+      mov ax, 0x0100
+      mov dl, 0x80
+      int 0x13
+      mov ah, 0x08
+      mov dl, 0x80
+      int 0x13
+      mov ah, 0x00
+      int 0x1a
+      int 0x11
+      int 0x12
+      mov eax, 0xe820
+      xor ebx, ebx
+      mov ecx, 20
+      mov edx, 0x534d4150
+      mov di, 0x6000
+      int 0x15
+      mov al, 0x42
+      out 0xf4, al
+      hlt`);
+    using guest = Guest.create(image, { accel: "emu" });
+    guest.keyboard.type("ab");
+    const r = await guest.run({ timeoutMs: 10_000 });
+    strictEqual(r.stop.kind, "debug-exit", `fill ${fill}: ${Guest.describe(r)}`);
+    strictEqual(r.stop.kind === "debug-exit" && r.stop.code, 0x42, `fill ${fill}`);
+  }
+});
