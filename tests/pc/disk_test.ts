@@ -2,21 +2,12 @@ import { deepStrictEqual, match, strictEqual, throws } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import { openDiskFile } from "../../lib/loader/disk-file.ts";
 import { numberDrives, openDisk } from "../../lib/loader/drives.ts";
-import { assemble } from "../emu/helpers.ts";
+import { bootSector, DRIVES_GUEST, numbered } from "../support/disks.ts";
 import { picovmm } from "../support/cli.ts";
 import { BOOT_ADDRESS, loadBootSector } from "../../lib/loader/bootsector.ts";
 import { Disk, FLOPPY_FORMATS } from "../../lib/loader/disk.ts";
 import { LoaderError } from "../../lib/loader/entry.ts";
 import { GuestMemory } from "../../lib/machine/memory.ts";
-
-/** A boot sector from NASM source (org 0x7C00). */
-function bootSector(source: string): Uint8Array {
-  const image = new Uint8Array(512);
-  image.set(assemble(source, 0x7c00));
-  image[510] = 0x55;
-  image[511] = 0xaa;
-  return image;
-}
 
 Deno.test("disk: floppy sizes are floppies with their geometry; the rest hard disks", () => {
   for (const f of FLOPPY_FORMATS) {
@@ -72,13 +63,6 @@ Deno.test("bootsector: sector 0 at 0x7C00 with DL, or a clear error without 0x55
 });
 
 // ---- Disks read on demand, overlays, write-through, several drives.
-
-/** `sectors` sectors, each filled with (LBA + seed) & 0xFF. */
-function numbered(sectors: number, seed = 0): Uint8Array {
-  const image = new Uint8Array(sectors * 512);
-  for (let i = 0; i < sectors; i++) image.fill((i + seed) & 0xff, i * 512, (i + 1) * 512);
-  return image;
-}
 
 Deno.test("disk: writes go to an overlay by default, into the bytes when writable", () => {
   const bytes = numbered(100);
@@ -147,88 +131,6 @@ Deno.test("drives: numbered by kind in order, the boot disk first", () => {
   throws(() => openDisk({}, "disk 1"), /disk 1: give either a path or bytes/);
   throws(() => openDisk({ path: "a", bytes: new Uint8Array(1) }, "disk 2"), /either/);
 });
-
-/**
- * A boot sector that checks three hard disks (80h boot, 81h of 8 sectors,
- * 82h of 4096 sectors filled with LBA + 0x40): the BDA count, AH=08h, 15h,
- * 41h/42h/43h/48h. It writes 0x5A to 81h's LBA 1 and ends with debug-exit 0;
- * a failed check n ends with debug-exit n.
- */
-const DRIVES_GUEST = bootSector(`
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov al, 1
-    cmp byte [0x475], 3        ; the BDA counts three hard disks
-    jne fail
-    mov ah, 0x08
-    mov dl, 0x80
-    int 0x13
-    mov al, 2
-    jc fail
-    cmp dl, 3
-    jne fail
-    mov ah, 0x15
-    mov dl, 0x82
-    int 0x13
-    mov al, 3
-    cmp ah, 3
-    jne fail
-    test cx, cx
-    jnz fail
-    cmp dx, 4096
-    jne fail
-    mov ah, 0x15
-    mov dl, 0x83
-    int 0x13
-    mov al, 4
-    test ah, ah                ; no such drive
-    jnz fail
-    mov word [dap + 8], 4095   ; the last sector of 82h
-    mov ah, 0x42
-    mov dl, 0x82
-    mov si, dap
-    int 0x13
-    mov al, 5
-    jc fail
-    cmp byte [0x8000], (4095 + 0x40) & 0xff
-    jne fail
-    mov di, 0x8000             ; write 0x5A to 81h's LBA 1
-    mov cx, 512
-    mov al, 0x5a
-    rep stosb
-    mov word [dap + 8], 1
-    mov ah, 0x43
-    mov dl, 0x81
-    mov si, dap
-    int 0x13
-    mov al, 6
-    jc fail
-    mov byte [0x8000], 0
-    mov ah, 0x42
-    mov dl, 0x81
-    mov si, dap
-    int 0x13
-    mov al, 7
-    cmp byte [0x8000], 0x5a
-    jne fail
-    mov word [params], 0x1a
-    mov ah, 0x48
-    mov dl, 0x82
-    mov si, params
-    int 0x13
-    mov al, 8
-    jc fail
-    cmp word [params + 16], 4096
-    jne fail
-    xor al, al
-  fail:
-    out 0xf4, al
-    hlt
-  dap: db 16, 0
-    dw 1, 0x8000, 0            ; one sector to 0000:8000
-    dq 0
-  params: times 0x1a db 0`);
 
 Deno.test("drives: the API's disks are 81h and 82h, reported by the BDA and INT 13h", async () => {
   const second = numbered(8);
