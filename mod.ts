@@ -85,7 +85,8 @@ export interface GuestOptions {
   serialLimit?: number;
   /**
    * `bios`: more drives after the boot image, each an image file's path or a
-   * {@link DiskSpec} (`{ path }` or `{ bytes }`, with `writable` and `type`).
+   * {@link DiskSpec} (`{ path }` or `{ bytes }`, with `writable`, and `type`:
+   * a hard disk unless it says `"floppy"`).
    * Files are read as the guest reads them, so large (sparse) images cost
    * nothing up front. Drives are numbered by kind in order, the boot image
    * first of its kind: floppies 00h, 01h..., hard disks 80h, 81h... (the BDA

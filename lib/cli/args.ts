@@ -64,9 +64,8 @@ Options:
   --drive-type floppy|hdd  bios: the disk's type (default: floppy for floppy-sized images
                            160K-2.88M, hard disk otherwise)
   --no-signature-check     bios: boot a first sector without the 0x55AA signature
-  --disk FILE              bios: one more drive (repeatable), a hard disk unless floppy-sized;
-                           drives are numbered by kind in order, the boot image first:
-                           floppies 00h, 01h..., hard disks 80h, 81h...
+  --disk FILE              bios: one more hard disk (repeatable), numbered after the boot
+                           image: 80h, 81h... in order, from 81h when the image is a hard disk
   --disk-write             bios: write what the guest writes to the image files (by default
                            writes are kept in memory and no image changes)
   --memory SIZE            guest RAM, e.g. 4K, 640K, 16M (default 640K for bios, where more

@@ -31,7 +31,7 @@ export interface DiskSpec {
    * they are kept in memory and the image never changes.
    */
   writable?: boolean;
-  /** Floppy or hard disk; by default floppy-sized images are floppies, others hard disks. */
+  /** Floppy or hard disk; default a hard disk, whatever the size (as QEMU's `-drive`). */
   type?: DriveType;
 }
 
@@ -61,6 +61,10 @@ export function openDisk(
   defaults: { writable?: boolean } = {},
 ): Disk {
   const writable = spec.writable ?? defaults.writable ?? false;
+  const type = spec.type ?? "hdd";
+  if (type !== "hdd" && type !== "floppy") {
+    throw new LoaderError(`${what}: type must be "floppy" or "hdd"`);
+  }
   const hasPath = spec.path !== undefined;
   const hasBytes = spec.bytes !== undefined;
   if (hasPath === hasBytes) throw new LoaderError(`${what}: give either a path or bytes`);
@@ -68,12 +72,12 @@ export function openDisk(
     if (typeof spec.path !== "string" || spec.path === "") {
       throw new LoaderError(`${what}: the path must be a file name`);
     }
-    return openDiskFile(spec.path, { type: spec.type, writable, role: "disk" });
+    return openDiskFile(spec.path, { type, writable, role: "disk" });
   }
   if (!(spec.bytes instanceof Uint8Array)) {
     throw new LoaderError(`${what}: bytes must be a Uint8Array`);
   }
-  return Disk.fromImage(spec.bytes, { type: spec.type, writable });
+  return Disk.fromImage(spec.bytes, { type, writable });
 }
 
 /** BIOS drive numbers for the boot disk and the others; throws LoaderError for too many. */

@@ -128,6 +128,10 @@ Deno.test("drives: numbered by kind in order, the boot disk first", () => {
   deepStrictEqual([...numberDrives(floppy(), [hdd(), floppy(), hdd()]).keys()], [0, 0x80, 1, 0x81]);
   deepStrictEqual([...numberDrives(hdd(), [hdd(), hdd()]).keys()], [0x80, 0x81, 0x82]);
   throws(() => numberDrives(hdd(), Array.from({ length: 16 }, hdd)), /at most 16 hard disks/);
+  const floppySized = { bytes: new Uint8Array(1474560) };
+  strictEqual(openDisk(floppySized, "disk 1").type, "hdd", "a hard disk whatever its size");
+  strictEqual(openDisk({ ...floppySized, type: "floppy" }, "disk 1").type, "floppy");
+  throws(() => openDisk({ ...floppySized, type: "cdrom" as "hdd" }, "disk 3"), /disk 3: type/);
   throws(() => openDisk({}, "disk 1"), /disk 1: give either a path or bytes/);
   throws(() => openDisk({ path: "a", bytes: new Uint8Array(1) }, "disk 2"), /either/);
 });
