@@ -7,13 +7,15 @@
 
 import denoJson from "./deno.json" with { type: "json" };
 import { parseCommandLine, USAGE, UsageError } from "./lib/cli/args.ts";
-import { readImage, readModules } from "./lib/cli/image.ts";
+import { readImage, readImageHead, readModules } from "./lib/cli/image.ts";
+import { feedSerialInput } from "./lib/cli/serial-input.ts";
 import { catchStopSignals, type StopSignal } from "./lib/cli/signals.ts";
 import { type BufferedSink, openSink, type OutputTarget, resolveTarget } from "./lib/cli/sinks.ts";
 import { screenAnsi, screenText } from "./lib/display/text.ts";
 import { OutputBuffer } from "./lib/machine/output.ts";
 import { KvmUnavailableError } from "./lib/kvm/host.ts";
 import { LoaderError } from "./lib/loader/entry.ts";
+import { looksLikeDisk } from "./lib/loader/kernel.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
@@ -121,13 +123,19 @@ export async function main(args: string[]): Promise<number> {
   let accelReason = "";
   const sinks = new Sinks();
   try {
-    const image = await readImage(options.image);
+    // A disk is read on demand as the guest reads it; kernels and flat images are read whole.
+    const onDemand = options.boot === "bios" ||
+      (options.boot === "auto" && looksLikeDisk(await readImageHead(options.image)));
+    const image = onDemand ? undefined : await readImage(options.image);
     const modules = await readModules(options.initrd, options.modules);
     sinks.open(options.serial, options.debugcon);
     const created = createMachine({
       image,
+      imagePath: onDemand ? options.image : undefined,
+      disks: options.disks.map((path) => ({ path })),
+      diskWrite: options.diskWrite,
       accel: options.accel,
-      boot: options.boot,
+      boot: onDemand ? "bios" : options.boot,
       memory: options.memory,
       driveType: options.driveType,
       noSignatureCheck: options.noSignatureCheck,
@@ -141,6 +149,9 @@ export async function main(args: string[]): Promise<number> {
     pc = created.pc;
     accelReason = created.accelReason;
     if (created.note) fail(created.note);
+    if (options.serial.kind === "stdio" && !live && !Deno.stdin.isTerminal()) {
+      feedSerialInput(machine, Deno.stdin.readable);
+    }
   } catch (e) {
     sinks.abandon();
     if (e instanceof LoaderError || e instanceof KvmUnavailableError) {

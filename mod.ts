@@ -36,6 +36,7 @@ import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine, type MachineOptions } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
 import type { Pc } from "./lib/machine/pc.ts";
+import type { DiskSpec } from "./lib/loader/drives.ts";
 import { screenImage } from "./lib/display/screen.ts";
 import type { RgbaImage } from "./lib/display/raster.ts";
 import { describeStop, exitStatus, type StopReason } from "./lib/machine/stop.ts";
@@ -48,6 +49,7 @@ export { KvmUnavailableError } from "./lib/kvm/host.ts";
 export { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 export type { RgbaImage } from "./lib/display/raster.ts";
 export type { DriveType } from "./lib/loader/disk.ts";
+export type { DiskSpec } from "./lib/loader/drives.ts";
 
 /**
  * Options for {@link Guest.create}.
@@ -109,6 +111,34 @@ export interface GuestOptions {
   rtcStart?: Date | number;
   /** Most bytes of serial output kept (default 1 MiB); the rest is counted, not kept. */
   serialLimit?: number;
+  /**
+   * `bios`: more drives after the boot image, each an image file's path or a
+   * {@link DiskSpec} (`{ path }` or `{ bytes }`, with `writable`, and `type`:
+   * a hard disk unless it says `"floppy"`).
+   * Files are read as the guest reads them, so large (sparse) images cost
+   * nothing up front. Drives are numbered by kind in order, the boot image
+   * first of its kind: floppies 00h, 01h..., hard disks 80h, 81h... (the BDA
+   * and INT 13h report them all). Default: none.
+   *
+   * @example A boot disk (80h), an image file (81h) and a scratch disk in memory (82h)
+   * ```ts
+   * import { Guest } from "./mod.ts";
+   * const scratch = new Uint8Array(1 << 20); // the guest's writes land here (writable)
+   * using guest = Guest.create(await Deno.readFile("guests/boot-hello.bin"), {
+   *   accel: "emu",
+   *   disks: ["guests/boot-disk.bin", { bytes: scratch, writable: true }],
+   * });
+   * await guest.run({ timeoutMs: 5000 });
+   * ```
+   */
+  disks?: readonly (string | DiskSpec)[];
+  /**
+   * `bios`: write what the guest writes through to the images: the boot
+   * image's bytes (the array given to {@link Guest.create}) and every disk
+   * in `disks` that does not set its own `writable`. Default false: writes
+   * are kept in memory, and no file or array changes.
+   */
+  diskWrite?: boolean;
   /**
    * Software CPU: translate hot code to JavaScript functions (default true).
    * false runs every instruction through the interpreter: the same results,

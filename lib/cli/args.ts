@@ -35,6 +35,10 @@ export interface CliOptions {
   driveType: DriveType | undefined;
   /** `--no-signature-check`: boot a first sector without 0x55AA. */
   noSignatureCheck: boolean;
+  /** `--disk FILE` (repeatable): more hard disks after the boot disk (bios boot). */
+  disks: string[];
+  /** `--disk-write`: guest writes go to the image files (default: kept in memory). */
+  diskWrite: boolean;
   memory: number | undefined;
   display: DisplayMode;
   /** `--screenshot`: where the final screen is saved as PNG. */
@@ -85,6 +89,10 @@ Options:
   --drive-type floppy|hdd  bios: the disk's type (default: floppy for floppy-sized images
                            160K-2.88M, hard disk otherwise)
   --no-signature-check     bios: boot a first sector without the 0x55AA signature
+  --disk FILE              bios: one more hard disk (repeatable), numbered after the boot
+                           image: 80h, 81h... in order, from 81h when the image is a hard disk
+  --disk-write             bios: write what the guest writes to the image files (by default
+                           writes are kept in memory and no image changes)
   --memory SIZE            guest RAM, e.g. 4K, 640K, 16M (default 640K for bios, where more
                            is extended memory from 1 MiB; 128M for kernels; 4K for flat)
   --display text|ansi|live|none
@@ -193,6 +201,8 @@ export function parseCommandLine(args: string[]): CliRequest {
         module: { type: "string", multiple: true },
         "drive-type": { type: "string" },
         "no-signature-check": { type: "boolean", default: false },
+        disk: { type: "string", multiple: true, default: [] },
+        "disk-write": { type: "boolean", default: false },
         memory: { type: "string" },
         display: { type: "string", default: "text" },
         screenshot: { type: "string" },
@@ -239,6 +249,16 @@ export function parseCommandLine(args: string[]): CliRequest {
     }
     accel = "emu";
   }
+  const boot = oneOf(
+    "boot",
+    v.boot,
+    ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh", "elf"] as const,
+  );
+  const disks: string[] = (v.disk as string[] | undefined) ?? [];
+  if (boot !== "auto" && boot !== "bios" && (disks.length > 0 || v["disk-write"])) {
+    throw new UsageError(`--${disks.length > 0 ? "disk" : "disk-write"} needs --boot bios or auto`);
+  }
+  if (disks.some((d) => d === "")) throw new UsageError("--disk needs a file name");
   const timeoutSeconds = v.timeout === undefined ? undefined : positiveNumber("timeout", v.timeout);
   if (timeoutSeconds !== undefined && timeoutSeconds > 2 ** 31 / 1000) {
     throw new UsageError("--timeout is too large");
@@ -248,15 +268,13 @@ export function parseCommandLine(args: string[]): CliRequest {
     options: {
       image: parsed.positionals[0],
       accel,
-      boot: oneOf(
-        "boot",
-        v.boot,
-        ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh", "elf"] as const,
-      ),
+      boot,
       driveType: v["drive-type"] === undefined
         ? undefined
         : oneOf("drive-type", v["drive-type"], ["floppy", "hdd"] as const),
       noSignatureCheck: v["no-signature-check"],
+      disks,
+      diskWrite: v["disk-write"],
       memory: v.memory === undefined ? undefined : parseSize(v.memory, MAX_MEMORY, "--memory"),
       display: oneOf("display", v.display, ["text", "ansi", "live", "none"] as const),
       screenshot: parseScreenshot(v.screenshot),

@@ -108,8 +108,12 @@ export class Machine {
   onReset: (() => void) | undefined;
   /** Set by {@link requestReset}; the loop reboots (or stops) after the exit that asked. */
   #resetRequested = false;
+  /** Run by {@link close} after the VM is released (the platform's disks close here). */
+  readonly onClose: (() => void)[] = [];
   /** Set by `requestStop()`; the loop stops at the next exit. */
   #stopRequested = false;
+  /** Set by {@link stopWith}: the reason the loop stops with at the next exit. */
+  #deviceStop: StopReason | undefined;
   #wake: (() => void) | undefined;
   /** Clock time when a timed device next needs an update (-Infinity: at once). */
   #due = -Infinity;
@@ -200,6 +204,11 @@ export class Machine {
   /** The guest asked for a CPU reset (keyboard controller, port 0x92): see {@link onReset}. */
   requestReset(): void {
     this.#resetRequested = true;
+  }
+
+  /** Ends the run at the next exit with `reason` (a device or the BIOS that cannot go on). */
+  stopWith(reason: StopReason): void {
+    this.#deviceStop ??= reason;
   }
 
   /** Wakes a loop that waits in HLT (after input arrives). */
@@ -322,6 +331,11 @@ export class Machine {
         continue;
       }
       if (next.action === "stop") return next.reason;
+      if (this.#deviceStop) {
+        const reason = this.#deviceStop;
+        this.#deviceStop = undefined;
+        return reason;
+      }
       if (this.#stopRequested) return { kind: "stopped" };
       // Reading the clock costs more than an exit; do it on kicks and every 256 exits.
       if (exit.kind !== "intr" && next.action === "continue" && (++exits & 255) !== 0) continue;
@@ -406,8 +420,9 @@ export class Machine {
     return new Uint8Array(0);
   }
 
-  /** Releases the VM. */
+  /** Releases the VM, then what the platform added to {@link onClose}. */
   close(): void {
     this.vm.close();
+    for (const f of this.onClose.splice(0)) f();
   }
 }

@@ -57,9 +57,9 @@ export const MIN_PC_MEMORY = 0x10000;
 
 /** Options for {@link buildPc}. */
 export interface PcOptions {
-  /** The boot disk. */
-  disk: Disk;
-  /** Its BIOS drive number (0x00 or 0x80). */
+  /** The drives by BIOS number (floppies 00h-03h, hard disks from 80h). */
+  drives: ReadonlyMap<number, Disk>;
+  /** The drive booted from (0x00 or 0x80). */
   bootDrive: number;
   /** Total RAM in bytes: up to 640 KiB conventional, the rest from 1 MiB. */
   memory: number;
@@ -261,12 +261,13 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   const late: { bios?: Bios } = {};
   // While INT 09h is the BIOS's, a key press waits for room in its buffer.
   const biosHandlesKeys = () => (machine.memory.readU16(9 * 4 + 2) << 4) === ROM_BASE;
-  const floppy = options.disk.type === "floppy" ? options.disk.floppyType : 0;
+  // CMOS describes the first two floppies and hard disks (type 47: user-defined geometry).
+  const drives = options.drives;
   const devices = buildPcDevices(machine, {
     memory: options.memory,
     rtcStart: options.rtcStart,
-    floppies: [floppy, 0],
-    hardDisks: [options.disk.type === "hdd" ? 47 : 0, 0],
+    floppies: [drives.get(0)?.floppyType ?? 0, drives.get(1)?.floppyType ?? 0],
+    hardDisks: [drives.has(0x80) ? 47 : 0, drives.has(0x81) ? 47 : 0],
     onA20: (on) => {
       if (late.bios) late.bios.env.state.a20 = on;
     },
@@ -283,12 +284,13 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     : undefined;
   const bios = new Bios({
     onServiceCall,
+    onFault: (message) => machine.stopWith({ kind: "crash", cause: "internal-error", message }),
     memory: machine.memory,
     vga: machine.vga,
     vcpu: machine.vcpu,
     ports,
     clock: machine.clock,
-    disks: new Map([[options.bootDrive, options.disk]]),
+    disks: drives,
     bootDrive: options.bootDrive,
     conventionalBytes: conventional,
     extendedBytes: extended,

@@ -21,6 +21,8 @@ Deno.test("args: defaults and a full command line", () => {
     boot: "auto",
     driveType: undefined,
     noSignatureCheck: false,
+    disks: [],
+    diskWrite: false,
     screenshot: undefined,
     memory: undefined,
     display: "text",
