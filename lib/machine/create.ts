@@ -8,7 +8,7 @@
 import { KvmVcpu, RunKicker } from "../kvm/host.ts";
 import { applyRealModeEntry, LoaderError } from "../loader/entry.ts";
 import { loadFlat } from "../loader/flat.ts";
-import { bootDrive, loadBootSector } from "../loader/bootsector.ts";
+import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
@@ -58,30 +58,27 @@ const HOLE_END = 0x100000;
 /** Most guest RAM picovmm accepts (below the 4 GiB MMIO region). */
 export const MAX_MEMORY = 3 * 1024 ** 3;
 
+/** What a guest RAM size must be, or undefined when `bytes` is one picovmm can give. */
+export function memorySizeProblem(bytes: number): string | undefined {
+  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % PAGE !== 0) {
+    return "a positive multiple of 4 KiB (4096 bytes)";
+  }
+  if (bytes > MAX_MEMORY) return "at most the maximum of 3 GiB";
+  return undefined;
+}
+
 /** Builds a machine ready to run from its entry state. */
 export function createMachine(options: MachineOptions): CreatedMachine {
   const bios = options.boot === "bios";
   const memory = options.memory ?? (bios ? PC_DEFAULT_MEMORY : PAGE);
-  if (!Number.isSafeInteger(memory) || memory <= 0 || memory % PAGE !== 0) {
-    throw new LoaderError(`memory size ${memory} is not a positive multiple of 4 KiB`);
-  }
-  if (memory > MAX_MEMORY) {
-    throw new LoaderError(`memory size ${memory} is larger than the maximum of 3 GiB`);
-  }
+  const problem = memorySizeProblem(memory);
+  if (problem) throw new LoaderError(`memory size ${memory} must be ${problem}`);
   if (bios && memory < MIN_PC_MEMORY) {
     throw new LoaderError(`a BIOS boot needs at least 64 KiB of memory (got ${memory} bytes)`);
   }
   // Check the disk before opening an accelerator, so a bad image costs nothing.
   const disk = bios ? Disk.fromImage(options.image, { type: options.driveType }) : undefined;
-  if (disk && !options.noSignatureCheck) {
-    const s = disk.sector(0);
-    if (s[510] !== 0x55 || s[511] !== 0xaa) {
-      throw new LoaderError(
-        "the image has no boot signature (0x55 0xAA at bytes 510-511); " +
-          "use --no-signature-check or --boot flat",
-      );
-    }
-  }
+  if (disk && !options.noSignatureCheck) checkBootSignature(disk.sector(0));
   const selection = selectAccelerator(options.accel ?? "auto", undefined, {
     translate: options.translate,
   });

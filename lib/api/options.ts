@@ -1,0 +1,160 @@
+/**
+ * Checking the scripting API's options: one table row per option, each a
+ * check that says what the value must be. Unknown keys are errors (a typo
+ * such as `acel` must not be ignored), and every message names the option
+ * as the API spells it.
+ *
+ * @module
+ */
+
+import type { GuestOptions, RunOptions, WaitOptions } from "../../mod.ts";
+import { memorySizeProblem } from "../machine/create.ts";
+import { GuestOptionError } from "./errors.ts";
+
+/** Says what a value must be, or undefined when it is fine. */
+export type Check = (value: unknown) => string | undefined;
+
+/** A check for each key of an options interface (a new option without a row does not compile). */
+export type CheckTable<T> = { readonly [K in keyof Required<T>]: Check };
+
+/** One of the given strings. */
+export function oneOf(...values: readonly string[]): Check {
+  return (v) =>
+    typeof v === "string" && values.includes(v)
+      ? undefined
+      : `one of ${values.map((s) => JSON.stringify(s)).join(", ")}`;
+}
+
+/** true or false. */
+export const isBoolean: Check = (v) => typeof v === "boolean" ? undefined : "true or false";
+
+/** A whole number from `min` to `max` (default: the largest safe integer). */
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): Check {
+  return (v) =>
+    typeof v === "number" && Number.isSafeInteger(v) && v >= min && v <= max
+      ? undefined
+      : max === Number.MAX_SAFE_INTEGER
+      ? `a whole number of at least ${min}`
+      : `a whole number from ${min} to ${max}`;
+}
+
+/** A finite number of at least 0 (fractions allowed). */
+export const nonNegativeNumber: Check = (v) =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0
+    ? undefined
+    : "a finite number of at least 0";
+
+/** A valid Date, or a number of milliseconds since 1970 (as `Date.getTime()` gives). */
+export const dateOrTime: Check = (v) =>
+  (v instanceof Date && Number.isFinite(v.getTime())) ||
+    (typeof v === "number" && Number.isFinite(v))
+    ? undefined
+    : "a valid Date or a number of milliseconds since 1970";
+
+/** The checks for {@link GuestOptions}. */
+export const GUEST_OPTION_CHECKS: CheckTable<GuestOptions> = {
+  accel: oneOf("auto", "kvm", "emu"),
+  boot: oneOf("bios", "flat"),
+  memory: (v) =>
+    typeof v === "number" ? memorySizeProblem(v) : "a number of bytes (a multiple of 4096)",
+  driveType: oneOf("floppy", "hdd"),
+  noSignatureCheck: isBoolean,
+  rtcStart: dateOrTime,
+  serialLimit: wholeNumber(0),
+  translate: isBoolean,
+};
+
+/** Options that only a `boot: "bios"` guest has. */
+const BIOS_ONLY: readonly (keyof GuestOptions)[] = ["driveType", "noSignatureCheck", "rtcStart"];
+
+/** The checks for {@link RunOptions}. */
+export const RUN_OPTION_CHECKS: CheckTable<RunOptions> = {
+  timeoutMs: nonNegativeNumber,
+  instructions: wholeNumber(0),
+};
+
+/** The checks for {@link WaitOptions}. */
+export const WAIT_OPTION_CHECKS: CheckTable<WaitOptions> = {
+  timeoutMs: nonNegativeNumber,
+};
+
+/**
+ * Throws GuestOptionError unless `options` is undefined or a plain object
+ * whose every key has a row in `table` and passes its check (`undefined`
+ * values count as left out). `kind` names the interface in messages.
+ */
+export function checkOptions<T>(kind: string, options: unknown, table: CheckTable<T>): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new GuestOptionError(kind, `${kind} must be an object (got ${show(options)})`);
+  }
+  const checks: Readonly<Record<string, Check>> = table;
+  for (const [key, value] of Object.entries(options)) {
+    const check = Object.hasOwn(checks, key) ? checks[key] : undefined;
+    if (check === undefined) {
+      const near = nearest(key, Object.keys(checks));
+      throw new GuestOptionError(
+        `${kind}.${key}`,
+        `${kind} has no option "${key}"${near ? ` (did you mean "${near}"?)` : ""}; ` +
+          `it has ${Object.keys(checks).join(", ")}`,
+      );
+    }
+    if (value === undefined) continue;
+    const want = check(value);
+    if (want !== undefined) {
+      throw new GuestOptionError(
+        `${kind}.${key}`,
+        `${kind}.${key} must be ${want} (got ${show(value)})`,
+      );
+    }
+  }
+}
+
+/** Checks {@link GuestOptions}, including the options that need `boot: "bios"`. */
+export function checkGuestOptions(options: unknown): void {
+  checkOptions("GuestOptions", options, GUEST_OPTION_CHECKS);
+  const given = (options ?? {}) as GuestOptions;
+  if (given.boot !== "flat") return;
+  for (const key of BIOS_ONLY) {
+    if (given[key] !== undefined) {
+      throw new GuestOptionError(
+        `GuestOptions.${key}`,
+        `GuestOptions.${key} applies only to boot: "bios" (this guest has boot: "flat")`,
+      );
+    }
+  }
+}
+
+/** A value as a message shows it. */
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (value instanceof Date) return `Date(${value.getTime()})`;
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return "an array";
+  if (value !== null && typeof value === "object") return "an object";
+  return String(value);
+}
+
+/** The known key closest to a typo (at most 2 edits away), if any. */
+function nearest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
