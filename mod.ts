@@ -6,6 +6,7 @@
  * @example Boot a PC boot sector, type on its keyboard, wait for its answer
  * ```ts
  * import { Guest } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
  *
  * const image = await Deno.readFile("guests/boot-keys.bin");
  * using guest = Guest.create(image, { boot: "bios", accel: "emu" });
@@ -13,18 +14,19 @@
  * await guest.waitForScreen(/Type a line/, { timeoutMs: 5000 });
  * guest.keyboard.type("hello{Enter}");
  * await guest.waitForScreen(/keys OK/, { timeoutMs: 5000 });
- * console.log((await done).stop.kind); // "halt"
+ * strictEqual((await done).stop.kind, "halt");
  * ```
  *
  * @example Run the seed's guest and check its banner
  * ```ts
  * import { Guest } from "./mod.ts";
+ * import { ok, strictEqual } from "node:assert/strict";
  *
  * const image = await Deno.readFile("guests/hello.bin");
  * using guest = Guest.create(image, { boot: "flat", accel: "emu" });
  * const result = await guest.run({ timeoutMs: 5000 });
- * console.log(result.stop.kind); // "halt"
- * console.log(guest.screenText().includes("Hello World!")); // true
+ * strictEqual(result.stop.kind, "halt");
+ * ok(guest.screenText().includes("Hello World!"));
  * ```
  *
  * @module
@@ -211,20 +213,24 @@ export interface GuestKeyboard {
  * @example
  * ```ts
  * import { Guest } from "./mod.ts";
+ * import { match, strictEqual } from "node:assert/strict";
  * using guest = Guest.create(await Deno.readFile("guests/boot-timer.bin"), { accel: "emu" });
  * const result = await guest.run({ timeoutMs: 10_000 });
- * console.log(result.stop.kind, guest.screenText()); // "halt" "...timer OK"
+ * strictEqual(result.stop.kind, "halt");
+ * match(guest.screenText(), /timer OK/);
  * ```
  *
  * @example Stop a guest that runs in the background by leaving the block
  * ```ts
  * import { Guest } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * let stoppedAs = "";
  * {
  *   await using guest = Guest.create(await Deno.readFile("guests/boot-keys.bin"), { accel: "emu" });
- *   const running = guest.run(); // no limit: it waits for a key forever
+ *   guest.run().then((result) => stoppedAs = result.stop.kind); // no limit: it waits for a key
  *   await guest.waitForScreen(/Type a line/);
- *   running.then((r) => console.log(r.stop.kind)); // "stopped"
  * } // the run is stopped and the VM released here
+ * strictEqual(stoppedAs, "stopped");
  * ```
  */
 export class Guest implements Disposable, AsyncDisposable {
@@ -507,9 +513,10 @@ export class Guest implements Disposable, AsyncDisposable {
    * @example
    * ```ts
    * import { Guest } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
    * using guest = Guest.create(await Deno.readFile("guests/boot-hello.bin"), { accel: "emu" });
    * await guest.run({ timeoutMs: 5000 });
-   * console.log(guest.cursor()); // { row: 1, column: 0, visible: true }
+   * deepStrictEqual(guest.cursor(), { row: 1, column: 0, visible: true });
    * ```
    */
   cursor(): { row: number; column: number; visible: boolean } {

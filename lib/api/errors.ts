@@ -16,11 +16,11 @@ import type { StopReason } from "../machine/stop.ts";
  * @example
  * ```ts
  * import { Guest, GuestOptionError } from "../../mod.ts";
- * try {
- *   Guest.create(new Uint8Array(512), { accel: "EMU" as "emu" });
- * } catch (e) {
- *   console.log(e instanceof GuestOptionError, (e as GuestOptionError).option); // true "GuestOptions.accel"
- * }
+ * import { throws } from "node:assert/strict";
+ * throws(
+ *   () => Guest.create(new Uint8Array(512), { accel: "EMU" as "emu" }),
+ *   (e) => e instanceof GuestOptionError && e.option === "GuestOptions.accel",
+ * );
  * ```
  */
 export class GuestOptionError extends TypeError {
@@ -43,13 +43,10 @@ export class GuestOptionError extends TypeError {
  * @example
  * ```ts
  * import { Guest, GuestClosedError } from "../../mod.ts";
+ * import { throws } from "node:assert/strict";
  * const guest = Guest.create(await Deno.readFile("guests/boot-hello.bin"), { accel: "emu" });
  * guest.close();
- * try {
- *   guest.screenText();
- * } catch (e) {
- *   console.log(e instanceof GuestClosedError); // true
- * }
+ * throws(() => guest.screenText(), GuestClosedError);
  * ```
  */
 export class GuestClosedError extends Error {
