@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs } from "./parse-args.ts";
 import type { AccelChoice } from "../machine/accel.ts";
 import type { BootMode } from "../machine/create.ts";
 import type { DriveType } from "../loader/disk.ts";
