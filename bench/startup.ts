@@ -6,7 +6,7 @@
  * see the same load. Prints the medians, the minimums and picovmm's ratio to
  * the bare `deno run` (the goal: at most 1.5x).
  *
- *     deno task bench:startup [--runs N]     (default 40 rounds; needs nasm)
+ *     deno task bench:startup [--runs N] [--no-kvm]   (default 40 rounds; needs nasm)
  *
  * @module
  */
@@ -16,7 +16,12 @@ import { assembleGuests } from "./lib/guests.ts";
 import { type ProcessCase, timeProcess } from "./lib/process.ts";
 import { median, sig3 } from "./lib/stats.ts";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "40" } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "40" },
+    "no-kvm": { type: "boolean", default: false },
+  },
+});
 const runs = Number(values.runs);
 if (!Number.isSafeInteger(runs) || runs < 3) {
   console.error("bench:startup: --runs must be a whole number of at least 3");
@@ -59,10 +64,11 @@ try {
   };
   const cases = [baseline, picovmm("emu", "bios"), picovmm("emu", "flat")];
   try {
+    if (values["no-kvm"]) throw new Error("--no-kvm");
     Deno.openSync("/dev/kvm", { read: true, write: true }).close();
     cases.push(picovmm("kvm", "bios"));
   } catch {
-    console.error("bench:startup: /dev/kvm does not open here; KVM not measured");
+    console.error("bench:startup: KVM not measured (--no-kvm, or /dev/kvm does not open here)");
   }
   for (const c of cases) await timeProcess(c); // warm-up: Deno's caches, the page cache
   const times = cases.map(() => [] as number[]);
