@@ -64,9 +64,6 @@ export const GUEST_OPTION_CHECKS: CheckTable<GuestOptions> = {
   translate: isBoolean,
 };
 
-/** Options that only a `boot: "bios"` guest has. */
-const BIOS_ONLY: readonly (keyof GuestOptions)[] = ["driveType", "noSignatureCheck", "rtcStart"];
-
 /** The checks for {@link RunOptions}. */
 export const RUN_OPTION_CHECKS: CheckTable<RunOptions> = {
   timeoutMs: nonNegativeNumber,
@@ -110,19 +107,9 @@ export function checkOptions<T>(kind: string, options: unknown, table: CheckTabl
   }
 }
 
-/** Checks {@link GuestOptions}, including the options that need `boot: "bios"`. */
+/** Checks {@link GuestOptions}. */
 export function checkGuestOptions(options: unknown): void {
   checkOptions("GuestOptions", options, GUEST_OPTION_CHECKS);
-  const given = (options ?? {}) as GuestOptions;
-  if (given.boot !== "flat") return;
-  for (const key of BIOS_ONLY) {
-    if (given[key] !== undefined) {
-      throw new GuestOptionError(
-        `GuestOptions.${key}`,
-        `GuestOptions.${key} applies only to boot: "bios" (this guest has boot: "flat")`,
-      );
-    }
-  }
 }
 
 /** A value as a message shows it. */

@@ -50,11 +50,11 @@ Deno.test("api options: every bad GuestOptions value is refused with its name", 
     /object/,
   );
   throwsOption(() => Guest.create("boot.img" as unknown as Uint8Array), "image", /Uint8Array/);
-  // Options only a BIOS boot has are refused for a flat guest rather than ignored.
+  // Options only a BIOS boot uses are checked for a flat guest too (and then not used).
   throwsOption(
-    () => Guest.create(guestImage("hello"), { boot: "flat", driveType: "hdd" }),
+    () => Guest.create(guestImage("hello"), { boot: "flat", driveType: "cd" as "hdd" }),
     "GuestOptions.driveType",
-    /applies only to boot: "bios"/,
+    /one of "floppy", "hdd"/,
   );
   // A GuestOptionError is a TypeError, as for any bad argument.
   throws(() => Guest.create(image, { accel: "EMU" as "emu" }), TypeError);

@@ -4,11 +4,20 @@ import { match, strictEqual } from "@std/assert";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
+function withoutInitCwd(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
+  return env;
+}
+
 async function task(args: string[], cwd: string) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", ...args],
     cwd,
-    env: { PICOVMM_KVM_DEVICE: "/nonexistent/kvm" },
+    // As from a shell: an INIT_CWD inherited from an outer `deno task` (deno task test) would
+    // stand for the user's folder instead.
+    clearEnv: true,
+    env: { ...withoutInitCwd(), PICOVMM_KVM_DEVICE: "/nonexistent/kvm" },
     stdout: "piped",
     stderr: "piped",
   }).output();
