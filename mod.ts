@@ -3,6 +3,13 @@
  * it to a stop, and assert on its screen, serial output, registers and exit
  * status. The same guest runs on KVM or on the built-in software CPU.
  *
+ * Errors: {@link GuestOptionError} for an unknown option or a bad value (in
+ * {@link GuestOptions}, {@link RunOptions}, {@link WaitOptions}),
+ * {@link LoaderError} for an image that cannot boot, {@link KvmUnavailableError}
+ * when `accel: "kvm"` has no KVM, {@link WaitError} when a wait gives up,
+ * {@link GuestClosedError} for any call after `close()`, and
+ * {@link GuestMemoryError} for a read outside guest RAM.
+ *
  * @example Boot a PC boot sector, type on its keyboard, wait for its answer
  * ```ts
  * import { Guest } from "./mod.ts";
