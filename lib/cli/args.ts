@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli";
+import { parseArgs } from "./parse-args.ts";
 import type { AccelChoice } from "../machine/accel.ts";
 import { type BootMode, MAX_MEMORY } from "../machine/create.ts";
 import type { DriveType } from "../loader/disk.ts";

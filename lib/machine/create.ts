@@ -23,7 +23,7 @@ import {
   loadKernel,
 } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
-import { bootDrive, loadBootSector } from "../loader/bootsector.ts";
+import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import { openDiskFile } from "../loader/disk-file.ts";
 import { type DiskSpec, diskSpecs, numberDrives, openDisk } from "../loader/drives.ts";
@@ -107,6 +107,15 @@ const HOLE_END = 0x100000;
 /** Most guest RAM picovmm accepts (below the 4 GiB MMIO region). */
 export const MAX_MEMORY = 3 * 1024 ** 3;
 
+/** What a guest RAM size must be, or undefined when `bytes` is one picovmm can give. */
+export function memorySizeProblem(bytes: number): string | undefined {
+  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % PAGE !== 0) {
+    return "a positive multiple of 4 KiB (4096 bytes)";
+  }
+  if (bytes > MAX_MEMORY) return "at most the maximum of 3 GiB";
+  return undefined;
+}
+
 /** Builds a machine ready to run from its entry state. */
 export function createMachine(options: MachineOptions): CreatedMachine {
   // A disk given by its path is read on demand, so it is a BIOS boot; bytes are detected.
@@ -119,19 +128,18 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   const kernel = detected.needsProtectedMode;
   if (!kernel && (options.append !== undefined || options.initrd || options.modules?.length)) {
     throw new LoaderError(
-      "--append, --initrd and --module are for kernels; the image is a " +
-        (detected.format === "bios" ? "disk" : "flat binary"),
+      `the image is a ${detected.format === "bios" ? "disk" : "flat binary"}, not a kernel`,
+      {
+        cli: "--append, --initrd and --module are for kernels",
+        api: "append, initrd and modules are for kernels",
+      },
     );
   }
   const bios = detected.format === "bios";
   const memory = options.memory ??
     (kernel ? KERNEL_DEFAULT_MEMORY : bios ? PC_DEFAULT_MEMORY : PAGE);
-  if (!Number.isSafeInteger(memory) || memory <= 0 || memory % PAGE !== 0) {
-    throw new LoaderError(`memory size ${memory} is not a positive multiple of 4 KiB`);
-  }
-  if (memory > MAX_MEMORY) {
-    throw new LoaderError(`memory size ${memory} is larger than the maximum of 3 GiB`);
-  }
+  const problem = memorySizeProblem(memory);
+  if (problem) throw new LoaderError(`memory size ${memory} must be ${problem}`);
   if (bios && memory < MIN_PC_MEMORY) {
     throw new LoaderError(`a BIOS boot needs at least 64 KiB of memory (got ${memory} bytes)`);
   }
@@ -143,13 +151,11 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   const disk = drives?.get(drives.has(0) ? 0 : 0x80);
   const closeDisks = () => drives?.forEach((d) => d.close());
   if (disk && !options.noSignatureCheck) {
-    const s = disk.sector(0);
-    if (s[510] !== 0x55 || s[511] !== 0xaa) {
+    try {
+      checkBootSignature(disk.sector(0));
+    } catch (e) {
       closeDisks();
-      throw new LoaderError(
-        "the image has no boot signature (0x55 0xAA at bytes 510-511); " +
-          "use --no-signature-check or --boot flat",
-      );
+      throw e;
     }
   }
   let selection;
