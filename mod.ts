@@ -191,6 +191,13 @@ export interface GuestOptions {
    * fault is a crash either way.
    */
   noReboot?: boolean;
+  /**
+   * Fit the Bochs/QEMU debug console at port 0xE9 (default true): bytes the
+   * guest writes there are kept for {@link Guest.debugconText}, and a read
+   * gives 0xE9. false leaves the port empty (reads 0xFF), as QEMU without
+   * `-debugcon`.
+   */
+  debugcon?: boolean;
 }
 
 /**
@@ -621,6 +628,26 @@ export class Guest implements Disposable, AsyncDisposable {
   serialBytes(): Uint8Array {
     this.#check("serialBytes");
     return this.#machine.serialOutput.bytes;
+  }
+
+  /** Everything the guest wrote to the debug console (port 0xE9), decoded as UTF-8. */
+  debugconText(): string {
+    this.#check("debugconText");
+    return this.#machine.debugconOutput.text();
+  }
+
+  /**
+   * Waits until the debug console's output (port 0xE9) matches `pattern`;
+   * resolves with all of it. Fails as {@link Guest.waitForScreen} does.
+   */
+  waitForDebugcon(pattern: RegExp | string, options: WaitOptions = {}): Promise<string> {
+    return this.#waitFor(
+      "waitForDebugcon",
+      "debug console output",
+      () => this.debugconText(),
+      pattern,
+      options,
+    );
   }
 
   /** Queues bytes for the guest to read from COM1. */

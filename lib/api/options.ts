@@ -105,6 +105,7 @@ export const GUEST_OPTION_CHECKS: CheckTable<GuestOptions> = {
   ),
   diskWrite: isBoolean,
   noReboot: isBoolean,
+  debugcon: isBoolean,
 };
 
 /** The checks for {@link RunOptions}. */

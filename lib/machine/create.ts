@@ -79,6 +79,8 @@ export interface MachineOptions {
   imageName?: string;
   /** A reset request stops the run (`{kind: "reset"}`) instead of rebooting. */
   noReboot?: boolean;
+  /** Fit the debug console at port 0xE9 (default true). */
+  debugcon?: boolean;
 }
 
 /** A machine and the note about the accelerator choice, if any. */
@@ -200,6 +202,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       makeKick: kvmVcpu instanceof KvmVcpu ? () => new RunKicker(kvmVcpu) : undefined,
       serialLimit: options.serialLimit,
       noReboot: options.noReboot,
+      debugcon: options.debugcon,
     });
     const traced = machine;
     if (vcpu instanceof EmulationFallbackVcpu) vcpu.onTakeOver = (line) => traced.trace?.(line);

@@ -57,6 +57,8 @@ export interface MachineParts {
   serialLimit?: number;
   /** A reset request stops the run (`{kind: "reset"}`) instead of rebooting. */
   noReboot?: boolean;
+  /** Fit the debug console at port 0xE9 (default true; without it the port reads 0xFF). */
+  debugcon?: boolean;
 }
 
 const KICK_INTERVAL_MS = 10;
@@ -149,7 +151,7 @@ export class Machine {
       this.debugconOutput.push(b);
       for (const sink of this.debugconSinks) sink(b);
     });
-    this.ports.register(DEBUGCON_PORT, 1, debugcon, "debugcon");
+    if (parts.debugcon ?? true) this.ports.register(DEBUGCON_PORT, 1, debugcon, "debugcon");
     this.ports.register(DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, this.debugExit, "debug-exit");
     this.markExitPorts(DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE);
     const vcpu = this.vcpu;
