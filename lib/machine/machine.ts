@@ -327,7 +327,9 @@ export class Machine {
     if (run.readyForInterruptInjection) {
       this.vcpu.interrupt(this.interrupts!.acknowledge());
       run.requestInterruptWindow = false;
-      this.#due = -Infinity; // a taken interrupt may release a device's next one
+      // A taken interrupt may release a device's next one (the PIT holds a tick back while
+      // the last is unacknowledged): update now, so the next slice ends at the next event.
+      if (this.timedDevices.length > 0) this.#updateDevices();
     } else {
       run.requestInterruptWindow = true;
     }
