@@ -14,6 +14,7 @@ import { COM1_PORT, Serial16550 } from "../devices/serial.ts";
 import { Vga, VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
 import { type Clock, WallClock } from "../devices/clock.ts";
 import { InstructionClock } from "./instruction-clock.ts";
+import { SlicePacer } from "./slice-pacer.ts";
 import { Bus } from "./bus.ts";
 import { type CpuSnapshot, snapshotCpu } from "./crash-report.ts";
 import { type ExitContext, handleExit } from "./exits.ts";
@@ -207,9 +208,12 @@ export class Machine {
     if (this.vcpu.mmioWriteHook !== undefined) {
       this.vcpu.mmioWriteHook = this.trace === undefined ? this.#mmioWithoutExit : null;
     }
+    // The loop sizes each slice; the vCPU's own setting is the longest and stays its own.
+    const slice = this.vcpu.sliceLimit;
     try {
       return await this.#loop(deadline, limits.instructions);
     } finally {
+      if (slice !== undefined) this.vcpu.sliceLimit = slice;
       kick?.close();
     }
   }
@@ -253,17 +257,20 @@ export class Machine {
       interruptsEnabled: false,
       trace: this.trace,
     };
-    const defaultSlice = vcpu.sliceLimit;
+    const maxSlice = vcpu.sliceLimit;
     const timed = this.timedDevices.length > 0;
     let lastYield = performance.now();
+    const pacer = maxSlice === undefined
+      ? undefined
+      : new SlicePacer(maxSlice, lastYield, vcpu.instructions ?? 0);
     let exits = 0;
     for (;;) {
       // Timed devices are updated only when something is due; port I/O, an
       // interrupt taken or host input may move their schedules, so those reset `#due`.
       if (timed && this.clock.now() >= this.#due) this.#updateDevices();
       if (this.interrupts) this.#injectInterrupt();
-      if (defaultSlice !== undefined) {
-        let slice = defaultSlice;
+      if (pacer !== undefined) {
+        let slice = pacer.slice;
         if (instructionLimit !== undefined) {
           const left = instructionLimit - (vcpu.instructions ?? 0);
           if (left <= 0) return { kind: "instruction-limit" };
@@ -291,11 +298,14 @@ export class Machine {
       if (exit.kind !== "intr" && next.action === "continue" && (++exits & 255) !== 0) continue;
       const now = performance.now();
       if (now >= deadline) return { kind: "timeout" };
+      pacer?.measured(now, vcpu.instructions ?? 0);
       if (next.action === "wait" && await this.#waitForInterrupt(deadline)) {
         lastYield = performance.now();
+        pacer?.restart(lastYield, vcpu.instructions ?? 0);
       } else if (now - lastYield >= YIELD_INTERVAL_MS) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         lastYield = performance.now();
+        pacer?.restart(lastYield, vcpu.instructions ?? 0);
       }
     }
   }
