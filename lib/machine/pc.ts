@@ -43,6 +43,7 @@ import type { Disk } from "../loader/disk.ts";
 import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE } from "../bios/rom.ts";
 import type { Machine } from "./machine.ts";
 import { TypingQueue } from "./typing.ts";
+import type { TimedDevice } from "../devices/clock.ts";
 import { InstructionClock } from "./instruction-clock.ts";
 
 /** Where conventional memory ends. */
@@ -95,6 +96,15 @@ export interface Pc {
   bios: Bios;
   /** Typing, which also wakes a waiting guest. */
   keyboard: PcKeyboard;
+}
+
+/** `device` as a timed device whose events raise interrupt line `irqLine`. */
+function onLine(device: TimedDevice, irqLine: number): TimedDevice {
+  return {
+    update: (now) => device.update(now),
+    nextEventNs: (now) => device.nextEventNs(now),
+    irqLine,
+  };
 }
 
 /** Adds the PC's memory, devices and BIOS to a machine, and runs the BIOS's power-on set-up. */
@@ -185,7 +195,7 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   });
   late.bios = bios;
   ports.register(BIOS_TRAP_PORT, 1, bios, "BIOS trap");
-  machine.timedDevices.push(pit, cmos, bios);
+  machine.timedDevices.push(onLine(pit, 0), onLine(cmos, 8), bios);
   // Programming these moves a timed device's next event: the PIT and its gate, the RTC,
   // the BIOS (its waits), the keyboard controller (the typing queue waits on it).
   for (
@@ -207,6 +217,7 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   machine.timedDevices.push({
     update: () => typing.update(),
     nextEventNs: (now) => typing.nextEventNs(now),
+    irqLine: 1,
   });
   const keyboard: PcKeyboard = {
     type(keys: string): number {
