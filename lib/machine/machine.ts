@@ -263,6 +263,7 @@ export class Machine {
       hasInterruptSources: this.interrupts !== undefined,
       interruptsEnabled: false,
       trace: this.trace,
+      stopping: () => this.debugExit.code !== undefined,
     };
     const maxSlice = vcpu.sliceLimit;
     const timed = this.timedDevices.length > 0;

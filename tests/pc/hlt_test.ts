@@ -3,30 +3,7 @@
 // and does not run on at the next (masked) timer event.
 import { ok, strictEqual } from "@std/assert";
 import { createMachine } from "../../lib/machine/create.ts";
-import { assemble } from "../emu/helpers.ts";
-
-/** Masks `masterMask`/`slaveMask`, STI, HLT, then reports 0x42 on debug-exit. */
-export function maskedHltGuest(masterMask = 0xff, slaveMask = 0xff): Uint8Array {
-  const code = assemble(
-    `
-    mov al, ${masterMask}
-    out 0x21, al
-    mov al, ${slaveMask}
-    out 0xa1, al
-    sti
-    hlt
-    mov al, 0x42
-    out 0xf4, al
-    cli
-    hlt`,
-    0x7c00,
-  );
-  const image = new Uint8Array(512);
-  image.set(code);
-  image[510] = 0x55;
-  image[511] = 0xaa;
-  return image;
-}
+import { maskedHltGuest } from "../support/io_guests.ts";
 
 for (const translate of [true, false]) {
   Deno.test(`hlt: every IRQ masked sleeps until the timeout (translate ${translate})`, async () => {

@@ -1,0 +1,31 @@
+// String I/O and HLT on KVM give what QEMU and the software CPU give: the
+// debug-exit codes of tests/pc/debug_exit_test.ts, and a HLT with every IRQ
+// masked that sleeps until the timeout. Needs /dev/kvm.
+import { ok, strictEqual } from "@std/assert";
+import { createMachine } from "../../lib/machine/create.ts";
+import { DEBUG_EXIT_CASES, maskedHltGuest } from "../support/io_guests.ts";
+
+Deno.test("kvm debug-exit: QEMU's codes for every access width and place, REP OUTS included", async () => {
+  for (const c of DEBUG_EXIT_CASES) {
+    const { machine } = createMachine({ image: c.image, boot: "bios", accel: "kvm" });
+    try {
+      const stop = await machine.run({ timeoutMs: 20_000 });
+      strictEqual(stop.kind, "debug-exit", c.name);
+      strictEqual(stop.kind === "debug-exit" && stop.code, c.code, c.name);
+    } finally {
+      machine.close();
+    }
+  }
+});
+
+Deno.test("kvm hlt: every IRQ masked sleeps until the timeout", async () => {
+  const { machine } = createMachine({ image: maskedHltGuest(), boot: "bios", accel: "kvm" });
+  try {
+    const t0 = performance.now();
+    const stop = await machine.run({ timeoutMs: 300 });
+    strictEqual(stop.kind, "timeout");
+    ok(performance.now() - t0 >= 290);
+  } finally {
+    machine.close();
+  }
+});
