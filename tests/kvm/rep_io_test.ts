@@ -1,9 +1,9 @@
 // String I/O and HLT on KVM give what QEMU and the software CPU give: the
-// debug-exit codes of tests/pc/debug_exit_test.ts, and a HLT with every IRQ
+// debug-exit codes and the REP INS of tests/pc/debug_exit_test.ts, and a HLT with every IRQ
 // masked that sleeps until the timeout. Needs /dev/kvm.
 import { ok, strictEqual } from "@std/assert";
 import { createMachine } from "../../lib/machine/create.ts";
-import { DEBUG_EXIT_CASES, maskedHltGuest } from "../support/io_guests.ts";
+import { DEBUG_EXIT_CASES, maskedHltGuest, repInsGuest } from "../support/io_guests.ts";
 
 Deno.test("kvm debug-exit: QEMU's codes for every access width and place, REP OUTS included", async () => {
   for (const c of DEBUG_EXIT_CASES) {
@@ -25,6 +25,17 @@ Deno.test("kvm hlt: every IRQ masked sleeps until the timeout", async () => {
     const stop = await machine.run({ timeoutMs: 300 });
     strictEqual(stop.kind, "timeout");
     ok(performance.now() - t0 >= 290);
+  } finally {
+    machine.close();
+  }
+});
+
+Deno.test("kvm rep ins: an interrupt handler reading the same port mid-REP gets its own data", async () => {
+  const { machine } = createMachine({ image: repInsGuest(), boot: "bios", accel: "kvm" });
+  try {
+    const stop = await machine.run({ timeoutMs: 20_000 });
+    strictEqual(stop.kind, "debug-exit");
+    strictEqual(stop.kind === "debug-exit" && stop.code, 0x20);
   } finally {
     machine.close();
   }

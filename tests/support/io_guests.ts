@@ -78,3 +78,93 @@ export function maskedHltGuest(masterMask = 0xff, slaveMask = 0xff): Uint8Array 
     cli
     hlt`);
 }
+
+/** Bytes the REP INSB of {@link repInsGuest} reads. */
+export const REP_INS_COUNT = 4000;
+
+/**
+ * REP INSB of {@link REP_INS_COUNT} bytes from CMOS register 0x50 (0x11)
+ * while IRQ 0 runs at about 12 kHz; the IRQ 0 handler selects register 0x51
+ * (0x22), reads it, counts a mismatch, and selects 0x50 again. Exit code:
+ * 0x20 + (wrong bytes in the buffer) + 0x40 when a handler read went wrong
+ * (0x20 when all is well), as long as at least one tick hit the REP.
+ */
+export function repInsGuest(): Uint8Array {
+  return bootSector(`
+    cli
+    cld
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov sp, 0x7c00
+    mov word [8 * 4], handler
+    mov word [8 * 4 + 2], 0
+    mov al, 0x50
+    out 0x70, al
+    mov al, 0x11
+    out 0x71, al
+    mov al, 0x51
+    out 0x70, al
+    mov al, 0x22
+    out 0x71, al
+    mov al, 0x50
+    out 0x70, al
+    mov al, 0x34               ; channel 0, mode 2, divisor 100
+    out 0x43, al
+    mov al, 100
+    out 0x40, al
+    xor al, al
+    out 0x40, al
+    mov al, 0xfe
+    out 0x21, al
+    mov di, 0x1000
+    mov cx, ${REP_INS_COUNT}
+    mov dx, 0x71
+    sti
+    rep insb
+    cli
+    cmp word [ticks], 0
+    je .none
+    mov si, 0x1000
+    mov cx, ${REP_INS_COUNT}
+    xor bx, bx
+.check:
+    lodsb
+    cmp al, 0x11
+    je .good
+    inc bx
+.good:
+    loop .check
+    cmp bx, 0x1f
+    jbe .small
+    mov bx, 0x1f
+.small:
+    lea ax, [bx + 0x20]
+    cmp byte [bad], 0
+    je .report
+    or al, 0x40
+.report:
+    out 0xf4, al
+.none:
+    mov al, 0x7f
+    out 0xf4, al
+handler:
+    push ax
+    inc word [ticks]
+    mov al, 0x51
+    out 0x70, al
+    in al, 0x71
+    cmp al, 0x22
+    je .ok
+    mov byte [bad], 1
+.ok:
+    mov al, 0x50
+    out 0x70, al
+    mov al, 0x20
+    out 0x20, al
+    pop ax
+    iret
+ticks: dw 0
+bad: db 0`);
+}
