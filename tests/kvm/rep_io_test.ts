@@ -31,7 +31,13 @@ Deno.test("kvm hlt: every IRQ masked sleeps until the timeout", async () => {
 });
 
 Deno.test("kvm rep ins: an interrupt handler reading the same port mid-REP gets its own data", async () => {
-  const { machine } = createMachine({ image: repInsGuest(), boot: "bios", accel: "kvm" });
+  // A slower timer than on the software CPU: KVM's wall-clock ticks must leave the guest time
+  // to run (nested KVM runs 25-30 times slower), and a longer REP for them to land in.
+  const { machine } = createMachine({
+    image: repInsGuest(3000, 60000),
+    boot: "bios",
+    accel: "kvm",
+  });
   try {
     const stop = await machine.run({ timeoutMs: 20_000 });
     strictEqual(stop.kind, "debug-exit");

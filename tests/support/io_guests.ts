@@ -79,23 +79,19 @@ export function maskedHltGuest(masterMask = 0xff, slaveMask = 0xff): Uint8Array 
     hlt`);
 }
 
-/** Bytes the REP INSB of {@link repInsGuest} reads. */
-export const REP_INS_COUNT = 4000;
-
 /**
- * REP INSB of {@link REP_INS_COUNT} bytes from CMOS register 0x50 (0x11)
- * while IRQ 0 runs at about 12 kHz; the IRQ 0 handler selects register 0x51
+ * REP INSB of `count` bytes (into 1000:0000) from CMOS register 0x50 (0x11)
+ * while IRQ 0 runs at 1193182 / `divisor` Hz; the IRQ 0 handler selects register 0x51
  * (0x22), reads it, counts a mismatch, and selects 0x50 again. Exit code:
  * 0x20 + (wrong bytes in the buffer) + 0x40 when a handler read went wrong
  * (0x20 when all is well), as long as at least one tick hit the REP.
  */
-export function repInsGuest(): Uint8Array {
+export function repInsGuest(divisor = 100, count = 4000): Uint8Array {
   return bootSector(`
     cli
     cld
     xor ax, ax
     mov ds, ax
-    mov es, ax
     mov ss, ax
     mov sp, 0x7c00
     mov word [8 * 4], handler
@@ -110,27 +106,29 @@ export function repInsGuest(): Uint8Array {
     out 0x71, al
     mov al, 0x50
     out 0x70, al
-    mov al, 0x34               ; channel 0, mode 2, divisor 100
+    mov al, 0x34               ; channel 0, mode 2
     out 0x43, al
-    mov al, 100
+    mov al, ${divisor & 0xff}
     out 0x40, al
-    xor al, al
+    mov al, ${divisor >> 8}
     out 0x40, al
     mov al, 0xfe
     out 0x21, al
-    mov di, 0x1000
-    mov cx, ${REP_INS_COUNT}
+    mov ax, 0x1000
+    mov es, ax
+    xor di, di
+    mov cx, ${count}
     mov dx, 0x71
     sti
     rep insb
     cli
     cmp word [ticks], 0
     je .none
-    mov si, 0x1000
-    mov cx, ${REP_INS_COUNT}
+    xor si, si
+    mov cx, ${count}
     xor bx, bx
 .check:
-    lodsb
+    es lodsb
     cmp al, 0x11
     je .good
     inc bx
