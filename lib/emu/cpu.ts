@@ -42,6 +42,11 @@ export const Stop = {
   FETCH_OUTSIDE_RAM: 10,
   /** The host completed an OUT or MMIO write and asked for the run to end after it (an `intr` exit). */
   YIELD: 11,
+  /**
+   * Internal: the instruction raised exception `faultVector` and returned at
+   * once (see `Cpu.raise`); never returned by `execute`.
+   */
+  FAULT: 12,
 } as const;
 
 /** Kinds of lazily evaluated flag results. */
@@ -167,6 +172,8 @@ export class Cpu {
   fetchAddress = 0;
   /** Stop reason set by the current instruction (see {@link Stop}). */
   stop = 0;
+  /** The exception of a {@link Stop.FAULT} stop. */
+  faultVector = 0;
   /** Retired instructions; each REP iteration counts as one. */
   instructions = 0;
   /** Interrupts are inhibited until `instructions` reaches this (STI, MOV SS, POP SS shadow). */
@@ -703,6 +710,17 @@ export class Cpu {
   /** Raises an exception from inside an instruction: the instruction is abandoned. */
   fault(v: number): never {
     throw new CpuFault(v);
+  }
+
+  /**
+   * Raises exception `v` as {@link fault} does, without throwing (a JavaScript
+   * throw costs microseconds): for the caller that returns at once and whose
+   * callers do nothing more, such as #UD and #DE. The run loop undoes the
+   * instruction and delivers the exception.
+   */
+  raise(v: number): void {
+    this.faultVector = v;
+    this.stop = Stop.FAULT;
   }
 
   /** True when IF is set and no interrupt shadow is active. */

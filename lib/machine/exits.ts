@@ -29,6 +29,11 @@ export interface ExitContext {
   interruptsEnabled: boolean;
   /** Called with one line per exit when tracing. */
   readonly trace?: (line: string) => void;
+  /**
+   * True once a device has asked the run to stop (debug-exit): the rest of a
+   * batched REP OUTS is not written, as hardware stops at that element.
+   */
+  readonly stopping?: () => boolean;
 }
 
 const CONTINUE: ExitAction = { action: "continue" };
@@ -92,8 +97,10 @@ function handleIo(
     const at = i * size;
     if (at + size > data.length) break;
     const access = data.subarray(at, at + size);
-    if (isWrite) ctx.ports.write(port, access);
-    else ctx.ports.read(port, access);
+    if (isWrite) {
+      ctx.ports.write(port, access);
+      if (ctx.stopping?.()) break;
+    } else ctx.ports.read(port, access);
   }
   ctx.trace?.(
     `io ${isWrite ? "out" : "in"} port ${hex(port)} size ${size} x${count} ${bytes(data)}`,

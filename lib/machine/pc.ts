@@ -44,6 +44,7 @@ import type { Disk } from "../loader/disk.ts";
 import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE } from "../bios/rom.ts";
 import type { Machine } from "./machine.ts";
 import { TypingQueue } from "./typing.ts";
+import type { TimedDevice } from "../devices/clock.ts";
 import { InstructionClock } from "./instruction-clock.ts";
 
 /** Where conventional memory ends. */
@@ -120,6 +121,15 @@ export interface PcDeviceOptions {
   typingReady?: () => boolean;
 }
 
+/** `device` as a timed device whose events raise interrupt line `irqLine`. */
+function onLine(device: TimedDevice, irqLine: number): TimedDevice {
+  return {
+    update: (now) => device.update(now),
+    nextEventNs: (now) => device.nextEventNs(now),
+    irqLine,
+  };
+}
+
 /** The PC's devices without a BIOS, for scripts and tests. */
 export type PcDevices = Omit<Pc, "bios"> & {
   /** Sets the A20 gate as ports 0x92 and the 8042 do. */
@@ -184,7 +194,7 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   });
   ports.register(0x70, 2, cmos, "CMOS");
   ports.register(0x3c0, 0x20, machine.vga.registers, "VGA registers");
-  machine.timedDevices.push(pit, cmos);
+  machine.timedDevices.push(onLine(pit, 0), onLine(cmos, 8));
   // Programming these moves a timed device's next event: the PIT and its gate, the RTC,
   // the keyboard controller (the typing queue waits on it).
   for (const [base, length] of [[0x40, 4], [0x61, 1], [0x70, 2], [0x60, 1], [0x64, 1]]) {
@@ -196,6 +206,7 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   machine.timedDevices.push({
     update: () => typing.update(),
     nextEventNs: (now) => typing.nextEventNs(now),
+    irqLine: 1,
   });
   const keyboard: PcKeyboard = {
     type(keys: string): number {
