@@ -6,12 +6,16 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import { parseCommandLine, type SerialTarget, USAGE, UsageError } from "./lib/cli/args.ts";
-import { readImage, readModules } from "./lib/cli/image.ts";
+import { parseCommandLine, USAGE, UsageError } from "./lib/cli/args.ts";
+import { readImage, readImageHead, readModules } from "./lib/cli/image.ts";
+import { feedSerialInput } from "./lib/cli/serial-input.ts";
+import { catchStopSignals, type StopSignal } from "./lib/cli/signals.ts";
+import { type BufferedSink, openSink, type OutputTarget, resolveTarget } from "./lib/cli/sinks.ts";
 import { screenAnsi, screenText } from "./lib/display/text.ts";
 import { OutputBuffer } from "./lib/machine/output.ts";
 import { KvmUnavailableError } from "./lib/kvm/host.ts";
 import { LoaderError } from "./lib/loader/entry.ts";
+import { looksLikeDisk } from "./lib/loader/kernel.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
@@ -27,75 +31,51 @@ function fail(message: string): void {
   console.error(`picovmm: ${message}`);
 }
 
-/** A byte stream written in chunks, flushed when full, periodically and at the end. */
-class BufferedSink {
-  #pending: number[] = [];
-  constructor(
-    readonly writer: { writeSync(p: Uint8Array): number },
-    readonly chunk: number,
-  ) {}
-  write = (byte: number): void => {
-    this.#pending.push(byte);
-    if (this.#pending.length >= this.chunk) this.flush();
-  };
+/**
+ * The open output streams: COM1 and the debug console. Both going to the same place (stdout,
+ * one file) share one sink, so their bytes interleave in the order the guest wrote them.
+ */
+class Sinks {
+  readonly all: BufferedSink[] = [];
+  serial: BufferedSink | undefined;
+  debugcon: BufferedSink | undefined;
+  /** Open sinks by where they write: "stdio", or a file's resolved path. */
+  readonly #byPlace = new Map<string, BufferedSink>();
+
+  /** Opens both targets before anything else, so a bad path fails first (LoaderError). */
+  open(serial: OutputTarget, debugcon: OutputTarget): void {
+    this.serial = this.#open(serial, "serial output");
+    this.debugcon = this.#open(debugcon, "debug console output");
+  }
+
+  #open(target: OutputTarget, what: string): BufferedSink | undefined {
+    if (target.kind === "none") return undefined;
+    const place = target.kind === "stdio" ? "stdio" : resolveTarget(target.path);
+    const open = this.#byPlace.get(place);
+    if (open) return open;
+    const sink = openSink(target, what, (e) => fail(`${what} stopped: ${e.message}`));
+    if (!sink) return undefined;
+    this.all.push(sink);
+    this.#byPlace.set(place, sink);
+    return sink;
+  }
+
+  /** True when `sink` writes to stdout. */
+  isStdout(sink: BufferedSink | undefined): boolean {
+    return sink !== undefined && sink === this.#byPlace.get("stdio");
+  }
+
   flush(): void {
-    if (this.#pending.length === 0) return;
-    const bytes = new Uint8Array(this.#pending);
-    this.#pending = [];
-    let done = 0;
-    while (done < bytes.length) done += this.writer.writeSync(bytes.subarray(done));
+    for (const sink of this.all) sink.flush();
   }
-}
 
-/** Serial output to stdout. */
-class StdoutSink extends BufferedSink {
-  constructor() {
-    super(Deno.stdout, 4096);
-  }
-}
-
-/** Serial output to a file: written to a temporary name, renamed when complete. */
-class FileSink extends BufferedSink {
-  readonly #file: Deno.FsFile;
-  readonly #temp: string;
-  constructor(readonly path: string) {
-    const temp = `${path}.partial-${Deno.pid}`;
-    const file = Deno.openSync(temp, { write: true, create: true, truncate: true });
-    super(file, 65536);
-    this.#temp = temp;
-    this.#file = file;
-  }
   finish(): void {
-    this.flush();
-    this.#file.close();
-    Deno.renameSync(this.#temp, this.path);
+    for (const sink of this.all) sink.finish();
   }
-  abandon(): void {
-    this.#file.close();
-    try {
-      Deno.removeSync(this.#temp);
-    } catch { /* already gone */ }
-  }
-}
 
-/** Opens where serial output goes, before anything else, so a bad path fails first. */
-function openSerial(target: SerialTarget): StdoutSink | FileSink | undefined {
-  if (target.kind === "none") return undefined;
-  let sink: StdoutSink | FileSink;
-  if (target.kind === "stdio") {
-    sink = new StdoutSink();
-  } else {
-    try {
-      sink = new FileSink(target.path);
-    } catch (e) {
-      throw new LoaderError(
-        `cannot write serial output to '${target.path}': ${
-          e instanceof Error ? e.message.replace(/\s*\(os error \d+\).*$/, "") : e
-        }`,
-      );
-    }
+  abandon(): void {
+    for (const sink of this.all) sink.abandon();
   }
-  return sink;
 }
 
 function isDirectory(path: string): boolean {
@@ -161,18 +141,25 @@ export async function main(args: string[]): Promise<number> {
   let machine: Machine;
   let pc;
   let accelReason = "";
-  let sink: StdoutSink | FileSink | undefined;
+  const sinks = new Sinks();
   try {
-    const image = await readImage(options.image);
+    // A disk is read on demand as the guest reads it; kernels and flat images are read whole.
+    const onDemand = options.boot === "bios" ||
+      (options.boot === "auto" && looksLikeDisk(await readImageHead(options.image)));
+    const image = onDemand ? undefined : await readImage(options.image);
     const modules = await readModules(options.initrd, options.modules);
-    sink = openSerial(options.serial);
+    sinks.open(options.serial, options.debugcon);
     const created = createMachine({
       image,
+      imagePath: onDemand ? options.image : undefined,
+      disks: options.disks.map((path) => ({ path })),
+      diskWrite: options.diskWrite,
       accel: options.accel,
-      boot: options.boot,
+      boot: onDemand ? "bios" : options.boot,
       memory: options.memory,
       driveType: options.driveType,
       noSignatureCheck: options.noSignatureCheck,
+      noReboot: options.noReboot,
       translate: !options.interpret,
       append: options.append,
       modules,
@@ -182,9 +169,11 @@ export async function main(args: string[]): Promise<number> {
     pc = created.pc;
     accelReason = created.accelReason;
     if (created.note) fail(created.note);
-    if (sink) machine.serialSinks.push(sink.write);
+    if (options.serial.kind === "stdio" && !live && !Deno.stdin.isTerminal()) {
+      feedSerialInput(machine, Deno.stdin.readable);
+    }
   } catch (e) {
-    if (sink instanceof FileSink) sink.abandon();
+    sinks.abandon();
     if (e instanceof LoaderError || e instanceof KvmUnavailableError) {
       fail(e.message);
       return EXIT_USAGE;
@@ -218,6 +207,7 @@ export async function main(args: string[]): Promise<number> {
           e instanceof Error ? e.message.replace(/\s*\(os error \d+\).*$/, "") : e
         }`,
       );
+      sinks.abandon();
       machine.close();
       return EXIT_USAGE;
     }
@@ -228,10 +218,32 @@ export async function main(args: string[]): Promise<number> {
       }`,
     );
   }
-  // The live display owns the terminal: serial output to stdout waits until it is closed.
-  const held = live && sink instanceof StdoutSink ? new OutputBuffer() : undefined;
-  if (held) machine.serialSinks.splice(0, machine.serialSinks.length, (b) => held.push(b));
-  const flusher = setInterval(() => sink?.flush(), 50);
+  // The live display owns the terminal: output meant for stdout waits until it is closed
+  // (COM1's output is also shown in the live display's serial console).
+  const held: { buffer: OutputBuffer; sink: BufferedSink }[] = [];
+  const connect = (sink: BufferedSink | undefined, sinkList: ((byte: number) => void)[]) => {
+    if (!sink) return;
+    if (live && sinks.isStdout(sink)) {
+      const buffer = new OutputBuffer();
+      held.push({ buffer, sink });
+      sinkList.push((b) => buffer.push(b));
+    } else {
+      sinkList.push(sink.write);
+    }
+  };
+  connect(sinks.serial, machine.serialSinks);
+  connect(sinks.debugcon, machine.debugconSinks);
+  let signalled: { name: StopSignal; number: number } | undefined;
+  const releaseSignals = catchStopSignals((name, number) => {
+    if (signalled) {
+      // A second signal while the guest is being stopped: keep what was written, end now.
+      sinks.flush();
+      Deno.exit(128 + number);
+    }
+    signalled = { name, number };
+    machine.requestStop();
+  });
+  const flusher = setInterval(() => sinks.flush(), 50);
   const limits = {
     timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
     instructions: options.maxInstructions,
@@ -259,14 +271,13 @@ export async function main(args: string[]): Promise<number> {
       )
       : await machine.run(limits);
   } catch (e) {
-    if (sink instanceof FileSink) sink.abandon();
+    sinks.abandon();
     throw e;
   } finally {
     clearInterval(flusher);
   }
-  if (held) { for (const b of held.bytes) sink?.write(b); }
-  if (sink instanceof FileSink) sink.finish();
-  else sink?.flush();
+  for (const { buffer, sink } of held) for (const b of buffer.bytes) sink.write(b);
+  sinks.finish();
   if (options.screenshot) {
     try {
       // Loaded only when asked for: the PNG encoder alone costs ~45 ms of start-up.
@@ -277,6 +288,7 @@ export async function main(args: string[]): Promise<number> {
       fail(
         `cannot write screenshot '${options.screenshot}': ${e instanceof Error ? e.message : e}`,
       );
+      releaseSignals();
       machine.close();
       return EXIT_USAGE;
     }
@@ -286,7 +298,12 @@ export async function main(args: string[]): Promise<number> {
     const screen = options.display === "ansi" ? screenAnsi(machine.vga) : screenText(machine.vga);
     if (screen) console.log(screen);
   }
-  if (stop.kind === "crash") {
+  releaseSignals();
+  let status = exitStatus(stop);
+  if (signalled && stop.kind === "stopped") {
+    fail(`stopped by ${signalled.name}`);
+    status = 128 + signalled.number;
+  } else if (stop.kind === "crash") {
     fail(describeStop(stop));
     console.error(formatCpuSnapshot(machine.snapshot()));
     const chain = interruptLog.exceptionChain();
@@ -298,7 +315,7 @@ export async function main(args: string[]): Promise<number> {
     fail(describeStop(stop));
   }
   machine.close();
-  return exitStatus(stop);
+  return status;
 }
 
 if (import.meta.main) {

@@ -3,9 +3,17 @@
  * it to a stop, and assert on its screen, serial output, registers and exit
  * status. The same guest runs on KVM or on the built-in software CPU.
  *
+ * Errors: {@link GuestOptionError} for an unknown option or a bad value (in
+ * {@link GuestOptions}, {@link RunOptions}, {@link WaitOptions}),
+ * {@link LoaderError} for an image that cannot boot, {@link KvmUnavailableError}
+ * when `accel: "kvm"` has no KVM, {@link WaitError} when a wait gives up,
+ * {@link GuestClosedError} for any call after `close()`, and
+ * {@link GuestMemoryError} for a read outside guest RAM.
+ *
  * @example Boot a PC boot sector, type on its keyboard, wait for its answer
  * ```ts
  * import { Guest } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
  *
  * const image = await Deno.readFile("guests/boot-keys.bin");
  * using guest = Guest.create(image, { boot: "bios", accel: "emu" });
@@ -13,18 +21,19 @@
  * await guest.waitForScreen(/Type a line/, { timeoutMs: 5000 });
  * guest.keyboard.type("hello{Enter}");
  * await guest.waitForScreen(/keys OK/, { timeoutMs: 5000 });
- * console.log((await done).stop.kind); // "halt"
+ * strictEqual((await done).stop.kind, "halt");
  * ```
  *
  * @example Run the seed's guest and check its banner
  * ```ts
  * import { Guest } from "./mod.ts";
+ * import { ok, strictEqual } from "node:assert/strict";
  *
  * const image = await Deno.readFile("guests/hello.bin");
  * using guest = Guest.create(image, { boot: "flat", accel: "emu" });
  * const result = await guest.run({ timeoutMs: 5000 });
- * console.log(result.stop.kind); // "halt"
- * console.log(guest.screenText().includes("Hello World!")); // true
+ * strictEqual(result.stop.kind, "halt");
+ * ok(guest.screenText().includes("Hello World!"));
  * ```
  *
  * @module
@@ -37,14 +46,25 @@ import { createMachine, type MachineOptions } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
 import { type GuestDebugger, guestDebugger } from "./lib/gdb/api.ts";
 import type { Pc } from "./lib/machine/pc.ts";
+import type { DiskSpec } from "./lib/loader/drives.ts";
 import { screenImage } from "./lib/display/screen.ts";
 import type { RgbaImage } from "./lib/display/raster.ts";
 import { describeStop, exitStatus, type StopReason } from "./lib/machine/stop.ts";
+import { LoaderError } from "./lib/loader/entry.ts";
+import { GuestClosedError, GuestOptionError, WaitError } from "./lib/api/errors.ts";
+import {
+  checkGuestOptions,
+  checkOptions,
+  RUN_OPTION_CHECKS,
+  WAIT_OPTION_CHECKS,
+} from "./lib/api/options.ts";
 
 export type { CpuSnapshot } from "./lib/machine/crash-report.ts";
 export type { CrashCause, StopReason } from "./lib/machine/stop.ts";
 export { describeStop, exitStatus } from "./lib/machine/stop.ts";
-export { LoaderError } from "./lib/loader/entry.ts";
+export { LoaderError, type LoaderFix } from "./lib/loader/entry.ts";
+export { GuestClosedError, GuestOptionError, WaitError } from "./lib/api/errors.ts";
+export { GuestMemoryError } from "./lib/machine/memory.ts";
 export { KvmUnavailableError } from "./lib/kvm/host.ts";
 export { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 export { GuestDebugger } from "./lib/gdb/api.ts";
@@ -52,9 +72,11 @@ export type { BreakKind, DebugStop } from "./lib/gdb/debugger.ts";
 export type { Walk, WalkStep } from "./lib/machine/page-walk.ts";
 export type { RgbaImage } from "./lib/display/raster.ts";
 export type { DriveType } from "./lib/loader/disk.ts";
+export type { DiskSpec } from "./lib/loader/drives.ts";
 
 /**
- * Options for {@link Guest.create}.
+ * Options for {@link Guest.create}. Every key is optional; an unknown key or
+ * a bad value throws {@link GuestOptionError} naming it.
  *
  * @example A 1.44 MB floppy image with 16 MiB of RAM, on the software CPU
  * ```ts
@@ -64,31 +86,38 @@ export type { DriveType } from "./lib/loader/disk.ts";
  * ```
  */
 export interface GuestOptions {
-  /** `auto` (default): KVM when /dev/kvm works, else the software CPU. */
+  /**
+   * Which CPU runs the guest: `"kvm"` (Linux KVM through /dev/kvm, or
+   * $PICOVMM_KVM_DEVICE), `"emu"` (picovmm's software x86 CPU), or `"auto"`
+   * (default): KVM when /dev/kvm opens, else the software CPU ({@link Guest.note}
+   * then says why).
+   */
   accel?: "auto" | "kvm" | "emu";
   /**
-   * How the image starts. `auto` (default): found from the image, a kernel
-   * (ELF or Multiboot header) or else a disk. `bios`: the image is a disk,
-   * its first sector is booted at 0000:7C00 by picovmm's PC BIOS. `flat`:
-   * the image at guest-physical 0, no BIOS (the seed's machine).
-   * `multiboot`, `multiboot2`, `pvh`: a kernel of that protocol, started in
-   * 32-bit protected mode on a PC without BIOS (KVM only so far: on the
-   * software CPU `create` throws a LoaderError). `elf`: a plain ELF at its
-   * entry point with the Multiboot2 information, an ELF64 in 64-bit long
-   * mode over identity page tables (found by `auto` too).
+   * How the image starts. `"auto"` (default): found from the image, a
+   * kernel (ELF or Multiboot header) or else a disk. `"bios"`: the image is a
+   * disk, its first sector is booted at 0000:7C00 by picovmm's PC BIOS.
+   * `"flat"`: the image at guest-physical 0, CS:IP 0000:0000, no BIOS (the
+   * seed's machine). `"multiboot"`, `"multiboot2"`, `"pvh"`: a kernel of that
+   * protocol, started in 32-bit protected mode on a PC without BIOS (KVM only
+   * so far: on the software CPU `create` throws an
+   * `UnsupportedOnSoftwareCpuError`). `"elf"`: a plain ELF at its entry point
+   * with the Multiboot2 information, an ELF64 in 64-bit long mode over
+   * identity page tables (found by `"auto"` too).
    */
   boot?: "auto" | "bios" | "flat" | "multiboot" | "multiboot2" | "pvh" | "elf";
   /**
-   * Guest RAM in bytes (a multiple of 4096); default 640 KiB for `bios`
-   * (more is extended memory from 1 MiB), 128 MiB for kernels, 4 KiB for `flat`.
+   * Guest RAM in bytes: a multiple of 4096, at most 3 GiB. Default 640 KiB
+   * for `bios` (at least 64 KiB; more than 640 KiB is extended memory from
+   * 1 MiB), 128 MiB for kernels (at least 2 MiB), 4096 for `flat`.
    */
   memory?: number;
   /**
    * Kernels: the command line (Multiboot v1 gets it after the name
    * "kernel", as GRUB and QEMU put the kernel's file name first).
    *
-   * @example
-   * ```ts
+   * @example A Multiboot kernel on KVM with a command line and an initrd
+   * ```ts ignore
    * import { Guest } from "./mod.ts";
    * using guest = Guest.create(await Deno.readFile("guests/kernel-mb1.elf"), {
    *   accel: "kvm",
@@ -105,27 +134,93 @@ export interface GuestOptions {
    * command line (default "module1", "module2", ...).
    */
   modules?: { data: Uint8Array; cmdline?: string }[];
-  /** `bios`: the disk's type; by default floppy-sized images are floppies, others hard disks. */
+  /**
+   * `bios` only: the disk's type, `"floppy"` (drive 00h) or `"hdd"` (drive
+   * 80h). Default: images of a floppy size (160K, 180K, 320K, 360K, 720K,
+   * 1.2M, 1.44M, 2.88M) are floppies, others hard disks.
+   */
   driveType?: "floppy" | "hdd";
-  /** `bios`: boot a first sector that lacks the 0x55AA signature. */
+  /** `bios` only: boot a first sector that lacks the 0x55AA signature (default false). */
   noSignatureCheck?: boolean;
-  /** `bios`: the RTC's date and time at power-on (default: the host's). */
+  /**
+   * `bios` only: the RTC's date and time at power-on, a Date or milliseconds
+   * since 1970 (default: the host's time now). Fix it for runs that repeat exactly.
+   */
   rtcStart?: Date | number;
-  /** Most bytes of serial output kept (default 1 MiB); the rest is counted, not kept. */
+  /**
+   * Most bytes of serial output kept for {@link Guest.serialText} (a whole
+   * number, 0 or more; default 1 MiB = 1048576); the rest is counted, not kept.
+   */
   serialLimit?: number;
+  /**
+   * `bios`: more drives after the boot image, each an image file's path or a
+   * {@link DiskSpec} (`{ path }` or `{ bytes }`, with `writable`, and `type`:
+   * a hard disk unless it says `"floppy"`).
+   * Files are read as the guest reads them, so large (sparse) images cost
+   * nothing up front. Drives are numbered by kind in order, the boot image
+   * first of its kind: floppies 00h, 01h..., hard disks 80h, 81h... (the BDA
+   * and INT 13h report them all). Default: none.
+   *
+   * @example A boot disk (80h), an image file (81h) and a scratch disk in memory (82h)
+   * ```ts
+   * import { Guest } from "./mod.ts";
+   * const scratch = new Uint8Array(1 << 20); // the guest's writes land here (writable)
+   * using guest = Guest.create(await Deno.readFile("guests/boot-hello.bin"), {
+   *   accel: "emu",
+   *   disks: ["guests/boot-disk.bin", { bytes: scratch, writable: true }],
+   * });
+   * await guest.run({ timeoutMs: 5000 });
+   * ```
+   */
+  disks?: readonly (string | DiskSpec)[];
+  /**
+   * `bios`: write what the guest writes through to the images: the boot
+   * image's bytes (the array given to {@link Guest.create}) and every disk
+   * in `disks` that does not set its own `writable`. Default false: writes
+   * are kept in memory, and no file or array changes.
+   */
+  diskWrite?: boolean;
   /**
    * Software CPU: translate hot code to JavaScript functions (default true).
    * false runs every instruction through the interpreter: the same results,
    * slower (for comparison, or to rule the translator out when debugging).
    */
   translate?: boolean;
+  /**
+   * What a reset request (0xFE to the keyboard controller, port 0x92 bit 0)
+   * does. false (default): the machine reboots as a PC does, RAM and CMOS
+   * kept: the BIOS runs POST again and boots the disk's sector 0 (`flat`:
+   * the CPU starts again at the image's entry). true: the run stops with
+   * `{kind: "reset"}` (exit status 0), as QEMU's `-no-reboot`. A triple
+   * fault is a crash either way.
+   */
+  noReboot?: boolean;
+  /**
+   * Fit the Bochs/QEMU debug console at port 0xE9 (default true): bytes the
+   * guest writes there are kept for {@link Guest.debugconText}, and a read
+   * gives 0xE9. false leaves the port empty (reads 0xFF), as QEMU without
+   * `-debugcon`.
+   */
+  debugcon?: boolean;
 }
 
-/** Limits for {@link Guest.run}. */
+/**
+ * Limits for {@link Guest.run}; without any, the run lasts until the guest
+ * stops by itself, {@link Guest.stop} or {@link Guest.close}. A bad value
+ * throws {@link GuestOptionError}.
+ */
 export interface RunOptions {
-  /** Stop with `{kind: "timeout"}` after this many milliseconds. */
+  /**
+   * Stop with `{kind: "timeout"}` after this many milliseconds of wall time
+   * (a finite number, 0 or more; fractions allowed). Default: no limit.
+   */
   timeoutMs?: number;
-  /** Stop with `{kind: "instruction-limit"}` after this many instructions (software CPU). */
+  /**
+   * Stop with `{kind: "instruction-limit"}` after this many more instructions
+   * (a whole number, 0 or more), counted from where this run starts; each
+   * REP iteration counts one. Software CPU only: on KVM it throws
+   * {@link GuestOptionError}. Default: no limit.
+   */
   instructions?: number;
 }
 
@@ -152,7 +247,10 @@ export interface RunResult {
  * ```
  */
 export interface WaitOptions {
-  /** Give up (reject) after this many milliseconds; default 10 000. */
+  /**
+   * Give up (reject with a {@link WaitError}) after this many milliseconds
+   * (a finite number, 0 or more); default 10 000.
+   */
   timeoutMs?: number;
 }
 
@@ -191,18 +289,47 @@ export interface GuestKeyboard {
 /**
  * A guest machine: create it from an image, run it, inspect it.
  *
+ * Release it with `close()`, or hold it with `using` (or `await using`). A
+ * guest closed while a run is pending stops that run first: `close()` and
+ * `using` request the stop at once and release the VM when the run loop has
+ * returned (the pending `run()` resolves with `{kind: "stopped"}`);
+ * `await using` (Symbol.asyncDispose) also waits for that. After `close()`
+ * every method throws {@link GuestClosedError}.
+ *
  * @example
  * ```ts
  * import { Guest } from "./mod.ts";
+ * import { match, strictEqual } from "node:assert/strict";
  * using guest = Guest.create(await Deno.readFile("guests/boot-timer.bin"), { accel: "emu" });
  * const result = await guest.run({ timeoutMs: 10_000 });
- * console.log(result.stop.kind, guest.screenText()); // "halt" "...timer OK"
+ * strictEqual(result.stop.kind, "halt");
+ * match(guest.screenText(), /timer OK/);
+ * ```
+ *
+ * @example Stop a guest that runs in the background by leaving the block
+ * ```ts
+ * import { Guest } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * let stoppedAs = "";
+ * {
+ *   await using guest = Guest.create(await Deno.readFile("guests/boot-keys.bin"), { accel: "emu" });
+ *   guest.run().then((result) => stoppedAs = result.stop.kind); // no limit: it waits for a key
+ *   await guest.waitForScreen(/Type a line/);
+ * } // the run is stopped and the VM released here
+ * strictEqual(stoppedAs, "stopped");
  * ```
  */
-export class Guest implements Disposable {
+export class Guest implements Disposable, AsyncDisposable {
   readonly #machine: Machine;
   readonly #pc: Pc | undefined;
-  #running = false;
+  #running: Promise<unknown> | undefined;
+  /** How the last run ended (undefined before the first run ends). */
+  #lastStop: StopReason | undefined;
+  /** close() was called: every method throws, the VM goes when no run is left. */
+  #closing = false;
+  /** The VM is released. */
+  #released = false;
+  #keyboard: GuestKeyboard | undefined;
   #debug: GuestDebugger | undefined;
   /** Set when `accel: "auto"` fell back to the software CPU. */
   readonly note: string | undefined;
@@ -214,13 +341,26 @@ export class Guest implements Disposable {
   }
 
   /**
-   * Builds a guest from an image. Throws LoaderError for a bad image or
-   * options, KvmUnavailableError when `accel: "kvm"` cannot open /dev/kvm.
+   * Builds a guest from an image (its bytes are copied; the caller's array
+   * is never written).
+   *
+   * @throws {GuestOptionError} for an unknown option or a bad value (see {@link GuestOptions}).
+   * @throws {LoaderError} for an image the machine cannot boot (empty, too large for
+   * `memory`, no boot signature, a disk too large for its type).
+   * @throws {KvmUnavailableError} when `accel: "kvm"` cannot open /dev/kvm.
    */
   static create(image: Uint8Array, options: GuestOptions = {}): Guest {
+    if (!(image instanceof Uint8Array)) {
+      throw new GuestOptionError("image", "Guest.create needs the image as a Uint8Array");
+    }
+    checkGuestOptions(options);
     const machineOptions: MachineOptions = { image, ...options, boot: options.boot ?? "auto" };
-    const { machine, note, pc } = createMachine(machineOptions);
-    return new Guest(machine, note, pc);
+    try {
+      const { machine, note, pc } = createMachine(machineOptions);
+      return new Guest(machine, note, pc);
+    } catch (e) {
+      throw e instanceof LoaderError ? e.inApiTerms() : e;
+    }
   }
 
   /** Which accelerator runs this guest. */
@@ -230,9 +370,14 @@ export class Guest implements Disposable {
 
   /**
    * Runs until the guest stops (halt, debug-exit, crash, timeout, instruction
-   * limit). Give `timeoutMs` to run for a time, `instructions` to run for a
-   * number of instructions (software CPU); the guest can be run again after.
-   * While the promise is pending a script can type and wait for output.
+   * limit, `stop()`, `close()`). Give `timeoutMs` to run for a time,
+   * `instructions` to run for a number of instructions (software CPU); the
+   * guest can be run again after. While the promise is pending a script can
+   * type and wait for output.
+   *
+   * @throws {GuestOptionError} for bad options, and for `instructions` on KVM.
+   * @throws {Error} when a run is already in progress.
+   * @throws {GuestClosedError} after `close()`.
    *
    * @example
    * ```ts
@@ -242,20 +387,50 @@ export class Guest implements Disposable {
    * const rest = await guest.run({ timeoutMs: 5000 }); // "halt"
    * ```
    */
-  async run(options: RunOptions = {}): Promise<RunResult> {
-    if (this.#running) throw new Error("the guest is already running");
-    this.#running = true;
+  run(options: RunOptions = {}): Promise<RunResult> {
     try {
-      const stop = await this.#machine.run(options);
-      return { stop, exitStatus: exitStatus(stop), cpu: this.#machine.snapshot() };
+      this.#check("run");
+      checkOptions("RunOptions", options, RUN_OPTION_CHECKS);
+      if (options.instructions !== undefined && this.#machine.accelerator !== "emu") {
+        throw new GuestOptionError(
+          "RunOptions.instructions",
+          'RunOptions.instructions needs the software CPU (accel: "emu"); this guest runs on KVM',
+        );
+      }
+      if (this.#running) throw new Error("Guest.run: the guest is already running");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const run = this.#run(options);
+    this.#running = run;
+    return run;
+  }
+
+  async #run(options: RunOptions): Promise<RunResult> {
+    const machine = this.#machine;
+    const start = machine.vcpu.instructions ?? 0;
+    try {
+      const stop = await machine.run({
+        timeoutMs: options.timeoutMs,
+        instructions: options.instructions === undefined ? undefined : start + options.instructions,
+      });
+      this.#lastStop = stop;
+      return { stop, exitStatus: exitStatus(stop), cpu: machine.snapshot() };
     } finally {
-      this.#running = false;
+      this.#running = undefined;
+      // A close() that came while the loop ran released nothing: do it now the loop is out.
+      if (this.#closing) this.#release();
     }
   }
 
   /** True while a {@link Guest.run} is in progress. */
   get running(): boolean {
-    return this.#running;
+    return this.#running !== undefined;
+  }
+
+  /** True once {@link Guest.close} was called. */
+  get closed(): boolean {
+    return this.#closing;
   }
 
   /**
@@ -263,15 +438,30 @@ export class Guest implements Disposable {
    * Typing wakes a guest that waits in HLT.
    */
   get keyboard(): GuestKeyboard {
+    this.#check("keyboard");
     const pc = this.#pc;
-    if (!pc) throw new Error('a flat guest has no keyboard (use boot: "bios")');
-    return pc.keyboard;
+    if (!pc) throw new Error('Guest.keyboard: a flat guest has no keyboard (use boot: "bios")');
+    this.#keyboard ??= {
+      type: (keys) => {
+        this.#check("keyboard.type");
+        return pc.keyboard.type(keys);
+      },
+      sendScancodes: (codes) => {
+        this.#check("keyboard.sendScancodes");
+        return pc.keyboard.sendScancodes(codes);
+      },
+    };
+    return this.#keyboard;
   }
 
   /**
    * Waits until the text screen matches `pattern` (a RegExp, or a string to
-   * find), while a run is in progress; resolves with the screen text. Rejects
-   * after `timeoutMs`, or when the guest stops without showing it.
+   * find), while a run is in progress; resolves with the screen text.
+   *
+   * @throws {WaitError} (rejects) after `timeoutMs` (reason `"timeout"`), or when the guest
+   * stops, or is not running, without showing it (reason `"stopped"`, with how it stopped).
+   * @throws {GuestOptionError} for a bad pattern or options.
+   * @throws {GuestClosedError} when the guest is closed before or during the wait.
    *
    * @example
    * ```ts
@@ -283,12 +473,12 @@ export class Guest implements Disposable {
    * ```
    */
   waitForScreen(pattern: RegExp | string, options: WaitOptions = {}): Promise<string> {
-    return this.#waitFor("screen", () => this.screenText(), pattern, options);
+    return this.#waitFor("waitForScreen", "screen", () => this.screenText(), pattern, options);
   }
 
   /**
    * Waits until the serial output (COM1) matches `pattern`; resolves with all
-   * of it. Rejects after `timeoutMs`, or when the guest stops without it.
+   * of it. Fails as {@link Guest.waitForScreen} does.
    *
    * @example
    * ```ts
@@ -300,17 +490,30 @@ export class Guest implements Disposable {
    * ```
    */
   waitForSerial(pattern: RegExp | string, options: WaitOptions = {}): Promise<string> {
-    return this.#waitFor("serial output", () => this.serialText(), pattern, options);
+    return this.#waitFor(
+      "waitForSerial",
+      "serial output",
+      () => this.serialText(),
+      pattern,
+      options,
+    );
   }
 
   async #waitFor(
+    method: string,
     what: string,
     read: () => string,
     pattern: RegExp | string,
     options: WaitOptions,
   ): Promise<string> {
+    this.#check(method);
+    if (!(pattern instanceof RegExp) && typeof pattern !== "string") {
+      throw new GuestOptionError("pattern", `Guest.${method} needs a RegExp or a string to find`);
+    }
+    checkOptions("WaitOptions", options, WAIT_OPTION_CHECKS);
+    // search() ignores a global RegExp's lastIndex, so every look starts at the top.
     const matches = (text: string) =>
-      typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
+      typeof pattern === "string" ? text.includes(pattern) : text.search(pattern) >= 0;
     const deadline = performance.now() + (options.timeoutMs ?? 10_000);
     for (;;) {
       const text = read();
@@ -320,41 +523,57 @@ export class Guest implements Disposable {
         await new Promise((resolve) => setTimeout(resolve, 0));
         const again = read();
         if (matches(again)) return again;
-        if (!this.#running) {
-          throw new Error(`the guest is not running and its ${what} does not show ${pattern}`);
-        }
+        if (!this.#running) throw this.#waitError("stopped", what, pattern);
       }
-      if (performance.now() >= deadline) {
-        throw new Error(`timed out waiting for ${pattern} in the ${what}:\n${text}`);
-      }
+      if (performance.now() >= deadline) throw this.#waitError("timeout", what, pattern);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
-  /** Stops a run in progress at its next exit. */
+  #waitError(reason: "timeout" | "stopped", what: string, pattern: RegExp | string): WaitError {
+    const shown = typeof pattern === "string" ? JSON.stringify(pattern) : String(pattern);
+    const stop = this.#lastStop;
+    const message = reason === "timeout"
+      ? `timed out waiting for ${shown} in the ${what}`
+      : stop === undefined
+      ? `the guest is not running (it was never run) and its ${what} does not show ${shown}`
+      : `the guest is not running (${describeStop(stop)}) and its ${what} does not show ${shown}`;
+    return new WaitError(message, {
+      reason,
+      stop: reason === "stopped" ? stop : undefined,
+      screen: this.screenText(),
+      serial: this.serialText(),
+    });
+  }
+
+  /** Stops a run in progress at its next exit (it resolves with `{kind: "stopped"}`). */
   stop(): void {
+    this.#check("stop");
     this.#machine.requestStop();
   }
 
   /** The VGA text screen: CP437 as Unicode, trailing blanks trimmed. */
   screenText(): string {
+    this.#check("screenText");
     return screenText(this.#machine.vga);
   }
 
   /**
    * The screen as RGBA pixels, whatever the mode: text through the VGA 8x16
-   * font with the adapter's colours and cursor (640x400 in 80x25), mode 13h
-   * and CGA graphics through the palette (320x200).
+   * font with the adapter's colours and cursor (720x400 in 80x25: 9-pixel
+   * cells), mode 13h and CGA graphics through the palette (320x200).
    */
   screenRgba(): RgbaImage {
+    this.#check("screenRgba");
     return screenImage(this.#machine.vga);
   }
 
   /** The screen now as PNG bytes (see {@link Guest.screenRgba}). */
   async screenPng(): Promise<Uint8Array> {
+    const picture = this.screenRgba();
     // The PNG encoder loads on first use: scripts that never save a picture don't pay for it.
     const { encodePng } = await import("./lib/display/png.ts");
-    return encodePng(this.screenRgba());
+    return encodePng(picture);
   }
 
   /**
@@ -365,12 +584,13 @@ export class Guest implements Disposable {
    * import { Guest } from "./mod.ts";
    * using guest = Guest.create(await Deno.readFile("guests/boot-video.bin"), { accel: "emu" });
    * await guest.run({ timeoutMs: 10_000 });
-   * await guest.saveScreenshot("video.png");
+   * await guest.saveScreenshot(await Deno.makeTempFile({ suffix: ".png" }));
    * ```
    */
   async saveScreenshot(path: string): Promise<void> {
+    const picture = this.screenRgba();
     const { writePngAtomically } = await import("./lib/display/png.ts");
-    await writePngAtomically(path, this.screenRgba());
+    await writePngAtomically(path, picture);
   }
 
   /**
@@ -380,53 +600,90 @@ export class Guest implements Disposable {
    * @example
    * ```ts
    * import { Guest } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
    * using guest = Guest.create(await Deno.readFile("guests/boot-hello.bin"), { accel: "emu" });
    * await guest.run({ timeoutMs: 5000 });
-   * console.log(guest.cursor()); // { row: 1, column: 0, visible: true }
+   * deepStrictEqual(guest.cursor(), { row: 1, column: 0, visible: true });
    * ```
    */
   cursor(): { row: number; column: number; visible: boolean } {
+    this.#check("cursor");
     return this.#machine.vga.cursor;
   }
 
   /** The current BIOS video mode (3 text, 4 CGA, 0x13 VGA 256 colours). */
   get videoMode(): number {
+    this.#check("videoMode");
     return this.#machine.vga.mode;
   }
 
   /** The VGA text screen with ANSI colours. */
   screenAnsi(): string {
+    this.#check("screenAnsi");
     return screenAnsi(this.#machine.vga);
   }
 
-  /** Everything the guest wrote to COM1, decoded as UTF-8. */
+  /** Everything the guest wrote to COM1 (up to `serialLimit` bytes), decoded as UTF-8. */
   serialText(): string {
+    this.#check("serialText");
     return this.#machine.serialOutput.text();
   }
 
-  /** Everything the guest wrote to COM1, as bytes. */
+  /** Everything the guest wrote to COM1 (up to `serialLimit` bytes), as bytes. */
   serialBytes(): Uint8Array {
+    this.#check("serialBytes");
     return this.#machine.serialOutput.bytes;
+  }
+
+  /** Everything the guest wrote to the debug console (port 0xE9), decoded as UTF-8. */
+  debugconText(): string {
+    this.#check("debugconText");
+    return this.#machine.debugconOutput.text();
+  }
+
+  /**
+   * Waits until the debug console's output (port 0xE9) matches `pattern`;
+   * resolves with all of it. Fails as {@link Guest.waitForScreen} does.
+   */
+  waitForDebugcon(pattern: RegExp | string, options: WaitOptions = {}): Promise<string> {
+    return this.#waitFor(
+      "waitForDebugcon",
+      "debug console output",
+      () => this.debugconText(),
+      pattern,
+      options,
+    );
   }
 
   /** Queues bytes for the guest to read from COM1. */
   sendSerial(data: string | Uint8Array): void {
+    this.#check("sendSerial");
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw new GuestOptionError("data", "Guest.sendSerial needs a string or a Uint8Array");
+    }
     this.#machine.serial.receive(typeof data === "string" ? new TextEncoder().encode(data) : data);
     this.#machine.wake();
   }
 
   /** The debugger: breakpoints, steps, memory at linear addresses, page walks. */
   get debug(): GuestDebugger {
+    this.#check("debug");
     return this.#debug ??= guestDebugger(this.#machine);
   }
 
   /** The CPU state now. */
   cpu(): CpuSnapshot {
+    this.#check("cpu");
     return this.#machine.snapshot();
   }
 
-  /** Reads guest-physical memory (throws GuestMemoryError outside RAM). */
+  /**
+   * Reads guest-physical memory.
+   *
+   * @throws {GuestMemoryError} when any byte of the range is outside RAM (or the range is bad).
+   */
   readMemory(address: number, length: number): Uint8Array {
+    this.#check("readMemory");
     return this.#machine.memory.read(address, length);
   }
 
@@ -436,13 +693,38 @@ export class Guest implements Disposable {
     return result.stop.kind === "crash" ? `${line}\n${formatCpuSnapshot(result.cpu)}` : line;
   }
 
-  /** Releases the VM (memory, vCPU, file descriptors). */
+  /**
+   * Releases the VM (memory, vCPU, file descriptors); calling it again does
+   * nothing. A run in progress is asked to stop, and the VM is released when
+   * its loop has returned (its promise resolves with `{kind: "stopped"}`), so
+   * no memory goes away under a running vCPU.
+   */
   close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#running) this.#machine.requestStop();
+    else this.#release();
+  }
+
+  /** Same as close(), for `using`: a run in progress stops and the VM goes when it has. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** close(), then waits until a run in progress has stopped and the VM is released. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    // The run's own promise reports how it ended; here only its end matters.
+    await this.#running?.catch(() => {});
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
     this.#machine.close();
   }
 
-  /** Same as close(), for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
+  #check(method: string): void {
+    if (this.#closing) throw new GuestClosedError(method);
   }
 }

@@ -35,6 +35,8 @@ const result = await new Deno.Command(Deno.execPath(), {
     "--allow-write",
     "--allow-ffi",
     "--allow-env",
+    "--config",
+    `${root}deno.json`,
     "--output",
     output,
     `${root}main.ts`,

@@ -5,8 +5,10 @@
  * - `loop`: `mov ecx, N; l: dec ecx; jnz l` (100 million instructions by default)
  * - `mix`: a 16-bit byte-copy loop with ModRM memory operands, ALU ops and
  *   LOOP (about 118 million instructions)
+ * - `fault`: `div bl` with BL = 0 in a loop whose #DE handler steps over
+ *   the DIV (a million faults, seven instructions each)
  *
- * Usage: deno run tools/emu-mips.ts [loop|mix] [instructions for loop]
+ * Usage: deno run tools/emu-mips.ts [loop|mix|fault] [instructions for loop]
  *
  * @module
  */
@@ -79,11 +81,34 @@ const MIX = [
   0xf4,
 ];
 
+/**
+ * mov word [0], 0x1100; mov word [2], 0; mov ecx, N; mov bl, 0
+ * l: div bl; loop l; hlt
+ * The #DE handler at 0x1100 returns past the DIV: push bp; mov bp, sp; add word [bp+2], 2; pop bp; iret
+ */
+function faultGuest(faults: number): number[] {
+  // deno-fmt-ignore
+  return [
+    0xc7, 0x06, 0x00, 0x00, 0x00, 0x11, // mov word [0], 0x1100
+    0xc7, 0x06, 0x02, 0x00, 0x00, 0x00, // mov word [2], 0
+    0x66, 0xb9, faults & 0xff, (faults >> 8) & 0xff, (faults >> 16) & 0xff, faults >>> 24,
+    0xb3, 0x00,                         // mov bl, 0
+    0xf6, 0xf3,                         // l: div bl
+    0x67, 0xe2, 0xfb,                   // loop l (ECX)
+    0xf4,                               // hlt
+  ];
+}
+
 const which = Deno.args[0] ?? "loop";
-const code = which === "mix" ? MIX : loopGuest(Number(Deno.args[1] ?? 100_000_000));
+const code = which === "mix"
+  ? MIX
+  : which === "fault"
+  ? faultGuest(1_000_000)
+  : loopGuest(Number(Deno.args[1] ?? 100_000_000));
 const vm = new EmuAccelerator({ model: "386" }).createVm();
 const ram = vm.addMemory(0, 0x10000);
 ram.set(code, 0x1000);
+ram.set([0x55, 0x89, 0xe5, 0x83, 0x46, 0x02, 0x02, 0x5d, 0xcf], 0x1100); // the #DE handler
 const vcpu = vm.createVcpu();
 const regs = vcpu.getRegs();
 regs.set("rip", 0x1000);

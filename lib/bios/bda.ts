@@ -75,6 +75,8 @@ export const BDA = {
   HDD_STATUS: 0x474,
   /** Number of hard disks. */
   HDD_COUNT: 0x475,
+  /** COM1-COM4 receive time-outs in timer ticks (bytes). */
+  COM_TIMEOUTS: 0x47c,
   /** Keyboard buffer start (offset from segment 0x40, word). */
   KBD_BUFFER_START: 0x480,
   /** Keyboard buffer end (offset from segment 0x40, word). */

@@ -11,7 +11,8 @@
  * survives the call. On KVM an unchanged CS:IP lets the OUT complete; a
  * service that redirects the guest (a wait loop, INT 19h) sets CS:IP itself.
  *
- * Services that wait (INT 16h reads with an empty buffer, INT 15h AH=86h)
+ * Services that wait (INT 16h reads with an empty buffer, INT 15h AH=86h,
+ * INT 14h receives)
  * send the guest to a ROM loop `sti; hlt; cli; jmp stub` so interrupts run
  * while it waits and the call is retried; the host never blocks. The BIOS is
  * also a timed device: a running INT 15h wait is its next event, so HLT
@@ -37,7 +38,8 @@ import { keyboardScancode } from "./keyboard.ts";
 import { memoryLayout, post } from "./post.ts";
 import { BiosRegs, FLAG_IF, linear } from "./regs.ts";
 import { buildRom, type Rom } from "./rom.ts";
-import { int11, int12, int14, int15, int17, int18, int19, type MemoryLayout } from "./system.ts";
+import { int14 } from "./int14.ts";
+import { int11, int12, int15, int17, int18, int19, type MemoryLayout } from "./system.ts";
 import { int1a, Rtc, type RtcSource, timerTick } from "./time.ts";
 
 /** What the BIOS is built from. */
@@ -69,6 +71,11 @@ export interface BiosOptions {
    * software CPU's virtual clock it charges the call its time (see pc.ts).
    */
   onServiceCall?: () => void;
+  /**
+   * Called when a service failed with an exception (a bug in the BIOS, not a
+   * guest error): the machine stops with a crash report naming the service.
+   */
+  onFault?: (message: string) => void;
 }
 
 /** The BIOS as a port device (the trap port) and a timed device (INT 15h waits). */
@@ -87,16 +94,22 @@ export class Bios implements BusDevice {
   strayTraps = 0;
   /** Calls ended by a guest address outside RAM that a service failed to check first (a bug). */
   memoryFaults = 0;
+  /** What the first service that failed with an exception said, if one did. */
+  fault: string | undefined;
   readonly #vcpu: Vcpu;
   readonly #regs = new KvmRegs();
   readonly #sregs = new KvmSregs();
   readonly #services: Map<number, BiosService>;
   readonly #onServiceCall: (() => void) | undefined;
+  readonly #onFault: ((message: string) => void) | undefined;
+  /** Set while a trap is handled: a service's own I/O to the trap port must not re-enter it. */
+  #inTrap = false;
 
   /** Builds the ROM and the services; call {@link Bios.post} once RAM is in place. */
   constructor(options: BiosOptions) {
     this.#vcpu = options.vcpu;
     this.#onServiceCall = options.onServiceCall;
+    this.#onFault = options.onFault;
     this.rom = buildRom();
     this.layout = memoryLayout(options.conventionalBytes, options.extendedBytes);
     const clock = options.clock;
@@ -139,8 +152,25 @@ export class Bios implements BusDevice {
     data.fill(0xff);
   }
 
-  /** A write to the trap port: run the service of the stub the guest is in. */
+  /**
+   * A write to the trap port: run the service of the stub the guest is in.
+   * A service that reaches the trap port itself (a guest pointed a BDA port
+   * field at 0xEF) finds an empty ISA port there, not a second service call.
+   */
   write(_offset: number, _data: Uint8Array): void {
+    if (this.#inTrap) {
+      this.strayTraps++;
+      return;
+    }
+    this.#inTrap = true;
+    try {
+      this.#trap();
+    } finally {
+      this.#inTrap = false;
+    }
+  }
+
+  #trap(): void {
     // The same two structs every call: a BIOS-heavy guest traps tens of thousands of times a second.
     const regs = this.#vcpu.getRegs(this.#regs);
     const sregs = this.#vcpu.getSregs(this.#sregs);
@@ -151,13 +181,13 @@ export class Bios implements BusDevice {
       return;
     }
     if (kind.kind === "timer") {
-      timerTick(this.env);
+      this.#guard("IRQ 0 (timer)", () => timerTick(this.env));
       return;
     }
     if (kind.kind === "keyboard") {
       const b = new Uint8Array(1);
       this.env.ports.read(0x60, b);
-      keyboardScancode(this.env.memory, b[0]);
+      this.#guard("IRQ 1 (keyboard)", () => keyboardScancode(this.env.memory, b[0]));
       return;
     }
     const r = BiosRegs.fromVcpu(regs, sregs);
@@ -173,29 +203,50 @@ export class Bios implements BusDevice {
   /**
    * Runs the service for `vector` on `r` (for the trap, and for unit tests
    * on hand-made register states). A guest address that turns out to be
-   * outside RAM ends the call with CF=1, AH=01h instead of a host exception.
+   * outside RAM ends the call with CF=1, AH=01h instead of a host exception;
+   * any other exception is a fault (see {@link BiosOptions.onFault}), and the
+   * call returns CF=1, AH=01h too.
    */
   call(vector: number, r: BiosRegs): void {
     const service = this.#services.get(vector);
     if (!service) return;
     this.calls.set(vector, (this.calls.get(vector) ?? 0) + 1);
+    const ah = r.ah;
+    const name = `INT ${hex2(vector)}h AH=${hex2(ah)}h`;
+    const failed = this.#guard(name, () => service(r, this.env));
+    if (failed) r.fail(0x01);
+  }
+
+  /** Runs a handler; returns true when it threw (a guest memory error, or a fault reported). */
+  #guard(name: string, handler: () => void): boolean {
     try {
-      service(r, this.env);
+      handler();
+      return false;
     } catch (e) {
-      if (!(e instanceof GuestMemoryError)) throw e;
-      this.memoryFaults++;
-      r.fail(0x01);
+      if (e instanceof GuestMemoryError) {
+        this.memoryFaults++;
+        return true;
+      }
+      const message = `the BIOS's ${name} failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.fault ??= message;
+      this.#onFault?.(message);
+      return true;
     }
   }
 
   /** Raises nothing: time only ends INT 15h waits. */
   update(_nowNs: number): void {}
 
-  /** The end of a running INT 15h AH=86h wait, so HLT wakes for it. */
+  /** The end of a running INT 15h AH=86h or INT 14h AH=02h wait, so HLT wakes for it. */
   nextEventNs(_nowNs: number): number | undefined {
-    const t = this.env.state.waitUntilNs;
-    return t >= 0 ? t : undefined;
+    const { waitUntilNs, serialWaitUntilNs } = this.env.state;
+    const ends = [waitUntilNs, serialWaitUntilNs].filter((t) => t >= 0);
+    return ends.length > 0 ? Math.min(...ends) : undefined;
   }
+}
+
+function hex2(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, "0");
 }
 
 /** IF as the INT pushed it (FLAGS at SS:SP+4 in the stub's frame). */

@@ -17,6 +17,8 @@ import type { Rom } from "./rom.ts";
 export interface BiosState {
   /** INT 15h AH=86h: the clock time the current wait ends, or -1. */
   waitUntilNs: number;
+  /** INT 14h AH=02h: the clock time the current receive times out, or -1. */
+  serialWaitUntilNs: number;
   /** The A20 gate as INT 15h AH=24xx sees it. */
   a20: boolean;
 }
@@ -50,6 +52,7 @@ export type BiosService = (r: BiosRegs, env: BiosEnv) => void;
 export function newBiosState(): BiosState {
   return {
     waitUntilNs: -1,
+    serialWaitUntilNs: -1,
     a20: true,
   };
 }

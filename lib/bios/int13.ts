@@ -1,8 +1,9 @@
 /**
- * INT 13h, disk services, on the boot disk's in-memory copy: reset, status,
- * CHS read/write/verify, drive parameters and type, and the EDD extensions
- * (41h check, 42h/43h LBA read/write, 48h parameters). Writes change the
- * copy, never the image file.
+ * INT 13h, disk services, on the machine's drives (floppies 00h-03h, hard
+ * disks from 80h): reset, status, CHS read/write/verify, drive parameters
+ * and type, and the EDD extensions (41h check, 42h/43h/44h LBA read, write
+ * and verify with 64-bit LBAs, 48h parameters). Writes go where the disk
+ * sends them (its overlay, or the image when it is writable; see disk.ts).
  *
  * Every buffer, packet and count from the guest is checked before it is
  * used; a bad one is the BIOS error return (CF=1, AH=code) with AL (or the
@@ -66,9 +67,11 @@ export function int13(r: BiosRegs, env: BiosEnv): void {
       if (disk.type === "floppy") {
         r.ah = 0x02; // floppy with change-line support
       } else {
+        // CX:DX counts sectors in 32 bits; a larger disk reports the most it can.
+        const sectors = Math.min(disk.sectorCount, 0xffffffff);
         r.ah = 0x03;
-        r.cx = Math.floor(disk.sectorCount / 0x10000) & 0xffff;
-        r.dx = disk.sectorCount & 0xffff;
+        r.cx = Math.floor(sectors / 0x10000);
+        r.dx = sectors & 0xffff;
       }
       r.cf = false;
       return;
@@ -147,6 +150,7 @@ function transfer(
   count: number,
   buffer: number,
 ): { done: number; status: number } {
+  const sector = new Uint8Array(SECTOR_SIZE);
   for (let i = 0; i < count; i++) {
     if (!disk.has(lba + i)) return { done: i, status: DiskStatus.SECTOR_NOT_FOUND };
     if (op === 2) continue;
@@ -156,8 +160,12 @@ function transfer(
     if (!region || (op === 0 && region.readonly)) {
       return { done: i, status: DiskStatus.DMA_BOUNDARY };
     }
-    if (op === 0) env.memory.write(at, disk.sector(lba + i));
-    else disk.sector(lba + i).set(env.memory.read(at, SECTOR_SIZE));
+    if (op === 0) {
+      disk.read(lba + i, sector);
+      env.memory.write(at, sector);
+    } else {
+      disk.write(lba + i, env.memory.read(at, SECTOR_SIZE));
+    }
   }
   return { done: count, status: DiskStatus.OK };
 }
@@ -235,13 +243,15 @@ function driveParameters(r: BiosRegs, env: BiosEnv, disk: Disk): void {
     return;
   }
   const g = disk.geometry;
+  const n = disk.sectorCount;
   m.writeU16(at, 0x1a);
-  m.writeU16(at + 2, 0x0002); // CHS information is valid
+  // Flags bit 1: the CHS fields describe the whole disk (not so past 1024 cylinders).
+  m.writeU16(at + 2, n <= g.cylinders * g.heads * g.sectors ? 0x0002 : 0);
   m.writeU32(at + 4, g.cylinders);
   m.writeU32(at + 8, g.heads);
   m.writeU32(at + 12, g.sectors);
-  m.writeU32(at + 16, disk.sectorCount);
-  m.writeU32(at + 20, 0);
+  m.writeU32(at + 16, n >>> 0);
+  m.writeU32(at + 20, Math.floor(n / 0x100000000));
   m.writeU16(at + 24, SECTOR_SIZE);
   finish(r, env, r.dl, DiskStatus.OK);
 }

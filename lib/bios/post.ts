@@ -10,6 +10,7 @@ import type { GuestMemory } from "../machine/memory.ts";
 import { BDA } from "./bda.ts";
 import type { BiosEnv } from "./env.ts";
 import { setMode } from "./int10.ts";
+import { DEFAULT_SERIAL_TIMEOUT_TICKS } from "./int14.ts";
 import { initKeyboardBuffer } from "./keyboard.ts";
 import { ROM_BASE, ROM_SEGMENT } from "./rom.ts";
 import type { MemoryLayout } from "./system.ts";
@@ -47,6 +48,7 @@ export function post(env: BiosEnv, layout: MemoryLayout, rtc: RtcSource): void {
   m.writeU16(BDA.EBDA_SEGMENT, ebda >> 4);
   m.writeU16(BDA.MEMORY_KB, ebda >> 10);
   m.writeU16(BDA.COM_PORTS, 0x3f8);
+  m.view(BDA.COM_TIMEOUTS, 4).fill(DEFAULT_SERIAL_TIMEOUT_TICKS);
   let floppies = 0, hardDisks = 0;
   for (const drive of env.disks.keys()) drive & 0x80 ? hardDisks++ : floppies++;
   // Equipment: floppies (bit 0, count-1 in bits 6-7), 80x25 colour (bits 4-5 = 10b), one serial port.

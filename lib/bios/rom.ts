@@ -84,7 +84,7 @@ export const SERVICE_VECTORS = [
   0x1a,
 ] as const;
 /** Services that may wait, and so get a wait loop. */
-const WAITING_VECTORS = [0x15, 0x16];
+const WAITING_VECTORS = [0x14, 0x15, 0x16];
 
 /** Emits bytes at a moving position. */
 class Emitter {

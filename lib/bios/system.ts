@@ -1,5 +1,5 @@
 /**
- * The small services: INT 11h (equipment), 12h (memory size), 14h (COM1),
+ * The small services: INT 11h (equipment), 12h (memory size),
  * 15h (system: E820 map, A20, extended memory, wait, configuration), 17h
  * (printer: none), 18h (no bootable device) and 19h (boot again).
  *
@@ -71,56 +71,6 @@ export function int19(r: BiosRegs, env: BiosEnv): void {
   r.ds = 0;
   r.es = 0;
   r.edx = env.bootDrive;
-}
-
-const BAUD = [110, 150, 300, 600, 1200, 2400, 4800, 9600];
-
-/** INT 14h: serial port services through the UART's ports (COM1 only is fitted). */
-export function int14(r: BiosRegs, env: BiosEnv): void {
-  const m = env.memory;
-  const base = r.dx < 4 ? m.readU16(BDA.COM_PORTS + r.dx * 2) : 0;
-  if (base === 0) {
-    r.ah = 0x80; // time-out: no such port
-    return;
-  }
-  const inb = (port: number) => {
-    const b = new Uint8Array(1);
-    env.ports.read(port, b);
-    return b[0];
-  };
-  const outb = (port: number, v: number) => env.ports.write(port, Uint8Array.of(v));
-  switch (r.ah) {
-    case 0x00: {
-      const divisor = Math.round(115200 / BAUD[r.al >> 5]);
-      outb(base + 3, 0x80);
-      outb(base, divisor & 0xff);
-      outb(base + 1, divisor >> 8);
-      outb(base + 3, r.al & 0x1f);
-      r.ah = inb(base + 5);
-      r.al = inb(base + 6);
-      return;
-    }
-    case 0x01:
-      outb(base, r.al);
-      r.ah = inb(base + 5) & 0x7f;
-      return;
-    case 0x02: {
-      const lsr = inb(base + 5);
-      if (lsr & 0x01) {
-        r.al = inb(base);
-        r.ah = lsr & 0x1e;
-      } else {
-        r.ah = 0x80 | (lsr & 0x1e); // time-out: nothing received
-      }
-      return;
-    }
-    case 0x03:
-      r.ah = inb(base + 5);
-      r.al = inb(base + 6);
-      return;
-    default:
-      r.ah = 0x80;
-  }
 }
 
 /** INT 15h: the system services. Unsupported functions fail with CF=1, AH=86h. */

@@ -5,10 +5,11 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli";
+import { parseArgs } from "./parse-args.ts";
 import type { AccelChoice } from "../machine/accel.ts";
-import type { BootMode } from "../machine/create.ts";
+import { type BootMode, MAX_MEMORY } from "../machine/create.ts";
 import type { DriveType } from "../loader/disk.ts";
+import type { OutputTarget } from "./sinks.ts";
 
 /** Bad usage: the CLI prints the message on one line and exits with status 2. */
 export class UsageError extends Error {
@@ -17,9 +18,6 @@ export class UsageError extends Error {
 
 /** How the screen is shown: printed at the stop (text, ansi), redrawn while running (live), or not. */
 export type DisplayMode = "text" | "ansi" | "live" | "none";
-
-/** Where COM1 output goes. */
-export type SerialTarget = { kind: "stdio" } | { kind: "none" } | { kind: "file"; path: string };
 
 /** A `--module FILE[,CMDLINE]`. */
 export interface ModuleArg {
@@ -37,11 +35,20 @@ export interface CliOptions {
   driveType: DriveType | undefined;
   /** `--no-signature-check`: boot a first sector without 0x55AA. */
   noSignatureCheck: boolean;
+  /** `--disk FILE` (repeatable): more hard disks after the boot disk (bios boot). */
+  disks: string[];
+  /** `--disk-write`: guest writes go to the image files (default: kept in memory). */
+  diskWrite: boolean;
   memory: number | undefined;
   display: DisplayMode;
   /** `--screenshot`: where the final screen is saved as PNG. */
   screenshot: string | undefined;
-  serial: SerialTarget;
+  /** Where COM1 output goes. */
+  serial: OutputTarget;
+  /** `--debugcon`: where port 0xE9 output goes. */
+  debugcon: OutputTarget;
+  /** `--no-reboot`: a reset request ends the run (status 0) instead of rebooting. */
+  noReboot: boolean;
   timeoutSeconds: number | undefined;
   maxInstructions: number | undefined;
   trace: boolean;
@@ -90,14 +97,23 @@ Options:
   --drive-type floppy|hdd  bios: the disk's type (default: floppy for floppy-sized images
                            160K-2.88M, hard disk otherwise)
   --no-signature-check     bios: boot a first sector without the 0x55AA signature
+  --disk FILE              bios: one more hard disk (repeatable), numbered after the boot
+                           image: 80h, 81h... in order, from 81h when the image is a hard disk
+  --disk-write             bios: write what the guest writes to the image files (by default
+                           writes are kept in memory and no image changes)
   --memory SIZE            guest RAM, e.g. 4K, 640K, 16M (default 640K for bios, where more
                            is extended memory from 1 MiB; 128M for kernels; 4K for flat)
   --display text|ansi|live|none
                            text (default), ansi: the text screen printed when the guest stops;
                            live: the screen redrawn in the terminal while the guest runs, keys
-                           typed go to its keyboard, Ctrl-A x quits
+                           typed go to its keyboard, Ctrl-A c switches between the screen
+                           and a serial console (keys typed there go to COM1), Ctrl-A x quits
   --screenshot FILE.png    save the final screen (text or graphics mode) as PNG
   --serial stdio|none|FILE where COM1 (0x3F8) output goes (default stdio)
+  --debugcon stdio|none|FILE
+                           where the debug console (port 0xE9) output goes (default stdio)
+  --no-reboot              a reset request (keyboard controller 0xFE, port 0x92) ends the
+                           run with status 0 instead of rebooting
   --timeout SECONDS        stop a guest that runs longer (exit status 124)
   --max-instructions N     stop after N instructions (software CPU; exit status 124)
   --trace                  log exits and unknown ports to stderr
@@ -118,17 +134,30 @@ Options:
 Exit status: 0 halted (HLT with interrupts off) or powered off; (v << 1) | 1 when the
 guest writes v to the debug-exit port 0xF4; 2 bad usage or bad image (also a kernel on
 the software CPU, not supported yet); 3 guest crash (register dump on stderr); 124
-timeout or instruction limit; 70 an error inside picovmm.`;
+timeout or instruction limit; 128+N ended by signal N (SIGINT 130, SIGTERM 143, SIGHUP
+129; the screen and output so far are printed first); 70 an error inside picovmm.`;
 
 const SIZE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 
-/** Parses sizes like 4096, 4K, 640K, 16M, 1G (binary units, case-insensitive). */
-export function parseSize(text: string): number {
+/** A size in the largest binary unit that divides it (3G, 640K, 4097). */
+function formatSize(bytes: number): string {
+  for (const unit of ["G", "M", "K"]) {
+    if (bytes % SIZE_UNITS[unit] === 0) return `${bytes / SIZE_UNITS[unit]}${unit}`;
+  }
+  return String(bytes);
+}
+
+/**
+ * Parses sizes like 4096, 4K, 640K, 16M, 1G (binary units, case-insensitive),
+ * greater than zero and at most `max`; `name` is what errors call the value.
+ */
+export function parseSize(text: string, max = Number.MAX_SAFE_INTEGER, name = "size"): number {
   const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`malformed size '${text}' (use e.g. 4K, 640K, 16M)`);
   const value = Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()];
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new UsageError(`size '${text}' must be greater than zero`);
+  if (value === 0) throw new UsageError(`${name} '${text}' must be greater than zero`);
+  if (!(value <= max) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`${name} '${text}' is larger than the maximum of ${formatSize(max)}`);
   }
   return value;
 }
@@ -154,9 +183,9 @@ function parseScreenshot(path: string | undefined): string | undefined {
   return path;
 }
 
-function parseSerial(text: string): SerialTarget {
+function parseOutput(flag: string, text: string): OutputTarget {
   if (text === "stdio" || text === "none") return { kind: text };
-  if (text === "") throw new UsageError("--serial needs stdio, none or a file name");
+  if (text === "") throw new UsageError(`--${flag} needs stdio, none or a file name`);
   return { kind: "file", path: text };
 }
 
@@ -227,10 +256,14 @@ export function parseCommandLine(args: string[]): CliRequest {
         module: { type: "string", multiple: true },
         "drive-type": { type: "string" },
         "no-signature-check": { type: "boolean", default: false },
+        disk: { type: "string", multiple: true, default: [] },
+        "disk-write": { type: "boolean", default: false },
         memory: { type: "string" },
         display: { type: "string", default: "text" },
         screenshot: { type: "string" },
         serial: { type: "string", default: "stdio" },
+        debugcon: { type: "string", default: "stdio" },
+        "no-reboot": { type: "boolean", default: false },
         timeout: { type: "string" },
         "max-instructions": { type: "string" },
         trace: { type: "boolean", default: false },
@@ -280,6 +313,16 @@ export function parseCommandLine(args: string[]): CliRequest {
     }
     accel = "emu";
   }
+  const boot = oneOf(
+    "boot",
+    v.boot,
+    ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh", "elf"] as const,
+  );
+  const disks: string[] = (v.disk as string[] | undefined) ?? [];
+  if (boot !== "auto" && boot !== "bios" && (disks.length > 0 || v["disk-write"])) {
+    throw new UsageError(`--${disks.length > 0 ? "disk" : "disk-write"} needs --boot bios or auto`);
+  }
+  if (disks.some((d) => d === "")) throw new UsageError("--disk needs a file name");
   const timeoutSeconds = v.timeout === undefined ? undefined : positiveNumber("timeout", v.timeout);
   if (timeoutSeconds !== undefined && timeoutSeconds > 2 ** 31 / 1000) {
     throw new UsageError("--timeout is too large");
@@ -289,19 +332,19 @@ export function parseCommandLine(args: string[]): CliRequest {
     options: {
       image: parsed.positionals[0],
       accel,
-      boot: oneOf(
-        "boot",
-        v.boot,
-        ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh", "elf"] as const,
-      ),
+      boot,
       driveType: v["drive-type"] === undefined
         ? undefined
         : oneOf("drive-type", v["drive-type"], ["floppy", "hdd"] as const),
       noSignatureCheck: v["no-signature-check"],
-      memory: v.memory === undefined ? undefined : parseSize(v.memory),
+      disks,
+      diskWrite: v["disk-write"],
+      memory: v.memory === undefined ? undefined : parseSize(v.memory, MAX_MEMORY, "--memory"),
       display: oneOf("display", v.display, ["text", "ansi", "live", "none"] as const),
       screenshot: parseScreenshot(v.screenshot),
-      serial: parseSerial(v.serial),
+      serial: parseOutput("serial", v.serial),
+      debugcon: parseOutput("debugcon", v.debugcon),
+      noReboot: v["no-reboot"],
       timeoutSeconds,
       maxInstructions,
       trace: v.trace || categories.includes("exits"),

@@ -46,6 +46,30 @@ export async function readImage(path: string, what = "image"): Promise<Uint8Arra
   }
 }
 
+/** The first `length` bytes of an image file (fewer if it is shorter), for telling its format. */
+export async function readImageHead(path: string, length = 512): Promise<Uint8Array> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path);
+  } catch (e) {
+    throw new LoaderError(`cannot read image '${path}': ${reason(e)}`);
+  }
+  try {
+    const head = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = await file.read(head.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    return head.subarray(0, got);
+  } catch (e) {
+    throw new LoaderError(`cannot read image '${path}': ${reason(e)}`);
+  } finally {
+    file.close();
+  }
+}
+
 function reason(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "no such file";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";

@@ -1,14 +1,18 @@
 /**
  * `--display live`: the guest's screen redrawn in the terminal while it runs,
- * and the keys typed there sent to its keyboard. Ctrl-A x stops the guest.
+ * and the keys typed there sent to its keyboard. Ctrl-A c switches to a
+ * serial console (COM1's output, and keys typed there go to COM1's receive
+ * side, as QEMU's Ctrl-A c does for its serial mux) and back; Ctrl-A x stops
+ * the guest.
  *
  * @module
  */
 
 import type { Vga } from "../devices/vga.ts";
-import { keyEventToScancodes } from "../display/keys.ts";
-import { LiveTerminal } from "../display/live.ts";
+import { keyEventToBytes, keyEventToScancodes } from "../display/keys.ts";
+import { LiveTerminal, type LiveTerminalOptions } from "../display/live.ts";
 import { graphicsFrame, textOptions } from "../display/screen.ts";
+import { SerialConsole } from "../display/serial-console.ts";
 import type { Machine } from "../machine/machine.ts";
 import type { PcKeyboard } from "../machine/pc.ts";
 import type { StopReason } from "../machine/stop.ts";
@@ -16,8 +20,14 @@ import type { StopReason } from "../machine/stop.ts";
 /** How often the screen is redrawn while the guest runs. */
 const FRAME_MS = 33;
 
+/** The status line in each view. */
+export const LIVE_STATUS = {
+  screen: "picovmm: Ctrl-A c serial console, Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A",
+  serial: "picovmm: serial console (COM1): Ctrl-A c back to the screen, Ctrl-A x quits",
+} as const;
+
 /** Draws the VGA's current picture on the terminal. */
-function paint(live: LiveTerminal, vga: Vga): void {
+function paintVga(live: LiveTerminal, vga: Vga): void {
   const frame = graphicsFrame(vga);
   if (frame) live.drawImage(frame);
   else live.draw(vga, textOptions(vga));
@@ -25,31 +35,54 @@ function paint(live: LiveTerminal, vga: Vga): void {
 
 /**
  * Runs `run()` with the live display open, and restores the terminal when
- * the guest stops, whatever ends the run.
+ * the guest stops, whatever ends the run. `terminal` replaces the real
+ * terminal's input, output and size (tests); its callbacks are this module's.
  */
 export async function runWithLiveDisplay(
   machine: Machine,
   keyboard: PcKeyboard | undefined,
   run: () => Promise<StopReason>,
+  terminal: LiveTerminalOptions = {},
 ): Promise<StopReason> {
+  const serialConsole = new SerialConsole(80, 25);
+  const feed = (byte: number) => serialConsole.write(byte);
+  machine.serialSinks.push(feed);
+  let view: "screen" | "serial" = "screen";
+  const paint = () => {
+    if (view === "screen") paintVga(live, machine.vga);
+    else live.draw(serialConsole, { cursor: serialConsole.cursor });
+  };
   const live = LiveTerminal.open({
+    status: LIVE_STATUS.screen,
+    ...terminal,
     onKey: (key) => {
-      const codes = keyEventToScancodes(key);
-      if (codes && keyboard) {
-        keyboard.sendScancodes(codes);
-        machine.wake();
+      if (view === "serial") {
+        const bytes = keyEventToBytes(key);
+        if (bytes) {
+          machine.serial.receive(bytes);
+          machine.wake();
+        }
+        return;
       }
+      const codes = keyEventToScancodes(key);
+      if (codes && keyboard) keyboard.sendScancodes(codes);
+    },
+    onSwitch: () => {
+      view = view === "screen" ? "serial" : "screen";
+      live.setStatus(LIVE_STATUS[view]);
+      paint();
     },
     onQuit: () => machine.requestStop(),
   });
-  const painter = setInterval(() => paint(live, machine.vga), FRAME_MS);
+  const painter = setInterval(paint, FRAME_MS);
   try {
     const stop = await run();
-    paint(live, machine.vga);
+    paint();
     live.flush();
     return stop;
   } finally {
     clearInterval(painter);
     live.close();
+    machine.serialSinks.splice(machine.serialSinks.indexOf(feed), 1);
   }
 }

@@ -41,6 +41,12 @@ export interface TimedDevice {
    * less) when one is due already, or `undefined` when none is scheduled.
    */
   nextEventNs(nowNs: number): number | undefined;
+  /**
+   * The interrupt line (0-15) the device's events raise. A CPU waiting in
+   * HLT ignores the events of a device whose line cannot reach it (masked);
+   * without a line, an event wakes the waiting CPU by itself (a BIOS wait).
+   */
+  readonly irqLine?: number;
 }
 
 /** The host's monotonic time (`performance.now()`), starting at 0 when made. */

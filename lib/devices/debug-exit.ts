@@ -16,6 +16,8 @@ export const DEBUG_EXIT_SIZE = 4;
 export class DebugExit implements BusDevice {
   /** The value the guest wrote, or undefined. */
   code: number | undefined;
+  /** As QEMU's isa-debug-exit: an unaligned or straddling write is ignored, not split. */
+  readonly alignedOnly = true;
 
   /** Reads as 0xFF, like an empty ISA port. */
   read(_offset: number, data: Uint8Array): void {

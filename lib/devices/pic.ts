@@ -143,6 +143,15 @@ function requestLine(c: PicChipState, isMaster: boolean): number {
   return -1;
 }
 
+/** True when `c` would present a request on `line` alone (masks and priorities as they are). */
+function wouldPresent(c: PicChipState, line: number, isMaster: boolean): boolean {
+  const irr = c.irr;
+  c.irr = 1 << line;
+  const presented = requestLine(c, isMaster) === line;
+  c.irr = irr;
+  return presented;
+}
+
 /** Drives input `line` of `c` to `level`. */
 function setLine(c: PicChipState, line: number, level: boolean): void {
   const bit = 1 << line;
@@ -329,6 +338,18 @@ export class Pic {
   /** True when the master presents an interrupt on INTR. */
   hasInterrupt(): boolean {
     return requestLine(this.state.master, true) >= 0;
+  }
+
+  /**
+   * True when a request on `line` (0-15) would reach the CPU now: unmasked,
+   * of higher priority than what is in service, on both chips for a slave line.
+   */
+  canDeliver(line: number): boolean {
+    if (!Number.isInteger(line) || line < 0 || line > 15) return false;
+    if (line === CASCADE_LINE) line = 9;
+    const onMaster = line < 8 ? line : CASCADE_LINE;
+    if (!wouldPresent(this.state.master, onMaster, true)) return false;
+    return line < 8 || wouldPresent(this.state.slave, line - 8, false);
   }
 
   /** True while a request on `line` (0-15) is latched in IRR and not yet acknowledged. */

@@ -2,6 +2,14 @@
  * A 16550A UART (COM1 at 0x3F8). Transmission is instant: the transmitter is
  * always empty, so guests that poll LSR before each byte never wait.
  *
+ * Reception: bytes the host hands over ({@link Serial16550.receive}) wait in
+ * an unbounded queue and reach the guest one at a time through RBR, in
+ * order, with LSR data-ready and (IER bit 0) the receive interrupt while any
+ * is waiting. Nothing given to the UART is dropped: as a character device
+ * holds input back until the UART can take it, the queue stands for the
+ * 16-byte FIFO and whatever the host has not delivered yet, so a FIFO reset
+ * (FCR bit 1) does not discard host input.
+ *
  * @module
  */
 
@@ -11,7 +19,6 @@ import type { BusDevice } from "../machine/bus.ts";
 export const COM1_PORT = 0x3f8;
 
 const LSR_DATA_READY = 0x01;
-const LSR_OVERRUN = 0x02;
 const LSR_THR_EMPTY = 0x20;
 const LSR_TX_IDLE = 0x40;
 const IER_RX = 0x01;
@@ -28,8 +35,6 @@ export interface SerialOptions {
   onOutput?: (byte: number) => void;
   /** Drives the interrupt line (IRQ4 for COM1). */
   setIrq?: (level: boolean) => void;
-  /** Most bytes of input held before further input is dropped. */
-  inputLimit?: number;
 }
 
 /** The UART's registers as a port-bus device of 8 ports. */
@@ -40,29 +45,22 @@ export class Serial16550 implements BusDevice {
   scr = 0;
   fcr = 0;
   divisor = 12; // 9600 baud
-  overrun = false;
   #thrInterrupt = false;
-  readonly #input: number[] = [];
+  readonly #input = new ByteQueue();
   readonly #options: SerialOptions;
 
   constructor(options: SerialOptions = {}) {
     this.#options = options;
   }
 
-  /** Queues bytes for the guest to receive; returns how many were taken. */
-  receive(bytes: Uint8Array | number[]): number {
-    const limit = this.#options.inputLimit ?? 4096;
-    let taken = 0;
-    for (const b of bytes) {
-      if (this.#input.length >= limit) {
-        this.overrun = true;
-        break;
-      }
-      this.#input.push(b & 0xff);
-      taken++;
-    }
+  /**
+   * Queues bytes for the guest to receive, after any still waiting; returns
+   * how many were queued (all of them).
+   */
+  receive(bytes: Uint8Array | readonly number[]): number {
+    this.#input.push(bytes);
     this.#updateIrq();
-    return taken;
+    return bytes.length;
   }
 
   /** Bytes waiting to be read by the guest. */
@@ -89,7 +87,7 @@ export class Serial16550 implements BusDevice {
     switch (reg) {
       case 0: {
         if (this.#dlab()) return this.divisor & 0xff;
-        const b = this.#input.shift() ?? 0;
+        const b = this.#input.shift();
         this.#updateIrq();
         return b;
       }
@@ -108,8 +106,6 @@ export class Serial16550 implements BusDevice {
       case 5: {
         let lsr = LSR_THR_EMPTY | LSR_TX_IDLE;
         if (this.#input.length > 0) lsr |= LSR_DATA_READY;
-        if (this.overrun) lsr |= LSR_OVERRUN;
-        this.overrun = false;
         return lsr;
       }
       case 6:
@@ -130,7 +126,7 @@ export class Serial16550 implements BusDevice {
         if (this.#dlab()) {
           this.divisor = (this.divisor & 0xff00) | value;
         } else if (this.mcr & MCR_LOOPBACK) {
-          this.receive([value]);
+          this.receive(Uint8Array.of(value));
         } else {
           this.#options.onOutput?.(value);
           this.#thrInterrupt = true;
@@ -146,8 +142,8 @@ export class Serial16550 implements BusDevice {
         }
         break;
       case 2:
+        // Bit 1 (receive FIFO reset) keeps host input: see the module comment.
         this.fcr = value;
-        if (value & 0x02) this.#input.length = 0; // clear receive FIFO
         break;
       case 3:
         this.lcr = value;
@@ -177,5 +173,35 @@ export class Serial16550 implements BusDevice {
     if (level === this.#irqLevel) return;
     this.#irqLevel = level;
     this.#options.setIrq?.(level);
+  }
+}
+
+/** A FIFO of bytes in chunks: pushing and taking cost O(1) a byte however much is waiting. */
+class ByteQueue {
+  readonly #chunks: Uint8Array[] = [];
+  #head = 0; // read position in the first chunk
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(bytes: Uint8Array | readonly number[]): void {
+    if (bytes.length === 0) return;
+    this.#chunks.push(Uint8Array.from(bytes)); // a copy: the caller may reuse its buffer
+    this.#length += bytes.length;
+  }
+
+  /** The next byte, or 0 when empty (RBR of an empty UART). */
+  shift(): number {
+    const chunk = this.#chunks[0];
+    if (chunk === undefined) return 0;
+    const b = chunk[this.#head++];
+    this.#length--;
+    if (this.#head === chunk.length) {
+      this.#chunks.shift();
+      this.#head = 0;
+    }
+    return b;
   }
 }

@@ -33,6 +33,7 @@
 import { type Clock, WallClock } from "./clock.ts";
 import { type Cell, VGA_TEXT_SIZE, VgaText } from "./vga-text.ts";
 import { TEXT_ATTR_PALETTE, VgaPorts } from "./vga-ports.ts";
+import { defaultVgaPalette } from "../display/palette.ts";
 
 /** Guest-physical base of the VGA window. */
 export const VGA_BASE = 0xa0000;
@@ -96,29 +97,6 @@ export function egaDac(): number[] {
     dac[i * 3] = channel(i, 2, 5);
     dac[i * 3 + 1] = channel(i, 1, 4);
     dac[i * 3 + 2] = channel(i, 0, 3);
-  }
-  return dac;
-}
-
-/** The DAC after a mode 13h set: 16 CGA colours, a grey ramp, then a colour cube. */
-export function vga256Dac(): number[] {
-  const dac = new Array<number>(768).fill(0);
-  for (let i = 0; i < 16; i++) {
-    const intense = i & 8 ? 0x15 : 0;
-    const c = (bit: number) => (i & bit ? 0x2a : 0) + intense;
-    // Brown: colour 6 has half green, as on IBM's displays.
-    const rgb = i === 6 ? [0x2a, 0x15, 0] : [c(4), c(2), c(1)];
-    rgb.forEach((v, k) => dac[i * 3 + k] = v);
-  }
-  for (let i = 0; i < 16; i++) dac.fill(Math.round(i * 63 / 15), (16 + i) * 3, (17 + i) * 3);
-  let n = 32;
-  for (let r = 0; r < 6 && n < 256; r++) {
-    for (let g = 0; g < 6 && n < 256; g++) {
-      for (let b = 0; b < 6 && n < 256; b++) {
-        [r, g, b].forEach((v, k) => dac[n * 3 + k] = Math.round(v * 63 / 5));
-        n++;
-      }
-    }
   }
   return dac;
 }
@@ -207,7 +185,9 @@ export class Vga extends VgaText {
     this.cursorOffset = 0;
     this.cgaColourSelect = info.kind === "cga4" ? 0x30 : 0;
     const regs = this.registers.state;
-    const dac = info.kind === "vga256" ? vga256Dac() : egaDac();
+    // As the VGA BIOS sets them: its default 256-colour table for mode 13h, the 64 EGA colours
+    // (the rest black) for the others.
+    const dac = info.kind === "vga256" ? Array.from(defaultVgaPalette().rgb) : egaDac();
     dac.forEach((v, i) => regs.dac[i] = v);
     regs.dacMask = 0xff;
     const palette = info.kind === "text" ? TEXT_ATTR_PALETTE : TEXT_ATTR_PALETTE.map((_, i) => i);

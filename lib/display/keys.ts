@@ -9,8 +9,9 @@
  * "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown",
  * "Insert", "Delete" and "F1" to "F12". Ctrl+letter is the lower-case letter with `ctrl`.
  *
- * As in QEMU's `-nographic` console, Ctrl-A is an escape prefix: Ctrl-A x quits, Ctrl-A Ctrl-A
- * sends one Ctrl-A to the guest, and Ctrl-A followed by anything else is dropped.
+ * As in QEMU's `-nographic` console, Ctrl-A is an escape prefix: Ctrl-A x quits, Ctrl-A c
+ * switches between the guest's screen and its serial console, Ctrl-A Ctrl-A sends one Ctrl-A to
+ * the guest, and Ctrl-A followed by anything else is dropped.
  *
  * @example
  * ```ts
@@ -38,8 +39,11 @@ export interface KeyEvent {
   alt?: boolean;
 }
 
-/** What the decoder makes of the input: a key press, or the user's request to quit. */
-export type InputEvent = { kind: "key"; key: KeyEvent } | { kind: "quit" };
+/**
+ * What the decoder makes of the input: a key press, the user's request to quit (Ctrl-A x), or to
+ * switch between the screen and the serial console (Ctrl-A c).
+ */
+export type InputEvent = { kind: "key"; key: KeyEvent } | { kind: "quit" } | { kind: "switch" };
 
 /** The escape prefix byte (Ctrl-A). */
 const PREFIX = 0x01;
@@ -213,6 +217,7 @@ export class KeyDecoder {
         this.#prefix = false;
         i++;
         if (byte === 0x78 || byte === 0x58 /* x, X */) out.push({ kind: "quit" });
+        else if (byte === 0x63 || byte === 0x43 /* c, C */) out.push({ kind: "switch" });
         else if (byte === PREFIX) key({ key: "a", ctrl: true });
         continue;
       }
@@ -296,3 +301,59 @@ export function keyEventToScancodes(event: KeyEvent): number[] | undefined {
     throw error;
   }
 }
+
+/** What a terminal sends for the keys that are not one character (xterm's sequences). */
+const KEY_SEQUENCES: Record<string, string> = {
+  Enter: "\r",
+  Tab: "\t",
+  Backspace: "\x7f",
+  Escape: "\x1b",
+  ArrowUp: "\x1b[A",
+  ArrowDown: "\x1b[B",
+  ArrowRight: "\x1b[C",
+  ArrowLeft: "\x1b[D",
+  Home: "\x1b[H",
+  End: "\x1b[F",
+  Insert: "\x1b[2~",
+  Delete: "\x1b[3~",
+  PageUp: "\x1b[5~",
+  PageDown: "\x1b[6~",
+  F1: "\x1bOP",
+  F2: "\x1bOQ",
+  F3: "\x1bOR",
+  F4: "\x1bOS",
+  F5: "\x1b[15~",
+  F6: "\x1b[17~",
+  F7: "\x1b[18~",
+  F8: "\x1b[19~",
+  F9: "\x1b[20~",
+  F10: "\x1b[21~",
+  F11: "\x1b[23~",
+  F12: "\x1b[24~",
+};
+
+/**
+ * The bytes a terminal sends for the event, for a guest that reads a serial line: characters in
+ * UTF-8, Ctrl+letter as its control character, named keys as xterm sends them, Alt as an ESC
+ * before the key. Undefined for a combination no terminal sends as bytes (Ctrl+F1).
+ */
+export function keyEventToBytes(event: KeyEvent): Uint8Array | undefined {
+  let text: string | undefined;
+  if (event.ctrl) {
+    const code = event.key.length === 1 ? event.key.toLowerCase().charCodeAt(0) : -1;
+    if (code >= 0x61 && code <= 0x7a) text = String.fromCharCode(code - 0x60);
+    else if (event.key === " ") text = "\x00";
+    else if (CTRL_BYTES[event.key] !== undefined) text = String.fromCharCode(CTRL_BYTES[event.key]);
+  } else if ([...event.key].length === 1) {
+    text = event.key;
+  } else {
+    text = event.shift && event.key === "Tab" ? "\x1b[Z" : KEY_SEQUENCES[event.key];
+  }
+  if (text === undefined) return undefined;
+  return new TextEncoder().encode(event.alt ? `\x1b${text}` : text);
+}
+
+/** Ctrl with the punctuation keys that make the control characters 0x1C-0x1F. */
+const CTRL_BYTES: Record<string, number> = Object.fromEntries(
+  Object.entries(CTRL_PUNCTUATION).map(([byte, key]) => [key, Number(byte)]),
+);

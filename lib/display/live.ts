@@ -54,6 +54,8 @@ export interface LiveTerminalOptions {
    * and the process exits: with 0 for Ctrl-A x, with 128 + the signal number for a signal.
    */
   onQuit?: (reason: "key" | "signal") => void;
+  /** The user asked to switch between the guest's screen and its serial console (Ctrl-A c). */
+  onSwitch?: () => void;
   /** Most frames a second (default 30). */
   fps?: number;
   /** Default: "truecolor" when `COLORTERM` says truecolor or 24bit, else "ansi16". */
@@ -120,6 +122,8 @@ export class LiveTerminal implements Disposable {
   #escapeTimer?: ReturnType<typeof setTimeout>;
   #size: TerminalSize;
   #status = "";
+  /** The status line's text; undefined: the option's, else {@link STATUS}. */
+  #statusText: string | undefined;
   #closed = false;
   #cleanups: (() => void)[] = [];
 
@@ -140,6 +144,11 @@ export class LiveTerminal implements Disposable {
     const live = new LiveTerminal(options);
     live.#start();
     return live;
+  }
+
+  /** Changes the status line under text screens (drawn with the next frame). */
+  setStatus(text: string): void {
+    this.#statusText = text;
   }
 
   /** True after {@link close}. */
@@ -214,6 +223,7 @@ export class LiveTerminal implements Disposable {
     for (const event of events) {
       if (this.#closed) return;
       if (event.kind === "key") this.#options.onKey?.(event.key);
+      else if (event.kind === "switch") this.#options.onSwitch?.();
       else if (this.#options.onQuit) this.#options.onQuit("key");
       else {
         // As QEMU does on Ctrl-A x when nobody else handles it: stop here.
@@ -276,10 +286,12 @@ export class LiveTerminal implements Disposable {
 
   /** The status line under a text screen, when there is a free row for it and it changed. */
   #statusLine(screenRows: number): string {
-    const text = (this.#options.status ?? STATUS).slice(0, this.#size.columns);
+    const text = (this.#statusText ?? this.#options.status ?? STATUS).slice(0, this.#size.columns);
     if (screenRows >= this.#size.rows || text === this.#status) return "";
+    // Blanks after a shorter text cover what the last one left.
+    const rest = " ".repeat(Math.max(0, this.#status.length - text.length));
     this.#status = text;
-    return `\x1b[?25l${moveTo(screenRows, 0)}\x1b[0;7m${text}\x1b[0m`;
+    return `\x1b[?25l${moveTo(screenRows, 0)}\x1b[0;7m${text}\x1b[0m${rest}`;
   }
 
   #schedule(frame: Pending): void {

@@ -13,7 +13,10 @@
  * @module
  */
 
-import { encode } from "fast-png";
+// The full specifier, not an import-map name: a script that imports mod.ts from its own folder
+// has no access to picovmm's deno.json.
+// deno-lint-ignore no-import-prefix
+import { encode } from "npm:fast-png@8.0.0";
 import type { RgbaImage } from "./raster.ts";
 
 /**

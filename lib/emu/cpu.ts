@@ -46,6 +46,11 @@ export const Stop = {
   BREAKPOINT: 20,
   /** `xchg bx, bx` ran while `magicBreak` was set (the Bochs magic breakpoint). */
   MAGIC: 21,
+  /**
+   * Internal: the instruction raised exception `faultVector` and returned at
+   * once (see `Cpu.raise`); never returned by `execute`.
+   */
+  FAULT: 12,
 } as const;
 
 /** Kinds of lazily evaluated flag results. */
@@ -182,6 +187,8 @@ export class Cpu {
   fetchAddress = 0;
   /** Stop reason set by the current instruction (see {@link Stop}). */
   stop = 0;
+  /** The exception of a {@link Stop.FAULT} stop. */
+  faultVector = 0;
   /** Retired instructions; each REP iteration counts as one. */
   instructions = 0;
   /** Interrupts are inhibited until `instructions` reaches this (STI, MOV SS, POP SS shadow). */
@@ -719,6 +726,17 @@ export class Cpu {
   /** Raises an exception from inside an instruction: the instruction is abandoned. */
   fault(v: number): never {
     throw new CpuFault(v);
+  }
+
+  /**
+   * Raises exception `v` as {@link fault} does, without throwing (a JavaScript
+   * throw costs microseconds): for the caller that returns at once and whose
+   * callers do nothing more, such as #UD and #DE. The run loop undoes the
+   * instruction and delivers the exception.
+   */
+  raise(v: number): void {
+    this.faultVector = v;
+    this.stop = Stop.FAULT;
   }
 
   /** True when IF is set and no interrupt shadow is active. */

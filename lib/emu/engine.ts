@@ -33,6 +33,11 @@ export function execute(c: Cpu, n: number): number {
         step(c);
         c.instructions++;
         m.clearFills();
+        if (c.stop === Stop.FAULT) {
+          if (raised(c)) return finish(c);
+          n = end - c.instructions;
+          continue;
+        }
         if (trap !== 0 && !c.repPending) c.exception(1);
         if (c.stop === Stop.RECHECK) c.stop = Stop.NONE;
         if (c.stop !== Stop.NONE) return finish(c);
@@ -64,6 +69,10 @@ export function execute(c: Cpu, n: number): number {
         step(c);
         c.instructions++;
         if (c.stop !== Stop.NONE) {
+          if (c.stop === Stop.FAULT) {
+            if (raised(c)) return finish(c);
+            break;
+          }
           if (c.stop !== Stop.RECHECK) return finish(c);
           c.stop = Stop.NONE;
           break;
@@ -72,23 +81,11 @@ export function execute(c: Cpu, n: number): number {
     } catch (e) {
       if (e === ABORT) return aborted(c);
       if (!(e instanceof CpuFault)) throw e;
-      c.ip = c.insStart;
-      c.r32[ESP] = c.savedSp;
-      c.repPending = false;
       c.instructions++;
-      n = end - c.instructions;
-      m.clearFills();
-      c.ioFillPos = c.ioFillEnd = 0; // data for a faulting IN/INS is moot
-      c.stop = Stop.NONE;
-      try {
-        c.exception(e.vector);
-      } catch (e2) {
-        if (e2 === ABORT) return aborted(c);
-        throw e2;
-      }
-      if (mustStop(c)) return finish(c);
-      c.stop = Stop.NONE;
+      c.faultVector = e.vector;
+      if (raised(c)) return finish(c);
     }
+    n = end - c.instructions;
   }
   return sliceEnd(c);
 }
@@ -101,6 +98,32 @@ function atBreakpoint(c: Cpu): boolean {
   if (resume.linear === lin && resume.instructions === c.instructions) return false;
   c.stop = Stop.BREAKPOINT;
   return true;
+}
+
+/**
+ * The instruction just counted raised exception `c.faultVector` (thrown or
+ * by `Cpu.raise`): undoes it and delivers the exception. True when the run
+ * must stop (a triple fault, an MMIO access while delivering, a cut OUTS batch).
+ */
+function raised(c: Cpu): boolean {
+  c.ip = c.insStart;
+  c.r32[ESP] = c.savedSp;
+  c.repPending = false;
+  c.m.clearFills();
+  c.ioFillPos = c.ioFillEnd = 0; // data for a faulting IN/INS is moot
+  c.stop = Stop.NONE;
+  try {
+    c.exception(c.faultVector);
+  } catch (e) {
+    if (e === ABORT) {
+      aborted(c);
+      return true;
+    }
+    throw e;
+  }
+  if (mustStop(c)) return true;
+  c.stop = Stop.NONE;
+  return false;
 }
 
 // Kept out of `execute` so that its first use does not deoptimize the hot loop.

@@ -61,7 +61,7 @@ function prefixes(c: Cpu, op: number): number {
 
 /** Undefined opcode: #UD on the 386 model (the 8086 has no such exception). */
 export function undefinedOpcode(c: Cpu): void {
-  if (!c.is8086) c.fault(6);
+  if (!c.is8086) c.raise(6);
 }
 
 function sx8(v: number): number {

@@ -41,8 +41,8 @@ function sx(v: number, size: number): number {
  * divide itself.
  */
 function divideError(c: Cpu): void {
-  if (!c.is8086) c.fault(0);
-  c.exception(0);
+  if (!c.is8086) c.raise(0);
+  else c.exception(0);
 }
 
 /** F6/F7 /4../7 on `src`. Returns nothing; writes AX/DX:AX/EDX:EAX. */

@@ -259,10 +259,17 @@ export class EmuVcpu implements Vcpu {
       if ((c.cr0 & 1) !== 0) return this.#protectedExit();
       if (m.fillAddr.length !== 0 || c.ioFillPos < c.ioFillEnd) {
         // Complete the instruction that waited for IN or MMIO data before anything
-        // else (an interrupt handler must not see that data), as KVM does on entry.
-        const s = execute(c, 1);
+        // else (an interrupt handler must not see that data), as KVM does on entry. A
+        // REP INS takes every element its exit read before an interrupt can come: KVM's
+        // emulator also runs the iterations its read-ahead covers without a window.
+        let s = execute(c, 1);
+        limit--;
+        while (s === Stop.SLICE && c.repPending && c.ioFillPos < c.ioFillEnd) {
+          s = execute(c, 1);
+          limit--;
+        }
         if (s !== Stop.SLICE) return this.#exitFor(s);
-        if (--limit <= 0 && !whole) return this.#simple(ExitReason.INTR);
+        if (limit <= 0 && !whole) return this.#simple(ExitReason.INTR);
         if (whole && !c.repPending) return this.#simple(ExitReason.INTR);
       }
       if (rs.requestInterruptWindow && this.#irq < 0) {

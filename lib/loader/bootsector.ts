@@ -38,6 +38,15 @@ export function bootDrive(disk: Disk): number {
   return disk.type === "floppy" ? 0x00 : 0x80;
 }
 
+/** Throws LoaderError unless the first sector ends in the 0x55 0xAA boot signature. */
+export function checkBootSignature(sector: Uint8Array): void {
+  if (sector[510] === 0x55 && sector[511] === 0xaa) return;
+  throw new LoaderError("the image has no boot signature (0x55 0xAA at bytes 510-511)", {
+    cli: "use --no-signature-check or --boot flat",
+    api: 'use noSignatureCheck: true or boot: "flat"',
+  });
+}
+
 /** Checks the boot sector, copies it to 0000:7C00 and returns the entry state. */
 export function loadBootSector(
   memory: GuestMemory,
@@ -45,12 +54,7 @@ export function loadBootSector(
   options: BootSectorOptions = {},
 ): RealModeEntry {
   const sector = disk.sector(0);
-  if (!options.noSignatureCheck && (sector[510] !== 0x55 || sector[511] !== 0xaa)) {
-    throw new LoaderError(
-      "the image has no boot signature (0x55 0xAA at bytes 510-511); " +
-        "use --no-signature-check or --boot flat",
-    );
-  }
+  if (!options.noSignatureCheck) checkBootSignature(sector);
   if (!memory.contains(BOOT_ADDRESS, sector.length)) {
     throw new LoaderError("guest RAM does not reach 0x7E00, where the boot sector ends");
   }

@@ -8,10 +8,41 @@
 import { KvmRegs, type KvmSregs } from "../kvm/structs.ts";
 import type { GuestMemory } from "../machine/memory.ts";
 
-/** A bad image or options that do not fit it; the CLI exits with status 2. */
+/** How to get past a LoaderError, in the command line's and the scripting API's words. */
+export interface LoaderFix {
+  /** E.g. "use --no-signature-check or --boot flat". */
+  cli: string;
+  /** E.g. 'use noSignatureCheck: true or boot: "flat"'. */
+  api: string;
+}
+
+/**
+ * A bad image or options that do not fit it; the CLI exits with status 2.
+ * The message ends with the fix in command-line terms; {@link inApiTerms}
+ * gives the same error in the scripting API's.
+ */
 export class LoaderError extends Error {
   /** The error class name. */
   override name = "LoaderError";
+  /** What is wrong, without the fix. */
+  readonly problem: string;
+  /** The way around it, where there is one. */
+  readonly fix: LoaderFix | undefined;
+
+  /** Makes the error; its message is `problem`, then the command line's fix. */
+  constructor(problem: string, fix?: LoaderFix) {
+    super(fix ? `${problem}; ${fix.cli}` : problem);
+    this.problem = problem;
+    this.fix = fix;
+  }
+
+  /** The same error with the fix named as the scripting API's options. */
+  inApiTerms(): LoaderError {
+    if (!this.fix) return this;
+    const e = new LoaderError(this.problem, this.fix);
+    e.message = `${this.problem}; ${this.fix.api}`;
+    return e;
+  }
 }
 
 /** A real-mode entry state. */

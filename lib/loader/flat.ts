@@ -14,8 +14,8 @@ export function loadFlat(memory: GuestMemory, image: Uint8Array): RealModeEntry 
   if (!memory.contains(0, image.length)) {
     const ram = memory.regionOf(0)?.bytes.length ?? 0;
     throw new LoaderError(
-      `the image (${image.length} bytes) is larger than the RAM at address 0 (${ram} bytes); ` +
-        `use --memory`,
+      `the image (${image.length} bytes) is larger than the RAM at address 0 (${ram} bytes)`,
+      { cli: "use --memory", api: "give more memory" },
     );
   }
   memory.write(0, image);

@@ -100,11 +100,18 @@ export function detectImage(image: Uint8Array, choice: BootChoice): DetectedImag
   }
 }
 
+/**
+ * Whether an image is a disk by its first sector alone: the 0x55AA boot
+ * signature and no ELF header (a disk can then be read on demand; anything
+ * else is detected from the whole file).
+ */
+export function looksLikeDisk(head: Uint8Array): boolean {
+  return !isElf(head) && head.length >= 512 && head[510] === 0x55 && head[511] === 0xaa;
+}
+
 function detectAuto(image: Uint8Array): DetectedImage {
   const elf = isElf(image);
-  if (!elf && image.length >= 512 && image[510] === 0x55 && image[511] === 0xaa) {
-    return { format: "bios", needsProtectedMode: false };
-  }
+  if (looksLikeDisk(image)) return { format: "bios", needsProtectedMode: false };
   const mb1 = findMultibootHeader(image);
   if (mb1) return { format: "multiboot", header: mb1, needsProtectedMode: true };
   const mb2 = findMultiboot2Header(image);

@@ -11,6 +11,12 @@ export interface BusDevice {
   read(offset: number, data: Uint8Array): void;
   /** Takes what the guest writes at `offset` within the device's range. */
   write(offset: number, data: Uint8Array): void;
+  /**
+   * The device takes only naturally aligned accesses that lie inside its
+   * range (as QEMU's memory regions without unaligned support): others,
+   * also those that start before it or run past its end, miss it.
+   */
+  readonly alignedOnly?: boolean;
 }
 
 /** One registered range. */
@@ -79,40 +85,60 @@ export class Bus {
   /**
    * Reads at `address`. Unclaimed bytes read as 0xFF, as on an ISA bus. An
    * access that runs past its device's range is split so no device sees an
-   * offset outside its range.
+   * offset outside its range (an `alignedOnly` device sees none of it).
    */
   read(address: number, data: Uint8Array): void {
     const range = this.find(address);
     if (range && address + data.length <= range.base + range.length) {
-      range.device.read(address - range.base, data);
+      if (takes(range, address, data.length)) range.device.read(address - range.base, data);
+      else this.#missAll(address, false, data);
       return;
     }
-    if (data.length > 1) {
-      for (let i = 0; i < data.length; i++) this.read(address + i, data.subarray(i, i + 1));
+    if (data.length === 1) {
+      this.#missAll(address, false, data);
       return;
     }
-    this.#miss(address, false, 1);
-    data[0] = 0xff;
+    for (let i = 0; i < data.length; i++) {
+      const byte = data.subarray(i, i + 1);
+      if (this.find(address + i)?.device.alignedOnly) this.#missAll(address + i, false, byte);
+      else this.read(address + i, byte);
+    }
   }
 
-  /** Writes at `address`; unclaimed writes are dropped and counted. */
+  /** Writes at `address`; unclaimed writes are dropped and counted (split as reads are). */
   write(address: number, data: Uint8Array): void {
     const range = this.find(address);
     if (range && address + data.length <= range.base + range.length) {
-      range.device.write(address - range.base, data);
+      if (takes(range, address, data.length)) range.device.write(address - range.base, data);
+      else this.#missAll(address, true, data);
       return;
     }
-    if (data.length > 1) {
-      for (let i = 0; i < data.length; i++) this.write(address + i, data.subarray(i, i + 1));
+    if (data.length === 1) {
+      this.#missAll(address, true, data);
       return;
     }
-    this.#miss(address, true, 1);
+    for (let i = 0; i < data.length; i++) {
+      const byte = data.subarray(i, i + 1);
+      if (this.find(address + i)?.device.alignedOnly) this.#missAll(address + i, true, byte);
+      else this.write(address + i, byte);
+    }
+  }
+
+  /** An access nobody takes: counted; a read gives 0xFF bytes. */
+  #missAll(address: number, isWrite: boolean, data: Uint8Array): void {
+    if (!isWrite) data.fill(0xff);
+    this.#miss(address, isWrite, data.length);
   }
 
   #miss(address: number, isWrite: boolean, size: number): void {
     this.unhandled.set(address, (this.unhandled.get(address) ?? 0) + 1);
     this.onUnhandled?.(address, isWrite, size);
   }
+}
+
+/** Whether `range`'s device takes an access of `size` at `address` (inside its range). */
+function takes(range: BusRange, address: number, size: number): boolean {
+  return !range.device.alignedOnly || (address - range.base) % size === 0;
 }
 
 function hex(n: number): string {

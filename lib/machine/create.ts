@@ -16,14 +16,17 @@ import {
 import type { BootModule } from "../loader/bootinfo.ts";
 import {
   type BootChoice,
+  type DetectedImage,
   detectImage,
   FORMAT_NAMES,
   type KernelFormat,
   loadKernel,
 } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
-import { bootDrive, loadBootSector } from "../loader/bootsector.ts";
+import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
+import { openDiskFile } from "../loader/disk-file.ts";
+import { type DiskSpec, diskSpecs, numberDrives, openDisk } from "../loader/drives.ts";
 import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
 import { EmulationFallbackVcpu, withEmulationFallback } from "./emulation-fallback.ts";
@@ -38,8 +41,18 @@ export type BootMode = BootChoice;
 
 /** Options for {@link createMachine}. */
 export interface MachineOptions {
-  /** The image: a boot disk (`bios`) or a flat binary (`flat`). */
-  image: Uint8Array;
+  /** The image: a boot disk (`bios`) or a flat binary (`flat`). Give this or `imagePath`. */
+  image?: Uint8Array;
+  /** `bios`: the boot disk's image file, read on demand as the guest reads it. */
+  imagePath?: string;
+  /** `bios`: more drives after the boot disk, paths or specs (numbered as in lib/loader/drives.ts). */
+  disks?: readonly (string | DiskSpec)[];
+  /**
+   * `bios`: write guest writes through to the boot image (file or bytes) and
+   * to each of `disks` without its own `writable`. Default false: writes
+   * stay in memory and no image changes.
+   */
+  diskWrite?: boolean;
   /** Accelerator; default `auto`. */
   accel?: AccelChoice;
   /** Boot protocol; default `flat` here (the command line and the API default to `bios`). */
@@ -64,6 +77,10 @@ export interface MachineOptions {
   modules?: readonly { data: Uint8Array; cmdline?: string }[];
   /** Multiboot v1: the kernel's name, first word of its command line (default "kernel"). */
   imageName?: string;
+  /** A reset request stops the run (`{kind: "reset"}`) instead of rebooting. */
+  noReboot?: boolean;
+  /** Fit the debug console at port 0xE9 (default true). */
+  debugcon?: boolean;
 }
 
 /** A machine and the note about the accelerator choice, if any. */
@@ -92,63 +109,85 @@ const HOLE_END = 0x100000;
 /** Most guest RAM picovmm accepts (below the 4 GiB MMIO region). */
 export const MAX_MEMORY = 3 * 1024 ** 3;
 
+/** What a guest RAM size must be, or undefined when `bytes` is one picovmm can give. */
+export function memorySizeProblem(bytes: number): string | undefined {
+  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % PAGE !== 0) {
+    return "a positive multiple of 4 KiB (4096 bytes)";
+  }
+  if (bytes > MAX_MEMORY) return "at most the maximum of 3 GiB";
+  return undefined;
+}
+
 /** Builds a machine ready to run from its entry state. */
 export function createMachine(options: MachineOptions): CreatedMachine {
-  const detected = detectImage(options.image, options.boot ?? "flat");
+  // A disk given by its path is read on demand, so it is a BIOS boot; bytes are detected.
+  if (options.image === undefined && !["bios", "auto", undefined].includes(options.boot)) {
+    throw new LoaderError(`a ${options.boot} boot needs the image's bytes, not only its path`);
+  }
+  const detected: DetectedImage = options.image === undefined
+    ? { format: "bios", needsProtectedMode: false }
+    : detectImage(options.image, options.boot ?? "flat");
   const kernel = detected.needsProtectedMode;
   if (!kernel && (options.append !== undefined || options.initrd || options.modules?.length)) {
     throw new LoaderError(
-      "--append, --initrd and --module are for kernels; the image is a " +
-        (detected.format === "bios" ? "disk" : "flat binary"),
+      `the image is a ${detected.format === "bios" ? "disk" : "flat binary"}, not a kernel`,
+      {
+        cli: "--append, --initrd and --module are for kernels",
+        api: "append, initrd and modules are for kernels",
+      },
     );
   }
   const bios = detected.format === "bios";
   const memory = options.memory ??
     (kernel ? KERNEL_DEFAULT_MEMORY : bios ? PC_DEFAULT_MEMORY : PAGE);
-  if (!Number.isSafeInteger(memory) || memory <= 0 || memory % PAGE !== 0) {
-    throw new LoaderError(`memory size ${memory} is not a positive multiple of 4 KiB`);
-  }
-  if (memory > MAX_MEMORY) {
-    throw new LoaderError(`memory size ${memory} is larger than the maximum of 3 GiB`);
-  }
+  const problem = memorySizeProblem(memory);
+  if (problem) throw new LoaderError(`memory size ${memory} must be ${problem}`);
   if (bios && memory < MIN_PC_MEMORY) {
     throw new LoaderError(`a BIOS boot needs at least 64 KiB of memory (got ${memory} bytes)`);
   }
   if (kernel && memory < MIN_KERNEL_MEMORY) {
     throw new LoaderError(`a kernel needs at least 2 MiB of memory (got ${memory} bytes)`);
   }
-  // Check the disk before opening an accelerator, so a bad image costs nothing.
-  const disk = bios ? Disk.fromImage(options.image, { type: options.driveType }) : undefined;
+  // Open the disks before an accelerator, so a bad image costs nothing.
+  const drives = bios ? openDrives(options) : undefined;
+  const disk = drives?.get(drives.has(0) ? 0 : 0x80);
+  const closeDisks = () => drives?.forEach((d) => d.close());
   if (disk && !options.noSignatureCheck) {
-    const s = disk.sector(0);
-    if (s[510] !== 0x55 || s[511] !== 0xaa) {
-      throw new LoaderError(
-        "the image has no boot signature (0x55 0xAA at bytes 510-511); " +
-          "use --no-signature-check or --boot flat",
-      );
+    try {
+      checkBootSignature(disk.sector(0));
+    } catch (e) {
+      closeDisks();
+      throw e;
     }
   }
-  // Kernels start in protected mode; boot sectors and flat images in real mode.
-  const selection = selectAccelerator(options.accel ?? "auto", undefined, {
-    translate: options.translate,
-  }, kernel ? "protected" : "real");
-  const accelReason = `${selection.name}: ${selection.reason}`;
-  if (kernel && selection.name === "emu") {
-    const name = FORMAT_NAMES[detected.format as KernelFormat];
-    const why = selection.note
-      ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
-      : "";
-    const mode = detected.format === "elf" && detected.elf.class === 64
-      ? "64-bit long mode"
-      : "32-bit protected mode";
-    throw new UnsupportedOnSoftwareCpuError(
-      `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} kernel starts in ${mode}, which is not ` +
-        `supported on the software CPU yet; run it on KVM${why}`,
-    );
+  let selection;
+  let vm;
+  try {
+    // Kernels start in protected mode; boot sectors and flat images in real mode.
+    selection = selectAccelerator(options.accel ?? "auto", undefined, {
+      translate: options.translate,
+    }, kernel ? "protected" : "real");
+    if (kernel && selection.name === "emu") {
+      const name = FORMAT_NAMES[detected.format as KernelFormat];
+      const why = selection.note
+        ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
+        : "";
+      const mode = detected.format === "elf" && detected.elf.class === 64
+        ? "64-bit long mode"
+        : "32-bit protected mode";
+      throw new UnsupportedOnSoftwareCpuError(
+        `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} kernel starts in ${mode}, which is not ` +
+          `supported on the software CPU yet; run it on KVM${why}`,
+      );
+    }
+    // On KVM, instructions its emulator lacks are finished on the software CPU.
+    const created = selection.accelerator.createVm();
+    vm = selection.name === "kvm" ? withEmulationFallback(created) : created;
+  } catch (e) {
+    closeDisks();
+    throw e;
   }
-  // On KVM, instructions its emulator lacks are finished on the software CPU.
-  const created = selection.accelerator.createVm();
-  const vm = selection.name === "kvm" ? withEmulationFallback(created) : created;
+  const accelReason = `${selection.name}: ${selection.reason}`;
   let machine: Machine | undefined;
   try {
     const vcpu = vm.createVcpu();
@@ -162,6 +201,8 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       accelerator: selection.name,
       makeKick: kvmVcpu instanceof KvmVcpu ? () => new RunKicker(kvmVcpu) : undefined,
       serialLimit: options.serialLimit,
+      noReboot: options.noReboot,
+      debugcon: options.debugcon,
     });
     const traced = machine;
     if (vcpu instanceof EmulationFallbackVcpu) vcpu.onTakeOver = (line) => traced.trace?.(line);
@@ -174,26 +215,44 @@ export function createMachine(options: MachineOptions): CreatedMachine {
         rtcStart: options.rtcStart,
       });
       pc = devices;
-      const loaded = loadKernel(machine.memory, options.image, detected, {
-        memoryBytes: memory,
-        cmdline: options.append ?? "",
-        modules: [
-          ...(options.initrd ? [{ data: options.initrd, cmdline: "initrd" }] : []),
-          ...(options.modules ?? []).map((m, i): BootModule => ({
-            data: m.data,
-            cmdline: m.cmdline ?? `module${i + 1}`,
-          })),
-        ],
-        imageName: options.imageName,
-      });
-      writeFlatGdt(machine.memory);
-      machine.setCpuState(applyProtectedModeEntry(loaded.entry, sregs), sregs);
+      const board = machine;
+      const image = options.image!; // kernels are detected from their bytes
+      const resetSregs = sregs.clone();
+      // Loads the kernel and its modules afresh and enters it (at power-on and on a reset,
+      // as QEMU's -kernel does: the kernel's image in RAM may have been changed by then).
+      const boot = () => {
+        const loaded = loadKernel(board.memory, image, detected, {
+          memoryBytes: memory,
+          cmdline: options.append ?? "",
+          modules: [
+            ...(options.initrd ? [{ data: options.initrd, cmdline: "initrd" }] : []),
+            ...(options.modules ?? []).map((m, i): BootModule => ({
+              data: m.data,
+              cmdline: m.cmdline ?? `module${i + 1}`,
+            })),
+          ],
+          imageName: options.imageName,
+        });
+        writeFlatGdt(board.memory);
+        const entrySregs = resetSregs.clone();
+        board.setCpuState(applyProtectedModeEntry(loaded.entry, entrySregs), entrySregs);
+      };
+      boot();
+      board.onReset = () => {
+        devices.reset();
+        boot();
+      };
       return { machine, note: selection.note, accelReason, pc, format: detected.format };
     }
     let entry: RealModeEntry;
-    if (disk) {
-      const drive = bootDrive(disk);
-      pc = buildPc(machine, { disk, bootDrive: drive, memory, rtcStart: options.rtcStart });
+    if (disk && drives) {
+      machine.onClose.push(closeDisks);
+      pc = buildPc(machine, {
+        drives,
+        bootDrive: bootDrive(disk),
+        memory,
+        rtcStart: options.rtcStart,
+      });
       entry = loadBootSector(machine.memory, disk, {
         noSignatureCheck: options.noSignatureCheck,
       });
@@ -201,16 +260,54 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       // RAM below the VGA/ROM hole, and the rest above 1 MiB, as on a PC.
       machine.addRam(0, Math.min(memory, HOLE_START));
       if (memory > HOLE_START) machine.addRam(HOLE_END, memory - HOLE_START);
-      entry = loadFlat(machine.memory, options.image);
+      entry = loadFlat(machine.memory, options.image!);
     }
     const regs = applyRealModeEntry(entry, sregs);
     // A BIOS hands over with interrupts enabled.
     if (disk) regs.set("rflags", 0x202);
     machine.setCpuState(regs, sregs);
+    // A reset starts over from this state, RAM kept: a BIOS boot re-runs POST and boots
+    // the disk's (possibly rewritten) sector 0 again, as INT 19h does.
+    const resetRegs = regs.clone();
+    const resetSregs = sregs.clone();
+    const board = machine;
+    board.onReset = () => {
+      if (disk) {
+        pc?.reset();
+        loadBootSector(board.memory, disk, { noSignatureCheck: true });
+      }
+      board.setCpuState(resetRegs.clone(), resetSregs.clone());
+    };
     return { machine, note: selection.note, accelReason, pc, format: detected.format };
   } catch (e) {
     if (machine) machine.close();
-    else vm.close();
+    else {
+      vm.close();
+      closeDisks();
+    }
+    throw e;
+  }
+}
+
+/** The boot disk (from `image` or `imagePath`) and the others, by BIOS drive number. */
+function openDrives(options: MachineOptions): Map<number, Disk> {
+  const writable = options.diskWrite ?? false;
+  const type = options.driveType;
+  const opened: Disk[] = [];
+  try {
+    if (options.imagePath !== undefined) {
+      opened.push(openDiskFile(options.imagePath, { type, writable }));
+    } else if (options.image !== undefined) {
+      opened.push(Disk.fromImage(options.image, { type, writable }));
+    } else {
+      throw new LoaderError("no boot image given");
+    }
+    diskSpecs(options.disks ?? []).forEach((spec, i) => {
+      opened.push(openDisk(spec, `disk ${i + 1}`, { writable }));
+    });
+    return numberDrives(opened[0], opened.slice(1));
+  } catch (e) {
+    for (const d of opened) d.close();
     throw e;
   }
 }

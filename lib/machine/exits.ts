@@ -15,6 +15,8 @@ export type ExitAction =
   | { action: "continue" }
   /** HLT with interrupts enabled: sleep until an interrupt is due. */
   | { action: "wait" }
+  /** The guest asked for a CPU reset: reboot, or stop with `{kind: "reset"}` (`noReboot`). */
+  | { action: "reset" }
   | { action: "stop"; reason: StopReason };
 
 /** The parts of the machine exits reach. */
@@ -27,10 +29,16 @@ export interface ExitContext {
   interruptsEnabled: boolean;
   /** Called with one line per exit when tracing. */
   readonly trace?: (line: string) => void;
+  /**
+   * True once a device has asked the run to stop (debug-exit): the rest of a
+   * batched REP OUTS is not written, as hardware stops at that element.
+   */
+  readonly stopping?: () => boolean;
 }
 
 const CONTINUE: ExitAction = { action: "continue" };
 const WAIT: ExitAction = { action: "wait" };
+const RESET: ExitAction = { action: "reset" };
 
 /** Handles one exit. */
 export function handleExit(ctx: ExitContext, exit: VcpuExit): ExitAction {
@@ -68,6 +76,7 @@ export function handleExit(ctx: ExitContext, exit: VcpuExit): ExitAction {
     case "system-event":
       // KVM system events: 1 shutdown, 2 reset, 3 crash.
       if (exit.type === 1) return stop({ kind: "power-off" });
+      if (exit.type === 2) return RESET;
       return crash("internal-error", `system event ${exit.type}`);
     case "debug":
       return stop({ kind: "debug", exception: exit.exception, pc: exit.pc, dr6: exit.dr6 });
@@ -90,8 +99,10 @@ function handleIo(
     const at = i * size;
     if (at + size > data.length) break;
     const access = data.subarray(at, at + size);
-    if (isWrite) ctx.ports.write(port, access);
-    else ctx.ports.read(port, access);
+    if (isWrite) {
+      ctx.ports.write(port, access);
+      if (ctx.stopping?.()) break;
+    } else ctx.ports.read(port, access);
   }
   ctx.trace?.(
     `io ${isWrite ? "out" : "in"} port ${hex(port)} size ${size} x${count} ${bytes(data)}`,

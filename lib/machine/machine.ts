@@ -10,10 +10,12 @@
 import type { KvmRegs, KvmSregs } from "../kvm/structs.ts";
 import type { Vcpu, Vm } from "../kvm/vcpu.ts";
 import { DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, DebugExit } from "../devices/debug-exit.ts";
+import { Debugcon, DEBUGCON_PORT } from "../devices/debugcon.ts";
 import { COM1_PORT, Serial16550 } from "../devices/serial.ts";
 import { Vga, VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
 import { type Clock, WallClock } from "../devices/clock.ts";
 import { InstructionClock } from "./instruction-clock.ts";
+import { SlicePacer } from "./slice-pacer.ts";
 import { Bus } from "./bus.ts";
 import { type CpuSnapshot, snapshotCpu } from "./crash-report.ts";
 import { type ExitContext, handleExit } from "./exits.ts";
@@ -28,6 +30,8 @@ export interface InterruptController {
   hasInterrupt(): boolean;
   /** Takes the highest-priority interrupt and returns its vector. */
   acknowledge(): number;
+  /** Whether a request on `line` would reach the CPU now (absent: always). */
+  canDeliver?(line: number): boolean;
 }
 
 /** Interrupts KVM_RUN periodically (only the KVM accelerator needs one). */
@@ -54,6 +58,10 @@ export interface MachineParts {
   makeKick?: () => RunKick;
   /** Bytes of serial output kept for the API. */
   serialLimit?: number;
+  /** A reset request stops the run (`{kind: "reset"}`) instead of rebooting. */
+  noReboot?: boolean;
+  /** Fit the debug console at port 0xE9 (default true; without it the port reads 0xFF). */
+  debugcon?: boolean;
 }
 
 const KICK_INTERVAL_MS = 10;
@@ -75,6 +83,10 @@ export class Machine {
   readonly serialOutput: OutputBuffer;
   /** Extra consumers of serial output (stdout, a file). */
   readonly serialSinks: ((byte: number) => void)[] = [];
+  /** Everything the guest wrote to the debug console, port 0xE9 (bounded). */
+  readonly debugconOutput: OutputBuffer = new OutputBuffer();
+  /** Extra consumers of debug console output (stdout, a file). */
+  readonly debugconSinks: ((byte: number) => void)[] = [];
   /** Time-driven devices, updated by the run loop. */
   readonly timedDevices: TimedDevice[] = [];
   /**
@@ -96,9 +108,26 @@ export class Machine {
   interruptsHeld = false;
   /** Told of each external interrupt the loop injects (the interrupt log). */
   onInject: ((vector: number) => void) | undefined;
+  /** A reset request stops the run with `{kind: "reset"}` instead of calling {@link onReset}. */
+  noReboot: boolean;
+  /**
+   * Reboots: the platform's power-on state again (RAM kept). Set by whoever
+   * builds the machine; without it a reset request stops the run.
+   */
+  onReset: (() => void) | undefined;
+  /** Set by {@link requestReset}; the loop reboots (or stops) after the exit that asked. */
+  #resetRequested = false;
+  /** Run by {@link close} after the VM is released (the platform's disks close here). */
+  readonly onClose: (() => void)[] = [];
   /** Set by `requestStop()`; the loop stops at the next exit. */
   #stopRequested = false;
+  /** Set by {@link stopWith}: the reason the loop stops with at the next exit. */
+  #deviceStop: StopReason | undefined;
   #wake: (() => void) | undefined;
+  /** The guest waits in HLT with interrupts on (kept across runs, as the CPU stays halted). */
+  #halted = false;
+  /** When the last wait in HLT that slept ended (the event loop ran then). */
+  #sleptAt = -Infinity;
   /** Clock time when a timed device next needs an update (-Infinity: at once). */
   #due = -Infinity;
   /** Ports whose accesses can move a timed device's schedule (see {@link markTimingPorts}). */
@@ -116,6 +145,7 @@ export class Machine {
     this.vcpu = parts.vcpu;
     this.accelerator = parts.accelerator;
     this.#makeKick = parts.makeKick;
+    this.noReboot = parts.noReboot ?? false;
     const vm = this.vm;
     this.memory.onWrite = vm.memoryWritten?.bind(vm);
     this.serialOutput = new OutputBuffer(parts.serialLimit);
@@ -127,6 +157,12 @@ export class Machine {
       setIrq: (level) => this.serialIrq?.(level),
     });
     this.ports.register(COM1_PORT, 8, this.serial, "COM1");
+    // Not an exit port: on the software CPU its OUTs complete inside the CPU.
+    const debugcon = new Debugcon((b) => {
+      this.debugconOutput.push(b);
+      for (const sink of this.debugconSinks) sink(b);
+    });
+    if (parts.debugcon ?? true) this.ports.register(DEBUGCON_PORT, 1, debugcon, "debugcon");
     this.ports.register(DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, this.debugExit, "debug-exit");
     this.markExitPorts(DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE);
     const vcpu = this.vcpu;
@@ -178,6 +214,16 @@ export class Machine {
     this.#wake?.();
   }
 
+  /** The guest asked for a CPU reset (keyboard controller, port 0x92): see {@link onReset}. */
+  requestReset(): void {
+    this.#resetRequested = true;
+  }
+
+  /** Ends the run at the next exit with `reason` (a device or the BIOS that cannot go on). */
+  stopWith(reason: StopReason): void {
+    this.#deviceStop ??= reason;
+  }
+
   /** Wakes a loop that waits in HLT (after input arrives). */
   wake(): void {
     this.#due = -Infinity;
@@ -191,6 +237,7 @@ export class Machine {
 
   /** Loads registers (both structs). */
   setCpuState(regs: KvmRegs, sregs: KvmSregs): void {
+    this.#halted = false;
     this.vcpu.setSregs(sregs);
     this.vcpu.setRegs(regs);
   }
@@ -211,9 +258,12 @@ export class Machine {
     if (this.vcpu.mmioWriteHook !== undefined) {
       this.vcpu.mmioWriteHook = this.trace === undefined ? this.#mmioWithoutExit : null;
     }
+    // The loop sizes each slice; the vCPU's own setting is the longest and stays its own.
+    const slice = this.vcpu.sliceLimit;
     try {
       return await this.#loop(deadline, limits.instructions);
     } finally {
+      if (slice !== undefined) this.vcpu.sliceLimit = slice;
       kick?.close();
     }
   }
@@ -244,7 +294,7 @@ export class Machine {
     // pending is the loop's business: it waits for the guest's interrupt window).
     this.#raised = false;
     bus.write(address, data);
-    return this.#stopRequested || this.#raised ? 2 : 1;
+    return this.#stopRequested || this.#raised || this.#resetRequested ? 2 : 1;
   }
 
   async #loop(deadline: number, instructionLimit: number | undefined): Promise<StopReason> {
@@ -256,18 +306,32 @@ export class Machine {
       hasInterruptSources: this.interrupts !== undefined,
       interruptsEnabled: false,
       trace: this.trace,
+      stopping: () => this.debugExit.code !== undefined,
     };
-    const defaultSlice = vcpu.sliceLimit;
+    const maxSlice = vcpu.sliceLimit;
     const timed = this.timedDevices.length > 0;
     let lastYield = performance.now();
+    const pacer = maxSlice === undefined
+      ? undefined
+      : new SlicePacer(maxSlice, lastYield, vcpu.instructions ?? 0);
     let exits = 0;
     for (;;) {
+      if (this.#halted) {
+        // In HLT (also when the last run ended there): nothing runs until the guest can be woken.
+        const woke = await this.#waitForInterrupt(deadline);
+        if (woke !== "interrupt") return { kind: woke };
+        this.#halted = false;
+        if (this.#sleptAt > lastYield) {
+          lastYield = this.#sleptAt;
+          pacer?.restart(lastYield, vcpu.instructions ?? 0);
+        }
+      }
       // Timed devices are updated only when something is due; port I/O, an
       // interrupt taken or host input may move their schedules, so those reset `#due`.
       if (timed && this.clock.now() >= this.#due) this.#updateDevices();
       if (this.interrupts && !this.interruptsHeld) this.#injectInterrupt();
-      if (defaultSlice !== undefined) {
-        let slice = defaultSlice;
+      if (pacer !== undefined) {
+        let slice = pacer.slice;
         if (instructionLimit !== undefined) {
           const left = instructionLimit - (vcpu.instructions ?? 0);
           if (left <= 0) return { kind: "instruction-limit" };
@@ -289,17 +353,34 @@ export class Machine {
         this.debugExit.code = undefined;
         return { kind: "debug-exit", code };
       }
+      // A reset line pulled during the exit wins over what the guest did after it.
+      if (next.action === "reset" || this.#resetRequested) {
+        this.#resetRequested = false;
+        if (this.noReboot || !this.onReset) return { kind: "reset" };
+        this.onReset();
+        this.#due = -Infinity;
+        continue;
+      }
       if (next.action === "stop") return next.reason;
+      if (this.#deviceStop) {
+        const reason = this.#deviceStop;
+        this.#deviceStop = undefined;
+        return reason;
+      }
+      if (next.action === "wait") {
+        this.#halted = true;
+        continue;
+      }
       if (this.#stopRequested) return { kind: "stopped" };
       // Reading the clock costs more than an exit; do it on kicks and every 256 exits.
-      if (exit.kind !== "intr" && next.action === "continue" && (++exits & 255) !== 0) continue;
+      if (exit.kind !== "intr" && (++exits & 255) !== 0) continue;
       const now = performance.now();
       if (now >= deadline) return { kind: "timeout" };
-      if (next.action === "wait" && await this.#waitForInterrupt(deadline)) {
-        lastYield = performance.now();
-      } else if (now - lastYield >= YIELD_INTERVAL_MS) {
+      pacer?.measured(now, vcpu.instructions ?? 0);
+      if (now - lastYield >= YIELD_INTERVAL_MS) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         lastYield = performance.now();
+        pacer?.restart(lastYield, vcpu.instructions ?? 0);
       }
     }
   }
@@ -333,40 +414,67 @@ export class Machine {
       this.onInject?.(vector);
       this.vcpu.interrupt(vector);
       run.requestInterruptWindow = false;
-      this.#due = -Infinity; // a taken interrupt may release a device's next one
+      // A taken interrupt may release a device's next one (the PIT holds a tick back while
+      // the last is unacknowledged): update now, so the next slice ends at the next event.
+      if (this.timedDevices.length > 0) this.#updateDevices();
     } else {
       run.requestInterruptWindow = true;
     }
   }
 
   /**
-   * The guest waits in HLT for an interrupt. On virtual time the clock jumps
-   * to the next timed event (no sleeping); on the wall clock the loop sleeps
-   * until that event. Either way a wake-up (input) or the deadline ends it.
-   * Returns true when it slept (the event loop ran meanwhile).
+   * The guest waits in HLT until an interrupt it can take (unmasked at the
+   * PIC; IF is set) is raised, or a device without a line (a BIOS wait) has
+   * its event. Events of devices whose line is masked do not wake it. On
+   * virtual time the clock jumps to the next event that can wake the guest;
+   * when none can, and always on the wall clock, the loop sleeps until that
+   * event, a wake-up (input), a stop request or the deadline.
    */
-  async #waitForInterrupt(deadline: number): Promise<boolean> {
-    if (this.timedDevices.length) this.#updateDevices();
-    if (this.interrupts?.hasInterrupt()) return false;
-    const next = this.#due === Infinity ? undefined : this.#due;
+  async #waitForInterrupt(deadline: number): Promise<"interrupt" | "timeout" | "stopped"> {
     const clock = this.clock;
-    if (clock instanceof InstructionClock && next !== undefined) {
-      clock.skipTo(next);
-      return false;
-    }
-    let until = deadline;
-    if (next !== undefined) until = Math.min(until, performance.now() + (next - clock.now()) / 1e6);
-    const ms = until === Infinity ? 1000 : Math.max(0, until - performance.now());
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
+    const virtual = clock instanceof InstructionClock;
+    for (;;) {
+      if (this.#stopRequested) return "stopped";
+      if (this.timedDevices.length) this.#updateDevices();
+      if (this.interrupts?.hasInterrupt()) return "interrupt";
+      const next = this.#nextWakeNs();
+      if (next !== undefined && next <= clock.now()) {
+        // Due now and still nothing to take: a lineless device's own wake-up.
+        return "interrupt";
       }
-      this.#wake = done;
-    });
-    this.#wake = undefined;
-    return true;
+      if (virtual && next !== undefined) {
+        clock.skipTo(next);
+        continue;
+      }
+      const now = performance.now();
+      if (now >= deadline) return "timeout";
+      let until = deadline;
+      if (next !== undefined) until = Math.min(until, now + (next - clock.now()) / 1e6);
+      const ms = until === Infinity ? 1000 : Math.max(0, until - now);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#wake = done;
+      });
+      this.#wake = undefined;
+      this.#sleptAt = performance.now();
+    }
+  }
+
+  /** The next event that can wake a CPU in HLT: of a lineless device, or one whose line is open. */
+  #nextWakeNs(): number | undefined {
+    const now = this.clock.now();
+    const pic = this.interrupts;
+    let next: number | undefined;
+    for (const d of this.timedDevices) {
+      if (d.irqLine !== undefined && pic?.canDeliver && !pic.canDeliver(d.irqLine)) continue;
+      const t = d.nextEventNs(now);
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    return next;
   }
 
   #readCode(address: number, length: number): Uint8Array {
@@ -376,8 +484,9 @@ export class Machine {
     return new Uint8Array(0);
   }
 
-  /** Releases the VM. */
+  /** Releases the VM, then what the platform added to {@link onClose}. */
   close(): void {
     this.vm.close();
+    for (const f of this.onClose.splice(0)) f();
   }
 }

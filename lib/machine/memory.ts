@@ -9,6 +9,7 @@
 
 /** A guest address or length that falls outside RAM. */
 export class GuestMemoryError extends RangeError {
+  /** The error class name. */
   override name = "GuestMemoryError";
 }
 

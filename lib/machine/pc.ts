@@ -30,6 +30,7 @@
  */
 
 import { Bios } from "../bios/bios.ts";
+import { newBiosState } from "../bios/env.ts";
 import { CmosRtc } from "../bios/time.ts";
 import { keyBufferHasRoom } from "../bios/keyboard.ts";
 import { Cmos } from "../devices/cmos.ts";
@@ -43,6 +44,7 @@ import type { Disk } from "../loader/disk.ts";
 import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE } from "../bios/rom.ts";
 import type { Machine } from "./machine.ts";
 import { TypingQueue } from "./typing.ts";
+import type { TimedDevice } from "../devices/clock.ts";
 import { InstructionClock } from "./instruction-clock.ts";
 
 /** Where conventional memory ends. */
@@ -56,9 +58,9 @@ export const MIN_PC_MEMORY = 0x10000;
 
 /** Options for {@link buildPc}. */
 export interface PcOptions {
-  /** The boot disk. */
-  disk: Disk;
-  /** Its BIOS drive number (0x00 or 0x80). */
+  /** The drives by BIOS number (floppies 00h-03h, hard disks from 80h). */
+  drives: ReadonlyMap<number, Disk>;
+  /** The drive booted from (0x00 or 0x80). */
   bootDrive: number;
   /** Total RAM in bytes: up to 640 KiB conventional, the rest from 1 MiB. */
   memory: number;
@@ -95,6 +97,12 @@ export interface Pc {
   bios?: Bios;
   /** Typing, which also wakes a waiting guest. */
   keyboard: PcKeyboard;
+  /**
+   * A CPU reset's effect on the platform: the devices back to their
+   * power-on state (CMOS and RAM kept, as on a PC) and the BIOS's POST again.
+   * The caller then starts the CPU at the boot sector.
+   */
+  reset(): void;
 }
 
 /** Options for {@link buildPcDevices}. */
@@ -111,6 +119,15 @@ export interface PcDeviceOptions {
   onA20?: (enabled: boolean) => void;
   /** Whether the typing queue may hand the controller its next key (default always). */
   typingReady?: () => boolean;
+}
+
+/** `device` as a timed device whose events raise interrupt line `irqLine`. */
+function onLine(device: TimedDevice, irqLine: number): TimedDevice {
+  return {
+    update: (now) => device.update(now),
+    nextEventNs: (now) => device.nextEventNs(now),
+    irqLine,
+  };
 }
 
 /** The PC's devices without a BIOS, for scripts and tests. */
@@ -156,10 +173,11 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
     if (vm instanceof EmuVm) vm.setA20(on);
     options.onA20?.(on);
   };
-  const port92 = new Port92({ onA20: setA20 });
+  const onReset = () => machine.requestReset();
+  const port92 = new Port92({ onA20: setA20, onReset });
   ports.register(0x92, 1, port92, "port A");
   machine.markExitPorts(0x92, 1); // A20 changes the memory map: not in the middle of a block
-  const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20 });
+  const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20, onReset });
   ports.register(0x60, 1, i8042.data, "i8042 data");
   ports.register(0x64, 1, i8042.command, "i8042 command");
 
@@ -176,7 +194,7 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   });
   ports.register(0x70, 2, cmos, "CMOS");
   ports.register(0x3c0, 0x20, machine.vga.registers, "VGA registers");
-  machine.timedDevices.push(pit, cmos);
+  machine.timedDevices.push(onLine(pit, 0), onLine(cmos, 8));
   // Programming these moves a timed device's next event: the PIT and its gate, the RTC,
   // the keyboard controller (the typing queue waits on it).
   for (const [base, length] of [[0x40, 4], [0x61, 1], [0x70, 2], [0x60, 1], [0x64, 1]]) {
@@ -188,6 +206,7 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   machine.timedDevices.push({
     update: () => typing.update(),
     nextEventNs: (now) => typing.nextEventNs(now),
+    irqLine: 1,
   });
   const keyboard: PcKeyboard = {
     type(keys: string): number {
@@ -201,7 +220,22 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
       return n;
     },
   };
-  return { pic, pit, i8042, cmos, port61, port92, keyboard, setA20 };
+  // The power-on states a reset returns to (the PIT's is made afresh then: it holds times).
+  const powerOn = {
+    pic: pic.snapshot(),
+    i8042: i8042.snapshot(),
+    port61: port61.snapshot(),
+    port92: port92.snapshot(),
+  };
+  const reset = () => {
+    pic.restore(powerOn.pic);
+    pit.restore(new Pit({ clock: machine.clock, pcDefaults: true }).snapshot());
+    i8042.restore(powerOn.i8042);
+    port61.restore(powerOn.port61);
+    port92.restore(powerOn.port92);
+    setA20(true);
+  };
+  return { pic, pit, i8042, cmos, port61, port92, keyboard, setA20, reset };
 }
 
 /**
@@ -238,12 +272,13 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   const late: { bios?: Bios } = {};
   // While INT 09h is the BIOS's, a key press waits for room in its buffer.
   const biosHandlesKeys = () => (machine.memory.readU16(9 * 4 + 2) << 4) === ROM_BASE;
-  const floppy = options.disk.type === "floppy" ? options.disk.floppyType : 0;
+  // CMOS describes the first two floppies and hard disks (type 47: user-defined geometry).
+  const drives = options.drives;
   const devices = buildPcDevices(machine, {
     memory: options.memory,
     rtcStart: options.rtcStart,
-    floppies: [floppy, 0],
-    hardDisks: [options.disk.type === "hdd" ? 47 : 0, 0],
+    floppies: [drives.get(0)?.floppyType ?? 0, drives.get(1)?.floppyType ?? 0],
+    hardDisks: [drives.has(0x80) ? 47 : 0, drives.has(0x81) ? 47 : 0],
     onA20: (on) => {
       if (late.bios) late.bios.env.state.a20 = on;
     },
@@ -260,12 +295,13 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     : undefined;
   const bios = new Bios({
     onServiceCall,
+    onFault: (message) => machine.stopWith({ kind: "crash", cause: "internal-error", message }),
     memory: machine.memory,
     vga: machine.vga,
     vcpu: machine.vcpu,
     ports,
     clock: machine.clock,
-    disks: new Map([[options.bootDrive, options.disk]]),
+    disks: drives,
     bootDrive: options.bootDrive,
     conventionalBytes: conventional,
     extendedBytes: extended,
@@ -279,6 +315,12 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   // The BIOS's waits are timed events too.
   machine.markTimingPorts(BIOS_TRAP_PORT, 1);
   bios.post();
-  const { setA20: _, ...rest } = devices;
-  return { ...rest, bios };
+  const { setA20, reset: resetDevices, ...rest } = devices;
+  const reset = () => {
+    resetDevices();
+    Object.assign(bios.env.state, newBiosState());
+    setA20(true);
+    bios.post();
+  };
+  return { ...rest, bios, reset };
 }

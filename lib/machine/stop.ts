@@ -34,6 +34,8 @@ export type StopReason =
    * `DebugExit` in lib/kvm/vcpu.ts for `exception`); `pc` is linear.
    */
   | { kind: "debug"; exception: number; pc: number; dr6: number }
+  /** The guest asked for a CPU reset and rebooting was turned off (`noReboot`). */
+  | { kind: "reset" }
   /** The guest crashed: exit status 3 and a report. */
   | { kind: "crash"; cause: CrashCause; message: string };
 
@@ -51,6 +53,7 @@ export function exitStatus(stop: StopReason): number {
     case "power-off":
     case "stopped":
     case "debug":
+    case "reset":
       return 0;
     case "debug-exit":
       return debugExitStatus(stop.code);
@@ -79,6 +82,8 @@ export function describeStop(stop: StopReason): string {
       return "stopped";
     case "debug":
       return `debug stop at 0x${stop.pc.toString(16)}`;
+    case "reset":
+      return "guest asked for a reset (not rebooted)";
     case "crash":
       return `guest crashed (${stop.cause}): ${stop.message}`;
   }

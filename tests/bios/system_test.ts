@@ -1,5 +1,6 @@
 import { deepStrictEqual, strictEqual } from "@std/assert";
 import { BDA } from "../../lib/bios/bda.ts";
+import { TICK_NS } from "../../lib/bios/int14.ts";
 import { Serial16550 } from "../../lib/devices/serial.ts";
 import { int1a, Rtc, timerTick } from "../../lib/bios/time.ts";
 import { regs, testBios } from "./support.ts";
@@ -100,9 +101,6 @@ Deno.test("int14: COM1 through the UART's ports; missing ports time out", () => 
   bios.call(0x14, send);
   strictEqual(send.ah & 0x80, 0);
   deepStrictEqual(sent, [0x41]);
-  const empty = regs({ ax: 0x0200, dx: 0 });
-  bios.call(0x14, empty);
-  strictEqual(empty.ah & 0x80, 0x80);
   uart.receive([0x7a]);
   const recv = regs({ ax: 0x0200, dx: 0 });
   bios.call(0x14, recv);
@@ -113,6 +111,41 @@ Deno.test("int14: COM1 through the UART's ports; missing ports time out", () => 
   const com9 = regs({ ax: 0x0141, dx: 9 });
   bios.call(0x14, com9);
   strictEqual(com9.ah, 0x80);
+});
+
+Deno.test("int14 AH=02h: waits for a byte up to the BDA time-out, then reports it", () => {
+  const { bios, ports, clock, memory } = testBios();
+  const uart = new Serial16550();
+  ports.register(0x3f8, 8, uart, "COM1");
+  strictEqual(memory.readU8(BDA.COM_TIMEOUTS), 10, "POST: 10 ticks");
+  const call = () => {
+    const r = regs({ ax: 0x0200, dx: 0 });
+    bios.call(0x14, r);
+    return r;
+  };
+  let r = call();
+  strictEqual(r.cs, 0xf000, "nothing received: waiting in the ROM loop");
+  strictEqual(bios.nextEventNs(0), 10 * TICK_NS);
+  clock.advance(5 * TICK_NS);
+  uart.receive([0x41, 0x42]);
+  r = call();
+  strictEqual(r.cs, 0, "a byte ends the wait");
+  deepStrictEqual([r.ah, r.al], [0x00, 0x41]);
+  strictEqual(bios.nextEventNs(0), undefined);
+  r = call();
+  deepStrictEqual([r.ah, r.al], [0x00, 0x42]);
+  r = call();
+  strictEqual(r.cs, 0xf000, "waiting again");
+  clock.advance(10 * TICK_NS);
+  r = call();
+  strictEqual(r.cs, 0);
+  strictEqual(r.ah, 0x80, "time-out");
+  memory.writeU8(BDA.COM_TIMEOUTS, 0);
+  r = call();
+  strictEqual(r.ah, 0x80, "a time-out of 0 ticks does not wait");
+  const status = regs({ ax: 0x0300, dx: 0 });
+  bios.call(0x14, status);
+  strictEqual(status.ah & 0x61, 0x60, "AH=03h: transmitter empty, no data");
 });
 
 Deno.test("int1a: ticks with the midnight flag; RTC time and date in BCD", () => {

@@ -21,10 +21,14 @@ Deno.test("args: defaults and a full command line", () => {
     boot: "auto",
     driveType: undefined,
     noSignatureCheck: false,
+    disks: [],
+    diskWrite: false,
     screenshot: undefined,
     memory: undefined,
     display: "text",
     serial: { kind: "stdio" },
+    debugcon: { kind: "stdio" },
+    noReboot: false,
     timeoutSeconds: undefined,
     maxInstructions: undefined,
     trace: false,
@@ -49,6 +53,9 @@ Deno.test("args: defaults and a full command line", () => {
     "1.5",
     "--trace",
     "--interpret",
+    "--debugcon",
+    "e9.log",
+    "--no-reboot",
     "x.bin",
   ]);
   strictEqual(full.kind, "run");
@@ -58,6 +65,8 @@ Deno.test("args: defaults and a full command line", () => {
   strictEqual(full.options.timeoutSeconds, 1.5);
   strictEqual(full.options.trace, true);
   strictEqual(full.options.interpret, true);
+  deepStrictEqual(full.options.debugcon, { kind: "file", path: "e9.log" });
+  strictEqual(full.options.noReboot, true);
 });
 
 Deno.test("args: kernel flags: --boot kinds, --append, --initrd, repeated --module FILE[,CMDLINE]", () => {
@@ -109,6 +118,7 @@ Deno.test("args: bad usage is a UsageError with one line", () => {
     ["--max-instructions", "1.5", "a.bin"],
     ["--accel", "kvm", "--max-instructions", "10", "a.bin"],
     ["--serial=", "a.bin"],
+    ["--debugcon=", "a.bin"],
   ];
   for (const args of cases) {
     const error = (() => {
@@ -172,4 +182,27 @@ Deno.test("args: the debugging flags: --gdb [HOST:]PORT, -s, -S, --magic-break, 
   deepStrictEqual([both.trace, both.traceInterrupts], [true, true]);
   const plain = parse(["--trace"]);
   deepStrictEqual([plain.trace, plain.traceInterrupts], [true, false]);
+});
+
+Deno.test("args: a --memory beyond the maximum says so, with the maximum", () => {
+  for (const size of ["99999999999999999999G", "9007199254740993", "4096G", "4G"]) {
+    const error = (() => {
+      try {
+        parseCommandLine(["--memory", size, "a.bin"]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    strictEqual(error instanceof UsageError, true, size);
+    strictEqual(
+      (error as Error).message,
+      `--memory '${size}' is larger than the maximum of 3G`,
+      size,
+    );
+  }
+  strictEqual(
+    (parseCommandLine(["--memory", "3G", "a.bin"]) as { options: { memory: number } })
+      .options.memory,
+    3 * 1024 ** 3,
+  );
 });

@@ -42,7 +42,7 @@ Deno.test("kernel flags on a disk image, and kernel files that cannot be read, a
   strictEqual(disk.code, 2);
   strictEqual(
     disk.stderr.trim(),
-    "picovmm: --append, --initrd and --module are for kernels; the image is a disk",
+    "picovmm: the image is a disk, not a kernel; --append, --initrd and --module are for kernels",
   );
   const missing = await picovmm(["--initrd", "/nonexistent/initrd", kernelPath(KERNEL_CASES[0])]);
   strictEqual(missing.code, 2);

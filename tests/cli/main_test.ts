@@ -27,6 +27,8 @@ Deno.test("cli: bad files, flags and values give one line and status 2", async (
       [["--memory", "0", `${dir}/ok.bin`], /greater than zero/],
       [["--memory", "6000", `${dir}/ok.bin`], /multiple of 4 KiB/],
       [["--memory", "64G", `${dir}/ok.bin`], /maximum/],
+      [["--memory", "99999999999999999999G", `${dir}/ok.bin`], /larger than the maximum of 3G/],
+      [["--serial", dir, `${dir}/ok.bin`], /cannot write serial output to .*: it is a directory/],
       [["--timeout", "-3", `${dir}/ok.bin`], /--timeout needs a value/],
       [["--timeout=-3", `${dir}/ok.bin`], /positive number/],
       [["--accel", "qemu", `${dir}/ok.bin`], /--accel must be one of/],

@@ -273,3 +273,21 @@ Deno.test("pic: odd accesses never throw", () => {
   pic.elcr.read(0, d);
   pic.elcr.write(1, d);
 });
+
+Deno.test("pic: canDeliver follows the masks, the cascade and what is in service", () => {
+  const pic = new Pic({ pcDefaults: { masterMask: 0xfa, slaveMask: 0xfe } }); // IRQ 0, 2, 8 open
+  strictEqual(pic.canDeliver(0), true);
+  strictEqual(pic.canDeliver(1), false);
+  strictEqual(pic.canDeliver(8), true);
+  strictEqual(pic.canDeliver(9), false);
+  pic.setIrq(0, true);
+  pic.acknowledge(); // IRQ 0 in service: nothing of lower or equal priority gets through
+  strictEqual(pic.canDeliver(0), false);
+  strictEqual(pic.canDeliver(8), false);
+  pic.master.write(0, Uint8Array.of(0x20)); // EOI
+  strictEqual(pic.canDeliver(0), true);
+  strictEqual(pic.isRequested(0), false); // asking changed nothing
+  pic.master.write(1, Uint8Array.of(0xfe)); // the cascade masked: slave lines are shut
+  strictEqual(pic.canDeliver(8), false);
+  strictEqual(pic.canDeliver(-1), false);
+});

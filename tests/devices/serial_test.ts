@@ -46,11 +46,37 @@ Deno.test("serial: received bytes set DR and raise the RX interrupt when enabled
   strictEqual(reg(uart, 2) & 0x0f, 0x01);
 });
 
-Deno.test("serial: input is bounded and the overrun is reported once", () => {
-  const uart = new Serial16550({ inputLimit: 4 });
-  strictEqual(uart.receive([1, 2, 3, 4, 5, 6]), 4);
-  strictEqual(reg(uart, 5) & 0x02, 0x02);
-  strictEqual(reg(uart, 5) & 0x02, 0);
+Deno.test("serial: no input is dropped: 100 000 bytes in three sends arrive in order", () => {
+  const uart = new Serial16550();
+  const bytes = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 7) & 0xff);
+  strictEqual(uart.receive(bytes.subarray(0, 1)), 1);
+  strictEqual(uart.receive(bytes.subarray(1, 60_000)), 59_999);
+  strictEqual(uart.receive(Array.from(bytes.subarray(60_000))), 40_000);
+  bytes.fill(0, 0, 10); // the UART keeps its own copy
+  strictEqual(uart.pendingInput, 100_000);
+  put(uart, 2, 0x07); // FIFO on, both FIFOs reset: host input is kept
+  for (let i = 0; i < 100_000; i++) {
+    if (reg(uart, 5) !== 0x61) throw new Error(`byte ${i}: LSR is not data ready only`);
+    if (reg(uart, 0) !== ((i * 7) & 0xff)) throw new Error(`byte ${i} out of order`);
+  }
+  strictEqual(reg(uart, 5) & 0x01, 0);
+  strictEqual(uart.pendingInput, 0);
+});
+
+Deno.test("serial: with the FIFO on, IIR reads C4h while data waits and C1h after", () => {
+  const irq: boolean[] = [];
+  const uart = new Serial16550({ setIrq: (l) => irq.push(l) });
+  put(uart, 2, 0x01);
+  put(uart, 1, 0x01);
+  strictEqual(reg(uart, 2), 0xc1);
+  uart.receive(Uint8Array.of(1, 2));
+  strictEqual(reg(uart, 2), 0xc4);
+  deepStrictEqual(irq, [false, true]);
+  reg(uart, 0);
+  strictEqual(reg(uart, 2), 0xc4, "one byte still waits");
+  reg(uart, 0);
+  strictEqual(reg(uart, 2), 0xc1);
+  deepStrictEqual(irq, [false, true, false]);
 });
 
 Deno.test("serial: loopback returns written bytes as input", () => {

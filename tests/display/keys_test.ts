@@ -3,15 +3,16 @@ import {
   type InputEvent,
   KeyDecoder,
   type KeyEvent,
+  keyEventToBytes,
   keyEventToKeys,
   keyEventToScancodes,
 } from "../../lib/display/keys.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-/** The key events of one feed (quit shown as the string "quit"). */
-function decode(input: string, decoder = new KeyDecoder()): (KeyEvent | "quit")[] {
-  return decoder.feed(bytes(input)).map((e: InputEvent) => e.kind === "quit" ? "quit" : e.key);
+/** The key events of one feed (quit and switch shown as the strings "quit" and "switch"). */
+function decode(input: string, decoder = new KeyDecoder()): (KeyEvent | "quit" | "switch")[] {
+  return decoder.feed(bytes(input)).map((e: InputEvent) => e.kind === "key" ? e.key : e.kind);
 }
 
 Deno.test("printable ASCII is itself", () => {
@@ -143,6 +144,7 @@ Deno.test("QEMU escape: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, others are d
   deepStrictEqual(decode("\x01x"), ["quit"]);
   deepStrictEqual(decode("\x01X"), ["quit"]);
   deepStrictEqual(decode("\x01\x01"), [{ key: "a", ctrl: true }]);
+  deepStrictEqual(decode("\x01c\x01C"), ["switch", "switch"]);
   deepStrictEqual(decode("\x01qz"), [{ key: "z" }]);
   // The prefix waits across reads.
   const d = new KeyDecoder();
@@ -185,5 +187,27 @@ Deno.test("keyEventToScancodes: set-1 codes for what the decoder produces", () =
     if (e.kind !== "key") continue;
     const codes = keyEventToScancodes(e.key);
     ok(codes && codes.length >= 2, `no scan codes for ${JSON.stringify(e.key)}`);
+  }
+});
+
+Deno.test("keyEventToBytes: what a terminal sends, for the serial console", () => {
+  const text = (e: KeyEvent) => {
+    const b = keyEventToBytes(e);
+    return b && new TextDecoder().decode(b);
+  };
+  strictEqual(text({ key: "a" }), "a");
+  strictEqual(text({ key: "é" }), "é");
+  strictEqual(text({ key: "Enter" }), "\r");
+  strictEqual(text({ key: "Backspace" }), "\x7f");
+  strictEqual(text({ key: "c", ctrl: true }), "\x03");
+  strictEqual(text({ key: "a", ctrl: true }), "\x01");
+  strictEqual(text({ key: "\\", ctrl: true }), "\x1c");
+  strictEqual(text({ key: "ArrowUp" }), "\x1b[A");
+  strictEqual(text({ key: "Tab", shift: true }), "\x1b[Z");
+  strictEqual(text({ key: "x", alt: true }), "\x1bx");
+  strictEqual(text({ key: "F1", ctrl: true }), undefined);
+  // Decoding what it sends gives the event back.
+  for (const e of [{ key: "q" }, { key: "Delete" }, { key: "F5" }, { key: "b", ctrl: true }]) {
+    deepStrictEqual(decode(text(e)!), [e]);
   }
 });

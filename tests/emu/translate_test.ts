@@ -8,6 +8,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "@std/assert";
 import type { VcpuExit } from "../../lib/kvm/vcpu.ts";
 import { prng } from "../../tools/fuzz/cases.ts";
+import { randomInstruction } from "../../tools/fuzz/programs.ts";
 import {
   asmMachine,
   machine,
@@ -23,113 +24,6 @@ const DATA_SEG = 0x1000;
 const RAM = 0x30000;
 const INTERPRET: MachineOptions = { translation: null };
 const TRANSLATE: MachineOptions = { translation: { threshold: 1 } };
-
-/** Registers the random code may change: AX CX DX BX SI DI (BP counts the loop, SP is the stack). */
-const FREE16 = [0, 1, 2, 3, 6, 7];
-/** ModRM r/m forms with DS as the segment: [BX+SI] [BX+DI] [SI] [DI] [BX]. */
-const MEM_RM = [0, 1, 4, 5, 7];
-
-/** One random instruction of a loop body, as bytes. */
-function randomInstruction(int: (n: number) => number, is386: boolean): number[] {
-  const r16 = () => FREE16[int(FREE16.length)];
-  const o32 = is386 && int(4) === 0 ? [0x66] : [];
-  const mem = () => [0x40 | (int(8) << 3) | MEM_RM[int(MEM_RM.length)], int(256)]; // mod 1, disp8
-  const regRm = (reg: number) => 0xc0 | (reg << 3) | r16();
-  const rm = (reg: number) =>
-    int(3) === 0 ? mem().map((b, i) => i === 0 ? (b & 0xc7) | (reg << 3) : b) : [regRm(reg)];
-  switch (int(21)) {
-    case 0: // ALU r/m, reg and reg, r/m (both sizes)
-      return [...o32, (int(8) << 3) | int(4), ...rm(r16())];
-    case 1: // ALU accumulator, immediate
-      return int(2) ? [(int(8) << 3) | 4, int(256)] : [
-        ...o32,
-        (int(8) << 3) | 5,
-        int(256),
-        int(256),
-        ...(o32.length ? [int(256), int(256)] : []),
-      ];
-    case 2: { // 80/81/83 group
-      const op = [0x80, 0x81, 0x83][int(3)];
-      const imm = op === 0x81 ? (o32.length ? 4 : 2) : 1;
-      return [
-        ...(op === 0x80 ? [] : o32),
-        op,
-        ...rm(int(8)),
-        ...Array.from({ length: imm }, () => int(256)),
-      ];
-    }
-    case 3: // INC/DEC reg
-      return [...o32, (int(2) ? 0x40 : 0x48) | r16()];
-    case 4: // INC/DEC r/m
-      return [...o32, 0xfe | int(2), ...rm(int(2))];
-    case 5: // PUSH reg / POP reg
-      return [...o32, 0x50 | r16(), ...o32, 0x58 | r16()];
-    case 6: { // shifts and rotates by 1, CL, or an immediate (386)
-      const forms = is386 ? [0xd0, 0xd1, 0xd2, 0xd3, 0xc0, 0xc1] : [0xd0, 0xd1, 0xd2, 0xd3];
-      const op = forms[int(forms.length)];
-      const reg = is386 ? int(8) : [0, 1, 2, 3, 4, 5, 7][int(7)];
-      return [...o32, op, ...rm(reg), ...(op < 0xd0 ? [int(40)] : [])];
-    }
-    case 7: // MOV r/m, reg and reg, r/m
-      return [...o32, 0x88 | int(4), ...rm(r16())];
-    case 8: // MOV reg, immediate
-      return int(2) ? [0xb0 | int(8), int(256)] : [0xb8 | r16(), int(256), int(256)];
-    case 9: // MOV r/m, immediate
-      return int(2) ? [0xc6, ...rm(0), int(256)] : [0xc7, ...rm(0), int(256), int(256)];
-    case 10: // TEST
-      return int(2) ? [...o32, 0x84 | int(2), ...rm(r16())] : [0xa8, int(256)];
-    case 11: // LEA
-      return [...o32, 0x8d, ...mem().map((b, i) => i === 0 ? (b & 0xc7) | (r16() << 3) : b)];
-    case 12: // MOVZX/MOVSX (386)
-      return is386 ? [...o32, 0x0f, [0xb6, 0xb7, 0xbe, 0xbf][int(4)], ...rm(r16())] : [0x90];
-    case 13: // a conditional jump over a two-byte instruction
-      return [0x70 | int(16), 2, 0x40 | r16(), 0x48 | r16()];
-    case 14: // a call of the subroutine (patched by the caller)
-      return [0xe8, 0, 0];
-    case 15: { // NOT, NEG, TEST imm, MUL (left to the interpreter), CBW/CWD, XCHG
-      const sub = int(5);
-      if (sub === 0) return [...o32, 0x98 | int(2)];
-      if (sub === 1) return [...o32, 0x86 | int(2), ...rm(r16())];
-      if (sub === 2) return [0x90 | r16()];
-      const g = int(5); // /0 TEST, /2 NOT, /3 NEG, /4 MUL
-      const reg = [0, 2, 3, 4, 1][g];
-      const bytes = int(2) ? [0xf6, ...rm(reg)] : [...o32, 0xf7, ...rm(reg)];
-      if (reg > 1) return bytes;
-      return [
-        ...bytes,
-        ...Array.from({ length: bytes[0] === 0xf6 ? 1 : o32.length ? 4 : 2 }, () => int(256)),
-      ];
-    }
-    case 18: { // string instructions without REP (DS:SI, ES:DI in the data segment), CLD/STD
-      const op = [0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf][int(10)];
-      return [...(int(4) === 0 ? [0xfc | int(2)] : []), ...((op & 1) ? o32 : []), op];
-    }
-    case 19: // CLC/STC/CMC, then something that reads CF
-      return [[0xf8, 0xf9, 0xf5][int(3)], 0x11, regRm(r16())];
-    case 20: // SETcc (386), PUSH imm / POP (386)
-      if (!is386) return [0x90];
-      return int(2)
-        ? [0x0f, 0x90 | int(16), ...rm(0)]
-        : [...o32, 0x6a, int(256), ...o32, 0x58 | r16()];
-    case 16: // MOV moffs
-      return [...o32, 0xa0 | int(4), int(256), int(256)];
-    default: { // a carry chain: CMP, then ADC/SBB of equal operands (the edge case), then ADC
-      const a = r16(), b = r16();
-      const sbb = int(2) ? 0x19 : 0x11;
-      return [
-        0x39,
-        regRm(r16()),
-        0x89,
-        0xc0 | (a << 3) | b,
-        ...o32,
-        sbb,
-        0xc0 | (a << 3) | b,
-        0x11,
-        regRm(r16()),
-      ];
-    }
-  }
-}
 
 /** A loop of random instructions, run `iterations` times by BP, then HLT; a subroutine after it. */
 function randomProgram(seed: number, is386: boolean): { code: number[]; iterations: number } {

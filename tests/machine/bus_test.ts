@@ -68,3 +68,27 @@ Deno.test("bus: find uses binary search over many ranges", () => {
   strictEqual(bus.find(16 * 50 + 8), undefined);
   strictEqual(bus.find(0xffff), undefined);
 });
+
+Deno.test("bus: an alignedOnly device takes aligned accesses inside its range and nothing else", () => {
+  const bus = new Bus("ports", 0x10000);
+  const seen: string[] = [];
+  bus.register(0xf4, 4, {
+    alignedOnly: true,
+    read: (o, d) => d.fill(o),
+    write: (o, d) => seen.push(`${o}:${d.length}`),
+  }, "aligned");
+  for (
+    const [at, n] of [[0xf4, 2], [0xf6, 2], [0xf5, 1], [0xf4, 4], [0xf5, 2], [0xf7, 2], [0xf3, 2], [
+      0xf6,
+      4,
+    ]]
+  ) {
+    bus.write(at, new Uint8Array(n));
+  }
+  deepStrictEqual(seen, ["0:2", "2:2", "1:1", "0:4"]);
+  const word = new Uint8Array(2);
+  bus.read(0xf7, word);
+  deepStrictEqual([...word], [0xff, 0xff]);
+  bus.read(0xf6, word);
+  deepStrictEqual([...word], [2, 2]);
+});

@@ -152,3 +152,14 @@ Deno.test("exit decoder: same exits as decodeExit, one object per kind, views re
   run.setU32(RUN_FIELDS["io.count"], 0xffffffff);
   strictEqual(decoder.decode().kind, "internal-error");
 });
+
+Deno.test("exits: a batched REP OUTS stops writing after the element that stops the run", () => {
+  const { ctx } = context();
+  const exit = new DebugExit();
+  ctx.ports.register(0xf4, 4, exit, "debug-exit");
+  const run = new KvmRun();
+  encodeIoExit(run, true, 1, 0xf4, 4).set([5, 7, 8, 9]);
+  const stopping = { ...ctx, stopping: () => exit.code !== undefined };
+  strictEqual(handleExit(stopping, decodeExit(run)).action, "continue");
+  strictEqual(exit.code, 5);
+});

@@ -7,6 +7,7 @@
 
 import { Guest } from "../../mod.ts";
 import type { StopReason } from "../../mod.ts";
+import { timerLoopSector } from "./programs.ts";
 
 /** A small, fast, seedable PRNG (mulberry32). */
 export function prng(seed: number): () => number {
@@ -61,6 +62,9 @@ export function makeCase(seed: number, index: number, corpus: Uint8Array[]): Fuz
   const memory = MEMORY_SIZES[int(MEMORY_SIZES.length)];
   let image: Uint8Array;
   let how: string;
+  if (rand() < 0.15) {
+    return { index, image: timerLoopSector(int), boot: "bios", how: "timer loop" };
+  }
   if (rand() < 0.25) {
     const sector = new Uint8Array(512);
     sector.set(biosCalls(int));
@@ -119,35 +123,56 @@ const DOCUMENTED: ReadonlySet<StopReason["kind"]> = new Set([
 /** The outcome of one case: its stop, or the problem found. */
 export type FuzzOutcome = { ok: true; stop: StopReason } | { ok: false; problem: string };
 
+/** Instruction counts at which a case's two runs are compared, the last being the limit. */
+export function checkpoints(c: FuzzCase, instructions: number): number[] {
+  const rand = prng(c.index ^ 0xc0ffee);
+  const at = Array.from({ length: CHECKPOINTS - 1 }, () => 1 + Math.floor(rand() * instructions));
+  return [...new Set([...at, instructions])].sort((a, b) => a - b);
+}
+
+/** How many times a case's runs are compared. */
+const CHECKPOINTS = 4;
+
 /**
  * Runs one case on the software CPU with an instruction limit, once with the
- * block translator and once on the interpreter alone: both runs must end the
- * same way (stop, registers, segments, serial output, screen), or the case
- * is a finding too.
+ * block translator and once on the interpreter alone: both runs must be in
+ * the same state (stop, registers, segments, memory, serial output, screen)
+ * at each of {@link checkpoints}, or the case is a finding too. The
+ * translated run also stops at other counts in between, which must change
+ * nothing.
  */
 export async function runFuzzCase(c: FuzzCase, instructions: number): Promise<FuzzOutcome> {
-  const translated = await runOnce(c, instructions, true);
+  const compared = checkpoints(c, instructions);
+  const between = compared.map((n, i) => Math.max(1, n - 1 - ((n * 7 + i) % 97)));
+  const translated = await runOnce(c, compared, between);
   if (!translated.outcome.ok) return translated.outcome;
-  const interpreted = await runOnce(c, instructions, false);
+  const interpreted = await runOnce(c, compared, undefined);
   if (!interpreted.outcome.ok) return interpreted.outcome;
-  if (translated.fingerprint !== interpreted.fingerprint) {
-    return {
-      ok: false,
-      problem:
-        `translated and interpreted runs differ:\n  translated  ${translated.fingerprint}\n` +
-        `  interpreted ${interpreted.fingerprint}`,
-    };
+  for (let i = 0; i < compared.length; i++) {
+    if (translated.fingerprints[i] !== interpreted.fingerprints[i]) {
+      return {
+        ok: false,
+        problem: `translated and interpreted runs differ at ${compared[i]} instructions:\n` +
+          `  translated  ${translated.fingerprints[i]}\n  interpreted ${
+            interpreted.fingerprints[i]
+          }`,
+      };
+    }
   }
   return translated.outcome;
 }
 
-/** One run of a case, and a fingerprint of how it ended. */
+/**
+ * One run of a case to each of `compared` in turn (translated when `between`,
+ * which adds stops that are not compared), and a fingerprint at each.
+ */
 async function runOnce(
   c: FuzzCase,
-  instructions: number,
-  translate: boolean,
-): Promise<{ outcome: FuzzOutcome; fingerprint: string }> {
+  compared: number[],
+  between: number[] | undefined,
+): Promise<{ outcome: FuzzOutcome; fingerprints: string[] }> {
   let guest: Guest | undefined;
+  const fingerprints: string[] = [];
   try {
     guest = Guest.create(c.image, {
       accel: "emu",
@@ -155,32 +180,63 @@ async function runOnce(
       memory: c.memory,
       noSignatureCheck: true,
       rtcStart: 0, // the same clock every run, so a case replays exactly
-      translate,
+      translate: between !== undefined,
     });
-    const result = await guest.run({ instructions });
-    if (!DOCUMENTED.has(result.stop.kind)) {
-      const problem = `undocumented stop ${JSON.stringify(result.stop)}`;
-      return { outcome: { ok: false, problem }, fingerprint: "" };
+    const ram = Math.min(c.memory ?? (c.boot === "bios" ? 0xa0000 : 0x1000), 0xa0000);
+    const stops = [...new Set([...compared, ...(between ?? [])])].sort((a, b) => a - b);
+    let last: Awaited<ReturnType<Guest["run"]>> | undefined;
+    let reached = 0;
+    for (const n of stops) {
+      // `instructions` counts from where each run starts.
+      const result = await guest.run({ instructions: n - reached });
+      reached = n;
+      last = result;
+      if (!DOCUMENTED.has(result.stop.kind)) {
+        const problem = `undocumented stop ${JSON.stringify(result.stop)}`;
+        return { outcome: { ok: false, problem }, fingerprints };
+      }
+      // The stop must be reportable: a snapshot and a description never throw.
+      Guest.describe(result);
+      const ended = result.stop.kind !== "instruction-limit";
+      if (compared.includes(n) || ended) {
+        const cpu = result.cpu;
+        // The whole of RAM and the screen's pixels at the end; before it, what guests touch most
+        // (the IVT, the BIOS data area, the boot sector, the stack and the segment at 0x10000).
+        const final = ended || n === compared[compared.length - 1];
+        const fingerprint = JSON.stringify({
+          stop: result.stop,
+          regs: Object.entries(cpu.regs).map(([name, v]) => `${name}=${v.toString(16)}`).join(" "),
+          segments: Object.entries(cpu.segments).map(([name, s]) =>
+            `${name}=${s.selector.toString(16)}:${s.base.toString(16)}`
+          ).join(" "),
+          memory: hash(guest.readMemory(0, final ? ram : Math.min(ram, 0x20000))),
+          serial: guest.serialText(),
+          screen: final ? hash(guest.screenRgba().rgba) : guest.screenText(),
+        });
+        // After the end, every later checkpoint sees the end.
+        while (
+          fingerprints.length < compared.length && (ended || compared[fingerprints.length] <= n)
+        ) {
+          fingerprints.push(fingerprint);
+        }
+      }
+      if (ended) break;
     }
-    // The stop must be reportable: a snapshot and a description never throw.
-    Guest.describe(result);
-    const cpu = result.cpu;
-    const fingerprint = JSON.stringify({
-      stop: result.stop,
-      regs: Object.entries(cpu.regs).map(([name, v]) => `${name}=${v.toString(16)}`).join(" "),
-      segments: Object.entries(cpu.segments).map(([name, s]) =>
-        `${name}=${s.selector.toString(16)}:${s.base.toString(16)}`
-      ).join(" "),
-      serial: guest.serialText(),
-      screen: guest.screenText(),
-    });
-    return { outcome: { ok: true, stop: result.stop }, fingerprint };
+    return { outcome: { ok: true, stop: last!.stop }, fingerprints };
   } catch (e) {
     const text = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ""}` : String(e);
-    return { outcome: { ok: false, problem: `host exception: ${text}` }, fingerprint: "" };
+    return { outcome: { ok: false, problem: `host exception: ${text}` }, fingerprints };
   } finally {
     guest?.close();
   }
+}
+
+/** FNV-1a over the 32-bit words of `bytes` (a multiple of 4 bytes long, as RAM is). */
+function hash(bytes: Uint8Array): number {
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+  return h >>> 0;
 }
 
 /** Loads the assembled guests as the mutation corpus. */
