@@ -79,7 +79,7 @@ export function execute(c: Cpu, n: number): number {
       c.ioFillPos = c.ioFillEnd = 0; // data for a faulting IN/INS is moot
       c.stop = Stop.NONE;
       try {
-        c.exception(e.vector);
+        c.exception(e.vector, e.code);
       } catch (e2) {
         if (e2 === ABORT) return aborted(c);
         throw e2;
@@ -118,7 +118,7 @@ function aborted(c: Cpu): number {
   m.fillLen.length = keep;
   m.fillValue.length = keep;
   m.fillIdx = 0;
-  const fatal = c.stop === Stop.PROTECTED || c.stop === Stop.FETCH_OUTSIDE_RAM;
+  const fatal = c.stop === Stop.FETCH_OUTSIDE_RAM;
   if (c.ioWrite && c.ioCount > 0 && !fatal) {
     // A REP OUTS batch is waiting: send it first, the read comes again on retry.
     m.readPending = false;
