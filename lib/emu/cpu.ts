@@ -169,6 +169,8 @@ export class Cpu {
   segOvr = -1;
   /** 0, 0xF2 (REPNE) or 0xF3 (REP/REPE). */
   rep = 0;
+  /** A LOCK prefix (386 model: #UD unless the instruction may take it). */
+  lock = false;
   /** The last instruction had prefixes (the four fields above need resetting). */
   prefixed = false;
   mod = 0;

@@ -14,6 +14,7 @@ import { aad, aam, imul2, mulDiv } from "./muldiv.ts";
 import { stringOp } from "./strings.ts";
 import { exec0f } from "./exec0f.ts";
 import { farJump, pmFarCall, pmIret, pmRetf } from "./protected.ts";
+import { probeWrite } from "./pmem.ts";
 import { arpl, ioPrivileged, privileged } from "./protected.ts";
 
 /** Prefix bytes by model: 0 none, else what the byte sets. */
@@ -31,9 +32,11 @@ export function step(c: Cpu): void {
     c.a32 = c.def32;
     c.segOvr = -1;
     c.rep = 0;
+    c.lock = false;
   }
   let op = c.fetch8();
   if ((c.is8086 ? PREFIX_8086 : PREFIX_386)[op] !== 0) op = prefixes(c, op);
+  if (c.lock && !lockable(c, op)) c.fault(6);
   exec(c, op);
 }
 
@@ -55,10 +58,50 @@ function prefixes(c: Cpu, op: number): number {
     else if (op === 0x67) c.a32 = !c.def32;
     else if (op === 0x64) c.segOvr = FS;
     else if (op === 0x65) c.segOvr = GS;
-    // F0/F1 (LOCK): nothing to do on one CPU
+    else if (op === 0xf0 && !c.is8086) c.lock = true;
+    // LOCK has nothing to do on one CPU; the 8086 takes it (and F1) anywhere
     op = c.fetch8();
   }
   return op;
+}
+
+/** Opcodes LOCK may prefix (with a memory destination), by their first byte. */
+const LOCKABLE = new Uint8Array(256);
+for (
+  const b of [0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31]
+) {
+  LOCKABLE[b] = 1;
+}
+for (const b of [0x80, 0x81, 0x82, 0x83, 0x86, 0x87, 0xf6, 0xf7, 0xfe, 0xff, 0x0f]) LOCKABLE[b] = 1;
+/** 0F opcodes LOCK may prefix: BTS, BTR, BTC, group 8, CMPXCHG, XADD, CMPXCHG8B. */
+const LOCKABLE_0F = new Set([0xab, 0xb3, 0xbb, 0xba, 0xb0, 0xb1, 0xc0, 0xc1, 0xc7]);
+
+/**
+ * Whether LOCK may prefix the instruction at `op` (386 model: else #UD):
+ * a read-modify-write of memory. Looks at the following bytes without
+ * consuming them.
+ */
+function lockable(c: Cpu, op: number): boolean {
+  if (LOCKABLE[op] === 0) return false;
+  const ip = c.ip;
+  try {
+    let next = op;
+    if (op === 0x0f) {
+      next = c.fetch8();
+      if (!LOCKABLE_0F.has(next)) return false;
+    }
+    const modrm = c.fetch8();
+    const reg = (modrm >> 3) & 7;
+    if (modrm >> 6 === 3) return false;
+    if (op >= 0x80 && op <= 0x83) return reg !== 7; // not CMP
+    if (op === 0xf6 || op === 0xf7) return reg === 2 || reg === 3; // NOT, NEG
+    if (op === 0xfe || op === 0xff) return reg < 2; // INC, DEC
+    if (next === 0xba) return reg >= 5; // BTS, BTR, BTC
+    if (next === 0xc7) return reg === 1; // CMPXCHG8B
+    return true;
+  } finally {
+    c.ip = ip;
+  }
 }
 
 /** Undefined opcode: #UD on the 386 model (the 8086 has no such exception). */
@@ -894,7 +937,8 @@ function enter(c: Cpu): void {
   const level = c.fetch8() & 31;
   const wsize = c.o32 ? 4 : 2;
   c.pushN(wsize, c.getReg(wsize, EBP));
-  const frame = c.getSp();
+  // The frame pointer is ESP at the operand size (all of ESP for a 32-bit one, whatever SS.B).
+  const frame = wsize === 4 ? c.r32[ESP] : c.getSp();
   const mask = c.ss32 ? 0xffffffff : 0xffff;
   let bp = c.ss32 ? c.r32[EBP] : c.r16[EBP << 1];
   for (let i = 1; i < level; i++) {
@@ -902,8 +946,11 @@ function enter(c: Cpu): void {
     c.pushN(wsize, c.readN(wsize, SS, bp));
   }
   if (level > 0) c.pushN(wsize, frame);
+  const sp = c.getSp() - size;
+  // The final stack pointer must be writable (a page fault comes from ENTER, not later).
+  if (c.pe) probeWrite(c, SS, c.ss32 ? sp >>> 0 : sp & 0xffff, wsize);
   c.setReg(wsize, EBP, frame);
-  c.setSp(c.getSp() - size);
+  c.setSp(sp);
 }
 
 /** C0/C1/D0-D3: the shift group; `count` -1 means an imm8 follows the ModRM. */

@@ -99,6 +99,11 @@ export function pmWrite(c: Cpu, s: number, off: number, size: number, v: number)
   linearWrite(c, checkedLinear(c, s, off, size, true), size, v, c.cpl === 3);
 }
 
+/** Checks that a write of `size` bytes at s:off could be done (segment and paging faults), writing nothing. */
+export function probeWrite(c: Cpu, s: number, off: number, size: number): void {
+  physical(c, checkedLinear(c, s, off, size, true), true, c.cpl === 3);
+}
+
 /**
  * Fetches the instruction byte at CS:ip (ip is the address before the
  * caller's 16-bit increment; 32-bit code segments move EIP here).

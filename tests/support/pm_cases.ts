@@ -95,4 +95,13 @@ export const PM_CASES: PmCase[] = [
     // PVM raises #GP(0) for the MOV to CR0 that turns paging on.
     pvmRefuses: /^ vector 0D error 00000000 at 0008:/,
   },
+  {
+    name: "pm-irq",
+    file: "pm-irq.bin",
+    exitStatus: (0x13 << 1) | 1,
+    serial: "ticks: 01 02 03\n16-bit trap gate, IF 0200\n",
+    kvmDiffers: { pvm: [], tcg: [] },
+    // PVM raises #GP(0) for the 16-bit IRET out of the 16-bit code segment.
+    pvmRefuses: /^ticks: 01 02 03\n vector 0D error 00000000 at 0018:/,
+  },
 ];
