@@ -208,6 +208,8 @@ export function das(c: Cpu): void {
   if ((al & 0xf) > 9 || (f & AF) !== 0) {
     r -= 6;
     af = AF;
+    // The 386 sets CF when AL - 6 borrows (test386's reference and the SDM's pseudocode).
+    if (!c.is8086 && al < 6) cf = CF;
   }
   if (al > ((f & AF) !== 0 && c.is8086 ? 0x9f : 0x99) || (f & CF) !== 0) {
     r -= 0x60;

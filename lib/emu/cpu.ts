@@ -12,6 +12,9 @@ import { ABORT, type PhysMemory } from "./memory.ts";
 import type { BlockCache } from "./blocks.ts";
 import type { PortOutHook } from "../kvm/vcpu.ts";
 import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, ZF } from "./flags.ts";
+import { Tlb } from "./paging.ts";
+import { pmFetch, pmRead, pmWrite } from "./pmem.ts";
+import { loadSegment, pmDeliver, pmException } from "./protected.ts";
 
 /** Segment register numbers, in the x86 encoding order. */
 export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -30,8 +33,6 @@ export const Stop = {
   HLT: 4,
   /** Triple fault. */
   SHUTDOWN: 5,
-  /** The guest set CR0.PE; the instruction was not executed. */
-  PROTECTED: 6,
   /** The instruction budget ran out. */
   SLICE: 7,
   /** Internal: TF was set, leave the fast loop (never returned by `execute`). */
@@ -68,9 +69,9 @@ export const Lazy = {
   SHIFT: 8,
 } as const;
 
-/** A guest exception raised while executing an instruction. */
+/** A guest exception raised while executing an instruction; `code` is its error code, or -1. */
 export class CpuFault {
-  constructor(readonly vector: number) {}
+  constructor(readonly vector: number, readonly code: number = -1) {}
 }
 
 /** Byte-register index into the register file's bytes: AL CL DL BL AH CH DH BH. */
@@ -127,6 +128,23 @@ export class Cpu {
   /** Added to the retired-instruction count to give the TSC (WRMSR 0x10 moves it). */
   tscOffset = 0;
 
+  // Mode (see mode.ts `updateMode`): derived from CR0 and the CS/SS caches.
+  /** Protected mode (CR0.PE): descriptors, privilege checks, the checked memory path. */
+  pe = false;
+  /** Paging (CR0.PG): linear addresses go through the TLB and the page walk. */
+  pg = false;
+  /** Current privilege level (0 outside protected mode). */
+  cpl = 0;
+  /** CS.D in protected mode: 32-bit default operand and address size, 32-bit EIP. */
+  def32 = false;
+  /** SS.B in protected mode: the stack pointer is ESP. */
+  ss32 = false;
+  /** Linear-to-physical translations of the paging unit. */
+  readonly tlb: Tlb = new Tlb();
+  /** The linear page whose RAM the fetch cache points at (-1 none), and its offset in `ram`. */
+  fetchPage = -1;
+  fetchHost = 0;
+
   // Fast path: RAM at physical 0 below min(slot size, 1 MiB), where no address
   // wrap or A20 masking can apply. Refreshed by `refresh()` at each run.
   /** The RAM slot at 0. */
@@ -171,6 +189,8 @@ export class Cpu {
   segOvr = -1;
   /** 0, 0xF2 (REPNE) or 0xF3 (REP/REPE). */
   rep = 0;
+  /** A LOCK prefix (386 model: #UD unless the instruction may take it). */
+  lock = false;
   /** The last instruction had prefixes (the four fields above need resetting). */
   prefixed = false;
   mod = 0;
@@ -189,6 +209,8 @@ export class Cpu {
   stop = 0;
   /** The exception of a {@link Stop.FAULT} stop. */
   faultVector = 0;
+  /** The error code that goes with {@link faultVector} (-1: none). */
+  faultCode = -1;
   /** Retired instructions; each REP iteration counts as one. */
   instructions = 0;
   /** Interrupts are inhibited until `instructions` reaches this (STI, MOV SS, POP SS shadow). */
@@ -223,10 +245,16 @@ export class Cpu {
   refresh(): void {
     const m = this.m;
     this.ram = m.ram;
+    this.fetchPage = -1;
+    this.csBase = this.base[CS];
+    if (this.pe) {
+      // Protected mode takes the checked path (pmem.ts) for every access, and is interpreted.
+      this.fastR = this.fastW = this.fastFetch = 0;
+      return;
+    }
     this.fastR = Math.min(m.ramLen, 0x100000);
     this.fastW = Math.min(m.ramWLen, 0x100000);
     this.fastFetch = this.limit[CS] >= 0xffff ? this.fastR : 0;
-    this.csBase = this.base[CS];
   }
 
   /** Sets a segment's attribute bytes to a present real-mode code/data segment. */
@@ -333,6 +361,12 @@ export class Cpu {
   }
   /** Loads FLAGS from software (POPF, IRET, setRegs); `dword` for POPFD. */
   writeFlags(v: number, dword: boolean): void {
+    if (this.cpl !== 0) {
+      // Protected mode: IOPL changes only at CPL 0, IF only at CPL <= IOPL.
+      const cur = this.flags;
+      const keep = 0x3000 | (this.cpl > ((cur >> 12) & 3) ? IF : 0);
+      v = (v & ~keep) | (cur & keep);
+    }
     if (this.is8086) this.flags = (v & 0x0fd5) | 2;
     else if (dword) this.flags = (v & 0x257fd5) | 2;
     else this.flags = (this.flags & 0xffff0000) | (v & 0x7fd5) | 2;
@@ -350,6 +384,7 @@ export class Cpu {
 
   /** Loads a segment register the real-mode way: base = selector << 4, cache otherwise kept. */
   loadSeg(s: number, v: number): void {
+    if (this.pe) return loadSegment(this, s, v);
     this.sel[s] = v;
     this.base[s] = v << 4;
     if (s === CS) this.csBase = v << 4;
@@ -359,7 +394,7 @@ export class Cpu {
 
   /** Raises the limit fault for a segment (#SS for the stack, #GP otherwise). */
   limitFault(s: number): never {
-    throw new CpuFault(s === SS ? 12 : 13);
+    throw new CpuFault(s === SS ? 12 : 13, this.pe ? 0 : -1);
   }
 
   /** Physical address of seg:off (no limit check). */
@@ -371,6 +406,7 @@ export class Cpu {
   read8(s: number, off: number): number {
     const a = this.base[s] + off;
     if (a < this.fastR && off <= this.limit[s]) return this.ram[a];
+    if (this.pe) return pmRead(this, s, off, 1);
     if (off > this.limit[s]) this.limitFault(s);
     return this.m.rd8((a & this.m.addrMask) >>> 0);
   }
@@ -379,10 +415,12 @@ export class Cpu {
     const a = this.base[s] + off;
     if (off >= this.limit[s]) return this.read16Edge(s, off);
     if (a + 1 < this.fastR) return this.ram[a] | (this.ram[a + 1] << 8);
+    if (this.pe) return pmRead(this, s, off, 2);
     return this.m.rd16((a & this.m.addrMask) >>> 0);
   }
   /** Reads a dword at seg:off. */
   read32(s: number, off: number): number {
+    if (this.pe) return pmRead(this, s, off, 4);
     if (off + 3 > this.limit[s]) return this.read32Edge(s, off);
     return this.m.rd32(((this.base[s] + off) & this.m.addrMask) >>> 0);
   }
@@ -393,6 +431,7 @@ export class Cpu {
       this.ram[a] = v;
       return;
     }
+    if (this.pe) return pmWrite(this, s, off, 1, v);
     if (off > this.limit[s]) this.limitFault(s);
     const p = (a & this.m.addrMask) >>> 0;
     this.noteStore(p, 1);
@@ -407,19 +446,21 @@ export class Cpu {
       this.ram[a + 1] = v >> 8;
       return;
     }
+    if (this.pe) return pmWrite(this, s, off, 2, v);
     const p = (a & this.m.addrMask) >>> 0;
     this.noteStore(p, 2);
     this.m.wr16(p, v);
   }
   /** Writes a dword at seg:off. */
   write32(s: number, off: number, v: number): void {
+    if (this.pe) return pmWrite(this, s, off, 4, v);
     if (off + 3 > this.limit[s]) return this.write32Edge(s, off, v);
     const p = ((this.base[s] + off) & this.m.addrMask) >>> 0;
     this.noteStore(p, 4);
     this.m.wr32(p, v);
   }
   /** Before a store to physical `p`: drops translations of the bytes it overwrites. */
-  private noteStore(p: number, len: number): void {
+  noteStore(p: number, len: number): void {
     if (p < this.fastW && this.codePages[p >> 8] !== 0 && this.blocks !== null) {
       if (this.blocks.invalidate(p, len)) this.codeChanged = true;
     }
@@ -437,10 +478,12 @@ export class Cpu {
 
   // The 8086 wraps a word at offset 0xFFFF within the segment; the 386 faults.
   private read16Edge(s: number, off: number): number {
+    if (this.pe) return pmRead(this, s, off, 2);
     if (!this.is8086) this.limitFault(s);
     return this.read8(s, off) | (this.read8(s, (off + 1) & 0xffff) << 8);
   }
   private write16Edge(s: number, off: number, v: number): void {
+    if (this.pe) return pmWrite(this, s, off, 2, v);
     if (!this.is8086) this.limitFault(s);
     this.write8(s, off, v & 0xff);
     this.write8(s, (off + 1) & 0xffff, (v >> 8) & 0xff);
@@ -471,6 +514,7 @@ export class Cpu {
    * accelerators must end such a guest the same way.
    */
   private fetchSlow(ip: number): number {
+    if (this.pe) return pmFetch(this, ip);
     const a = this.phys(CS, ip);
     if (ip <= this.limit[CS] && !this.m.isRam(a)) {
       this.stop = Stop.FETCH_OUTSIDE_RAM;
@@ -602,12 +646,24 @@ export class Cpu {
 
   /** Pushes a word (SS:SP, 16-bit stack in real mode). */
   push16(v: number): void {
+    if (this.ss32) {
+      const esp = (this.r32[ESP] - 2) >>> 0;
+      this.write16(SS, esp, v);
+      this.r32[ESP] = esp;
+      return;
+    }
     const sp = (this.r16[ESP << 1] - 2) & 0xffff;
     this.write16(SS, sp, v);
     this.r16[ESP << 1] = sp;
   }
   /** Pushes a dword. */
   push32(v: number): void {
+    if (this.ss32) {
+      const esp = (this.r32[ESP] - 4) >>> 0;
+      this.write32(SS, esp, v);
+      this.r32[ESP] = esp;
+      return;
+    }
     const sp = (this.r16[ESP << 1] - 4) & 0xffff;
     this.write32(SS, sp, v);
     this.r16[ESP << 1] = sp;
@@ -619,6 +675,12 @@ export class Cpu {
   }
   /** Pops a word. */
   pop16(): number {
+    if (this.ss32) {
+      const esp = this.r32[ESP];
+      const w = this.read16(SS, esp);
+      this.r32[ESP] = esp + 2;
+      return w;
+    }
     const sp = this.r16[ESP << 1];
     const v = this.read16(SS, sp);
     this.r16[ESP << 1] = sp + 2;
@@ -626,6 +688,12 @@ export class Cpu {
   }
   /** Pops a dword. */
   pop32(): number {
+    if (this.ss32) {
+      const esp = this.r32[ESP];
+      const d = this.read32(SS, esp);
+      this.r32[ESP] = esp + 4;
+      return d;
+    }
     const sp = this.r16[ESP << 1];
     const v = this.read32(SS, sp);
     this.r16[ESP << 1] = sp + 4;
@@ -634,6 +702,19 @@ export class Cpu {
   /** Pops 2 or 4 bytes. */
   popN(size: number): number {
     return size === 4 ? this.pop32() : this.pop16();
+  }
+  /** The stack pointer at the stack's width (SP, or ESP when SS.B is set). */
+  getSp(): number {
+    return this.ss32 ? this.r32[ESP] : this.r16[ESP << 1];
+  }
+  /** Sets the stack pointer at the stack's width (a 16-bit stack keeps ESP's upper half). */
+  setSp(v: number): void {
+    if (this.ss32) this.r32[ESP] = v;
+    else this.r16[ESP << 1] = v;
+  }
+  /** Moves the stack pointer by `d` bytes at the stack's width. */
+  addSp(d: number): void {
+    this.setSp(this.getSp() + d);
   }
 
   // --- conditions --------------------------------------------------------
@@ -693,6 +774,7 @@ export class Cpu {
   /** Delivers interrupt `v` through the real-mode IVT with the current CS:IP as return address. */
   deliver(v: number): void {
     this.onDeliver?.(v);
+    if (this.pe) return pmDeliver(this, v, -1, true);
     const off = v * 4;
     if (!this.is8086 && off + 3 > this.idtLimit) throw new CpuFault(13);
     const entry = ((this.idtBase + off) & this.m.addrMask) >>> 0;
@@ -710,7 +792,8 @@ export class Cpu {
    * Delivers an exception; a fault while doing so becomes a double fault,
    * and one while delivering that a triple fault (shutdown).
    */
-  exception(v: number): void {
+  exception(v: number, code = -1): void {
+    if (this.pe) return pmException(this, v, code);
     try {
       this.deliver(v);
     } catch (e) {
@@ -723,9 +806,15 @@ export class Cpu {
     }
   }
 
+  /** Delivers an external interrupt (no error code, whatever the vector). */
+  external(v: number): void {
+    if (this.pe) return pmException(this, v, -1, true);
+    this.exception(v);
+  }
+
   /** Raises an exception from inside an instruction: the instruction is abandoned. */
-  fault(v: number): never {
-    throw new CpuFault(v);
+  fault(v: number, code = -1): never {
+    throw new CpuFault(v, code);
   }
 
   /**
@@ -736,6 +825,7 @@ export class Cpu {
    */
   raise(v: number): void {
     this.faultVector = v;
+    this.faultCode = -1;
     this.stop = Stop.FAULT;
   }
 

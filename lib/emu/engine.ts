@@ -83,6 +83,7 @@ export function execute(c: Cpu, n: number): number {
       if (!(e instanceof CpuFault)) throw e;
       c.instructions++;
       c.faultVector = e.vector;
+      c.faultCode = e.code;
       if (raised(c)) return finish(c);
     }
     n = end - c.instructions;
@@ -113,7 +114,7 @@ function raised(c: Cpu): boolean {
   c.ioFillPos = c.ioFillEnd = 0; // data for a faulting IN/INS is moot
   c.stop = Stop.NONE;
   try {
-    c.exception(c.faultVector);
+    c.exception(c.faultVector, c.faultCode);
   } catch (e) {
     if (e === ABORT) {
       aborted(c);
@@ -153,7 +154,7 @@ function aborted(c: Cpu): number {
   m.fillLen.length = keep;
   m.fillValue.length = keep;
   m.fillIdx = 0;
-  const fatal = c.stop === Stop.PROTECTED || c.stop === Stop.FETCH_OUTSIDE_RAM;
+  const fatal = c.stop === Stop.FETCH_OUTSIDE_RAM;
   if (c.ioWrite && c.ioCount > 0 && !fatal) {
     // A REP OUTS batch is waiting: send it first, the read comes again on retry.
     m.readPending = false;

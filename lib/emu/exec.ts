@@ -13,6 +13,9 @@ import { out, portIn } from "./io.ts";
 import { aad, aam, imul2, mulDiv } from "./muldiv.ts";
 import { stringOp } from "./strings.ts";
 import { exec0f } from "./exec0f.ts";
+import { farJump, pmFarCall, pmIret, pmRetf } from "./protected.ts";
+import { probeWrite } from "./pmem.ts";
+import { arpl, ioPrivileged, privileged } from "./protected.ts";
 
 /** Prefix bytes by model: 0 none, else what the byte sets. */
 const PREFIX_8086 = new Uint8Array(256);
@@ -25,13 +28,15 @@ for (const b of [0x64, 0x65, 0x66, 0x67]) PREFIX_386[b] = 1;
 export function step(c: Cpu): void {
   if (c.prefixed) {
     c.prefixed = false;
-    c.o32 = false;
-    c.a32 = false;
+    c.o32 = c.def32;
+    c.a32 = c.def32;
     c.segOvr = -1;
     c.rep = 0;
+    c.lock = false;
   }
   let op = c.fetch8();
   if ((c.is8086 ? PREFIX_8086 : PREFIX_386)[op] !== 0) op = prefixes(c, op);
+  if (c.lock && !lockable(c, op)) c.fault(6);
   exec(c, op);
 }
 
@@ -49,14 +54,54 @@ function prefixes(c: Cpu, op: number): number {
     }
     if (op === 0x26 || op === 0x2e || op === 0x36 || op === 0x3e) c.segOvr = (op >> 3) & 3;
     else if (op === 0xf3 || op === 0xf2) c.rep = op;
-    else if (op === 0x66) c.o32 = true;
-    else if (op === 0x67) c.a32 = true;
+    else if (op === 0x66) c.o32 = !c.def32;
+    else if (op === 0x67) c.a32 = !c.def32;
     else if (op === 0x64) c.segOvr = FS;
     else if (op === 0x65) c.segOvr = GS;
-    // F0/F1 (LOCK): nothing to do on one CPU
+    else if (op === 0xf0 && !c.is8086) c.lock = true;
+    // LOCK has nothing to do on one CPU; the 8086 takes it (and F1) anywhere
     op = c.fetch8();
   }
   return op;
+}
+
+/** Opcodes LOCK may prefix (with a memory destination), by their first byte. */
+const LOCKABLE = new Uint8Array(256);
+for (
+  const b of [0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31]
+) {
+  LOCKABLE[b] = 1;
+}
+for (const b of [0x80, 0x81, 0x82, 0x83, 0x86, 0x87, 0xf6, 0xf7, 0xfe, 0xff, 0x0f]) LOCKABLE[b] = 1;
+/** 0F opcodes LOCK may prefix: BTS, BTR, BTC, group 8, CMPXCHG, XADD, CMPXCHG8B. */
+const LOCKABLE_0F = new Set([0xab, 0xb3, 0xbb, 0xba, 0xb0, 0xb1, 0xc0, 0xc1, 0xc7]);
+
+/**
+ * Whether LOCK may prefix the instruction at `op` (386 model: else #UD):
+ * a read-modify-write of memory. Looks at the following bytes without
+ * consuming them.
+ */
+function lockable(c: Cpu, op: number): boolean {
+  if (LOCKABLE[op] === 0) return false;
+  const ip = c.ip;
+  try {
+    let next = op;
+    if (op === 0x0f) {
+      next = c.fetch8();
+      if (!LOCKABLE_0F.has(next)) return false;
+    }
+    const modrm = c.fetch8();
+    const reg = (modrm >> 3) & 7;
+    if (modrm >> 6 === 3) return false;
+    if (op >= 0x80 && op <= 0x83) return reg !== 7; // not CMP
+    if (op === 0xf6 || op === 0xf7) return reg === 2 || reg === 3; // NOT, NEG
+    if (op === 0xfe || op === 0xff) return reg < 2; // INC, DEC
+    if (next === 0xba) return reg >= 5; // BTS, BTR, BTC
+    if (next === 0xc7) return reg === 1; // CMPXCHG8B
+    return true;
+  } finally {
+    c.ip = ip;
+  }
 }
 
 /** Undefined opcode: #UD on the 386 model (the 8086 has no such exception). */
@@ -70,10 +115,23 @@ function sx8(v: number): number {
 
 /** Sets IP to a near target; a 32-bit target beyond the real-mode CS limit faults. */
 export function jumpNear(c: Cpu, target: number): void {
+  if (c.pe) {
+    // Protected mode: the operand size truncates, the CS limit bounds.
+    const t = c.o32 ? target >>> 0 : target & 0xffff;
+    if (t > c.limit[CS]) c.fault(13, 0);
+    c.ip = t;
+    return;
+  }
   if (c.o32) {
     target >>>= 0;
     if (target > c.limit[CS] || target > 0xffff) c.fault(13);
   }
+  c.ip = target & 0xffff;
+}
+
+/** A short jump's target: IP wraps at 64 KiB in real mode; protected mode checks the limit. */
+function jumpShort(c: Cpu, target: number): void {
+  if (c.pe) return jumpNear(c, target);
   c.ip = target & 0xffff;
 }
 
@@ -181,7 +239,7 @@ function op58_5f(c: Cpu, op: number): void {
 
 function op70_7f(c: Cpu, op: number): void {
   const d = sx8(c.fetch8());
-  if (c.cond(op & 15)) c.ip = (c.ip + d) & 0xffff;
+  if (c.cond(op & 15)) jumpShort(c, c.ip + d);
 }
 
 function op80_83(c: Cpu, op: number): void {
@@ -387,8 +445,8 @@ function opc8(c: Cpu): void {
 function opc9(c: Cpu): void {
   const wsize = c.o32 ? 4 : 2;
   if (c.is8086) return retf(c, false);
-  // LEAVE: SP = BP, pop BP
-  c.r16[ESP << 1] = c.r16[EBP << 1];
+  // LEAVE: SP = BP (at the stack's width), pop BP
+  c.setSp(c.ss32 ? c.r32[EBP] : c.r16[EBP << 1]);
   c.setReg(wsize, EBP, c.popN(wsize));
 }
 
@@ -410,6 +468,7 @@ function opce(c: Cpu): void {
 
 function opcf(c: Cpu): void {
   const wsize = c.o32 ? 4 : 2;
+  if (c.pe) return pmIret(c, wsize);
   const ip = c.popN(wsize);
   const cs = c.popN(wsize);
   const fl = c.popN(wsize);
@@ -455,18 +514,19 @@ function ope0_e2(c: Cpu, op: number): void {
   let take = n !== 0;
   if (op === 0xe0) take &&= (c.flags & ZF) === 0;
   else if (op === 0xe1) take &&= (c.flags & ZF) !== 0;
-  if (take) c.ip = (c.ip + d) & 0xffff;
+  if (take) jumpShort(c, c.ip + d);
 }
 
 function ope3(c: Cpu): void {
   const d = sx8(c.fetch8());
-  if ((c.a32 ? c.r32[ECX] : c.r16[ECX << 1]) === 0) c.ip = (c.ip + d) & 0xffff;
+  if ((c.a32 ? c.r32[ECX] : c.r16[ECX << 1]) === 0) jumpShort(c, c.ip + d);
 }
 
 function ope4_ed(c: Cpu, op: number): void {
   const wsize = c.o32 ? 4 : 2;
   const size = (op & 1) === 0 ? 1 : wsize;
   const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
+  if (c.cpl !== 0) ioPrivileged(c);
   c.setReg(size, EAX, portIn(c, port, size));
 }
 
@@ -474,6 +534,7 @@ function ope6_ef(c: Cpu, op: number): void {
   const wsize = c.o32 ? 4 : 2;
   const size = (op & 1) === 0 ? 1 : wsize;
   const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
+  if (c.cpl !== 0) ioPrivileged(c);
   const done = out(c, port, size, c.getReg(size, EAX));
   if (done !== 1) c.stop = done === 0 ? Stop.IO : Stop.YIELD;
 }
@@ -483,6 +544,13 @@ function ope8(c: Cpu): void {
   const d = c.fetchN(wsize);
   const next = c.ip;
   const target = next + d;
+  if (c.pe) {
+    const t = c.o32 ? target >>> 0 : target & 0xffff;
+    if (t > c.limit[CS]) c.fault(13, 0);
+    c.pushN(wsize, next);
+    c.ip = t;
+    return;
+  }
   if (c.o32 && ((target >>> 0) > 0xffff)) c.fault(13);
   c.pushN(wsize, next);
   c.ip = target & 0xffff;
@@ -498,6 +566,7 @@ function opea(c: Cpu): void {
   const wsize = c.o32 ? 4 : 2;
   const off = c.fetchN(wsize);
   const seg = c.fetch16();
+  if (c.pe) return farJump(c, seg, off, wsize);
   if (off > 0xffff) c.fault(13);
   c.loadSeg(CS, seg);
   c.ip = off;
@@ -505,7 +574,7 @@ function opea(c: Cpu): void {
 
 function opeb(c: Cpu): void {
   const d = sx8(c.fetch8());
-  c.ip = (c.ip + d) & 0xffff;
+  jumpShort(c, c.ip + d);
 }
 
 function opf1(c: Cpu): void {
@@ -514,6 +583,7 @@ function opf1(c: Cpu): void {
 }
 
 function opf4(c: Cpu): void {
+  if (c.cpl !== 0) privileged(c);
   c.stop = Stop.HLT;
 }
 
@@ -557,10 +627,12 @@ function opf9(c: Cpu): void {
 
 // CLI/STI/CLD/STD touch no arithmetic flag, so they leave a lazy result pending.
 function opfa(c: Cpu): void {
+  if (c.cpl !== 0) ioPrivileged(c);
   c.rawFlags &= ~IF;
 }
 
 function opfb(c: Cpu): void {
+  if (c.cpl !== 0) ioPrivileged(c);
   if ((c.rawFlags & IF) === 0) c.inhibitInterrupts();
   c.rawFlags |= IF;
   c.noteIfOn();
@@ -822,7 +894,10 @@ function exec186(c: Cpu, op: number): void {
     case 0x6e:
     case 0x6f:
       return stringOp(c, op);
-    default: // 63 ARPL and anything else: not in real mode
+    case 0x63:
+      if (!c.pe) return undefinedOpcode(c);
+      return arpl(c);
+    default:
       return undefinedOpcode(c);
   }
 }
@@ -831,25 +906,27 @@ function ret(c: Cpu, imm: boolean): void {
   const n = imm ? c.fetch16() : 0;
   const wsize = c.o32 ? 4 : 2;
   const ip = c.popN(wsize);
-  if (ip > 0xffff) c.fault(13);
+  if (ip > (c.pe ? c.limit[CS] : 0xffff)) c.fault(13, c.pe ? 0 : -1);
   c.ip = ip;
-  c.r16[ESP << 1] += n;
+  c.addSp(n);
 }
 
 function retf(c: Cpu, imm: boolean): void {
   const n = imm ? c.fetch16() : 0;
   const wsize = c.o32 ? 4 : 2;
+  if (c.pe) return pmRetf(c, wsize, n);
   const ip = c.popN(wsize);
   const cs = c.popN(wsize) & 0xffff;
   if (ip > 0xffff) c.fault(13);
   c.ip = ip;
   c.loadSeg(CS, cs);
-  c.r16[ESP << 1] += n;
+  c.addSp(n);
 }
 
 /** Far call: pushes CS and IP, then jumps. */
 export function farCall(c: Cpu, seg: number, off: number): void {
   const wsize = c.o32 ? 4 : 2;
+  if (c.pe) return pmFarCall(c, seg, off, wsize);
   if (off > 0xffff) c.fault(13);
   c.pushN(wsize, c.sel[CS]);
   c.pushN(wsize, c.ip);
@@ -862,15 +939,20 @@ function enter(c: Cpu): void {
   const level = c.fetch8() & 31;
   const wsize = c.o32 ? 4 : 2;
   c.pushN(wsize, c.getReg(wsize, EBP));
-  const frame = c.r16[ESP << 1];
-  let bp = c.r16[EBP << 1];
+  // The frame pointer is ESP at the operand size (all of ESP for a 32-bit one, whatever SS.B).
+  const frame = wsize === 4 ? c.r32[ESP] : c.getSp();
+  const mask = c.ss32 ? 0xffffffff : 0xffff;
+  let bp = c.ss32 ? c.r32[EBP] : c.r16[EBP << 1];
   for (let i = 1; i < level; i++) {
-    bp = (bp - wsize) & 0xffff;
+    bp = ((bp - wsize) & mask) >>> 0;
     c.pushN(wsize, c.readN(wsize, SS, bp));
   }
   if (level > 0) c.pushN(wsize, frame);
+  const sp = c.getSp() - size;
+  // The final stack pointer must be writable (a page fault comes from ENTER, not later).
+  if (c.pe) probeWrite(c, SS, c.ss32 ? sp >>> 0 : sp & 0xffff, wsize);
   c.setReg(wsize, EBP, frame);
-  c.r16[ESP << 1] = c.r16[ESP << 1] - size;
+  c.setSp(sp);
 }
 
 /** C0/C1/D0-D3: the shift group; `count` -1 means an imm8 follows the ModRM. */
@@ -900,7 +982,7 @@ function group5(c: Cpu, wsize: number): void {
       return;
     case 2: {
       const target = c.readRM(wsize);
-      if (target > 0xffff) c.fault(13);
+      if (target > (c.pe ? c.limit[CS] : 0xffff)) c.fault(13, c.pe ? 0 : -1);
       c.pushN(wsize, c.ip);
       c.ip = target;
       return;
@@ -913,6 +995,7 @@ function group5(c: Cpu, wsize: number): void {
       const off = c.readN(wsize, c.eaSeg, c.eaOff);
       const seg = c.read16(c.eaSeg, c.offsetAdd(c.eaOff, wsize));
       if (reg === 3) return farCall(c, seg, off);
+      if (c.pe) return farJump(c, seg, off, wsize);
       if (off > 0xffff) c.fault(13);
       c.loadSeg(CS, seg);
       c.ip = off;

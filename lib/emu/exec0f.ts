@@ -7,11 +7,12 @@
  */
 
 import { add, logic, sub } from "./alu.ts";
-import { type Cpu, EAX, EBX, ECX, EDX, FS, GS, SS, Stop } from "./cpu.ts";
+import { type Cpu, EAX, EBX, ECX, EDX, FS, GS, SS } from "./cpu.ts";
 import { CF, MASK, OF, SIGN, szp, ZF } from "./flags.ts";
-import { ABORT } from "./memory.ts";
 import { imul2 } from "./muldiv.ts";
 import { jumpNear, undefinedOpcode } from "./exec.ts";
+import { flushTranslations, updateMode } from "./mode.ts";
+import { larLsl, privileged, system00 } from "./protected.ts";
 
 /** MSR numbers the software CPU implements. */
 const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b;
@@ -46,13 +47,20 @@ export function exec0f(c: Cpu): void {
     return;
   }
   switch (op) {
+    case 0x00:
+      return system00(c);
     case 0x01:
       return system01(c);
+    case 0x02:
+    case 0x03:
+      return larLsl(c, op === 0x03);
     case 0x06: // CLTS
+      privileged(c);
       c.cr0 &= ~8;
       return;
     case 0x08: // INVD
     case 0x09: // WBINVD
+      privileged(c);
       return;
     case 0x0d: // prefetch hints and multi-byte NOPs
     case 0x18:
@@ -69,8 +77,10 @@ export function exec0f(c: Cpu): void {
     case 0x21:
     case 0x22:
     case 0x23:
+      privileged(c);
       return movControl(c, op);
     case 0x30:
+      privileged(c);
       return wrmsr(c);
     case 0x31: {
       const t = c.instructions + c.tscOffset;
@@ -79,6 +89,7 @@ export function exec0f(c: Cpu): void {
       return;
     }
     case 0x32:
+      privileged(c);
       return rdmsr(c);
     case 0xa0:
     case 0xa8:
@@ -189,12 +200,19 @@ function system01(c: Cpu): void {
     return;
   }
   if (reg === 6) { // LMSW: can set PE but not clear it
+    privileged(c);
     const v = c.readRM(2);
     return setCr0(c, (c.cr0 & ~0xe) | (v & 0xf) | (c.cr0 & 1));
   }
   if (c.mod === 3) return undefinedOpcode(c);
-  if (reg === 7) return; // INVLPG: no TLB
+  if (reg === 7) { // INVLPG
+    privileged(c);
+    c.tlb.flushPage((c.base[c.eaSeg] + c.eaOff) >>> 0);
+    c.fetchPage = -1;
+    return;
+  }
   if (reg === 5) return undefinedOpcode(c);
+  if (reg >= 2) privileged(c);
   const s = c.eaSeg, off = c.eaOff;
   const next = c.offsetAdd(off, 2);
   if (reg < 2) { // SGDT/SIDT store the limit and all 32 bits of the base
@@ -214,16 +232,18 @@ function system01(c: Cpu): void {
   }
 }
 
-/** Writes CR0; turning on protection stops the run before the instruction commits. */
+/** Writes CR0: PE and PG change the mode; PG and WP changes drop the TLB. */
 function setCr0(c: Cpu, v: number): void {
   v >>>= 0;
-  if ((v & 0x80000000) !== 0 && (v & 1) === 0) c.fault(13);
-  if ((v & 1) !== 0) {
-    c.stop = Stop.PROTECTED;
-    throw ABORT;
-  }
+  if ((v & 0x80000000) !== 0 && (v & 1) === 0) c.fault(13, 0);
+  const old = c.cr0;
   c.cr0 = (v | 0x10) >>> 0;
+  if (((old ^ c.cr0) & 0x80010000) !== 0) flushTranslations(c);
+  if (((old ^ c.cr0) & 0x80000001) !== 0) updateMode(c);
 }
+
+/** CR4 bits the software CPU implements: PSE (4 MiB pages); PAE, PGE and the rest are refused. */
+const CR4_KNOWN = 0x10;
 
 /** 0F 20-23: MOV to/from CRn and DRn (the ModRM always names a register). */
 function movControl(c: Cpu, op: number): void {
@@ -250,9 +270,14 @@ function movControl(c: Cpu, op: number): void {
   const v = c.r32[r];
   if (n === 0) setCr0(c, v);
   else if (n === 2) c.cr2 = v;
-  else if (n === 3) c.cr3 = v;
-  else if (n === 4) c.cr4 = v;
-  else undefinedOpcode(c);
+  else if (n === 3) {
+    c.cr3 = v;
+    flushTranslations(c);
+  } else if (n === 4) {
+    if ((v & ~CR4_KNOWN) !== 0) c.fault(13, 0);
+    c.cr4 = v;
+    flushTranslations(c);
+  } else undefinedOpcode(c);
 }
 
 function rdmsr(c: Cpu): void {
@@ -285,7 +310,7 @@ function vendorWord(i: number): number {
   return v >>> 0;
 }
 
-/** CPUID: a P6-class CPU without FPU, with TSC, MSR and CMOV. */
+/** CPUID: a P6-class CPU without FPU, with PSE (4 MiB pages), TSC, MSR and CMOV. */
 function cpuid(c: Cpu): void {
   const leaf = c.r32[EAX];
   const r = c.r32;
@@ -298,7 +323,7 @@ function cpuid(c: Cpu): void {
     r[EAX] = 0x0610;
     r[EBX] = 0;
     r[ECX] = 0;
-    r[EDX] = (1 << 4) | (1 << 5) | (1 << 15);
+    r[EDX] = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 15); // PSE, TSC, MSR, CMOV
   } else if (leaf === 0x80000000) {
     r[EAX] = 0x80000000;
     r[EBX] = r[ECX] = r[EDX] = 0;

@@ -24,7 +24,7 @@ import type { CpuModel } from "./cpu.ts";
 import { EmuVm } from "./vm.ts";
 
 export { EmuVm } from "./vm.ts";
-export { DEFAULT_SLICE, EmuVcpu, PROTECTED_MODE_DETAIL } from "./vcpu.ts";
+export { DEFAULT_SLICE, EmuVcpu } from "./vcpu.ts";
 export type { CpuModel } from "./cpu.ts";
 export type { BlockCacheOptions } from "./blocks.ts";
 

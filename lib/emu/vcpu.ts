@@ -40,10 +40,8 @@ import {
 } from "./cpu.ts";
 import { BlockCache, type BlockCacheOptions } from "./blocks.ts";
 import { execute } from "./engine.ts";
+import { cplFromCaches, flushTranslations, updateMode } from "./mode.ts";
 import type { PhysMemory } from "./memory.ts";
-
-/** The detail of the exit that ends a run when the guest enables protected mode. */
-export const PROTECTED_MODE_DETAIL = "protected mode is not supported by the software CPU yet";
 
 /** Default instructions per `run()` before it returns `{kind: "intr"}`. */
 export const DEFAULT_SLICE = 1 << 20;
@@ -154,7 +152,7 @@ export class EmuVcpu implements Vcpu {
     const c = this.cpu;
     for (const [name, i] of GPR) c.r32[i] = regs.get32(name);
     this.#upper.set(regs.bytes.subarray(REGS.r8, REGS.r8 + UPPER_BYTES));
-    c.ip = regs.get32("rip") & 0xffff;
+    c.ip = c.def32 ? regs.get32("rip") : regs.get32("rip") & 0xffff;
     c.writeFlags(regs.get32("rflags"), true);
   }
 
@@ -220,6 +218,9 @@ export class EmuVcpu implements Vcpu {
     c.cr4 = v.getUint32(SREGS.cr4, true);
     c.efer = v.getUint32(SREGS.efer, true);
     c.apicBase = v.getUint32(SREGS.apic_base, true);
+    c.cpl = cplFromCaches(c);
+    flushTranslations(c);
+    updateMode(c);
   }
 
   /** Queues an external interrupt, delivered through the IVT when the guest can take it. */
@@ -256,7 +257,6 @@ export class EmuVcpu implements Vcpu {
     try {
       if (rs.immediateExit) return this.#simple(ExitReason.INTR);
       if (m.writes.length !== 0) return this.#mmioWriteExit();
-      if ((c.cr0 & 1) !== 0) return this.#protectedExit();
       if (m.fillAddr.length !== 0 || c.ioFillPos < c.ioFillEnd) {
         // Complete the instruction that waited for IN or MMIO data before anything
         // else (an interrupt handler must not see that data), as KVM does on entry. A
@@ -281,7 +281,7 @@ export class EmuVcpu implements Vcpu {
         const v = this.#irq;
         this.#irq = -1;
         c.stop = Stop.NONE;
-        c.exception(v);
+        c.external(v);
         if (c.stop !== Stop.NONE) return this.#exitFor(c.stop);
       }
       let s = execute(c, limit);
@@ -328,12 +328,6 @@ export class EmuVcpu implements Vcpu {
     this.runState.exitReason = reason;
     this.#setReady();
     return this.#exits.decode();
-  }
-
-  #protectedExit(): VcpuExit {
-    encodeInternalError(this.runState, 1);
-    this.#setReady();
-    return { kind: "internal-error", suberror: 1, detail: PROTECTED_MODE_DETAIL };
   }
 
   #fetchOutsideRamExit(): VcpuExit {
@@ -389,8 +383,6 @@ export class EmuVcpu implements Vcpu {
         return this.#simple(ExitReason.HLT);
       case Stop.SHUTDOWN:
         return this.#simple(ExitReason.SHUTDOWN);
-      case Stop.PROTECTED:
-        return this.#protectedExit();
       case Stop.FETCH_OUTSIDE_RAM:
         return this.#fetchOutsideRamExit();
       case Stop.BREAKPOINT:

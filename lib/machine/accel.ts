@@ -3,10 +3,11 @@
  * the faster one for the guest: KVM where it runs the guest's code in
  * hardware, the software CPU where /dev/kvm does not work, or where KVM would
  * step a real-mode guest through its instruction emulator (PVM, Intel without
- * unrestricted guest: tens of times slower than the software CPU). A guest
- * that starts in protected mode goes to KVM whatever its kind, since the
- * software CPU runs real mode only. The policy is {@link chooseAccelerator},
- * a pure function tested without KVM.
+ * unrestricted guest: tens of times slower than the software CPU). On PVM
+ * that holds for 32-bit protected-mode guests too (PVM emulates guest kernel
+ * code); a guest that starts in long mode goes to KVM whatever its kind,
+ * since the software CPU does not run long mode. The policy is
+ * {@link chooseAccelerator}, a pure function tested without KVM.
  *
  * @module
  */
@@ -19,8 +20,8 @@ import type { Accelerator } from "../kvm/vcpu.ts";
 /** What `--accel` accepts. */
 export type AccelChoice = "auto" | "kvm" | "emu";
 
-/** The CPU mode a guest starts in (boot sectors and flat images: real mode). */
-export type GuestMode = "real" | "protected";
+/** The CPU mode a guest starts in (boot sectors and flat images: real mode; ELF64 kernels: long). */
+export type GuestMode = "real" | "protected" | "long";
 
 /** What is known about the host's KVM when choosing. */
 export type KvmState =
@@ -65,15 +66,15 @@ export function chooseAccelerator(
   if (kvm.emulatesRealMode === undefined) {
     return { name: "kvm", reason: "auto: using KVM: it works and runs the guest in hardware" };
   }
-  if (guest === "protected") {
+  if (guest === "long") {
     return {
       name: "kvm",
       reason: `auto: using KVM: ${kvm.emulatesRealMode}, but the guest starts in ` +
-        "protected mode, which the software CPU does not run",
+        "long mode, which the software CPU does not run",
     };
   }
   const reason = `auto: using the software CPU: ${kvm.emulatesRealMode}, far slower ` +
-    'for a real-mode guest (accel "kvm" forces KVM)';
+    `for a ${guest === "real" ? "real" : "protected"}-mode guest (accel "kvm" forces KVM)`;
   return { name: "emu", reason, note: reason };
 }
 

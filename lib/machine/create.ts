@@ -163,21 +163,19 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   let selection;
   let vm;
   try {
-    // Kernels start in protected mode; boot sectors and flat images in real mode.
+    // Kernels start in protected mode (ELF64: long mode); boot sectors and flat images in real mode.
+    const longMode = kernel && detected.format === "elf" && detected.elf.class === 64;
     selection = selectAccelerator(options.accel ?? "auto", undefined, {
       translate: options.translate,
-    }, kernel ? "protected" : "real");
-    if (kernel && selection.name === "emu") {
+    }, longMode ? "long" : kernel ? "protected" : "real");
+    if (longMode && selection.name === "emu") {
       const name = FORMAT_NAMES[detected.format as KernelFormat];
       const why = selection.note
         ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
         : "";
-      const mode = detected.format === "elf" && detected.elf.class === 64
-        ? "64-bit long mode"
-        : "32-bit protected mode";
       throw new UnsupportedOnSoftwareCpuError(
-        `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} kernel starts in ${mode}, which is not ` +
-          `supported on the software CPU yet; run it on KVM${why}`,
+        `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} kernel starts in 64-bit long mode, which ` +
+          `is not supported on the software CPU yet; run it on KVM${why}`,
       );
     }
     // On KVM, instructions its emulator lacks are finished on the software CPU.
@@ -313,7 +311,7 @@ function openDrives(options: MachineOptions): Map<number, Disk> {
 }
 
 /**
- * A kernel the software CPU cannot run yet (it runs real mode only); the
+ * A kernel the software CPU cannot run yet (long mode); the
  * command line exits with status 2, as for an image it cannot boot.
  */
 export class UnsupportedOnSoftwareCpuError extends LoaderError {

@@ -13,9 +13,9 @@
  * The instruction's port I/O and MMIO leave as ordinary exits of this vCPU,
  * so the run loop hands them to the machine's buses as it does KVM's; an IN
  * or an MMIO read completes on the next `run()`, as on KVM. The software CPU
- * runs real mode only: in protected mode, or for an instruction it does not
- * know either (#UD), or one it cannot fetch, the exit stays an emulation
- * failure, and its detail names the instruction at CS:IP.
+ * runs real and 32-bit protected mode: in long mode, or for an instruction it
+ * does not know either (#UD), or one it cannot fetch, the exit stays an
+ * emulation failure, and its detail names the instruction at CS:IP.
  *
  * Not carried over: the interrupt shadow of an emulated STI or MOV SS (KVM
  * may take an interrupt one instruction early after one), and FPU state.
@@ -170,8 +170,8 @@ export class EmulationFallbackVcpu implements Vcpu {
       detail: `KVM could not emulate the instruction at ${where} (${what}); ${why}` +
         (failure.detail ? ` [KVM data ${failure.detail}]` : ""),
     });
-    if ((sregs.getControl("cr0") & 1n) !== 0n) {
-      return report("the software CPU, which runs real mode only, cannot finish it");
+    if ((sregs.getControl("efer") & 0x400n) !== 0n) {
+      return report("the software CPU, which does not run long mode, cannot finish it");
     }
     const emu = this.#emu;
     emu.setSregs(sregs);

@@ -1,5 +1,4 @@
 import { deepStrictEqual as assertEquals } from "@std/assert";
-import { PROTECTED_MODE_DETAIL } from "../../lib/emu/mod.ts";
 import { KvmRegs, KvmSregs } from "../../lib/kvm/structs.ts";
 import { asmMachine, machine, reg, setReg, setVector, word } from "./helpers.ts";
 
@@ -249,12 +248,27 @@ Deno.test("step runs a whole REP instruction", () => {
   assertEquals(vcpu.instructions, 3 + 100); // REP iterations count one each
 });
 
-Deno.test("setting CR0.PE stops with a clear internal error", () => {
-  // mov eax, cr0; or al, 1; mov cr0, eax
-  const { vcpu } = machine([0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0]);
-  const exit = vcpu.run();
-  assertEquals(exit, { kind: "internal-error", suberror: 1, detail: PROTECTED_MODE_DETAIL });
-  assertEquals(reg(vcpu, "rip"), 0x1005); // at the MOV CR0, not executed
+Deno.test("setting CR0.PE enters protected mode: segment loads read the GDT", () => {
+  // A GDT at 0x2000 with a data segment (base 0x30000) as selector 8; set PE; load DS; store.
+  const { vcpu, ram } = asmMachine(
+    `
+    lgdt [gdtr]
+    mov eax, cr0
+    or al, 1
+    mov cr0, eax
+    mov ax, 8
+    mov ds, ax
+    mov byte [0x10], 0x5a
+    hlt
+    gdtr: dw 15
+          dd 0x2000`,
+    { ramSize: 0x40000 },
+  );
+  ram.set([0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x00, 0x00, 0x03, 0x92, 0x00, 0x00], 0x2000);
+  assertEquals(vcpu.run().kind, "hlt");
+  assertEquals(ram[0x30010], 0x5a);
+  assertEquals(ram[0x200d], 0x93); // the descriptor's accessed bit
+  assertEquals(Number(vcpu.getSregs().getControl("cr0")) & 1, 1);
 });
 
 Deno.test("A20 off wraps addresses at 1 MiB on the 386 model", () => {

@@ -140,6 +140,11 @@ Deno.test("CPUID reports the vendor and the ID flag toggles", opts, () => {
   assertEquals(reg(vcpu, "rsi") & 0x200000, 0x200000);
 });
 
+Deno.test("CPUID leaf 1 lists what the model implements: PSE, TSC, MSR, CMOV, no FPU", opts, () => {
+  const { vcpu } = run("mov eax, 1\ncpuid");
+  assertEquals(reg(vcpu, "rdx"), (1 << 3) | (1 << 4) | (1 << 5) | (1 << 15));
+});
+
 Deno.test("RDTSC counts retired instructions (deterministic)", opts, () => {
   const a = run("nop\nnop\nrdtsc");
   const b = run("nop\nnop\nrdtsc");
@@ -317,3 +322,43 @@ Deno.test("POP [ESP+d] forms its address after the pop", opts, () => {
   assertEquals(reg(vcpu, "rax") & 0xffff, 0x7ffe);
   assertEquals(word(ram, 0x7ffe), 0x2222); // stored at the new top, over 0x1111
 });
+
+Deno.test("DAS on the 386 sets CF when AL - 6 borrows", opts, () => {
+  // AL=3 with AF set: AL becomes 0xFD and the subtraction borrows.
+  const { vcpu } = run("mov ax, 0x0010\npush ax\npopf\nmov al, 3\ndas\npushf\npop bx");
+  assertEquals(reg(vcpu, "rax") & 0xff, 0xfd);
+  assertEquals(reg(vcpu, "rbx") & 0x8d5, 0x91); // SF, AF, CF
+});
+
+Deno.test("LOCK: #UD unless the instruction writes memory it may lock", opts, () => {
+  // A #UD handler at 0x2000 counts into CX and skips the faulting instruction's 3 bytes.
+  const { vcpu } = run(
+    `xor cx, cx
+    mov word [6 * 4], 0x2000
+    mov word [6 * 4 + 2], 0
+    lock add [0x3000], ax      ; allowed
+    lock inc word [0x3000]     ; allowed
+    db 0xf0, 0x89, 0xc0        ; lock mov eax, eax: #UD
+    db 0xf0, 0x01, 0xc0        ; lock add ax, ax (register destination): #UD
+    jmp done
+    times 0x2000 - 0x1000 - ($ - $$) db 0
+    inc cx
+    push bp
+    mov bp, sp
+    add word [bp + 2], 3
+    pop bp
+    iret
+    done:`,
+  );
+  assertEquals(reg(vcpu, "rcx") & 0xffff, 2);
+});
+
+Deno.test(
+  "ENTER with a 32-bit operand on a 16-bit stack takes all of ESP as the frame",
+  opts,
+  () => {
+    const { vcpu } = run("mov esp, 0x1fff0\no32 enter 4, 0\nmov ebx, esp");
+    assertEquals(reg(vcpu, "rbp"), 0x1ffec);
+    assertEquals(reg(vcpu, "rbx"), 0x1ffe8); // SP moved, ESP's upper half kept
+  },
+);

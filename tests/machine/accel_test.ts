@@ -9,7 +9,7 @@ const NONE: KvmState = { usable: false, reason: "cannot open /dev/kvm" };
 
 Deno.test("accel policy: explicit choices are taken as asked", () => {
   for (const kvm of [HARDWARE, PVM, NONE]) {
-    for (const mode of ["real", "protected"] as const) {
+    for (const mode of ["real", "protected", "long"] as const) {
       strictEqual(chooseAccelerator("kvm", kvm, mode).name, "kvm");
       strictEqual(chooseAccelerator("emu", kvm, mode).name, "emu");
       strictEqual(chooseAccelerator("kvm", kvm, mode).note, undefined);
@@ -35,11 +35,18 @@ Deno.test("accel policy: auto on a KVM that emulates real mode", () => {
   const real = chooseAccelerator("auto", PVM, "real");
   strictEqual(real.name, "emu");
   match(real.note ?? "", /^auto: using the software CPU: KVM here is PVM, far slower/);
-  // A protected-mode guest still needs KVM (the software CPU runs real mode only).
+  // So does a 32-bit protected-mode guest (KVM would emulate its kernel code too).
   const prot = chooseAccelerator("auto", PVM, "protected");
-  strictEqual(prot.name, "kvm");
-  strictEqual(prot.note, undefined);
-  match(prot.reason, /protected mode/);
+  strictEqual(prot.name, "emu");
+  match(
+    prot.note ?? "",
+    /^auto: using the software CPU: KVM here is PVM, far slower for a protected-mode guest/,
+  );
+  // A long-mode guest still needs KVM (the software CPU does not run long mode).
+  const long = chooseAccelerator("auto", PVM, "long");
+  strictEqual(long.name, "kvm");
+  strictEqual(long.note, undefined);
+  match(long.reason, /long mode/);
 });
 
 function files(present: Record<string, string>): ModuleFiles {

@@ -135,15 +135,16 @@ Deno.test("emulation fallback: an instruction the software CPU lacks too is a cr
   match(stop.message, /the software CPU does not know it either/);
 });
 
-Deno.test("emulation fallback: in protected mode the report names the instruction, no fallback", async () => {
+Deno.test("emulation fallback: in long mode the report names the instruction, no fallback", async () => {
   const { machine, vcpu } = machineWith([0x27], "daa\nhlt");
   const sregs = vcpu.getSregs();
-  sregs.setControl("cr0", 1n);
-  // The stand-in only reports the failure: it never runs a protected-mode instruction.
+  sregs.setControl("cr0", 0x80000001n);
+  sregs.setControl("efer", 0x500n);
+  // The stand-in only reports the failure: it never runs a long-mode instruction.
   vcpu.setSregs(sregs);
   const stop = await machine.run({ timeoutMs: 5000 });
   strictEqual(stop.kind, "crash");
   if (stop.kind !== "crash") return;
   match(stop.message, /KVM could not emulate the instruction at 0000:1000 \(daa, bytes 27 f4/);
-  match(stop.message, /runs real mode only/);
+  match(stop.message, /does not run long mode/);
 });

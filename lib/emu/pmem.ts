@@ -1,0 +1,130 @@
+/**
+ * Protected mode's memory path: segment checks (usable, type, limit with
+ * expand-down), then linear to physical (identity, or the paging unit),
+ * then physical memory. Accesses that cross a page are checked on both
+ * pages before any byte is written, so a faulting store changes nothing.
+ * Instruction fetch uses the same path with a one-page cache.
+ *
+ * @module
+ */
+
+import { type Cpu, CS, SS, Stop } from "./cpu.ts";
+import { ABORT } from "./memory.ts";
+import { translate } from "./paging.ts";
+
+/** Attribute byte offsets in `Cpu.attrs` (kvm_segment order: type present dpl db s l g avl unusable). */
+const A_TYPE = 0, A_PRESENT = 1, A_DB = 3, A_UNUSABLE = 8;
+
+/** Faults a data access through segment `s` (#SS for the stack, #GP otherwise, code 0). */
+function segmentFault(c: Cpu, s: number): never {
+  return c.fault(s === SS ? 12 : 13, 0);
+}
+
+/** The linear address of s:off for `size` bytes, after the segment's checks. */
+export function checkedLinear(
+  c: Cpu,
+  s: number,
+  off: number,
+  size: number,
+  write: boolean,
+): number {
+  const a = s * 9;
+  const attrs = c.attrs;
+  if (attrs[a + A_UNUSABLE] !== 0 || attrs[a + A_PRESENT] === 0) segmentFault(c, s);
+  const type = attrs[a + A_TYPE];
+  if ((type & 8) !== 0) {
+    // Code: never writable, readable only with R set (fetch does not come here).
+    if (write || (type & 2) === 0) segmentFault(c, s);
+  } else if (write && (type & 2) === 0) segmentFault(c, s);
+  const last = off + size - 1;
+  const limit = c.limit[s];
+  if ((type & 0xc) === 4) {
+    // Expand-down data: valid offsets lie above the limit, up to 64 KiB or 4 GiB.
+    const top = attrs[a + A_DB] !== 0 ? 0xffffffff : 0xffff;
+    if (off <= limit || last > top) segmentFault(c, s);
+  } else if (last > limit) segmentFault(c, s);
+  return (c.base[s] + off) >>> 0;
+}
+
+/** The physical address of a linear one (paging or identity with A20). */
+export function physical(c: Cpu, lin: number, write: boolean, user: boolean): number {
+  if (c.pg) return translate(c, lin, write, user);
+  return (lin & c.m.addrMask) >>> 0;
+}
+
+/** Reads `size` bytes at linear `lin`; `user` says whether CPL 3's page rights apply. */
+export function linearRead(c: Cpu, lin: number, size: number, user: boolean): number {
+  if (size === 1 || !c.pg || (lin & 0xfff) <= 0x1000 - size) {
+    const p = physical(c, lin, false, user);
+    return size === 1 ? c.m.rd8(p) : size === 2 ? c.m.rd16(p) : c.m.rd32(p);
+  }
+  // Across a page: the first page is translated first, so #PF names the right address.
+  const p0 = physical(c, lin, false, user);
+  const split = 0x1000 - (lin & 0xfff);
+  const p1 = physical(c, (lin + split) >>> 0, false, user);
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + c.m.rd8(i < split ? p0 + i : p1 + i - split);
+  return v;
+}
+
+/** Writes `size` bytes at linear `lin`. */
+export function linearWrite(c: Cpu, lin: number, size: number, v: number, user: boolean): void {
+  const m = c.m;
+  if (size === 1 || !c.pg || (lin & 0xfff) <= 0x1000 - size) {
+    const p = physical(c, lin, true, user);
+    c.noteStore(p, size);
+    if (size === 1) m.wr8(p, v);
+    else if (size === 2) m.wr16(p, v);
+    else m.wr32(p, v);
+    return;
+  }
+  // Across a page: both translations first, so a fault on the second writes nothing.
+  const p0 = physical(c, lin, true, user);
+  const split = 0x1000 - (lin & 0xfff);
+  const p1 = physical(c, (lin + split) >>> 0, true, user);
+  for (let i = 0; i < size; i++) {
+    const p = i < split ? p0 + i : p1 + i - split;
+    c.noteStore(p, 1);
+    m.wr8(p, (v >>> (i * 8)) & 0xff);
+  }
+}
+
+/** A data read through segment `s` in protected mode. */
+export function pmRead(c: Cpu, s: number, off: number, size: number): number {
+  return linearRead(c, checkedLinear(c, s, off, size, false), size, c.cpl === 3);
+}
+
+/** A data write through segment `s` in protected mode. */
+export function pmWrite(c: Cpu, s: number, off: number, size: number, v: number): void {
+  linearWrite(c, checkedLinear(c, s, off, size, true), size, v, c.cpl === 3);
+}
+
+/** Checks that a write of `size` bytes at s:off could be done (segment and paging faults), writing nothing. */
+export function probeWrite(c: Cpu, s: number, off: number, size: number): void {
+  physical(c, checkedLinear(c, s, off, size, true), true, c.cpl === 3);
+}
+
+/**
+ * Fetches the instruction byte at CS:ip (ip is the address before the
+ * caller's 16-bit increment; 32-bit code segments move EIP here).
+ */
+export function pmFetch(c: Cpu, ip: number): number {
+  if (ip > c.limit[CS]) c.fault(13, 0);
+  const lin = (c.csBase + ip) >>> 0;
+  if (c.def32) c.ip = ip === 0xffffffff ? 0 : ip + 1;
+  if (lin >>> 12 === c.fetchPage) return c.ram[c.fetchHost + (lin & 0xfff)];
+  const p = physical(c, lin, false, c.cpl === 3);
+  const page = p - (p & 0xfff);
+  if (page + 0x1000 <= c.m.ramLen) {
+    // The page is in the RAM at 0: later bytes of it are read straight from there.
+    c.fetchPage = lin >>> 12;
+    c.fetchHost = page;
+    return c.ram[p];
+  }
+  if (!c.m.isRam(p)) {
+    c.stop = Stop.FETCH_OUTSIDE_RAM;
+    c.fetchAddress = p;
+    throw ABORT;
+  }
+  return c.m.rd8(p);
+}

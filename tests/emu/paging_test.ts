@@ -1,0 +1,129 @@
+// The paging unit and the descriptor checks of the software CPU, driven
+// directly: page walks with their rights, accessed/dirty bits and #PF error
+// codes, the TLB and its flushes, and segment loads with their faults.
+import { deepStrictEqual as assertEquals } from "@std/assert";
+import { Cpu, CpuFault, DS, ES, SS } from "../../lib/emu/cpu.ts";
+import { PhysMemory } from "../../lib/emu/memory.ts";
+import { flushTranslations, updateMode } from "../../lib/emu/mode.ts";
+import { translate } from "../../lib/emu/paging.ts";
+import { loadSegment } from "../../lib/emu/protected.ts";
+
+const PD = 0x10000, PT = 0x11000;
+
+function pagedCpu(): { c: Cpu; mem: DataView } {
+  const m = new PhysMemory();
+  const bytes = m.addSlot(0, 0x800000, false);
+  const c = new Cpu("386", m);
+  const mem = new DataView(bytes.buffer);
+  mem.setUint32(PD, PT | 7, true); // 0-4 MiB through PT, user and writable
+  for (let i = 0; i < 1024; i++) mem.setUint32(PT + i * 4, (i << 12) | 7, true);
+  mem.setUint32(PT + 5 * 4, 0x9000 | 5, true); // linear 0x5000 -> 0x9000, read-only
+  mem.setUint32(PT + 6 * 4, 0x6000 | 3, true); // supervisor only
+  mem.setUint32(PT + 7 * 4, 0, true); // not present
+  mem.setUint32(PD + 2 * 4, 0x400000 | 0x83, true); // 8 MiB: a 4 MiB page at 4 MiB
+  c.cr3 = PD;
+  c.cr4 = 0x10;
+  c.cr0 = 0x80000011;
+  updateMode(c);
+  return { c, mem };
+}
+
+function fault(f: () => unknown): [number, number] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof CpuFault) return [e.vector, e.code];
+    throw e;
+  }
+  throw new Error("no fault");
+}
+
+Deno.test("page walk: 4 KiB and 4 MiB pages, accessed and dirty bits set as used", () => {
+  const { c, mem } = pagedCpu();
+  assertEquals(translate(c, 0x5123, false, false), 0x9123);
+  assertEquals(mem.getUint32(PT + 5 * 4, true), 0x9000 | 5 | 0x20); // accessed, not dirty
+  assertEquals(mem.getUint32(PD, true) & 0x20, 0x20);
+  assertEquals(translate(c, 0x3004, true, false), 0x3004);
+  assertEquals(mem.getUint32(PT + 3 * 4, true), 0x3000 | 7 | 0x60); // accessed and dirty
+  assertEquals(translate(c, 0x823456, false, false), 0x423456); // PSE page
+  assertEquals(mem.getUint32(PD + 2 * 4, true), 0x400000 | 0x83 | 0x20);
+  // A read cached in the TLB, then a write: the walk runs again and sets dirty.
+  translate(c, 0x8000, false, false);
+  assertEquals(mem.getUint32(PT + 8 * 4, true) & 0x60, 0x20);
+  translate(c, 0x8000, true, false);
+  assertEquals(mem.getUint32(PT + 8 * 4, true) & 0x60, 0x60);
+});
+
+Deno.test("page walk: #PF error codes and CR2", () => {
+  const { c } = pagedCpu();
+  assertEquals(fault(() => translate(c, 0x7abc, false, false)), [14, 0]);
+  assertEquals(c.cr2, 0x7abc);
+  assertEquals(fault(() => translate(c, 0x500000, true, false)), [14, 2]); // PDE 1 not present
+  assertEquals(c.cr2, 0x500000);
+  assertEquals(fault(() => translate(c, 0x6000, false, true)), [14, 5]); // user, supervisor page
+  assertEquals(fault(() => translate(c, 0x5000, true, true)), [14, 7]); // user write, read-only
+  // Supervisor writes to a read-only page pass with WP clear and fault with it set.
+  assertEquals(translate(c, 0x5000, true, false), 0x9000);
+  c.cr0 |= 0x10000;
+  flushTranslations(c);
+  assertEquals(fault(() => translate(c, 0x5010, true, false)), [14, 3]);
+  assertEquals(c.cr2, 0x5010);
+});
+
+Deno.test("TLB: cached until INVLPG or a flush; a fault caches nothing", () => {
+  const { c, mem } = pagedCpu();
+  assertEquals(translate(c, 0x4000, false, false), 0x4000);
+  mem.setUint32(PT + 4 * 4, 0xa000 | 7, true);
+  assertEquals(translate(c, 0x4000, false, false), 0x4000); // stale, as on hardware
+  c.tlb.flushPage(0x4000);
+  assertEquals(translate(c, 0x4000, false, false), 0xa000);
+  mem.setUint32(PT + 4 * 4, 0xb000 | 7, true);
+  flushTranslations(c);
+  assertEquals(translate(c, 0x4000, false, false), 0xb000);
+  fault(() => translate(c, 0x7000, false, false));
+  mem.setUint32(PT + 7 * 4, 0xc000 | 7, true);
+  assertEquals(translate(c, 0x7000, false, false), 0xc000);
+});
+
+/** A CPU in protected mode (no paging) with a GDT at 0x1000 holding `descriptors` from selector 8. */
+function gdtCpu(descriptors: bigint[]): Cpu {
+  const m = new PhysMemory();
+  const bytes = m.addSlot(0, 0x100000, false);
+  const c = new Cpu("386", m);
+  const mem = new DataView(bytes.buffer);
+  descriptors.forEach((d, i) => mem.setBigUint64(0x1008 + i * 8, d, true));
+  c.gdtBase = 0x1000;
+  c.gdtLimit = 8 * (descriptors.length + 1) - 1;
+  c.cr0 = 0x11;
+  updateMode(c);
+  return c;
+}
+
+Deno.test("segment loads: each check raises its fault with the selector", () => {
+  const c = gdtCpu([
+    0x00cf92000000ffffn, // 0x08 data, DPL 0
+    0x00cf12000000ffffn, // 0x10 not present
+    0x00cf98000000ffffn, // 0x18 execute-only code
+    0x00cf90000000ffffn, // 0x20 read-only data
+    0x00cff2000000ffffn, // 0x28 data, DPL 3
+    0x00cf9a000000ffffn, // 0x30 readable code
+  ]);
+  loadSegment(c, DS, 0x08);
+  assertEquals([c.base[DS], c.limit[DS]], [0, 0xffffffff]);
+  assertEquals(fault(() => loadSegment(c, DS, 0x10)), [11, 0x10]);
+  assertEquals(fault(() => loadSegment(c, SS, 0x10)), [12, 0x10]); // a stack not present: #SS
+  assertEquals(fault(() => loadSegment(c, DS, 0x38)), [13, 0x38]); // beyond the GDT
+  assertEquals(fault(() => loadSegment(c, ES, 0x18)), [13, 0x18]);
+  assertEquals(fault(() => loadSegment(c, SS, 0x20)), [13, 0x20]);
+  assertEquals(fault(() => loadSegment(c, SS, 0x0b)), [13, 0x08]); // RPL 3 at CPL 0
+  assertEquals(fault(() => loadSegment(c, SS, 0x00)), [13, 0]);
+  assertEquals(fault(() => loadSegment(c, DS, 0x0c)), [13, 0x0c]); // the LDT is null (TI in the code)
+  loadSegment(c, ES, 0x2b);
+  loadSegment(c, ES, 0x30);
+  loadSegment(c, ES, 0x00); // null: allowed, unusable
+  assertEquals(fault(() => c.read8(ES, 0)), [13, 0]);
+  c.cpl = 3;
+  assertEquals(fault(() => loadSegment(c, DS, 0x08)), [13, 0x08]); // DPL 0 at CPL 3
+  loadSegment(c, DS, 0x2b);
+  assertEquals(c.sel[DS], 0x2b);
+});

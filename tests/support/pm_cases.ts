@@ -1,0 +1,107 @@
+// The protected-mode guests (guests/pm-*.asm) and what each must print and
+// exit with, shared by the software-CPU tests and the KVM tests so both
+// accelerators are held to the same results.
+const root = new URL("../../", import.meta.url);
+
+/** One protected-mode guest (a BIOS boot sector and the sectors it loads). */
+export interface PmCase {
+  name: string;
+  /** File in guests/. */
+  file: string;
+  /** Debug-exit status: (value << 1) | 1. */
+  exitStatus: number;
+  /** COM1 output; the screen shows the same lines. */
+  serial: string;
+  /**
+   * Lines (by their start) where a KVM gives something else than the CPU
+   * manuals and the software CPU, so the KVM test leaves them out: `pvm`
+   * (its guest kernel runs through KVM's emulator and PVM's own traps) and
+   * `tcg` (kvm_amd nested in QEMU's TCG, whose CPU skips some checks).
+   */
+  kvmDiffers: { pvm: string[]; tcg: string[] };
+  /** PVM refuses the guest outright with this output (no comparison there). */
+  pvmRefuses?: RegExp;
+}
+
+/** The image's bytes. */
+export function pmImage(c: PmCase): Uint8Array {
+  return Deno.readFileSync(new URL(`guests/${c.file}`, root));
+}
+
+// QEMU's TCG CPU does not check a data segment's rights, null selector or
+// expand-down limit on an access and leaves the accessed bit of a CS loaded
+// by a far JMP clear; PVM answers INT n on a not-present gate with #GP(0)
+// and INT 0x80 from ring 3 with #UD. The software CPU follows the manuals.
+export const PM_CASES: PmCase[] = [
+  {
+    name: "pm-faults",
+    file: "pm-faults.bin",
+    exitStatus: (0x11 << 1) | 1,
+    serial: [
+      "np ds: vector 0B error 00000028 at 0008:00008261",
+      "beyond gdt es: vector 0D error 000001F8 at 0008:000082A3",
+      "exec-only ds: vector 0D error 00000038 at 0008:000082E4",
+      "read-only ss: vector 0D error 00000040 at 0008:00008325",
+      "dpl3 data ds: none",
+      "rpl3 dpl0 ds: vector 0D error 00000010 at 0008:000083AD",
+      "code as ss: vector 0D error 00000008 at 0008:000083EC",
+      "null ss: vector 0D error 00000000 at 0008:00008427",
+      "limit es: vector 0D error 00000000 at 0008:00008466",
+      "limit ok es: none",
+      "expand-down low es: vector 0D error 00000000 at 0008:000084F9",
+      "expand-down high es: none",
+      "read-only write es: vector 0D error 00000000 at 0008:00008594",
+      "null es: vector 0D error 00000000 at 0008:000085D5",
+      "stack limit ss: vector 0C error 00000000 at 0008:0000861E",
+      "code write cs: vector 0D error 00000000 at 0008:00008660",
+      "jmp data: vector 0D error 00000010 at 0008:0000869D",
+      "jmp np code: vector 0B error 00000068 at 0008:000086DE",
+      "ud2: vector 06 error FFFFFFFF at 0008:00008717",
+      "div 0: vector 00 error FFFFFFFF at 0008:0000874F",
+      "int3: vector 03 error FFFFFFFF at 0008:00008785",
+      "int 0x40 (no gate): vector 0D error 00000202 at 0008:000087C6",
+      "far call and retf: in 08 back none",
+      "lar 08 00C09B00 lsl 20 000FFFFF lsl 28 FFFFFFFF",
+      "lar bad zf 00 verr 38 00 verw 40 00 verw 10 01 arpl 001301 str 0060",
+      "ring 3: int 80 from cs 0053 ss 005B",
+      "ring 3 cli: vector 0D error 00000000 at 0053:00008AA1",
+      "ring 3 ds=10: vector 0D error 00000010 at 0053:00008AA8",
+      "",
+    ].join("\n"),
+    kvmDiffers: {
+      pvm: ["int 0x40", "ring 3:"],
+      tcg: ["expand-down low", "read-only write", "null es", "code write", "lar 08"],
+    },
+  },
+  {
+    name: "pm-paging",
+    file: "pm-paging.bin",
+    exitStatus: (0x12 << 1) | 1,
+    serial: [
+      "read unmapped: vector 0E error 00000000 cr2 00400123 at 0008:000082DB",
+      "write unmapped: vector 0E error 00000002 cr2 007FF001 at 0008:0000831D",
+      "write read-only, WP=0: none",
+      "write read-only, WP=1: vector 0E error 00000003 cr2 00005004 at 0008:000083C1",
+      "across pages: vector 0E error 00000000 cr2 00400000 at 0008:00008406",
+      "4 MiB page: 8EC031FA pde 000000A3 pte6 00006007 read 00006027 written 00006067",
+      "invlpg: vector 0E error 00000000 cr2 00006010 at 0008:00008505",
+      "cr3 reload: vector 0E error 00000000 cr2 00002468 at 0008:00008564",
+      "ring 3 supervisor page: vector 0E error 00000005 cr2 00003000 at 0053:00008687",
+      "ring 3 read-only page: vector 0E error 00000007 cr2 00005008 at 0053:00008693",
+      "unmapped code: vector 0E error 00000000 cr2 00500000 at 0008:00500000",
+      "",
+    ].join("\n"),
+    kvmDiffers: { pvm: [], tcg: [] },
+    // PVM raises #GP(0) for the MOV to CR0 that turns paging on.
+    pvmRefuses: /^ vector 0D error 00000000 at 0008:/,
+  },
+  {
+    name: "pm-irq",
+    file: "pm-irq.bin",
+    exitStatus: (0x13 << 1) | 1,
+    serial: "ticks: 01 02 03\n16-bit trap gate, IF 0200\n",
+    kvmDiffers: { pvm: [], tcg: [] },
+    // PVM raises #GP(0) for the 16-bit IRET out of the 16-bit code segment.
+    pvmRefuses: /^ticks: 01 02 03\n vector 0D error 00000000 at 0018:/,
+  },
+];
