@@ -248,16 +248,26 @@ export class KvmVcpu implements Vcpu {
 }
 
 /**
+ * Whether the process's no-op SIGUSR2 listener is installed. It stays for
+ * the life of the process: a kick that is still in flight when the last
+ * listener goes would meet the default action and kill the process (the
+ * command line then died with status 140 in about one run in four).
+ */
+let kickListenerInstalled = false;
+
+/**
  * Interrupts KVM_RUN on the vCPU's thread every `intervalMs`, so the run loop
  * regains control from a guest that never exits (timeouts, timer interrupts).
  * A signal listener is installed so the signal does not end the process.
  */
 export class RunKicker {
   readonly #timer: ThreadTimer;
-  readonly #listener = () => {};
 
   constructor(vcpu: KvmVcpu) {
-    Deno.addSignalListener("SIGUSR2", this.#listener);
+    if (!kickListenerInstalled) {
+      Deno.addSignalListener("SIGUSR2", () => {});
+      kickListenerInstalled = true;
+    }
     this.#timer = new ThreadTimer(SIGUSR2, vcpu.tid);
   }
 
@@ -266,10 +276,9 @@ export class RunKicker {
     this.#timer.arm(intervalMs);
   }
 
-  /** Stops the kicks and removes the listener. */
+  /** Stops the kicks. */
   close(): void {
     this.#timer.arm(0);
     this.#timer.close();
-    Deno.removeSignalListener("SIGUSR2", this.#listener);
   }
 }
