@@ -6,7 +6,7 @@
  */
 
 import { Kvm, KvmVcpu, RunKicker } from "../kvm/host.ts";
-import { shapeCpuid } from "../kvm/cpuid.ts";
+import { MSR_IA32_APIC_BASE, shapeCpuid } from "../kvm/cpuid.ts";
 import {
   applyProtectedModeEntry,
   applyRealModeEntry,
@@ -147,6 +147,10 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     const vcpu = vm.createVcpu();
     if (vcpu instanceof KvmVcpu && selection.accelerator instanceof Kvm) {
       vcpu.setCpuid(shapeCpuid(selection.accelerator.supportedCpuid()));
+      // KVM shows CPUID.1:EDX.APIC while IA32_APIC_BASE has the enable bit (its reset
+      // value), whatever the table says: disabling the APIC makes the hidden bit stick,
+      // so Linux keeps to the 8259 instead of polling an APIC that is not there.
+      vcpu.setMsrs([{ index: MSR_IA32_APIC_BASE, data: 0n }]);
     }
     machine = new Machine({
       vm,
