@@ -71,9 +71,11 @@ export interface GuestOptions {
    * 32-bit protected mode on a PC without BIOS (KVM only so far: on the
    * software CPU `create` throws a LoaderError). `elf`: a plain ELF at its
    * entry point with the Multiboot2 information, an ELF64 in 64-bit long
-   * mode over identity page tables (found by `auto` too).
+   * mode over identity page tables (found by `auto` too). `linux`: a bzImage
+   * through the Linux boot protocol, at its 64-bit entry when it has one
+   * (found by `auto` from its "HdrS" header).
    */
-  boot?: "auto" | "bios" | "flat" | "multiboot" | "multiboot2" | "pvh" | "elf";
+  boot?: "auto" | "bios" | "flat" | "multiboot" | "multiboot2" | "pvh" | "elf" | "linux";
   /**
    * Guest RAM in bytes (a multiple of 4096); default 640 KiB for `bios`
    * (more is extended memory from 1 MiB), 128 MiB for kernels, 4 KiB for `flat`.

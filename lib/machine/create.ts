@@ -22,6 +22,7 @@ import {
   loadKernel,
 } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
+import { XLF_KERNEL_64 } from "../loader/linux.ts";
 import { bootDrive, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import type { RealModeEntry } from "../loader/entry.ts";
@@ -133,9 +134,9 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     const why = selection.note
       ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
       : "";
-    const mode = detected.format === "elf" && detected.elf.class === 64
-      ? "64-bit long mode"
-      : "32-bit protected mode";
+    const long = (detected.format === "elf" && detected.elf.class === 64) ||
+      (detected.format === "linux" && (detected.header.xloadflags & XLF_KERNEL_64) !== 0);
+    const mode = long ? "64-bit long mode" : "32-bit protected mode";
     throw new UnsupportedOnSoftwareCpuError(
       `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} kernel starts in ${mode}, which is not ` +
         `supported on the software CPU yet; run it on KVM${why}`,
