@@ -95,6 +95,42 @@ function openSerial(target: SerialTarget): StdoutSink | FileSink | undefined {
   return sink;
 }
 
+/**
+ * Feeds stdin to COM1's receiver (`--serial stdio`) until EOF or the returned
+ * stop function is called, holding back while the UART's input queue is
+ * full so that piped input is not dropped.
+ */
+function feedStdinToSerial(machine: Machine): () => void {
+  const reader = Deno.stdin.readable.getReader();
+  let stopped = false;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+  (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done || stopped) return;
+      let rest = value;
+      while (!stopped && rest.length > 0) {
+        if (machine.serial.pendingInput >= SERIAL_INPUT_HIGH_WATER) {
+          await pause();
+          continue;
+        }
+        const n = machine.serial.receive(
+          rest.subarray(0, SERIAL_INPUT_HIGH_WATER - machine.serial.pendingInput),
+        );
+        rest = rest.subarray(n);
+        machine.wake();
+      }
+    }
+  })().catch(() => {}); // stdin closed or unreadable: no more input
+  return () => {
+    stopped = true;
+    reader.cancel().catch(() => {});
+  };
+}
+
+/** Bytes of stdin queued in COM1 before more is read. */
+const SERIAL_INPUT_HIGH_WATER = 1024;
+
 function isDirectory(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
@@ -180,6 +216,9 @@ export async function main(args: string[]): Promise<number> {
   const held = live && sink instanceof StdoutSink ? new OutputBuffer() : undefined;
   if (held) machine.serialSinks.splice(0, machine.serialSinks.length, (b) => held.push(b));
   const flusher = setInterval(() => sink?.flush(), 50);
+  const stopInput = options.serial.kind === "stdio" && !live
+    ? feedStdinToSerial(machine)
+    : undefined;
   const limits = {
     timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
     instructions: options.maxInstructions,
@@ -198,6 +237,7 @@ export async function main(args: string[]): Promise<number> {
     throw e;
   } finally {
     clearInterval(flusher);
+    stopInput?.();
   }
   if (held) { for (const b of held.bytes) sink?.write(b); }
   if (sink instanceof FileSink) sink.finish();
