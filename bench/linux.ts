@@ -1,0 +1,196 @@
+/**
+ * `deno task bench:linux`: seconds from process start to the shell marker of
+ * Debian's stock x86_64 kernel with a busybox initramfs, for picovmm on KVM
+ * and for `qemu-system-x86_64 -accel kvm` on the same kernel, initramfs and
+ * command line, in the same run; then each answers `echo $((6*7))` and
+ * powers off (`poweroff -f`), and the exit status is checked.
+ *
+ * The kernels: the bzImage (Linux boot protocol; the kernel decompresses its
+ * XZ payload itself) and the uncompressed vmlinux through its PVH entry.
+ * QEMU gets `-cpu host` and its default PC (ACPI, local APIC, SeaBIOS);
+ * picovmm its PC without BIOS (8259 PIC, no APIC).
+ *
+ * On a host whose /dev/kvm is PVM (too slow for a kernel boot) or missing,
+ * the script runs itself inside kvm-in-qemu (../shared/kvm-in-qemu/run.sh),
+ * where both VMMs get the nested (QEMU-emulated AMD SVM) KVM.
+ *
+ * Options: --reps N (1), --kernels bzimage,vmlinux (both), --no-qemu.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli";
+import {
+  busyboxInitramfs,
+  debianLinux,
+  LINUX_CMDLINE,
+  SHELL_MARKER,
+} from "../tests/support/linux_guest.ts";
+
+const root = new URL("../", import.meta.url).pathname;
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    reps: { type: "string", default: "1" },
+    kernels: { type: "string", default: "bzimage,vmlinux" },
+    "no-qemu": { type: "boolean", default: false },
+  },
+});
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const INSIDE = "PICOVMM_BENCH_LINUX_INSIDE";
+if (!Deno.env.get(INSIDE) && (exists("/sys/module/kvm_pvm") || !exists("/dev/kvm"))) {
+  console.error("bench:linux: this host's KVM is PVM or missing: running inside kvm-in-qemu");
+  const cache = Deno.env.get("KVMQ_CACHE") ?? "/tmp/kvm-in-qemu-cache";
+  const out = await new Deno.Command(`${root}../shared/kvm-in-qemu/run.sh`, {
+    args: [
+      "-t",
+      "1500",
+      "-c",
+      cache,
+      "--",
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--no-check",
+      new URL(import.meta.url).pathname,
+      ...Deno.args,
+    ],
+    env: { [INSIDE]: "1" },
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  Deno.exit(out.code);
+}
+
+const MARKER_TIMEOUT_MS = 300_000;
+const ANSWER = /^42\r?$/m;
+
+/** One boot: seconds to the marker and to the answer, and the exit status. */
+interface Boot {
+  markerS: number;
+  answerS: number;
+  code: number;
+}
+
+/** Runs a VMM process, waits for the marker, types the command and the power-off. */
+async function boot(command: string, args: string[]): Promise<Boot> {
+  const start = performance.now();
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdin = child.stdin.getWriter();
+  let out = "";
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stdout) out += decoder.decode(chunk, { stream: true });
+  })();
+  const waitFor = async (pattern: RegExp | string) => {
+    const deadline = performance.now() + MARKER_TIMEOUT_MS;
+    const seen = () => typeof pattern === "string" ? out.includes(pattern) : pattern.test(out);
+    while (!seen()) {
+      if (performance.now() > deadline) throw new Error(`${command}: no ${pattern} in:\n${out}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return (performance.now() - start) / 1000;
+  };
+  try {
+    const markerS = await waitFor(SHELL_MARKER);
+    await stdin.write(new TextEncoder().encode("echo $((6*7))\n"));
+    const answerS = await waitFor(ANSWER);
+    await stdin.write(new TextEncoder().encode("poweroff -f\n"));
+    await stdin.close();
+    const [status] = await Promise.all([child.status, reading, child.stderr.cancel()]);
+    return { markerS, answerS, code: status.code };
+  } catch (e) {
+    child.kill();
+    throw e;
+  }
+}
+
+const linux = await debianLinux();
+const dir = await Deno.makeTempDir({ prefix: "picovmm-bench-linux-" });
+const initrdPath = `${dir}/initrd.cpio`;
+await Deno.writeFile(initrdPath, busyboxInitramfs(await Deno.readFile(linux.busybox)));
+const kernels = String(values.kernels).split(",").map((k: string) => {
+  if (k === "bzimage") return { name: "bzImage", path: linux.bzImage };
+  if (k === "vmlinux" && linux.vmlinux) return { name: "vmlinux (PVH)", path: linux.vmlinux };
+  throw new Error(`unknown or missing kernel '${k}'`);
+});
+
+const picovmmArgs = (kernel: string) => [
+  "run",
+  "-A",
+  "--no-check",
+  `${root}main.ts`,
+  "--accel",
+  "kvm",
+  "--display",
+  "none",
+  "--memory",
+  "256M",
+  "--append",
+  LINUX_CMDLINE,
+  "--initrd",
+  initrdPath,
+  kernel,
+];
+const qemuArgs = (kernel: string) => [
+  "-accel",
+  "kvm",
+  "-cpu",
+  "host",
+  "-m",
+  "256",
+  "-display",
+  "none",
+  "-monitor",
+  "none",
+  "-serial",
+  "stdio",
+  "-no-reboot",
+  "-kernel",
+  kernel,
+  "-initrd",
+  initrdPath,
+  "-append",
+  LINUX_CMDLINE,
+];
+
+const rows: string[] = [];
+try {
+  for (const kernel of kernels) {
+    for (let rep = 0; rep < Number(values.reps); rep++) {
+      const p = await boot(Deno.execPath(), picovmmArgs(kernel.path));
+      const q = values["no-qemu"]
+        ? undefined
+        : await boot("qemu-system-x86_64", qemuArgs(kernel.path));
+      const ratio = q ? (p.markerS / q.markerS).toFixed(2) : "—";
+      rows.push(
+        `| ${kernel.name} | ${p.markerS.toFixed(1)} | ${p.answerS.toFixed(1)} | ${p.code} | ` +
+          `${q ? q.markerS.toFixed(1) : "—"} | ${q ? q.answerS.toFixed(1) : "—"} | ` +
+          `${q ? q.code : "—"} | ${ratio} |`,
+      );
+      console.error(rows.at(-1));
+    }
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
+console.log(
+  "| kernel | picovmm: s to marker | s to answer | status | QEMU -accel kvm: s to marker | " +
+    "s to answer | status | picovmm / QEMU |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of rows) console.log(r);
