@@ -14,7 +14,9 @@
  * the script runs itself inside kvm-in-qemu (../shared/kvm-in-qemu/run.sh),
  * where both VMMs get the nested (QEMU-emulated AMD SVM) KVM.
  *
- * Options: --reps N (1), --kernels bzimage,vmlinux (both), --no-qemu.
+ * Options: --reps N (1), --kernels bzimage,vmlinux (both), --no-qemu, --compare DIR (also
+ * time the picovmm whose main.ts is in DIR, e.g. an older checkout, on the same kernels; a kernel
+ * it cannot boot is shown as "—").
  *
  * @module
  */
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     reps: { type: "string", default: "1" },
     kernels: { type: "string", default: "bzimage,vmlinux" },
     "no-qemu": { type: "boolean", default: false },
+    compare: { type: "string" },
   },
 });
 
@@ -91,6 +94,11 @@ async function boot(command: string, args: string[]): Promise<Boot> {
     stderr: "piped",
   }).spawn();
   const stdin = child.stdin.getWriter();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
   let out = "";
   const reading = (async () => {
     const decoder = new TextDecoder();
@@ -100,7 +108,9 @@ async function boot(command: string, args: string[]): Promise<Boot> {
     const deadline = performance.now() + MARKER_TIMEOUT_MS;
     const seen = () => typeof pattern === "string" ? out.includes(pattern) : pattern.test(out);
     while (!seen()) {
-      if (performance.now() > deadline) throw new Error(`${command}: no ${pattern} in:\n${out}`);
+      if (exited || performance.now() > deadline) {
+        throw new Error(`${command}: no ${pattern} in:\n${out}`);
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
     return (performance.now() - start) / 1000;
@@ -111,10 +121,11 @@ async function boot(command: string, args: string[]): Promise<Boot> {
     const answerS = await waitFor(ANSWER);
     await stdin.write(new TextEncoder().encode("poweroff -f\n"));
     await stdin.close();
-    const [status] = await Promise.all([child.status, reading, child.stderr.cancel()]);
-    return { markerS, answerS, code: status.code };
+    const [end] = await Promise.all([status, reading, child.stderr.cancel()]);
+    return { markerS, answerS, code: end.code };
   } catch (e) {
-    child.kill();
+    if (!exited) child.kill();
+    await status;
     throw e;
   }
 }
@@ -129,11 +140,11 @@ const kernels = String(values.kernels).split(",").map((k: string) => {
   throw new Error(`unknown or missing kernel '${k}'`);
 });
 
-const picovmmArgs = (kernel: string) => [
+const picovmmArgs = (kernel: string, tree = root) => [
   "run",
   "-A",
   "--no-check",
-  `${root}main.ts`,
+  `${tree}/main.ts`,
   "--accel",
   "kvm",
   "--display",
@@ -177,10 +188,16 @@ try {
         ? undefined
         : await boot("qemu-system-x86_64", qemuArgs(kernel.path));
       const ratio = q ? (p.markerS / q.markerS).toFixed(2) : "—";
+      let other = "";
+      if (values.compare) {
+        const c = await boot(Deno.execPath(), picovmmArgs(kernel.path, String(values.compare)))
+          .catch(() => undefined);
+        other = ` ${c ? c.markerS.toFixed(1) : "—"} |`;
+      }
       rows.push(
         `| ${kernel.name} | ${p.markerS.toFixed(1)} | ${p.answerS.toFixed(1)} | ${p.code} | ` +
           `${q ? q.markerS.toFixed(1) : "—"} | ${q ? q.answerS.toFixed(1) : "—"} | ` +
-          `${q ? q.code : "—"} | ${ratio} |`,
+          `${q ? q.code : "—"} | ${ratio} |${other}`,
       );
       console.error(rows.at(-1));
     }
@@ -190,7 +207,7 @@ try {
 }
 console.log(
   "| kernel | picovmm: s to marker | s to answer | status | QEMU -accel kvm: s to marker | " +
-    "s to answer | status | picovmm / QEMU |",
+    "s to answer | status | picovmm / QEMU |" + (values.compare ? " --compare: s to marker |" : ""),
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|" + (values.compare ? "---:|" : ""));
 for (const r of rows) console.log(r);
