@@ -53,12 +53,17 @@ const INSIDE = "PICOVMM_BENCH_LINUX_INSIDE";
 if (!Deno.env.get(INSIDE) && (exists("/sys/module/kvm_pvm") || !exists("/dev/kvm"))) {
   console.error("bench:linux: this host's KVM is PVM or missing: running inside kvm-in-qemu");
   const cache = Deno.env.get("KVMQ_CACHE") ?? "/tmp/kvm-in-qemu-cache";
+  // The guest's output arrives at the end; progress goes to a shared file meanwhile.
+  const logDir = await Deno.makeTempDir({ prefix: "picovmm-bench-linux-log-" });
+  console.error(`bench:linux: progress in ${logDir}/progress.log`);
   const out = await new Deno.Command(`${root}../shared/kvm-in-qemu/run.sh`, {
     args: [
       "-t",
       "1500",
       "-c",
       cache,
+      "-w",
+      logDir,
       "--",
       Deno.execPath(),
       "run",
@@ -67,7 +72,7 @@ if (!Deno.env.get(INSIDE) && (exists("/sys/module/kvm_pvm") || !exists("/dev/kvm
       new URL(import.meta.url).pathname,
       ...Deno.args,
     ],
-    env: { [INSIDE]: "1" },
+    env: { [INSIDE]: `${logDir}/progress.log` },
     stdout: "inherit",
     stderr: "inherit",
   }).output();
@@ -75,6 +80,15 @@ if (!Deno.env.get(INSIDE) && (exists("/sys/module/kvm_pvm") || !exists("/dev/kvm
 }
 
 const MARKER_TIMEOUT_MS = 300_000;
+/** How long a VMM may take to exit after `poweroff -f`. */
+const EXIT_TIMEOUT_MS = 60_000;
+
+/** One progress line, to stderr and (inside kvm-in-qemu) to the shared log. */
+function progress(line: string): void {
+  console.error(line);
+  const log = Deno.env.get(INSIDE);
+  if (log && log !== "1") Deno.writeTextFileSync(log, `${line}\n`, { append: true });
+}
 const ANSWER = /^42\r?$/m;
 
 /** One boot: seconds to the marker and to the answer, and the exit status. */
@@ -87,6 +101,7 @@ interface Boot {
 /** Runs a VMM process, waits for the marker, types the command and the power-off. */
 async function boot(command: string, args: string[]): Promise<Boot> {
   const start = performance.now();
+  progress(`${command} ${args.at(-1)}: start`);
   const child = new Deno.Command(command, {
     args,
     stdin: "piped",
@@ -117,11 +132,17 @@ async function boot(command: string, args: string[]): Promise<Boot> {
   };
   try {
     const markerS = await waitFor(SHELL_MARKER);
+    progress(`  marker at ${markerS.toFixed(1)} s`);
     await stdin.write(new TextEncoder().encode("echo $((6*7))\n"));
     const answerS = await waitFor(ANSWER);
     await stdin.write(new TextEncoder().encode("poweroff -f\n"));
     await stdin.close();
+    const late = setTimeout(() => {
+      progress(`${command}: still running ${EXIT_TIMEOUT_MS / 1000} s after poweroff; killed`);
+      child.kill();
+    }, EXIT_TIMEOUT_MS);
     const [end] = await Promise.all([status, reading, child.stderr.cancel()]);
+    clearTimeout(late);
     return { markerS, answerS, code: end.code };
   } catch (e) {
     if (!exited) child.kill();
@@ -179,8 +200,27 @@ const qemuArgs = (kernel: string) => [
   LINUX_CMDLINE,
 ];
 
+/**
+ * Untimed: the first process in a fresh kvm-in-qemu guest reads Deno's module cache and the
+ * kernel over 9p, cold (about 15 s more). One short picovmm run per kernel and QEMU's start
+ * bring both VMMs' files into the page cache before anything is timed.
+ */
+async function warmUp(kernel: string): Promise<void> {
+  await new Deno.Command(Deno.execPath(), {
+    args: [...picovmmArgs(kernel).slice(0, 4), "--timeout", "2", ...picovmmArgs(kernel).slice(4)],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  await Deno.readFile(kernel);
+  if (!values["no-qemu"]) {
+    await new Deno.Command("qemu-system-x86_64", { args: ["--version"], stdout: "null" }).output();
+  }
+}
+
 const rows: string[] = [];
 try {
+  for (const kernel of kernels) await warmUp(kernel.path);
   for (const kernel of kernels) {
     for (let rep = 0; rep < Number(values.reps); rep++) {
       const p = await boot(Deno.execPath(), picovmmArgs(kernel.path));
@@ -199,7 +239,7 @@ try {
           `${q ? q.markerS.toFixed(1) : "—"} | ${q ? q.answerS.toFixed(1) : "—"} | ` +
           `${q ? q.code : "—"} | ${ratio} |${other}`,
       );
-      console.error(rows.at(-1));
+      progress(rows.at(-1)!);
     }
   }
 } finally {
