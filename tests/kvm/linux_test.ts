@@ -137,7 +137,9 @@ if (!onPvm()) {
     });
     const done = guest.run({ timeoutMs: 90_000 });
     try {
-      await guest.waitForSerial(/Linux version \S+[^]*Command line: .*\n/, { timeoutMs: 60_000 });
+      await guest.waitForSerial(/Linux version \S+[^]*Command line: [^\n]*\n/, {
+        timeoutMs: 60_000,
+      });
     } finally {
       guest.stop();
     }
