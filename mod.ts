@@ -95,17 +95,19 @@ export interface GuestOptions {
   accel?: "auto" | "kvm" | "emu";
   /**
    * How the image starts. `"auto"` (default): found from the image, a
-   * kernel (ELF or Multiboot header) or else a disk. `"bios"`: the image is a
-   * disk, its first sector is booted at 0000:7C00 by picovmm's PC BIOS.
-   * `"flat"`: the image at guest-physical 0, CS:IP 0000:0000, no BIOS (the
-   * seed's machine). `"multiboot"`, `"multiboot2"`, `"pvh"`: a kernel of that
-   * protocol, started in 32-bit protected mode on a PC without BIOS (KVM only
-   * so far: on the software CPU `create` throws an
-   * `UnsupportedOnSoftwareCpuError`). `"elf"`: a plain ELF at its entry point
-   * with the Multiboot2 information, an ELF64 in 64-bit long mode over
-   * identity page tables (found by `"auto"` too).
+   * kernel (ELF, Multiboot or Linux header) or else a disk. `"bios"`: the
+   * image is a disk, its first sector is booted at 0000:7C00 by picovmm's PC
+   * BIOS. `"flat"`: the image at guest-physical 0, CS:IP 0000:0000, no BIOS
+   * (the seed's machine). `"multiboot"`, `"multiboot2"`, `"pvh"`: a kernel of
+   * that protocol, started in 32-bit protected mode on a PC without BIOS.
+   * `"elf"`: a plain ELF at its entry point with the Multiboot2 information,
+   * an ELF64 in 64-bit long mode over identity page tables (found by `"auto"`
+   * too). `"linux"`: a bzImage through the Linux boot protocol, at its 64-bit
+   * entry when it has one (found by `"auto"` from its "HdrS" header). 64-bit
+   * kernels run on KVM only: on the software CPU `create` throws an
+   * `UnsupportedOnSoftwareCpuError`.
    */
-  boot?: "auto" | "bios" | "flat" | "multiboot" | "multiboot2" | "pvh" | "elf";
+  boot?: "auto" | "bios" | "flat" | "multiboot" | "multiboot2" | "pvh" | "elf" | "linux";
   /**
    * Guest RAM in bytes: a multiple of 4096, at most 3 GiB. Default 640 KiB
    * for `bios` (at least 64 KiB; more than 640 KiB is extended memory from

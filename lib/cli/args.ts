@@ -82,15 +82,17 @@ Runs an x86 guest on KVM or on the built-in software CPU.
 
 Options:
   --accel auto|kvm|emu     auto (default): KVM when /dev/kvm works, else the software CPU
-  --boot auto|bios|flat|multiboot|multiboot2|pvh|elf
-                           auto (default): found from the image: an ELF or Multiboot kernel,
-                           else a disk
+  --boot auto|bios|flat|multiboot|multiboot2|pvh|elf|linux
+                           auto (default): found from the image: a Linux bzImage, an ELF or
+                           Multiboot kernel, else a disk
                            bios: the image is a disk; its first sector boots at 0000:7C00
                            with picovmm's PC BIOS, DL = boot drive
                            flat: the image at guest-physical 0, CS:IP = 0:0, real mode, no BIOS
                            multiboot, multiboot2, pvh: the image is a kernel of that protocol,
-                           started in 32-bit protected mode (KVM only so far)
+                           started in 32-bit protected mode
                            elf: a plain ELF at its entry point (ELF64: in 64-bit long mode)
+                           linux: a bzImage through the Linux boot protocol (64-bit entry
+                           when the kernel has one)
   --append CMDLINE         kernels: the command line
   --initrd FILE            kernels: the initial ramdisk (the first module)
   --module FILE[,CMDLINE]  kernels: a module and its command line (repeatable; after --initrd)
@@ -109,7 +111,8 @@ Options:
                            typed go to its keyboard, Ctrl-A c switches between the screen
                            and a serial console (keys typed there go to COM1), Ctrl-A x quits
   --screenshot FILE.png    save the final screen (text or graphics mode) as PNG
-  --serial stdio|none|FILE where COM1 (0x3F8) output goes (default stdio)
+  --serial stdio|none|FILE where COM1 (0x3F8) output goes (default stdio); with stdio,
+                           a stdin that is not a terminal goes to COM1's receiver
   --debugcon stdio|none|FILE
                            where the debug console (port 0xE9) output goes (default stdio)
   --no-reboot              a reset request (keyboard controller 0xFE, port 0x92) ends the
@@ -316,7 +319,7 @@ export function parseCommandLine(args: string[]): CliRequest {
   const boot = oneOf(
     "boot",
     v.boot,
-    ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh", "elf"] as const,
+    ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh", "elf", "linux"] as const,
   );
   const disks: string[] = (v.disk as string[] | undefined) ?? [];
   if (boot !== "auto" && boot !== "bios" && (disks.length > 0 || v["disk-write"])) {

@@ -91,14 +91,46 @@ export const Leaf1 = {
   ECX_HYPERVISOR: 1 << 31,
 } as const;
 
+/** CPUID leaf 0x40000001 (KVM_CPUID_FEATURES) EAX bits picovmm hides. */
+export const KvmFeature = {
+  /** Bit 4: asynchronous page faults (delivered through the local APIC since 5.8). */
+  ASYNC_PF: 1 << 4,
+  /** Bit 6: paravirtual end of interrupt (a local APIC register). */
+  PV_EOI: 1 << 6,
+  /** Bit 7: paravirtual spinlock kick (an IPI). */
+  PV_UNHALT: 1 << 7,
+  /** Bit 10: asynchronous page faults in nested guests. */
+  ASYNC_PF_VMEXIT: 1 << 10,
+  /** Bit 11: IPIs by hypercall. */
+  PV_SEND_IPI: 1 << 11,
+  /** Bit 13: yield to a vCPU by IPI target. */
+  PV_SCHED_YIELD: 1 << 13,
+  /** Bit 14: the async page fault interrupt vector (MSR_KVM_ASYNC_PF_INT). */
+  ASYNC_PF_INT: 1 << 14,
+  /** Bit 15: MSI extended destination IDs (an I/O APIC feature). */
+  MSI_EXT_DEST_ID: 1 << 15,
+} as const;
+
+/** The KVM paravirtual features that need KVM's in-kernel local APIC, which picovmm does not create. */
+const KVM_FEATURES_NEEDING_APIC = Object.values(KvmFeature).reduce((a, b) => a | b, 0);
+
+/** KVM's paravirtual feature leaf. */
+export const KVM_CPUID_FEATURES = 0x40000001;
+
 /**
  * The supported table shaped to picovmm's machine: interrupts come from the
  * 8259 PIC in user space, so the local APIC, x2APIC and the TSC-deadline
- * timer are hidden; the hypervisor bit is set; the vCPU's initial APIC ID
- * (CPUID.1 EBX[31:24]) is 0. Other leaves are KVM's own.
+ * timer are hidden, and so are the KVM paravirtual features that go through
+ * a local APIC (KVM refuses their MSRs without one: Linux then logs an
+ * "unchecked MSR access error"); the hypervisor bit is set; the vCPU's
+ * initial APIC ID (CPUID.1 EBX[31:24]) is 0. Other leaves are KVM's own
+ * (kvm-clock and the no-op port 0x80 delay stay).
  */
 export function shapeCpuid(entries: readonly CpuidEntry[]): CpuidEntry[] {
   return entries.map((e) => {
+    if (e.function === KVM_CPUID_FEATURES) {
+      return { ...e, eax: (e.eax & ~KVM_FEATURES_NEEDING_APIC) >>> 0 };
+    }
     if (e.function !== 1) return { ...e };
     return {
       ...e,
@@ -108,3 +140,6 @@ export function shapeCpuid(entries: readonly CpuidEntry[]): CpuidEntry[] {
     };
   });
 }
+
+/** IA32_APIC_BASE: the local APIC's address and enable bit (bit 11). */
+export const MSR_IA32_APIC_BASE = 0x1b;

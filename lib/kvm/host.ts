@@ -252,6 +252,30 @@ export class KvmVcpu implements Vcpu {
     ioctl(this.fd, Ioctl.KVM_SET_GUEST_DEBUG, bytes, "KVM_SET_GUEST_DEBUG");
   }
 
+  /**
+   * KVM_SET_MSRS: writes model-specific registers as the host (no #GP);
+   * throws when KVM takes fewer than all of them.
+   */
+  setMsrs(msrs: readonly { index: number; data: bigint }[]): void {
+    const header = LAYOUT.kvm_msrs;
+    const entry = LAYOUT.kvm_msr_entry;
+    const bytes = new Uint8Array(header.size + msrs.length * entry.size);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(header.fields.nmsrs, msrs.length, true);
+    msrs.forEach((m, i) => {
+      const at = header.fields.entries + i * entry.size;
+      view.setUint32(at + entry.fields.index, m.index, true);
+      view.setBigUint64(at + entry.fields.data, m.data, true);
+    });
+    const set = ioctl(this.fd, Ioctl.KVM_SET_MSRS, bytes, "KVM_SET_MSRS");
+    if (set !== msrs.length) {
+      const failed = msrs[set]?.index ?? 0;
+      throw new Error(
+        `KVM_SET_MSRS: KVM took ${set} of ${msrs.length} (refused 0x${failed.toString(16)})`,
+      );
+    }
+  }
+
   /** Unmaps the run structure and closes the vCPU. */
   close(): void {
     if (this.#closed) return;

@@ -4,7 +4,8 @@
  * (boot sector). Detection checks the whole header, so a broken kernel
  * fails here, before a VM exists or anything is written.
  *
- * Order (`auto`): an ELF file is a kernel: Multiboot v1, then Multiboot2,
+ * Order (`auto`): a file with the Linux setup header ("HdrS" at 0x202) is a
+ * bzImage (it also carries the boot-sector signature). An ELF file is a kernel: Multiboot v1, then Multiboot2,
  * then PVH, then a plain ELF64 (long mode); a plain ELF32 is refused
  * unless `elf` is forced. Another file is a disk when
  * its first sector ends with 0x55AA; else a Multiboot v1 or v2 header with
@@ -29,14 +30,16 @@ import type { KernelBootOptions, LoadedKernel } from "./bootinfo.ts";
 import { findMultibootHeader, loadMultiboot, type MultibootHeader } from "./multiboot.ts";
 import { findMultiboot2Header, loadMultiboot2, type Multiboot2Header } from "./multiboot2.ts";
 import { findPvhEntry, loadPvh } from "./pvh.ts";
+import { hasLinuxHeader, type LinuxHeader, loadLinux, parseLinuxHeader } from "./linux.ts";
 import type { ElfImage } from "./elf.ts";
 
 /**
  * The kernel protocols picovmm loads; `elf` is a plain ELF started at its
  * entry point (ELF32 in 32-bit protected mode, ELF64 in 64-bit long mode
- * over identity page tables), handed the Multiboot2 information.
+ * over identity page tables), handed the Multiboot2 information; `linux` a
+ * bzImage through the Linux boot protocol.
  */
-export type KernelFormat = "multiboot" | "multiboot2" | "pvh" | "elf";
+export type KernelFormat = "multiboot" | "multiboot2" | "pvh" | "elf" | "linux";
 
 /** What `--boot` accepts: `auto` detects, the others force one. */
 export type BootChoice = "auto" | "bios" | "flat" | KernelFormat;
@@ -57,6 +60,7 @@ export type DetectedImage =
     | { format: "multiboot2"; header: Multiboot2Header }
     | { format: "pvh"; elf: ElfImage; entry: number }
     | { format: "elf"; elf: ElfImage }
+    | { format: "linux"; header: LinuxHeader }
   );
 
 /** Human names of the formats, for messages. */
@@ -65,6 +69,7 @@ export const FORMAT_NAMES: Record<KernelFormat, string> = {
   multiboot2: "Multiboot2",
   pvh: "PVH",
   elf: "plain ELF",
+  linux: "Linux bzImage",
 };
 
 /** Finds the image's format (or checks the forced one); throws LoaderError for a bad kernel. */
@@ -95,6 +100,8 @@ export function detectImage(image: Uint8Array, choice: BootChoice): DetectedImag
     case "elf":
       if (!isElf(image)) throw new LoaderError("the image is not an ELF file");
       return { format: "elf", elf: parseElf(image), needsProtectedMode: true };
+    case "linux":
+      return { format: "linux", header: parseLinuxHeader(image), needsProtectedMode: true };
     case "auto":
       return detectAuto(image);
   }
@@ -110,6 +117,10 @@ export function looksLikeDisk(head: Uint8Array): boolean {
 }
 
 function detectAuto(image: Uint8Array): DetectedImage {
+  // A bzImage ends its first sector with 0x55AA too: its "HdrS" header is looked for first.
+  if (hasLinuxHeader(image)) {
+    return { format: "linux", header: parseLinuxHeader(image), needsProtectedMode: true };
+  }
   const elf = isElf(image);
   if (looksLikeDisk(image)) return { format: "bios", needsProtectedMode: false };
   const mb1 = findMultibootHeader(image);
@@ -149,6 +160,8 @@ export function loadKernel(
       return loadPvh(memory, image, detected.elf, detected.entry, options);
     case "elf":
       return loadMultiboot2(memory, image, { offset: 0 }, options, detected.elf.class === 64);
+    case "linux":
+      return loadLinux(memory, image, detected.header, options);
     default:
       throw new LoaderError(`'${detected.format}' is not a kernel format`);
   }

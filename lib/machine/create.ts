@@ -6,7 +6,7 @@
  */
 
 import { Kvm, KvmVcpu, RunKicker } from "../kvm/host.ts";
-import { shapeCpuid } from "../kvm/cpuid.ts";
+import { MSR_IA32_APIC_BASE, shapeCpuid } from "../kvm/cpuid.ts";
 import {
   applyProtectedModeEntry,
   applyRealModeEntry,
@@ -23,6 +23,7 @@ import {
   loadKernel,
 } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
+import { XLF_KERNEL_64 } from "../loader/linux.ts";
 import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import { openDiskFile } from "../loader/disk-file.ts";
@@ -164,7 +165,9 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   let vm;
   try {
     // Kernels start in protected mode (ELF64: long mode); boot sectors and flat images in real mode.
-    const longMode = kernel && detected.format === "elf" && detected.elf.class === 64;
+    const longMode = kernel &&
+      ((detected.format === "elf" && detected.elf.class === 64) ||
+        (detected.format === "linux" && (detected.header.xloadflags & XLF_KERNEL_64) !== 0));
     selection = selectAccelerator(options.accel ?? "auto", undefined, {
       translate: options.translate,
     }, longMode ? "long" : kernel ? "protected" : "real");
@@ -192,6 +195,10 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     const kvmVcpu = vcpu instanceof EmulationFallbackVcpu ? vcpu.kvm : vcpu;
     if (kvmVcpu instanceof KvmVcpu && selection.accelerator instanceof Kvm) {
       kvmVcpu.setCpuid(shapeCpuid(selection.accelerator.supportedCpuid()));
+      // KVM shows CPUID.1:EDX.APIC while IA32_APIC_BASE has the enable bit (its reset
+      // value), whatever the table says: disabling the APIC makes the hidden bit stick,
+      // so Linux keeps to the 8259 instead of polling an APIC that is not there.
+      kvmVcpu.setMsrs([{ index: MSR_IA32_APIC_BASE, data: 0n }]);
     }
     machine = new Machine({
       vm,

@@ -92,11 +92,11 @@ Deno.test("args: kernel flags: --boot kinds, --append, --initrd, repeated --modu
     { path: "a.bin", cmdline: undefined },
     { path: "b.bin", cmdline: "arg one,two" },
   ]);
-  for (const boot of ["auto", "bios", "flat", "multiboot", "pvh", "elf"]) {
+  for (const boot of ["auto", "bios", "flat", "multiboot", "pvh", "elf", "linux"]) {
     const p = parseCommandLine(["--boot", boot, "k"]);
     strictEqual(p.kind === "run" && p.options.boot, boot);
   }
-  throws(() => parseCommandLine(["--boot", "linux", "k"]), UsageError);
+  throws(() => parseCommandLine(["--boot", "bzimage", "k"]), UsageError);
   throws(() => parseCommandLine(["--module", ",x", "k"]), /--module needs a file name/);
   throws(() => parseCommandLine(["--initrd=", "k"]), /--initrd needs a file name/);
 });

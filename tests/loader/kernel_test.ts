@@ -4,7 +4,14 @@ import { strictEqual, throws } from "@std/assert";
 import { applyProtectedModeEntry, GDT_ADDRESS, writeFlatGdt } from "../../lib/loader/entry.ts";
 import { detectImage, loadKernel } from "../../lib/loader/kernel.ts";
 import { KvmSregs } from "../../lib/kvm/structs.ts";
-import { decodeCpuid2, encodeCpuid2, Leaf1, shapeCpuid } from "../../lib/kvm/cpuid.ts";
+import {
+  decodeCpuid2,
+  encodeCpuid2,
+  KVM_CPUID_FEATURES,
+  KvmFeature,
+  Leaf1,
+  shapeCpuid,
+} from "../../lib/kvm/cpuid.ts";
 import { concat, elfImage, mb1Header, mb2Header, pcMemory, u32s } from "./fixtures.ts";
 
 const pvhNote = { note: ["Xen", 18, u32s(0x100000)] as [string, number, Uint8Array] };
@@ -141,4 +148,28 @@ Deno.test("cpuid: no local APIC, x2APIC or TSC deadline; the hypervisor bit; kvm
   strictEqual(kept.ebx, 0xffffffff);
   const decoded = decodeCpuid2(encodeCpuid2([shaped, kept]));
   strictEqual(JSON.stringify(decoded), JSON.stringify([shaped, kept]));
+});
+
+Deno.test("cpuid: KVM's paravirtual features that need its local APIC are hidden, the others kept", () => {
+  // KVM 6.x offers: clocksource 0, nop io delay 1, clocksource2 3, async PF 4, steal time 5,
+  // PV EOI 6, PV unhalt 7, PV TLB flush 9, async PF VM exit 10, PV send IPI 11, poll control 12,
+  // PV sched yield 13, async PF int 14, MSI ext dest ID 15, stable clock 24.
+  const offered = [0, 1, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 24].reduce(
+    (a, b) => a | (1 << b),
+    0,
+  );
+  const leaf = {
+    function: KVM_CPUID_FEATURES,
+    index: 0,
+    flags: 0,
+    eax: offered >>> 0,
+    ebx: 0,
+    ecx: 0,
+    edx: 1,
+  };
+  const [shaped] = shapeCpuid([leaf]);
+  const kept = [0, 1, 3, 5, 9, 12, 24].reduce((a, b) => a | (1 << b), 0);
+  strictEqual(shaped.eax, kept >>> 0);
+  strictEqual(shaped.edx, 1);
+  strictEqual(KvmFeature.ASYNC_PF_INT, 1 << 14);
 });

@@ -1,0 +1,170 @@
+// Debian's stock x86_64 kernel and an initramfs built from Debian's
+// busybox-static, for the Linux tests and bench/linux.ts. The packages come
+// from the kvm-in-qemu cache when it has them (prepare.sh downloads the same
+// two), else `apt-get download` into $PICOVMM_LINUX_CACHE
+// (/tmp/picovmm-linux-cache) and `dpkg-deb -x`.
+
+/** The marker /init prints just before it starts the shell. */
+export const SHELL_MARKER = "picovmm-linux: shell ready";
+
+/** The kernel command line of the tests and the benchmark. */
+export const LINUX_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1 pci=off noapic " +
+  "i8042.noaux i8042.nomux i8042.dumbkbd cryptomgr.notests rdinit=/init";
+
+/** Where the Debian files are. */
+export interface DebianLinux {
+  /** The bzImage (vmlinuz). */
+  bzImage: string;
+  /** The uncompressed ELF vmlinux with its PVH note, when one was extracted. */
+  vmlinux?: string;
+  /** busybox from busybox-static. */
+  busybox: string;
+}
+
+const KVMQ_CACHE = "/tmp/kvm-in-qemu-cache";
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstMatch(dir: string, pattern: RegExp): string | undefined {
+  try {
+    for (const e of Deno.readDirSync(dir)) if (pattern.test(e.name)) return `${dir}/${e.name}`;
+  } catch {
+    // no such directory
+  }
+  return undefined;
+}
+
+async function sh(args: string[], cwd?: string): Promise<string> {
+  const out = await new Deno.Command(args[0], { args: args.slice(1), cwd, stderr: "piped" })
+    .output();
+  if (!out.success) {
+    throw new Error(`${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+/**
+ * Finds (or downloads and unpacks) linux-image-amd64's kernel and
+ * busybox-static. Throws with the reason when neither works.
+ */
+export async function debianLinux(): Promise<DebianLinux> {
+  const kvmq = Deno.env.get("KVMQ_CACHE") ?? KVMQ_CACHE;
+  const fromKvmq = (root: string): DebianLinux | undefined => {
+    const bzImage = firstMatch(`${root}/extract/boot`, /^vmlinuz-/);
+    const busybox = `${root}/extract/bin/busybox`;
+    if (!bzImage || !exists(busybox)) return undefined;
+    const vmlinux = exists(`${root}/vmlinux`) ? `${root}/vmlinux` : undefined;
+    return { bzImage, vmlinux, busybox };
+  };
+  const found = fromKvmq(kvmq);
+  if (found) return found;
+  const cache = Deno.env.get("PICOVMM_LINUX_CACHE") ?? "/tmp/picovmm-linux-cache";
+  const own = fromKvmq(cache);
+  if (own) return own;
+  await Deno.mkdir(`${cache}/debs`, { recursive: true });
+  const depends = await sh(["apt-cache", "depends", "linux-image-amd64"]);
+  const kernel = depends.match(/Depends: (linux-image-[0-9]\S*)/)?.[1];
+  if (!kernel) throw new Error("apt-cache cannot resolve linux-image-amd64");
+  await sh(["apt-get", "download", kernel, "busybox-static"], `${cache}/debs`);
+  for (const e of Deno.readDirSync(`${cache}/debs`)) {
+    if (e.name.endsWith(".deb")) {
+      await sh(["dpkg-deb", "-x", `${cache}/debs/${e.name}`, `${cache}/extract`]);
+    }
+  }
+  const got = fromKvmq(cache);
+  if (!got) throw new Error(`no kernel or busybox in ${cache}/extract after unpacking`);
+  return got;
+}
+
+/** One file of a newc cpio archive. */
+export interface CpioEntry {
+  path: string;
+  /** st_mode: type and permission bits (0o100755 a program, 0o40755 a directory). */
+  mode: number;
+  data?: Uint8Array;
+  /** Character devices: major and minor number. */
+  device?: [number, number];
+}
+
+const encoder = new TextEncoder();
+
+/** A "new ASCII" (newc, magic 070701) cpio archive, as the kernel's initramfs unpacker reads. */
+export function newcArchive(entries: readonly CpioEntry[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const push = (b: Uint8Array) => {
+    parts.push(b);
+    size += b.length;
+    const pad = (4 - (size % 4)) % 4;
+    if (pad) {
+      parts.push(new Uint8Array(pad));
+      size += pad;
+    }
+  };
+  const hex8 = (n: number) => n.toString(16).padStart(8, "0");
+  const all = [...entries, { path: "TRAILER!!!", mode: 0 }];
+  all.forEach((e, i) => {
+    const data = e.data ?? new Uint8Array(0);
+    const name = encoder.encode(e.path + "\0");
+    const fields = [
+      i + 1, // ino
+      e.mode,
+      0, // uid
+      0, // gid
+      (e.mode & 0o170000) === 0o40000 ? 2 : 1, // nlink
+      0, // mtime
+      data.length,
+      0, // devmajor
+      0, // devminor
+      e.device?.[0] ?? 0,
+      e.device?.[1] ?? 0,
+      name.length,
+      0, // check
+    ];
+    // The 110-byte header and the name are padded together to 4 bytes, then the data.
+    push(concat(encoder.encode("070701" + fields.map(hex8).join("")), name));
+    if (data.length) push(data);
+  });
+  return concat(...parts);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The /init: mounts, prints the marker, runs a shell on the console (ttyS0). */
+export const INIT_SCRIPT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "${SHELL_MARKER}"
+exec sh
+`;
+
+/** The initramfs: busybox as /bin/busybox, the /init above, /dev/console. */
+export function busyboxInitramfs(busybox: Uint8Array): Uint8Array {
+  return newcArchive([
+    { path: "bin", mode: 0o40755 },
+    { path: "dev", mode: 0o40755 },
+    { path: "dev/console", mode: 0o20600, device: [5, 1] },
+    { path: "proc", mode: 0o40755 },
+    { path: "sys", mode: 0o40755 },
+    { path: "bin/busybox", mode: 0o100755, data: busybox },
+    { path: "init", mode: 0o100755, data: encoder.encode(INIT_SCRIPT) },
+  ]);
+}
