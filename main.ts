@@ -150,7 +150,7 @@ export async function main(args: string[]): Promise<number> {
     accelReason = created.accelReason;
     if (created.note) fail(created.note);
     if (options.serial.kind === "stdio" && !live && !Deno.stdin.isTerminal()) {
-      feedSerialInput(machine, Deno.stdin.readable);
+      feedSerialInput(machine, Deno.stdin);
     }
   } catch (e) {
     sinks.abandon();
@@ -193,7 +193,8 @@ export async function main(args: string[]): Promise<number> {
     signalled = { name, number };
     machine.requestStop();
   });
-  const flusher = setInterval(() => sinks.flush(), 50);
+  // Output streams out whenever the run loop yields or waits (every 50 ms of running at most).
+  machine.onWait.push(() => sinks.flush());
   const limits = {
     timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
     instructions: options.maxInstructions,
@@ -210,8 +211,6 @@ export async function main(args: string[]): Promise<number> {
   } catch (e) {
     sinks.abandon();
     throw e;
-  } finally {
-    clearInterval(flusher);
   }
   for (const { buffer, sink } of held) for (const b of buffer.bytes) sink.write(b);
   sinks.finish();
