@@ -13,11 +13,12 @@ import { catchStopSignals, type StopSignal } from "./lib/cli/signals.ts";
 import { type BufferedSink, openSink, type OutputTarget, resolveTarget } from "./lib/cli/sinks.ts";
 import { screenAnsi, screenText } from "./lib/display/text.ts";
 import { OutputBuffer } from "./lib/machine/output.ts";
-import { KvmUnavailableError } from "./lib/kvm/host.ts";
+import { KvmUnavailableError } from "./lib/kvm/unavailable.ts";
 import { LoaderError } from "./lib/loader/entry.ts";
 import { looksLikeDisk } from "./lib/loader/kernel.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine } from "./lib/machine/create.ts";
+import { loadMachineCode } from "./lib/machine/code.ts";
 import type { Machine } from "./lib/machine/machine.ts";
 import { describeStop, EXIT_USAGE, exitStatus } from "./lib/machine/stop.ts";
 
@@ -129,6 +130,8 @@ export async function main(args: string[]): Promise<number> {
     const image = onDemand ? undefined : await readImage(options.image);
     const modules = await readModules(options.initrd, options.modules);
     sinks.open(options.serial, options.debugcon);
+    // Only the accelerator asked for, and the PC unless the image is flat (start-up time).
+    await loadMachineCode({ accel: options.accel, pc: options.boot !== "flat" });
     const created = createMachine({
       image,
       imagePath: onDemand ? options.image : undefined,
