@@ -12,6 +12,8 @@
  * | 0x70-0x71    | MC146818 RTC / CMOS                      | 8   |
  * | 0x3C0-0x3DF  | VGA registers                            |     |
  * | 0x3F8-0x3FF  | COM1                                     | 4   |
+ * | 0x1F0, 0x3F6 | IDE primary (hard disks 80h, 81h)        | 14  |
+ * | 0x170, 0x376 | IDE secondary (hard disks 82h, 83h)      | 15  |
  * | 0xEF         | the BIOS trap port                       |     |
  *
  * @example
@@ -38,6 +40,7 @@ import { I8042, keysToScancodes } from "../devices/i8042.ts";
 import { VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
 import { Pic } from "../devices/pic.ts";
 import { Pit } from "../devices/pit.ts";
+import { IDE_PRIMARY, IDE_SECONDARY, IdeController } from "../devices/ide.ts";
 import { Port61, Port92 } from "../devices/port61.ts";
 import { EmuVm } from "../emu/mod.ts";
 import type { Disk } from "../loader/disk.ts";
@@ -95,6 +98,8 @@ export interface Pc {
   port92: Port92;
   /** The BIOS (absent on a kernel boot, which has none). */
   bios?: Bios;
+  /** The IDE controller (absent without hard disks). */
+  ide?: IdeController;
   /** Typing, which also wakes a waiting guest. */
   keyboard: PcKeyboard;
   /**
@@ -119,6 +124,42 @@ export interface PcDeviceOptions {
   onA20?: (enabled: boolean) => void;
   /** Whether the typing queue may hand the controller its next key (default always). */
   typingReady?: () => boolean;
+  /** Hard disks by BIOS number (80h-83h go on the IDE channels, see {@link ideDrives}). */
+  drives?: ReadonlyMap<number, Disk>;
+}
+
+/**
+ * The IDE drives of a PC's hard disks: 80h primary master, 81h primary
+ * slave, 82h secondary master, 83h secondary slave (as QEMU's `-drive
+ * index=0..3`); floppies and later hard disks are not on IDE.
+ */
+export function ideDrives(drives: ReadonlyMap<number, Disk>): (Disk | undefined)[] {
+  return [0x80, 0x81, 0x82, 0x83].map((n) => drives.get(n));
+}
+
+/** Adds the IDE controller for the drives, with each channel that has one. */
+function addIde(
+  machine: Machine,
+  pic: Pic,
+  drives: (Disk | undefined)[],
+): IdeController | undefined {
+  if (drives.every((d) => d === undefined)) return undefined;
+  const ide = new IdeController({ drives, setIrq: (irq, level) => pic.setIrq(irq, level) });
+  for (const [index, ch] of [[0, IDE_PRIMARY], [1, IDE_SECONDARY]] as const) {
+    if (!ide.hasDrives(index)) continue;
+    const ports = ide.channelPorts(index);
+    machine.ports.register(ch.base, 8, ports.command, `IDE ${index ? "secondary" : "primary"}`);
+    machine.ports.register(
+      ch.control,
+      1,
+      ports.control,
+      `IDE ${index ? "secondary" : "primary"} control`,
+    );
+    // Commands and the control register raise and lower the interrupt: seen as exits.
+    machine.markExitPorts(ch.base + 1, 7);
+    machine.markExitPorts(ch.control, 1);
+  }
+  return ide;
 }
 
 /** `device` as a timed device whose events raise interrupt line `irqLine`. */
@@ -201,6 +242,8 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
     machine.markTimingPorts(base, length);
   }
 
+  const ide = options.drives ? addIde(machine, pic, ideDrives(options.drives)) : undefined;
+
   const ready = options.typingReady ?? (() => true);
   const typing = new TypingQueue(i8042, ready);
   machine.timedDevices.push({
@@ -233,9 +276,10 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
     i8042.restore(powerOn.i8042);
     port61.restore(powerOn.port61);
     port92.restore(powerOn.port92);
+    ide?.reset();
     setA20(true);
   };
-  return { pic, pit, i8042, cmos, port61, port92, keyboard, setA20, reset };
+  return { pic, pit, i8042, cmos, port61, port92, ide, keyboard, setA20, reset };
 }
 
 /**
@@ -244,7 +288,7 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
  */
 export function buildKernelPc(
   machine: Machine,
-  options: { memory: number; rtcStart?: Date | number },
+  options: { memory: number; rtcStart?: Date | number; drives?: ReadonlyMap<number, Disk> },
 ): PcDevices {
   addPcMemory(machine, options.memory, false);
   return buildPcDevices(machine, options);
@@ -279,6 +323,7 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     rtcStart: options.rtcStart,
     floppies: [drives.get(0)?.floppyType ?? 0, drives.get(1)?.floppyType ?? 0],
     hardDisks: [drives.has(0x80) ? 47 : 0, drives.has(0x81) ? 47 : 0],
+    drives,
     onA20: (on) => {
       if (late.bios) late.bios.env.state.a20 = on;
     },
