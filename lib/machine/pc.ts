@@ -41,6 +41,9 @@ import { VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
 import { Pic } from "../devices/pic.ts";
 import { Pit } from "../devices/pit.ts";
 import { IDE_PRIMARY, IDE_SECONDARY, IdeController } from "../devices/ide.ts";
+import { addApics, type Apics } from "./apic.ts";
+import { buildMpTables } from "../bios/mptable.ts";
+import { BDA } from "../bios/bda.ts";
 import { Port61, Port92 } from "../devices/port61.ts";
 import { EmuVm } from "../emu/mod.ts";
 import type { Disk } from "../loader/disk.ts";
@@ -69,6 +72,8 @@ export interface PcOptions {
   memory: number;
   /** The RTC's time at power-on (default: the host's time). */
   rtcStart?: Date | number;
+  /** A local APIC, an IOAPIC and the MP tables that describe them (default true). */
+  apic?: boolean;
 }
 
 /** Typing on the PC's keyboard. */
@@ -98,6 +103,8 @@ export interface Pc {
   port92: Port92;
   /** The BIOS (absent on a kernel boot, which has none). */
   bios?: Bios;
+  /** The local APIC and IOAPIC (absent on a PC without them). */
+  apics?: Apics;
   /** The IDE controller (absent without hard disks). */
   ide?: IdeController;
   /** Typing, which also wakes a waiting guest. */
@@ -126,6 +133,8 @@ export interface PcDeviceOptions {
   typingReady?: () => boolean;
   /** Hard disks by BIOS number (80h-83h go on the IDE channels, see {@link ideDrives}). */
   drives?: ReadonlyMap<number, Disk>;
+  /** Add a local APIC and an IOAPIC in front of the PIC (lib/machine/apic.ts). */
+  apic?: boolean;
 }
 
 /**
@@ -140,11 +149,11 @@ export function ideDrives(drives: ReadonlyMap<number, Disk>): (Disk | undefined)
 /** Adds the IDE controller for the drives, with each channel that has one. */
 function addIde(
   machine: Machine,
-  pic: Pic,
+  setIrq: (line: number, level: boolean) => void,
   drives: (Disk | undefined)[],
 ): IdeController | undefined {
   if (drives.every((d) => d === undefined)) return undefined;
-  const ide = new IdeController({ drives, setIrq: (irq, level) => pic.setIrq(irq, level) });
+  const ide = new IdeController({ drives, setIrq });
   for (const [index, ch] of [[0, IDE_PRIMARY], [1, IDE_SECONDARY]] as const) {
     if (!ide.hasDrives(index)) continue;
     const ports = ide.channelPorts(index);
@@ -197,11 +206,13 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   ports.register(0xa0, 2, pic.slave, "PIC slave");
   ports.register(0x4d0, 2, pic.elcr, "ELCR");
   machine.interrupts = pic;
-  machine.serialIrq = (level) => pic.setIrq(4, level);
+  const apics = options.apic ? addApics(machine, pic) : undefined;
+  const setIrq = apics ? apics.setIrq : (line: number, level: boolean) => pic.setIrq(line, level);
+  machine.serialIrq = (level) => setIrq(4, level);
 
   const pit = new Pit({
     clock: machine.clock,
-    irq: (level) => pic.setIrq(0, level),
+    irq: (level) => setIrq(0, level),
     irqPending: () => pic.isRequested(0),
     pcDefaults: true,
   });
@@ -218,14 +229,14 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   const port92 = new Port92({ onA20: setA20, onReset });
   ports.register(0x92, 1, port92, "port A");
   machine.markExitPorts(0x92, 1); // A20 changes the memory map: not in the middle of a block
-  const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20, onReset });
+  const i8042 = new I8042({ irq1: (level) => setIrq(1, level), onA20: setA20, onReset });
   ports.register(0x60, 1, i8042.data, "i8042 data");
   ports.register(0x64, 1, i8042.command, "i8042 command");
 
   const cmos = new Cmos({
     clock: machine.clock,
     start: options.rtcStart,
-    irq: (level) => pic.setIrq(8, level),
+    irq: (level) => setIrq(8, level),
   });
   cmos.configure({
     memoryBytes: options.memory < EXTENDED_BASE ? EXTENDED_BASE : options.memory + 0x60000,
@@ -242,7 +253,7 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
     machine.markTimingPorts(base, length);
   }
 
-  const ide = options.drives ? addIde(machine, pic, ideDrives(options.drives)) : undefined;
+  const ide = options.drives ? addIde(machine, setIrq, ideDrives(options.drives)) : undefined;
 
   const ready = options.typingReady ?? (() => true);
   const typing = new TypingQueue(i8042, ready);
@@ -279,7 +290,7 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
     ide?.reset();
     setA20(true);
   };
-  return { pic, pit, i8042, cmos, port61, port92, ide, keyboard, setA20, reset };
+  return { pic, pit, i8042, cmos, port61, port92, apics, ide, keyboard, setA20, reset };
 }
 
 /**
@@ -324,6 +335,7 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     floppies: [drives.get(0)?.floppyType ?? 0, drives.get(1)?.floppyType ?? 0],
     hardDisks: [drives.has(0x80) ? 47 : 0, drives.has(0x81) ? 47 : 0],
     drives,
+    apic: options.apic ?? true,
     onA20: (on) => {
       if (late.bios) late.bios.env.state.a20 = on;
     },
@@ -359,13 +371,21 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   machine.timedDevices.splice(machine.timedDevices.length - 1, 0, bios);
   // The BIOS's waits are timed events too.
   machine.markTimingPorts(BIOS_TRAP_PORT, 1);
+  // The MP tables describe the APICs: in the EBDA, where an MP-spec OS looks first.
+  const writeMpTables = () => {
+    if (!devices.apics) return;
+    const at = (machine.memory.readU16(BDA.EBDA_SEGMENT) << 4) + 0x10;
+    machine.memory.write(at, buildMpTables(at));
+  };
   bios.post();
+  writeMpTables();
   const { setA20, reset: resetDevices, ...rest } = devices;
   const reset = () => {
     resetDevices();
     Object.assign(bios.env.state, newBiosState());
     setA20(true);
     bios.post();
+    writeMpTables();
   };
   return { ...rest, bios, reset };
 }
