@@ -14,6 +14,7 @@
  * | 0x3F8-0x3FF  | COM1                                     | 4   |
  * | 0x1F0, 0x3F6 | IDE primary (hard disks 80h, 81h)        | 14  |
  * | 0x170, 0x376 | IDE secondary (hard disks 82h, 83h)      | 15  |
+ * | 0x510-0x511  | QEMU fw_cfg (signature, RAM size, CPUs)  |     |
  * | 0xEF         | the BIOS trap port                       |     |
  *
  * @example
@@ -44,6 +45,7 @@ import { IDE_PRIMARY, IDE_SECONDARY, IdeController } from "../devices/ide.ts";
 import { addApics, type Apics } from "./apic.ts";
 import { buildMpTables } from "../bios/mptable.ts";
 import { BDA } from "../bios/bda.ts";
+import { FW_CFG_PORT, FwCfg } from "../devices/fw-cfg.ts";
 import { Port61, Port92 } from "../devices/port61.ts";
 import { EmuVm } from "../emu/mod.ts";
 import type { Disk } from "../loader/disk.ts";
@@ -246,6 +248,7 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   });
   ports.register(0x70, 2, cmos, "CMOS");
   ports.register(0x3c0, 0x20, machine.vga.registers, "VGA registers");
+  ports.register(FW_CFG_PORT, 2, new FwCfg({ memoryBytes: options.memory }), "fw_cfg");
   machine.timedDevices.push(onLine(pit, 0), onLine(cmos, 8));
   // Programming these moves a timed device's next event: the PIT and its gate, the RTC,
   // the keyboard controller (the typing queue waits on it).

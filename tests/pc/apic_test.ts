@@ -1,5 +1,5 @@
-// The APICs on a BIOS PC (software CPU): the MP tables in the EBDA, and the
-// interrupt controller that is the PIC until the local APIC is enabled.
+// The APICs and fw_cfg on a BIOS PC (software CPU): the MP tables in the EBDA, the
+// interrupt controller that is the PIC until the local APIC is enabled, QEMU's fw_cfg.
 import { strictEqual } from "@std/assert";
 import { createMachine } from "../../lib/machine/create.ts";
 import { bootSector } from "../support/disks.ts";
@@ -46,4 +46,43 @@ Deno.test("pc apic: the PIC delivers until SVR enables the LAPIC, then the IOAPI
   } finally {
     machine.close();
   }
+});
+
+Deno.test("pc fw_cfg: a guest reads QEMU's signature and the RAM size", async () => {
+  const { Guest } = await import("../../mod.ts");
+  using guest = Guest.create(
+    bootSector(`
+    mov dx, 0x510
+    xor ax, ax
+    out dx, ax
+    inc dx
+    mov cx, 4
+    mov di, sig
+  next:
+    in al, dx
+    mov bl, 1
+    cmp al, [di]
+    jne fail
+    inc di
+    loop next
+    dec dx
+    mov ax, 3
+    out dx, ax
+    inc dx
+    in al, dx
+    in al, dx
+    in al, dx
+    mov bl, 2
+    cmp al, 0x40               ; 4 MiB: byte 2 is 40h
+    jne fail
+    xor bl, bl
+  fail:
+    mov al, bl
+    out 0xf4, al
+    hlt
+  sig: db "QEMU"`),
+    { accel: "emu", memory: 4 << 20 },
+  );
+  const r = await guest.run({ timeoutMs: 10_000 });
+  strictEqual(r.exitStatus, 1, Guest.describe(r));
 });
