@@ -93,18 +93,23 @@ export const Leaf1 = {
 
 /**
  * The supported table shaped to picovmm's machine: interrupts come from the
- * 8259 PIC in user space, so the local APIC, x2APIC and the TSC-deadline
- * timer are hidden; the hypervisor bit is set; the vCPU's initial APIC ID
- * (CPUID.1 EBX[31:24]) is 0. Other leaves are KVM's own.
+ * 8259 PIC in user space, so x2APIC and the TSC-deadline timer are hidden,
+ * and the local APIC too unless `machine.apic` (picovmm's own local APIC,
+ * lib/devices/lapic.ts, is on the machine); the hypervisor bit is set; the
+ * vCPU's initial APIC ID (CPUID.1 EBX[31:24]) is 0. Other leaves are KVM's own.
  */
-export function shapeCpuid(entries: readonly CpuidEntry[]): CpuidEntry[] {
+export function shapeCpuid(
+  entries: readonly CpuidEntry[],
+  machine: { apic?: boolean } = {},
+): CpuidEntry[] {
+  const hidden = machine.apic ? 0 : Leaf1.EDX_APIC;
   return entries.map((e) => {
     if (e.function !== 1) return { ...e };
     return {
       ...e,
       ebx: (e.ebx & 0x00ffffff) >>> 0,
       ecx: ((e.ecx & ~(Leaf1.ECX_X2APIC | Leaf1.ECX_TSC_DEADLINE)) | Leaf1.ECX_HYPERVISOR) >>> 0,
-      edx: (e.edx & ~Leaf1.EDX_APIC) >>> 0,
+      edx: (e.edx & ~hidden) >>> 0,
     };
   });
 }

@@ -203,7 +203,8 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     const vcpu = vm.createVcpu();
     const kvmVcpu = vcpu instanceof EmulationFallbackVcpu ? vcpu.kvm : vcpu;
     if (kvmVcpu instanceof KvmVcpu && selection.accelerator instanceof Kvm) {
-      kvmVcpu.setCpuid(shapeCpuid(selection.accelerator.supportedCpuid()));
+      // A BIOS boot's PC has picovmm's local APIC (lib/machine/pc.ts): CPUID says so.
+      kvmVcpu.setCpuid(shapeCpuid(selection.accelerator.supportedCpuid(), { apic: bios }));
     }
     machine = new Machine({
       vm,
