@@ -13,11 +13,12 @@ import { catchStopSignals, type StopSignal } from "./lib/cli/signals.ts";
 import { type BufferedSink, openSink, type OutputTarget, resolveTarget } from "./lib/cli/sinks.ts";
 import { screenAnsi, screenText } from "./lib/display/text.ts";
 import { OutputBuffer } from "./lib/machine/output.ts";
-import { KvmUnavailableError } from "./lib/kvm/host.ts";
+import { KvmUnavailableError } from "./lib/kvm/unavailable.ts";
 import { LoaderError } from "./lib/loader/entry.ts";
 import { looksLikeDisk } from "./lib/loader/kernel.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine } from "./lib/machine/create.ts";
+import { loadMachineCode } from "./lib/machine/code.ts";
 import type { Machine } from "./lib/machine/machine.ts";
 import { describeStop, EXIT_USAGE, exitStatus, type StopReason } from "./lib/machine/stop.ts";
 import { MachineDebugger } from "./lib/gdb/debugger.ts";
@@ -149,6 +150,8 @@ export async function main(args: string[]): Promise<number> {
     const image = onDemand ? undefined : await readImage(options.image);
     const modules = await readModules(options.initrd, options.modules);
     sinks.open(options.serial, options.debugcon);
+    // Only the accelerator asked for, and the PC unless the image is flat (start-up time).
+    await loadMachineCode({ accel: options.accel, pc: options.boot !== "flat" });
     const created = createMachine({
       image,
       imagePath: onDemand ? options.image : undefined,
@@ -170,7 +173,7 @@ export async function main(args: string[]): Promise<number> {
     accelReason = created.accelReason;
     if (created.note) fail(created.note);
     if (options.serial.kind === "stdio" && !live && !Deno.stdin.isTerminal()) {
-      feedSerialInput(machine, Deno.stdin.readable);
+      feedSerialInput(machine, Deno.stdin);
     }
   } catch (e) {
     sinks.abandon();
@@ -243,7 +246,8 @@ export async function main(args: string[]): Promise<number> {
     signalled = { name, number };
     machine.requestStop();
   });
-  const flusher = setInterval(() => sinks.flush(), 50);
+  // Output streams out whenever the run loop yields or waits (every 50 ms of running at most).
+  machine.onWait.push(() => sinks.flush());
   const limits = {
     timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
     instructions: options.maxInstructions,
@@ -273,8 +277,6 @@ export async function main(args: string[]): Promise<number> {
   } catch (e) {
     sinks.abandon();
     throw e;
-  } finally {
-    clearInterval(flusher);
   }
   for (const { buffer, sink } of held) for (const b of buffer.bytes) sink.write(b);
   sinks.finish();

@@ -42,6 +42,7 @@
 import { screenAnsi, screenText } from "./lib/display/text.ts";
 import type { CpuSnapshot } from "./lib/machine/crash-report.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
+import "./lib/machine/all-code.ts";
 import { createMachine, type MachineOptions } from "./lib/machine/create.ts";
 import type { Machine } from "./lib/machine/machine.ts";
 import { type GuestDebugger, guestDebugger } from "./lib/gdb/api.ts";

@@ -13,6 +13,7 @@
 import { parseArgs } from "@std/cli";
 import { assembleGuests, expectedFor, withCount, workload } from "./lib/guests.ts";
 import { median, ratio, sig3 } from "./lib/stats.ts";
+import "../lib/machine/all-code.ts";
 import { createMachine } from "../lib/machine/create.ts";
 import { realModeEmulation } from "../lib/kvm/host-kind.ts";
 

@@ -24,6 +24,7 @@
  */
 
 import { Guest, type GuestOptions } from "../mod.ts";
+import "../lib/machine/all-code.ts";
 import { createMachine } from "../lib/machine/create.ts";
 import { KvmVcpu } from "../lib/kvm/host.ts";
 import { EmulationFallbackVcpu } from "../lib/machine/emulation-fallback.ts";

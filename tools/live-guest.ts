@@ -14,6 +14,7 @@
  * @module
  */
 
+import "../lib/machine/all-code.ts";
 import { createMachine } from "../lib/machine/create.ts";
 import { describeStop } from "../lib/machine/stop.ts";
 import { LiveTerminal } from "../lib/display/live.ts";

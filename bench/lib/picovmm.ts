@@ -9,6 +9,7 @@
  */
 
 import { Guest, type GuestOptions } from "../../mod.ts";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { threadCpuNs } from "./cputime.ts";
 import { checkRegs, expectedFor, type ResultRegs, withCount, type Workload } from "./guests.ts";

@@ -57,40 +57,51 @@ const LETTER_SCANS = [
   ...Array.from({ length: 7 }, (_, i) => 0x2c + i),
 ];
 
-/** Normal, shift, ctrl and alt words per scan code (0: no key). */
-const TABLE: [number, number, number, number][] = Array.from({ length: 0x59 }, () => [0, 0, 0, 0]);
-function key(scan: number, normal: number, shift: number, ctrl: number, alt: number): void {
-  TABLE[scan] = [normal, shift, ctrl, alt];
+/** Normal, shift, ctrl and alt words per scan code (0: no key); built on first use, off start-up. */
+let table: [number, number, number, number][] | undefined;
+
+function keyTable(): [number, number, number, number][] {
+  if (table) return table;
+  const TABLE: [number, number, number, number][] = Array.from(
+    { length: 0x59 },
+    () => [0, 0, 0, 0],
+  );
+  const key = (scan: number, normal: number, shift: number, ctrl: number, alt: number) => {
+    TABLE[scan] = [normal, shift, ctrl, alt];
+  };
+  for (const [scan, lo, hi] of PRINTABLE) {
+    key(scan, (scan << 8) | lo.charCodeAt(0), (scan << 8) | hi.charCodeAt(0), 0, 0);
+  }
+  LETTERS.split("").forEach((ch, i) => {
+    const scan = LETTER_SCANS[i];
+    const c = ch.charCodeAt(0);
+    key(scan, (scan << 8) | c, (scan << 8) | (c - 0x20), (scan << 8) | (c - 0x60), scan << 8);
+  });
+  // Alt+digits have their own scan codes (78h-83h).
+  for (let s = 0x02; s <= 0x0d; s++) TABLE[s][3] = (s + 0x76) << 8;
+  TABLE[0x03][2] = 0x0300; // Ctrl+2 is NUL
+  TABLE[0x07][2] = 0x071e; // Ctrl+6
+  TABLE[0x0c][2] = 0x0c1f; // Ctrl+-
+  TABLE[0x1a][2] = 0x1a1b;
+  TABLE[0x1b][2] = 0x1b1d;
+  TABLE[0x2b][2] = 0x2b1c;
+  TABLE[0x39][2] = 0x3920;
+  key(0x01, 0x011b, 0x011b, 0x011b, 0x0100);
+  key(0x0e, 0x0e08, 0x0e08, 0x0e7f, 0x0e00);
+  key(0x0f, 0x0f09, 0x0f00, 0x9400, 0xa500);
+  key(0x1c, 0x1c0d, 0x1c0d, 0x1c0a, 0xa600);
+  for (let i = 0; i < 10; i++) {
+    key(0x3b + i, (0x3b + i) << 8, (0x54 + i) << 8, (0x5e + i) << 8, (0x68 + i) << 8);
+  }
+  key(0x57, 0x8500, 0x8700, 0x8900, 0x8b00);
+  key(0x58, 0x8600, 0x8800, 0x8a00, 0x8c00);
+  key(0x37, 0x372a, 0x372a, 0x9600, 0x3700); // keypad *
+  key(0x4a, 0x4a2d, 0x4a2d, 0x8e00, 0x4a00); // keypad -
+  key(0x4e, 0x4e2b, 0x4e2b, 0x9000, 0x4e00); // keypad +
+  table = TABLE;
+  return TABLE;
 }
-for (const [scan, lo, hi] of PRINTABLE) {
-  key(scan, (scan << 8) | lo.charCodeAt(0), (scan << 8) | hi.charCodeAt(0), 0, 0);
-}
-LETTERS.split("").forEach((ch, i) => {
-  const scan = LETTER_SCANS[i];
-  const c = ch.charCodeAt(0);
-  key(scan, (scan << 8) | c, (scan << 8) | (c - 0x20), (scan << 8) | (c - 0x60), scan << 8);
-});
-// Alt+digits have their own scan codes (78h-83h).
-for (let s = 0x02; s <= 0x0d; s++) TABLE[s][3] = (s + 0x76) << 8;
-TABLE[0x03][2] = 0x0300; // Ctrl+2 is NUL
-TABLE[0x07][2] = 0x071e; // Ctrl+6
-TABLE[0x0c][2] = 0x0c1f; // Ctrl+-
-TABLE[0x1a][2] = 0x1a1b;
-TABLE[0x1b][2] = 0x1b1d;
-TABLE[0x2b][2] = 0x2b1c;
-TABLE[0x39][2] = 0x3920;
-key(0x01, 0x011b, 0x011b, 0x011b, 0x0100);
-key(0x0e, 0x0e08, 0x0e08, 0x0e7f, 0x0e00);
-key(0x0f, 0x0f09, 0x0f00, 0x9400, 0xa500);
-key(0x1c, 0x1c0d, 0x1c0d, 0x1c0a, 0xa600);
-for (let i = 0; i < 10; i++) {
-  key(0x3b + i, (0x3b + i) << 8, (0x54 + i) << 8, (0x5e + i) << 8, (0x68 + i) << 8);
-}
-key(0x57, 0x8500, 0x8700, 0x8900, 0x8b00);
-key(0x58, 0x8600, 0x8800, 0x8a00, 0x8c00);
-key(0x37, 0x372a, 0x372a, 0x9600, 0x3700); // keypad *
-key(0x4a, 0x4a2d, 0x4a2d, 0x8e00, 0x4a00); // keypad -
-key(0x4e, 0x4e2b, 0x4e2b, 0x9000, 0x4e00); // keypad +
+
 /** Keypad navigation keys (scan 47h-53h) and the digit each types with Num Lock. */
 const KEYPAD: Record<number, [string, number]> = {
   0x47: ["7", 0x7700],
@@ -284,8 +295,9 @@ function translate(scan: number, extended: boolean, f1: number): number | undefi
     if (scan === 0x35) return ctrl ? 0x9500 : alt ? 0xa400 : 0xe02f; // keypad /
     return undefined;
   }
-  if (scan >= TABLE.length) return undefined;
-  const row = TABLE[scan];
+  const rows = keyTable();
+  if (scan >= rows.length) return undefined;
+  const row = rows[scan];
   let word: number;
   if (alt) word = row[3];
   else if (ctrl) word = row[2];

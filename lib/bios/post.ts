@@ -37,9 +37,13 @@ export function memoryLayout(conventional: number, extended: number): MemoryLayo
 export function post(env: BiosEnv, layout: MemoryLayout, rtc: RtcSource): void {
   const m = env.memory;
   m.write(ROM_BASE, env.rom.bytes);
+  // The IVT in one write: the software CPU hears of one range, not of 512 words.
+  const ivt = m.view(0, env.rom.vectors.length * 4);
   env.rom.vectors.forEach((p, v) => {
-    m.writeU16(v * 4, p.offset);
-    m.writeU16(v * 4 + 2, ROM_SEGMENT);
+    ivt[v * 4] = p.offset;
+    ivt[v * 4 + 1] = p.offset >> 8;
+    ivt[v * 4 + 2] = ROM_SEGMENT & 0xff;
+    ivt[v * 4 + 3] = ROM_SEGMENT >> 8;
   });
   m.view(0x400, 0x100).fill(0);
   const ebda = layout.baseBytes;

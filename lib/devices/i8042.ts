@@ -525,58 +525,70 @@ const US_LAYOUT: [number, string][] = [
   [0x39, "  "],
 ];
 
-/** Character -> make code and whether Shift is needed. */
-const CHARS = new Map<string, { code: number; shift: boolean }>();
-for (const [code, pair] of US_LAYOUT) {
-  CHARS.set(pair[1], { code, shift: pair[0] !== pair[1] });
-  CHARS.set(pair[0], { code, shift: false });
-}
-
 const SHIFT: Key = { code: 0x2a, ext: false };
 
-/** Named keys (lower case). */
-const NAMED = new Map<string, Key>();
-function name(code: number, ext: boolean, ...names: string[]): void {
-  for (const n of names) NAMED.set(n, { code, ext });
+/** The key maps, built on first use (typing), off start-up. */
+let keyMaps:
+  | {
+    /** Character -> make code and whether Shift is needed. */
+    chars: Map<string, { code: number; shift: boolean }>;
+    /** Named keys (lower case). */
+    named: Map<string, Key>;
+  }
+  | undefined;
+
+function maps(): NonNullable<typeof keyMaps> {
+  if (keyMaps) return keyMaps;
+  const chars = new Map<string, { code: number; shift: boolean }>();
+  for (const [code, pair] of US_LAYOUT) {
+    chars.set(pair[1], { code, shift: pair[0] !== pair[1] });
+    chars.set(pair[0], { code, shift: false });
+  }
+  const named = new Map<string, Key>();
+  const name = (code: number, ext: boolean, ...names: string[]) => {
+    for (const n of names) named.set(n, { code, ext });
+  };
+  name(0x01, false, "escape", "esc");
+  name(0x0e, false, "backspace", "bs");
+  name(0x0f, false, "tab");
+  name(0x1c, false, "enter", "return");
+  name(0x1d, false, "ctrl", "control", "lctrl");
+  name(0x2a, false, "shift", "lshift");
+  name(0x36, false, "rshift");
+  name(0x38, false, "alt", "lalt");
+  name(0x39, false, "space");
+  name(0x3a, false, "capslock", "caps");
+  name(0x45, false, "numlock");
+  name(0x46, false, "scrolllock");
+  for (let i = 0; i < 10; i++) name(0x3b + i, false, `f${i + 1}`);
+  name(0x57, false, "f11");
+  name(0x58, false, "f12");
+  name(0x37, false, "kp*", "kpmultiply");
+  name(0x4a, false, "kp-", "kpminus");
+  name(0x4e, false, "kp+", "kpplus");
+  name(0x53, false, "kp.", "kpdecimal");
+  const KEYPAD_DIGITS = [0x52, 0x4f, 0x50, 0x51, 0x4b, 0x4c, 0x4d, 0x47, 0x48, 0x49];
+  KEYPAD_DIGITS.forEach((code, digit) => name(code, false, `kp${digit}`));
+  name(0x1c, true, "kpenter");
+  name(0x35, true, "kp/", "kpdivide");
+  name(0x1d, true, "rctrl");
+  name(0x38, true, "ralt", "altgr");
+  name(0x48, true, "up", "arrowup");
+  name(0x50, true, "down", "arrowdown");
+  name(0x4b, true, "left", "arrowleft");
+  name(0x4d, true, "right", "arrowright");
+  name(0x47, true, "home");
+  name(0x4f, true, "end");
+  name(0x49, true, "pageup", "pgup");
+  name(0x51, true, "pagedown", "pgdn");
+  name(0x52, true, "insert", "ins");
+  name(0x53, true, "delete", "del");
+  name(0x5b, true, "win", "lwin", "meta", "super");
+  name(0x5c, true, "rwin");
+  name(0x5d, true, "menu", "apps");
+  keyMaps = { chars, named };
+  return keyMaps;
 }
-name(0x01, false, "escape", "esc");
-name(0x0e, false, "backspace", "bs");
-name(0x0f, false, "tab");
-name(0x1c, false, "enter", "return");
-name(0x1d, false, "ctrl", "control", "lctrl");
-name(0x2a, false, "shift", "lshift");
-name(0x36, false, "rshift");
-name(0x38, false, "alt", "lalt");
-name(0x39, false, "space");
-name(0x3a, false, "capslock", "caps");
-name(0x45, false, "numlock");
-name(0x46, false, "scrolllock");
-for (let i = 0; i < 10; i++) name(0x3b + i, false, `f${i + 1}`);
-name(0x57, false, "f11");
-name(0x58, false, "f12");
-name(0x37, false, "kp*", "kpmultiply");
-name(0x4a, false, "kp-", "kpminus");
-name(0x4e, false, "kp+", "kpplus");
-name(0x53, false, "kp.", "kpdecimal");
-const KEYPAD_DIGITS = [0x52, 0x4f, 0x50, 0x51, 0x4b, 0x4c, 0x4d, 0x47, 0x48, 0x49];
-KEYPAD_DIGITS.forEach((code, digit) => name(code, false, `kp${digit}`));
-name(0x1c, true, "kpenter");
-name(0x35, true, "kp/", "kpdivide");
-name(0x1d, true, "rctrl");
-name(0x38, true, "ralt", "altgr");
-name(0x48, true, "up", "arrowup");
-name(0x50, true, "down", "arrowdown");
-name(0x4b, true, "left", "arrowleft");
-name(0x4d, true, "right", "arrowright");
-name(0x47, true, "home");
-name(0x4f, true, "end");
-name(0x49, true, "pageup", "pgup");
-name(0x51, true, "pagedown", "pgdn");
-name(0x52, true, "insert", "ins");
-name(0x53, true, "delete", "del");
-name(0x5b, true, "win", "lwin", "meta", "super");
-name(0x5c, true, "rwin");
-name(0x5d, true, "menu", "apps");
 
 /** Keys whose sequences are not make | 0x80 with an optional 0xE0. */
 const SPECIAL: Record<string, number[]> = {
@@ -614,7 +626,7 @@ function namedKey(spec: string, out: number[]): void {
   const keyName = parts.pop() ?? "";
   const mods: Key[] = [];
   for (const p of parts) {
-    const m = NAMED.get(p.trim().toLowerCase());
+    const m = maps().named.get(p.trim().toLowerCase());
     if (!m) throw new RangeError(`unknown modifier "${p}" in {${spec}}`);
     mods.push(m);
   }
@@ -624,13 +636,13 @@ function namedKey(spec: string, out: number[]): void {
     out.push(...special);
     return;
   }
-  const named = NAMED.get(lower);
+  const named = maps().named.get(lower);
   if (named) {
     chord(mods, named, out);
     return;
   }
   if (keyName.length === 1) {
-    const c = CHARS.get(keyName);
+    const c = maps().chars.get(keyName);
     if (c) {
       // In a chord a letter names its key; shifted punctuation still needs Shift.
       const isLetter = /[a-z]/i.test(keyName);
@@ -687,10 +699,10 @@ export function keysToScancodes(keys: string): number[] {
       ? "escape"
       : undefined;
     if (control) {
-      chord([], NAMED.get(control)!, out);
+      chord([], maps().named.get(control)!, out);
       continue;
     }
-    const c = CHARS.get(ch);
+    const c = maps().chars.get(ch);
     if (!c) throw new RangeError(`no key types ${JSON.stringify(ch)}`);
     chord(c.shift ? [SHIFT] : [], { code: c.code, ext: false }, out);
   }

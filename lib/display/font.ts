@@ -28,29 +28,15 @@ export interface BitmapFont {
  */
 export function fontFromHex(rows: readonly string[], height: number): BitmapFont {
   if (rows.length !== 256) throw new RangeError(`a font needs 256 glyphs, got ${rows.length}`);
-  // Every bios boot decodes both fonts for its ROM, so this loop is part of start-up: digits are
-  // decoded by character code, without regular expressions or substrings.
-  const glyphs = new Uint8Array(256 * height);
-  for (let code = 0; code < 256; code++) {
-    const hex = rows[code];
-    let bad = hex.length !== height * 2;
-    for (let r = 0; r < height && !bad; r++) {
-      const high = hexDigit(hex.charCodeAt(r * 2)), low = hexDigit(hex.charCodeAt(r * 2 + 1));
-      bad = (high | low) < 0;
-      glyphs[code * height + r] = (high << 4) | low;
-    }
-    if (bad) {
-      throw new RangeError(`glyph 0x${code.toString(16)}: expected ${height * 2} hex digits`);
-    }
+  const bad = (code: number) =>
+    new RangeError(`glyph 0x${code.toString(16)}: expected ${height * 2} hex digits`);
+  for (let code = 0; code < 256; code++) if (rows[code].length !== height * 2) throw bad(code);
+  // Every bios boot decodes both fonts for its ROM: one native decode keeps that off start-up.
+  try {
+    return { height, glyphs: Uint8Array.fromHex(rows.join("")) };
+  } catch {
+    throw bad(rows.findIndex((hex) => !/^[0-9a-f]*$/i.test(hex)));
   }
-  return { height, glyphs };
-}
-
-/** The value of a hex digit's character code, or -1. */
-function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const lower = c | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
 }
 
 /** The IBM VGA 8x16 ROM font (see font-data.ts for its source and licence). */

@@ -33,11 +33,8 @@ export const SIGN: readonly number[] = [0, 0x80, 0x8000, 0, 0x80000000];
 /** PF for each byte value (PF is set when the low byte has an even number of ones). */
 export const PARITY: Uint8Array = (() => {
   const t = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) {
-    let n = 0;
-    for (let b = i; b !== 0; b >>= 1) n += b & 1;
-    t[i] = n & 1 ? 0 : PF;
-  }
+  // 0x6996 holds the parity of each nibble value: one lookup, not a loop over bits (start-up).
+  for (let i = 0; i < 256; i++) t[i] = (0x6996 >> ((i ^ (i >> 4)) & 0xf)) & 1 ? 0 : PF;
   return t;
 })();
 

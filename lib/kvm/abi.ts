@@ -13,10 +13,13 @@ export const IocDir = { NONE: 0, WRITE: 1, READ: 2, READ_WRITE: 3 } as const;
 /** The KVM ioctl type byte. */
 export const KVMIO = 0xae;
 
-/** `_IOC(dir, type, nr, size)`: dir in bits 30-31, size 16-29, type 8-15, nr 0-7. */
+/**
+ * `_IOC(dir, type, nr, size)`: dir in bits 30-31, size 16-29, type 8-15, nr 0-7. Computed
+ * on numbers (it fits 32 bits), then made the BigInt FFI wants: BigInt shifts cost start-up.
+ */
 export function ioc(dir: number, type: number, nr: number, size: number): bigint {
   if (size < 0 || size >= 1 << 14) throw new RangeError(`ioctl size ${size} does not fit 14 bits`);
-  return (BigInt(dir) << 30n) | (BigInt(size) << 16n) | (BigInt(type) << 8n) | BigInt(nr);
+  return BigInt(((dir << 30) | (size << 16) | (type << 8) | nr) >>> 0);
 }
 
 const io = (nr: number) => ioc(IocDir.NONE, KVMIO, nr, 0);

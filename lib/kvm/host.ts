@@ -36,12 +36,9 @@ import {
   type Vm,
 } from "./vcpu.ts";
 import type { VcpuExit } from "./vcpu.ts";
+import { KvmUnavailableError } from "./unavailable.ts";
 
-/** Why KVM cannot be used on this host, in one line. */
-export class KvmUnavailableError extends Error {
-  /** The error class name. */
-  override name = "KvmUnavailableError";
-}
+export { KvmUnavailableError } from "./unavailable.ts";
 
 const PAGE = 4096;
 /** errno: the buffer is too small (KVM_GET_SUPPORTED_CPUID). */

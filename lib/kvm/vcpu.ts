@@ -140,6 +140,11 @@ export interface Vm {
    * CPU drops translations of those bytes; KVM needs nothing).
    */
   memoryWritten?(guestPhys: number, length: number): void;
+  /**
+   * Told when the PC's A20 gate opens or closes (the software CPU then masks
+   * address bit 20 or stops masking it; KVM has no such gate and omits this).
+   */
+  setA20?(enabled: boolean): void;
   /** Releases the VM, its memory and vCPUs. */
   close(): void;
 }

@@ -12,10 +12,11 @@
  * @module
  */
 
-import { Kvm, KvmUnavailableError } from "../kvm/host.ts";
-import { realModeEmulation } from "../kvm/host-kind.ts";
-import { EmuAccelerator, type EmuOptions } from "../emu/mod.ts";
+import { KvmUnavailableError } from "../kvm/unavailable.ts";
+import type { Kvm } from "../kvm/host.ts";
+import type { EmuOptions } from "../emu/mod.ts";
 import type { Accelerator } from "../kvm/vcpu.ts";
+import { machineCode } from "./code.ts";
 
 /** What `--accel` accepts. */
 export type AccelChoice = "auto" | "kvm" | "emu";
@@ -102,10 +103,13 @@ export function selectAccelerator(
   emu: EmuOptions = {},
   guest: GuestMode = "real",
 ): AcceleratorSelection {
+  // The accelerators' code, as loaded (code.ts): KVM's only when it may be used.
+  const { EmuAccelerator } = machineCode("emu");
   if (choice === "emu") {
     const d = chooseAccelerator(choice, { usable: false, reason: "not asked" }, guest);
     return { accelerator: new EmuAccelerator(emu), ...d };
   }
+  const { Kvm, realModeEmulation } = machineCode("kvm");
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
     throw new KvmUnavailableError(FFI_PERMISSION_MESSAGE);
   }

@@ -5,8 +5,6 @@
  * @module
  */
 
-import { Kvm, KvmVcpu, RunKicker } from "../kvm/host.ts";
-import { MSR_IA32_APIC_BASE, shapeCpuid } from "../kvm/cpuid.ts";
 import {
   applyProtectedModeEntry,
   applyRealModeEntry,
@@ -30,9 +28,9 @@ import { openDiskFile } from "../loader/disk-file.ts";
 import { type DiskSpec, diskSpecs, numberDrives, openDisk } from "../loader/drives.ts";
 import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
-import { EmulationFallbackVcpu, withEmulationFallback } from "./emulation-fallback.ts";
 import { Machine } from "./machine.ts";
-import { buildKernelPc, buildPc, MIN_PC_MEMORY, type Pc } from "./pc.ts";
+import { machineCode } from "./code.ts";
+import type { Pc } from "./pc.ts";
 
 /**
  * How the image is started: `auto` detects it, `bios` a PC boot disk, `flat`
@@ -96,6 +94,8 @@ export interface CreatedMachine {
   format: "bios" | "flat" | KernelFormat;
 }
 
+/** Least RAM a PC needs: the IVT, the BDA, the boot sector at 0x7C00 and a stack. */
+export const MIN_PC_MEMORY = 0x10000;
 /** Default RAM for a BIOS boot: 640 KiB conventional memory. */
 export const PC_DEFAULT_MEMORY = 640 * 1024;
 /** Default RAM for a kernel, as QEMU's. */
@@ -183,7 +183,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     }
     // On KVM, instructions its emulator lacks are finished on the software CPU.
     const created = selection.accelerator.createVm();
-    vm = selection.name === "kvm" ? withEmulationFallback(created) : created;
+    vm = selection.name === "kvm" ? machineCode("kvm").withEmulationFallback(created) : created;
   } catch (e) {
     closeDisks();
     throw e;
@@ -192,30 +192,25 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   let machine: Machine | undefined;
   try {
     const vcpu = vm.createVcpu();
-    const kvmVcpu = vcpu instanceof EmulationFallbackVcpu ? vcpu.kvm : vcpu;
-    if (kvmVcpu instanceof KvmVcpu && selection.accelerator instanceof Kvm) {
-      kvmVcpu.setCpuid(shapeCpuid(selection.accelerator.supportedCpuid()));
-      // KVM shows CPUID.1:EDX.APIC while IA32_APIC_BASE has the enable bit (its reset
-      // value), whatever the table says: disabling the APIC makes the hidden bit stick,
-      // so Linux keeps to the 8259 instead of polling an APIC that is not there.
-      kvmVcpu.setMsrs([{ index: MSR_IA32_APIC_BASE, data: 0n }]);
-    }
+    const kvm = selection.name === "kvm" ? machineCode("kvm") : undefined;
     machine = new Machine({
       vm,
       vcpu,
       accelerator: selection.name,
-      makeKick: kvmVcpu instanceof KvmVcpu ? () => new RunKicker(kvmVcpu) : undefined,
+      makeKick: kvm?.prepareKvmVcpu(vcpu, selection.accelerator),
       serialLimit: options.serialLimit,
       noReboot: options.noReboot,
       debugcon: options.debugcon,
     });
     const traced = machine;
-    if (vcpu instanceof EmulationFallbackVcpu) vcpu.onTakeOver = (line) => traced.trace?.(line);
+    if (kvm && vcpu instanceof kvm.EmulationFallbackVcpu) {
+      vcpu.onTakeOver = (line) => traced.trace?.(line);
+    }
     let pc: Pc | undefined;
     const sregs = vcpu.getSregs();
     if (kernel) {
       // The PC devices without a BIOS (so a `Pc` whose `bios` is absent).
-      const { setA20: _, ...devices } = buildKernelPc(machine, {
+      const { setA20: _, ...devices } = machineCode("pc").buildKernelPc(machine, {
         memory,
         rtcStart: options.rtcStart,
       });
@@ -252,7 +247,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     let entry: RealModeEntry;
     if (disk && drives) {
       machine.onClose.push(closeDisks);
-      pc = buildPc(machine, {
+      pc = machineCode("pc").buildPc(machine, {
         drives,
         bootDrive: bootDrive(disk),
         memory,

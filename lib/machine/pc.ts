@@ -39,7 +39,6 @@ import { VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
 import { Pic } from "../devices/pic.ts";
 import { Pit } from "../devices/pit.ts";
 import { Port61, Port92 } from "../devices/port61.ts";
-import { EmuVm } from "../emu/mod.ts";
 import type { Disk } from "../loader/disk.ts";
 import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE } from "../bios/rom.ts";
 import type { Machine } from "./machine.ts";
@@ -53,8 +52,6 @@ export const CONVENTIONAL_END = 0xa0000;
 export const EXTENDED_BASE = 0x100000;
 /** Virtual time one BIOS service call takes on the software CPU's clock. */
 export const BIOS_CALL_NS = 20_000;
-/** Least RAM a PC needs: the IVT, the BDA, the boot sector at 0x7C00 and a stack. */
-export const MIN_PC_MEMORY = 0x10000;
 
 /** Options for {@link buildPc}. */
 export interface PcOptions {
@@ -170,7 +167,7 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
 
   const vm = machine.vm;
   const setA20 = (on: boolean) => {
-    if (vm instanceof EmuVm) vm.setA20(on);
+    vm.setA20?.(on);
     options.onA20?.(on);
   };
   const onReset = () => machine.requestReset();

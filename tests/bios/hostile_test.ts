@@ -3,6 +3,7 @@
 // exception, and a service that fails anyway is a crash report naming it.
 import { match, strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { describeStop, exitStatus } from "../../lib/machine/stop.ts";
 import { assemble } from "../emu/helpers.ts";

@@ -4,6 +4,7 @@
 import { deepStrictEqual, strictEqual } from "@std/assert";
 import { LIVE_STATUS, runWithLiveDisplay } from "../../lib/cli/live-display.ts";
 import { SerialConsole } from "../../lib/display/serial-console.ts";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { FakeTerminal } from "../support/fake-terminal.ts";
 import { guestImage } from "../support/guest_cases.ts";

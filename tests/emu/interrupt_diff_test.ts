@@ -5,6 +5,7 @@
  * count compared, however the runs are cut into slices.
  */
 import { deepStrictEqual, ok } from "@std/assert";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import type { Machine } from "../../lib/machine/machine.ts";
 import { prng } from "../../tools/fuzz/cases.ts";

@@ -2,6 +2,7 @@
 // translated code, steps of one instruction, the magic breakpoint, page walks,
 // and the stub's answers for what the software CPU cannot do.
 import { deepStrictEqual, strictEqual } from "@std/assert";
+import "../../lib/machine/all-code.ts";
 import { MachineDebugger } from "../../lib/gdb/debugger.ts";
 import { GdbStub } from "../../lib/gdb/stub.ts";
 import type { EmuVcpu } from "../../lib/emu/vcpu.ts";

@@ -2,6 +2,7 @@
 // (0x03) that stops a running guest with T02, stop replies, and W with the
 // exit status when the guest ends.
 import { strictEqual } from "@std/assert";
+import "../../lib/machine/all-code.ts";
 import { MachineDebugger } from "../../lib/gdb/debugger.ts";
 import { frameText } from "../../lib/gdb/packet.ts";
 import { GdbServer, runUnderGdb } from "../../lib/gdb/server.ts";

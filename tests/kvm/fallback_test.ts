@@ -4,6 +4,7 @@
 // KVM. Needs /dev/kvm.
 import { deepStrictEqual } from "@std/assert";
 import { realModeEmulation } from "../../lib/kvm/host-kind.ts";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { EmulationFallbackVcpu } from "../../lib/machine/emulation-fallback.ts";
 import { assemble } from "../emu/helpers.ts";

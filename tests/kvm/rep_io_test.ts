@@ -2,6 +2,7 @@
 // debug-exit codes and the REP INS of tests/pc/debug_exit_test.ts, and a HLT with every IRQ
 // masked that sleeps until the timeout. Needs /dev/kvm.
 import { ok, strictEqual } from "@std/assert";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { DEBUG_EXIT_CASES, maskedHltGuest, repInsGuest } from "../support/io_guests.ts";
 

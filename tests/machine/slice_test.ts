@@ -1,6 +1,7 @@
 // The run loop's slices on the software CPU: a run limited to a few
 // instructions does not shrink the slices of the runs after it.
 import { ok, strictEqual } from "@std/assert";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { DEFAULT_SLICE } from "../../lib/emu/vcpu.ts";
 import { FIRST_SLICE, MIN_SLICE, SLICE_MS, SlicePacer } from "../../lib/machine/slice-pacer.ts";

@@ -2,6 +2,7 @@
 // output, running in steps, the picture, and the memory map a guest sees.
 import { deepStrictEqual, match, ok, rejects, strictEqual, throws } from "@std/assert";
 import { Guest } from "../../mod.ts";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { guestImage } from "../support/guest_cases.ts";
 

@@ -2,6 +2,7 @@
 // to the next timer event in HLT, so timer guests are fast and reproducible.
 import { ok, strictEqual } from "@std/assert";
 import { InstructionClock, NS_PER_INSTRUCTION } from "../../lib/machine/instruction-clock.ts";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { guestImage } from "../support/guest_cases.ts";
 

@@ -2,6 +2,7 @@
 // a REP OUTS stops at its first element, unaligned and straddling writes are
 // ignored (tests/kvm/rep_io_test.ts runs the same guests on KVM).
 import { strictEqual } from "@std/assert";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { DEBUG_EXIT_CASES, repInsGuest } from "../support/io_guests.ts";
 

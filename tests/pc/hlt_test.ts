@@ -2,6 +2,7 @@
 // every IRQ masked at the PIC it sleeps until the timeout (QEMU: status 124),
 // and does not run on at the next (masked) timer event.
 import { ok, strictEqual } from "@std/assert";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { maskedHltGuest } from "../support/io_guests.ts";
 

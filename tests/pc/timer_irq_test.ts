@@ -2,6 +2,7 @@
 // falls inside a busy loop is delivered, the same with and without a trace
 // and with and without translation.
 import { deepStrictEqual, strictEqual } from "@std/assert";
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { NS_PER_INSTRUCTION } from "../../lib/machine/instruction-clock.ts";
 import { PIT_HZ } from "../../lib/devices/pit.ts";

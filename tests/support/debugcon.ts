@@ -1,4 +1,5 @@
 // Runs guests/debugcon.bin on one accelerator and boot mode (software CPU and KVM tests).
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { guestImage } from "./guest_cases.ts";
 

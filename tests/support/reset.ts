@@ -1,4 +1,5 @@
 // Runs guests/reset.bin (or the flat debugcon guest with a reset asked from the host).
+import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";
 import { guestImage } from "./guest_cases.ts";
 
