@@ -119,14 +119,19 @@ export const KVM_CPUID_FEATURES = 0x40000001;
 
 /**
  * The supported table shaped to picovmm's machine: interrupts come from the
- * 8259 PIC in user space, so the local APIC, x2APIC and the TSC-deadline
- * timer are hidden, and so are the KVM paravirtual features that go through
- * a local APIC (KVM refuses their MSRs without one: Linux then logs an
- * "unchecked MSR access error"); the hypervisor bit is set; the vCPU's
- * initial APIC ID (CPUID.1 EBX[31:24]) is 0. Other leaves are KVM's own
- * (kvm-clock and the no-op port 0x80 delay stay).
+ * 8259 PIC in user space, so x2APIC and the TSC-deadline timer are hidden,
+ * and the local APIC too unless `machine.apic` (picovmm's own local APIC,
+ * lib/devices/lapic.ts, is on the machine), and so are the KVM paravirtual
+ * features that go through KVM's in-kernel local APIC (KVM refuses their
+ * MSRs without one: Linux then logs an "unchecked MSR access error"); the
+ * hypervisor bit is set; the vCPU's initial APIC ID (CPUID.1 EBX[31:24]) is
+ * 0. Other leaves are KVM's own (kvm-clock and the no-op port 0x80 delay stay).
  */
-export function shapeCpuid(entries: readonly CpuidEntry[]): CpuidEntry[] {
+export function shapeCpuid(
+  entries: readonly CpuidEntry[],
+  machine: { apic?: boolean } = {},
+): CpuidEntry[] {
+  const hidden = machine.apic ? 0 : Leaf1.EDX_APIC;
   return entries.map((e) => {
     if (e.function === KVM_CPUID_FEATURES) {
       return { ...e, eax: (e.eax & ~KVM_FEATURES_NEEDING_APIC) >>> 0 };
@@ -136,7 +141,7 @@ export function shapeCpuid(entries: readonly CpuidEntry[]): CpuidEntry[] {
       ...e,
       ebx: (e.ebx & 0x00ffffff) >>> 0,
       ecx: ((e.ecx & ~(Leaf1.ECX_X2APIC | Leaf1.ECX_TSC_DEADLINE)) | Leaf1.ECX_HYPERVISOR) >>> 0,
-      edx: (e.edx & ~Leaf1.EDX_APIC) >>> 0,
+      edx: (e.edx & ~hidden) >>> 0,
     };
   });
 }

@@ -25,7 +25,13 @@ import { XLF_KERNEL_64 } from "../loader/linux.ts";
 import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import { openDiskFile } from "../loader/disk-file.ts";
-import { type DiskSpec, diskSpecs, numberDrives, openDisk } from "../loader/drives.ts";
+import {
+  type DiskSpec,
+  diskSpecs,
+  MAX_HARD_DISKS,
+  numberDrives,
+  openDisk,
+} from "../loader/drives.ts";
 import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
 import { Machine } from "./machine.ts";
@@ -44,7 +50,11 @@ export interface MachineOptions {
   image?: Uint8Array;
   /** `bios`: the boot disk's image file, read on demand as the guest reads it. */
   imagePath?: string;
-  /** `bios`: more drives after the boot disk, paths or specs (numbered as in lib/loader/drives.ts). */
+  /**
+   * More drives after the boot disk, paths or specs (numbered as in
+   * lib/loader/drives.ts); a kernel's are hard disks 80h on. Hard disks
+   * 80h-83h are also the IDE drives (see lib/machine/pc.ts `ideDrives`).
+   */
   disks?: readonly (string | DiskSpec)[];
   /**
    * `bios`: write guest writes through to the boot image (file or bytes) and
@@ -150,8 +160,8 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     throw new LoaderError(`a kernel needs at least 2 MiB of memory (got ${memory} bytes)`);
   }
   // Open the disks before an accelerator, so a bad image costs nothing.
-  const drives = bios ? openDrives(options) : undefined;
-  const disk = drives?.get(drives.has(0) ? 0 : 0x80);
+  const drives = bios ? openDrives(options) : kernel ? openKernelDisks(options) : undefined;
+  const disk = bios ? drives?.get(drives.has(0) ? 0 : 0x80) : undefined;
   const closeDisks = () => drives?.forEach((d) => d.close());
   if (disk && !options.noSignatureCheck) {
     try {
@@ -197,7 +207,8 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       vm,
       vcpu,
       accelerator: selection.name,
-      makeKick: kvm?.prepareKvmVcpu(vcpu, selection.accelerator),
+      // A BIOS boot's PC has picovmm's local APIC (lib/machine/pc.ts): CPUID says so.
+      makeKick: kvm?.prepareKvmVcpu(vcpu, selection.accelerator, { apic: bios }),
       serialLimit: options.serialLimit,
       noReboot: options.noReboot,
       debugcon: options.debugcon,
@@ -210,9 +221,11 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     const sregs = vcpu.getSregs();
     if (kernel) {
       // The PC devices without a BIOS (so a `Pc` whose `bios` is absent).
+      machine.onClose.push(closeDisks);
       const { setA20: _, ...devices } = machineCode("pc").buildKernelPc(machine, {
         memory,
         rtcStart: options.rtcStart,
+        drives,
       });
       pc = devices;
       const board = machine;
@@ -308,6 +321,23 @@ function openDrives(options: MachineOptions): Map<number, Disk> {
     return numberDrives(opened[0], opened.slice(1));
   } catch (e) {
     for (const d of opened) d.close();
+    throw e;
+  }
+}
+
+/** A kernel's disks (`disks`), hard disks from 80h: it reaches them through the IDE ports. */
+function openKernelDisks(options: MachineOptions): Map<number, Disk> {
+  const writable = options.diskWrite ?? false;
+  const drives = new Map<number, Disk>();
+  try {
+    diskSpecs(options.disks ?? []).forEach((spec, i) => {
+      const disk = openDisk(spec, `disk ${i + 1}`, { writable });
+      drives.set(0x80 + drives.size, disk);
+    });
+    if (drives.size > MAX_HARD_DISKS) throw new LoaderError(`at most ${MAX_HARD_DISKS} hard disks`);
+    return drives;
+  } catch (e) {
+    for (const d of drives.values()) d.close();
     throw e;
   }
 }

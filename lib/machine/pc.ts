@@ -12,6 +12,9 @@
  * | 0x70-0x71    | MC146818 RTC / CMOS                      | 8   |
  * | 0x3C0-0x3DF  | VGA registers                            |     |
  * | 0x3F8-0x3FF  | COM1                                     | 4   |
+ * | 0x1F0, 0x3F6 | IDE primary (hard disks 80h, 81h)        | 14  |
+ * | 0x170, 0x376 | IDE secondary (hard disks 82h, 83h)      | 15  |
+ * | 0x510-0x511  | QEMU fw_cfg (signature, RAM size, CPUs)  |     |
  * | 0xEF         | the BIOS trap port                       |     |
  *
  * @example
@@ -38,6 +41,11 @@ import { I8042, keysToScancodes } from "../devices/i8042.ts";
 import { VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
 import { Pic } from "../devices/pic.ts";
 import { Pit } from "../devices/pit.ts";
+import { IDE_PRIMARY, IDE_SECONDARY, IdeController } from "../devices/ide.ts";
+import { addApics, type Apics } from "./apic.ts";
+import { buildMpTables } from "../bios/mptable.ts";
+import { BDA } from "../bios/bda.ts";
+import { FW_CFG_PORT, FwCfg } from "../devices/fw-cfg.ts";
 import { Port61, Port92 } from "../devices/port61.ts";
 import type { Disk } from "../loader/disk.ts";
 import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE } from "../bios/rom.ts";
@@ -63,6 +71,8 @@ export interface PcOptions {
   memory: number;
   /** The RTC's time at power-on (default: the host's time). */
   rtcStart?: Date | number;
+  /** A local APIC, an IOAPIC and the MP tables that describe them (default true). */
+  apic?: boolean;
 }
 
 /** Typing on the PC's keyboard. */
@@ -92,6 +102,10 @@ export interface Pc {
   port92: Port92;
   /** The BIOS (absent on a kernel boot, which has none). */
   bios?: Bios;
+  /** The local APIC and IOAPIC (absent on a PC without them). */
+  apics?: Apics;
+  /** The IDE controller (absent without hard disks). */
+  ide?: IdeController;
   /** Typing, which also wakes a waiting guest. */
   keyboard: PcKeyboard;
   /**
@@ -116,6 +130,44 @@ export interface PcDeviceOptions {
   onA20?: (enabled: boolean) => void;
   /** Whether the typing queue may hand the controller its next key (default always). */
   typingReady?: () => boolean;
+  /** Hard disks by BIOS number (80h-83h go on the IDE channels, see {@link ideDrives}). */
+  drives?: ReadonlyMap<number, Disk>;
+  /** Add a local APIC and an IOAPIC in front of the PIC (lib/machine/apic.ts). */
+  apic?: boolean;
+}
+
+/**
+ * The IDE drives of a PC's hard disks: 80h primary master, 81h primary
+ * slave, 82h secondary master, 83h secondary slave (as QEMU's `-drive
+ * index=0..3`); floppies and later hard disks are not on IDE.
+ */
+export function ideDrives(drives: ReadonlyMap<number, Disk>): (Disk | undefined)[] {
+  return [0x80, 0x81, 0x82, 0x83].map((n) => drives.get(n));
+}
+
+/** Adds the IDE controller for the drives, with each channel that has one. */
+function addIde(
+  machine: Machine,
+  setIrq: (line: number, level: boolean) => void,
+  drives: (Disk | undefined)[],
+): IdeController | undefined {
+  if (drives.every((d) => d === undefined)) return undefined;
+  const ide = new IdeController({ drives, setIrq });
+  for (const [index, ch] of [[0, IDE_PRIMARY], [1, IDE_SECONDARY]] as const) {
+    if (!ide.hasDrives(index)) continue;
+    const ports = ide.channelPorts(index);
+    machine.ports.register(ch.base, 8, ports.command, `IDE ${index ? "secondary" : "primary"}`);
+    machine.ports.register(
+      ch.control,
+      1,
+      ports.control,
+      `IDE ${index ? "secondary" : "primary"} control`,
+    );
+    // Commands and the control register raise and lower the interrupt: seen as exits.
+    machine.markExitPorts(ch.base + 1, 7);
+    machine.markExitPorts(ch.control, 1);
+  }
+  return ide;
 }
 
 /** `device` as a timed device whose events raise interrupt line `irqLine`. */
@@ -153,11 +205,13 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   ports.register(0xa0, 2, pic.slave, "PIC slave");
   ports.register(0x4d0, 2, pic.elcr, "ELCR");
   machine.interrupts = pic;
-  machine.serialIrq = (level) => pic.setIrq(4, level);
+  const apics = options.apic ? addApics(machine, pic) : undefined;
+  const setIrq = apics ? apics.setIrq : (line: number, level: boolean) => pic.setIrq(line, level);
+  machine.serialIrq = (level) => setIrq(4, level);
 
   const pit = new Pit({
     clock: machine.clock,
-    irq: (level) => pic.setIrq(0, level),
+    irq: (level) => setIrq(0, level),
     irqPending: () => pic.isRequested(0),
     pcDefaults: true,
   });
@@ -174,14 +228,14 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   const port92 = new Port92({ onA20: setA20, onReset });
   ports.register(0x92, 1, port92, "port A");
   machine.markExitPorts(0x92, 1); // A20 changes the memory map: not in the middle of a block
-  const i8042 = new I8042({ irq1: (level) => pic.setIrq(1, level), onA20: setA20, onReset });
+  const i8042 = new I8042({ irq1: (level) => setIrq(1, level), onA20: setA20, onReset });
   ports.register(0x60, 1, i8042.data, "i8042 data");
   ports.register(0x64, 1, i8042.command, "i8042 command");
 
   const cmos = new Cmos({
     clock: machine.clock,
     start: options.rtcStart,
-    irq: (level) => pic.setIrq(8, level),
+    irq: (level) => setIrq(8, level),
   });
   cmos.configure({
     memoryBytes: options.memory < EXTENDED_BASE ? EXTENDED_BASE : options.memory + 0x60000,
@@ -191,12 +245,15 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
   });
   ports.register(0x70, 2, cmos, "CMOS");
   ports.register(0x3c0, 0x20, machine.vga.registers, "VGA registers");
+  ports.register(FW_CFG_PORT, 2, new FwCfg({ memoryBytes: options.memory }), "fw_cfg");
   machine.timedDevices.push(onLine(pit, 0), onLine(cmos, 8));
   // Programming these moves a timed device's next event: the PIT and its gate, the RTC,
   // the keyboard controller (the typing queue waits on it).
   for (const [base, length] of [[0x40, 4], [0x61, 1], [0x70, 2], [0x60, 1], [0x64, 1]]) {
     machine.markTimingPorts(base, length);
   }
+
+  const ide = options.drives ? addIde(machine, setIrq, ideDrives(options.drives)) : undefined;
 
   const ready = options.typingReady ?? (() => true);
   const typing = new TypingQueue(i8042, ready);
@@ -230,9 +287,10 @@ export function buildPcDevices(machine: Machine, options: PcDeviceOptions): PcDe
     i8042.restore(powerOn.i8042);
     port61.restore(powerOn.port61);
     port92.restore(powerOn.port92);
+    ide?.reset();
     setA20(true);
   };
-  return { pic, pit, i8042, cmos, port61, port92, keyboard, setA20, reset };
+  return { pic, pit, i8042, cmos, port61, port92, apics, ide, keyboard, setA20, reset };
 }
 
 /** The option-ROM and BIOS area of a kernel PC: zeros, where kernels look for ROMs and tables. */
@@ -247,7 +305,7 @@ export const EMPTY_BIOS_AREA = { base: 0xc0000, size: 0x40000 } as const;
  */
 export function buildKernelPc(
   machine: Machine,
-  options: { memory: number; rtcStart?: Date | number },
+  options: { memory: number; rtcStart?: Date | number; drives?: ReadonlyMap<number, Disk> },
 ): PcDevices {
   addPcMemory(machine, options.memory, false);
   machine.addRam(EMPTY_BIOS_AREA.base, EMPTY_BIOS_AREA.size, true);
@@ -283,6 +341,8 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
     rtcStart: options.rtcStart,
     floppies: [drives.get(0)?.floppyType ?? 0, drives.get(1)?.floppyType ?? 0],
     hardDisks: [drives.has(0x80) ? 47 : 0, drives.has(0x81) ? 47 : 0],
+    drives,
+    apic: options.apic ?? true,
     onA20: (on) => {
       if (late.bios) late.bios.env.state.a20 = on;
     },
@@ -318,13 +378,21 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   machine.timedDevices.splice(machine.timedDevices.length - 1, 0, bios);
   // The BIOS's waits are timed events too.
   machine.markTimingPorts(BIOS_TRAP_PORT, 1);
+  // The MP tables describe the APICs: in the EBDA, where an MP-spec OS looks first.
+  const writeMpTables = () => {
+    if (!devices.apics) return;
+    const at = (machine.memory.readU16(BDA.EBDA_SEGMENT) << 4) + 0x10;
+    machine.memory.write(at, buildMpTables(at));
+  };
   bios.post();
+  writeMpTables();
   const { setA20, reset: resetDevices, ...rest } = devices;
   const reset = () => {
     resetDevices();
     Object.assign(bios.env.state, newBiosState());
     setA20(true);
     bios.post();
+    writeMpTables();
   };
   return { ...rest, bios, reset };
 }

@@ -148,6 +148,9 @@ Deno.test("cpuid: no local APIC, x2APIC or TSC deadline; the hypervisor bit; kvm
   strictEqual(kept.ebx, 0xffffffff);
   const decoded = decodeCpuid2(encodeCpuid2([shaped, kept]));
   strictEqual(JSON.stringify(decoded), JSON.stringify([shaped, kept]));
+  const [withApic] = shapeCpuid([leaf1], { apic: true });
+  strictEqual(withApic.edx, (Leaf1.EDX_APIC | 1) >>> 0, "a machine with the LAPIC shows it");
+  strictEqual(withApic.ecx, (Leaf1.ECX_HYPERVISOR | 1) >>> 0, "x2APIC stays hidden");
 });
 
 Deno.test("cpuid: KVM's paravirtual features that need its local APIC are hidden, the others kept", () => {

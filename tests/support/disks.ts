@@ -98,3 +98,151 @@ export const DRIVES_GUEST = bootSector(`
     dw 1, 0x8000, 0            ; one sector to 0000:8000
     dq 0
   params: times 0x1a db 0`);
+
+/**
+ * A boot disk whose boot sector drives the IDE ports itself (no INT 13h):
+ * it reads LBA 1 of the primary master (80h, this disk: sector 1 is 0x01s)
+ * polling with nIEN set, then LBA 2 of the primary slave (81h: give
+ * `numbered(8, 0x40)`) waiting in HLT for IRQ 14 (vector 76h), then writes
+ * 0x5A5A to the slave's LBA 3 and waits for the interrupt after it. Ends
+ * with debug-exit 0 (status 1); a failed check n with debug-exit n.
+ */
+export const IDE_GUEST = ((): Uint8Array => {
+  const boot = bootSector(`
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov sp, 0x7c00
+    cld
+    mov word [0x76 * 4], irq14
+    mov word [0x76 * 4 + 2], 0
+    mov dx, 0x3f6              ; nIEN: polling
+    mov al, 2
+    out dx, al
+    mov bl, 0xe0               ; master, LBA
+    mov bh, 1
+    call command
+    call poll
+    mov al, 1
+    test ah, 1                 ; ERR
+    jnz fail
+    test ah, 8                 ; DRQ
+    jz fail
+    call fetch
+    mov al, 2
+    cmp word [0x8000], 0x0101
+    jne fail
+    cmp word [0x81fe], 0x0101
+    jne fail
+    in al, 0xa1                ; unmask IRQ 14 on the slave PIC
+    and al, 0xbf
+    out 0xa1, al
+    mov dx, 0x3f6              ; interrupts on
+    xor al, al
+    out dx, al
+    mov bl, 0xf0               ; slave, LBA
+    mov bh, 2
+    mov byte [flag], 0
+    call command
+    call wait_irq
+    mov al, 3
+    test ah, 1
+    jnz fail
+    call fetch
+    mov al, 4
+    cmp word [0x8000], 0x4242
+    jne fail
+    cmp word [0x81fe], 0x4242
+    jne fail
+    mov bl, 0xf0               ; write LBA 3 of the slave
+    mov bh, 3
+    mov byte [flag], 0
+    mov byte [op], 0x30
+    call command
+    call poll
+    mov al, 5
+    test ah, 8                 ; DRQ, no interrupt yet
+    jz fail
+    cmp byte [flag], 0
+    jne fail
+    mov di, 0x8000
+    mov cx, 256
+    mov ax, 0x5a5a
+    rep stosw
+    mov si, 0x8000
+    mov cx, 256
+    mov dx, 0x1f0
+    rep outsw
+    call wait_irq
+    mov al, 6
+    test ah, 0x89              ; BSY, DRQ, ERR all clear
+    jnz fail
+    xor al, al
+  fail:
+    out 0xf4, al
+    hlt
+  command:                     ; BL device, BH LBA: one sector, command [op]
+    mov dx, 0x1f2
+    mov al, 1
+    out dx, al
+    inc dx
+    mov al, bh
+    out dx, al
+    inc dx
+    xor al, al
+    out dx, al
+    inc dx
+    out dx, al
+    inc dx
+    mov al, bl
+    out dx, al
+    inc dx
+    mov al, [op]
+    out dx, al
+    ret
+  poll:                        ; AH = status once BSY is clear
+    mov dx, 0x1f7
+  .busy:
+    in al, dx
+    test al, 0x80
+    jnz .busy
+    mov ah, al
+    ret
+  wait_irq:                    ; AH = the status the handler read
+    cli
+    cmp byte [flag], 0
+    jne .done
+    sti
+    hlt
+    jmp wait_irq
+  .done:
+    mov ah, [status]
+    ret
+  fetch:
+    mov di, 0x8000
+    mov cx, 256
+    mov dx, 0x1f0
+    rep insw
+    ret
+  irq14:
+    push ax
+    push dx
+    mov dx, 0x1f7
+    in al, dx                  ; lowers INTRQ
+    mov [status], al
+    mov byte [flag], 1
+    mov al, 0x20
+    out 0xa0, al
+    out 0x20, al
+    pop dx
+    pop ax
+    iret
+  op: db 0x20
+  flag: db 0
+  status: db 0`);
+  const image = numbered(4);
+  image.set(boot);
+  return image;
+})();
