@@ -11,7 +11,7 @@ import {
   Errno,
   gettid,
   ioctl,
-  ioctlInterruptible,
+  ioctlNoThrow,
   ioctlValue,
   MAP_ANONYMOUS,
   MAP_NORESERVE,
@@ -23,10 +23,11 @@ import {
   open,
   PROT_READ,
   PROT_WRITE,
+  strerror,
   SyscallError,
   ThreadTimer,
 } from "./libc.ts";
-import { KvmRegs, KvmRun, KvmSregs, LAYOUT } from "./structs.ts";
+import { ExitReason, KvmRegs, KvmRun, KvmSregs, LAYOUT } from "./structs.ts";
 import { cpuidBuffer, type CpuidEntry, decodeCpuid2, encodeCpuid2 } from "./cpuid.ts";
 import {
   type Accelerator,
@@ -39,6 +40,9 @@ import type { VcpuExit } from "./vcpu.ts";
 import { KvmUnavailableError } from "./unavailable.ts";
 
 export { KvmUnavailableError } from "./unavailable.ts";
+
+/** An exit reason KVM never writes: set before each KVM_RUN to see whether KVM wrote one. */
+const RUN_NOT_ENTERED = 0xffff_ffff;
 
 const PAGE = 4096;
 /** errno: the buffer is too small (KVM_GET_SUPPORTED_CPUID). */
@@ -214,14 +218,26 @@ export class KvmVcpu implements Vcpu {
     ioctl(this.fd, Ioctl.KVM_SET_SREGS, sregs.bytes, "KVM_SET_SREGS");
   }
 
-  /** KVM_RUN; EINTR and EAGAIN come back as `{kind: "intr"}`. */
+  /**
+   * KVM_RUN; a run ended by a signal or by `immediate_exit` comes back as
+   * `{kind: "intr"}`. errno is read by a second FFI call, and a signal handler
+   * that runs between the two can change it (inside nested SVM it did, about
+   * one run in thirty: "KVM_RUN: No such file or directory"), so the run
+   * structure decides too: KVM writes KVM_EXIT_INTR when a signal ended the
+   * run, and the immediate exit is ours.
+   */
   run(): VcpuExit {
-    const r = ioctlInterruptible(this.fd, Ioctl.KVM_RUN, "KVM_RUN");
-    if (r === -Errno.EINTR || r === -Errno.EAGAIN) {
-      this.runState.immediateExit = false;
+    const state = this.runState;
+    state.exitReason = RUN_NOT_ENTERED;
+    const r = ioctlNoThrow(this.fd, Ioctl.KVM_RUN);
+    if (r >= 0) return this.#exits.decode();
+    const interrupted = r === -Errno.EINTR || r === -Errno.EAGAIN ||
+      state.exitReason === ExitReason.INTR || state.immediateExit;
+    if (interrupted) {
+      state.immediateExit = false;
       return { kind: "intr" };
     }
-    return this.#exits.decode();
+    throw new SyscallError("KVM_RUN", -r, strerror(-r));
   }
 
   /** KVM_INTERRUPT: queue an external interrupt vector. */

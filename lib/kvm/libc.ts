@@ -140,15 +140,12 @@ export function ioctlValue(
 }
 
 /**
- * ioctl(2) that reports EINTR/EAGAIN instead of throwing: returns the result,
- * or `-errno` for those two.
+ * ioctl(2) with no argument that returns instead of throwing: the result, or
+ * `-errno` when it failed. The caller decides which failures are errors.
  */
-export function ioctlInterruptible(fd: number, request: bigint, name: string): number {
+export function ioctlNoThrow(fd: number, request: bigint): number {
   const r = loadLibc().ioctl_value(fd, request, 0n);
-  if (r >= 0) return r;
-  const code = errno();
-  if (code === Errno.EINTR || code === Errno.EAGAIN) return -code;
-  throw new SyscallError(name, code, strerror(code));
+  return r >= 0 ? r : -errno();
 }
 
 /** A memory mapping: its address and a zero-copy view. */
