@@ -4,7 +4,7 @@
  * freestanding C, `gcc -m32`, linked by `ld` with kernel.ld). Rebuilds only
  * what is older than its source or than any guests/*.inc it may include
  * (NASM searches guests/ for includes); a kernel is rebuilt when any file in
- * guests/kernels/ is newer.
+ * guests/kernels/ is newer (its entry code includes guests/kernels/start-common.inc).
  *
  * @module
  */
@@ -117,7 +117,16 @@ try {
     const objects = [`${work}/${k.asm}.o`, ...k.c.map((c) => `${work}/${c}.o`)];
     const arch = k.wide ? ["-m64", "-mno-red-zone", "-mcmodel=small"] : ["-m32", "-march=i686"];
     const steps: [string, string[]][] = [
-      ["nasm", ["-f", k.wide ? "elf64" : "elf32", "-o", objects[0], src(k.asm)]],
+      // -I: the entry files include start-common.inc from their own folder.
+      ["nasm", [
+        "-f",
+        k.wide ? "elf64" : "elf32",
+        "-I",
+        kernelDir.pathname,
+        "-o",
+        objects[0],
+        src(k.asm),
+      ]],
       ...k.c.map((c, i): [string, string[]] => [
         "gcc",
         [...arch, ...CFLAGS, "-c", "-o", objects[i + 1], src(c)],

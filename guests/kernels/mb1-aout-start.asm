@@ -1,5 +1,6 @@
 ; A Multiboot v1 kernel in a flat binary: the header's address fields (flags bit 16,
 ; the "a.out kludge") say where it loads and starts.
+%include "start-common.inc"
 MB_MAGIC equ 0x1BADB002
 MB_FLAGS equ 0x10003
 bits 32
@@ -9,20 +10,4 @@ header:
     dd MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
     dd header, load_start, load_end, bss_end, _start
 
-section .text
-global _start
-extern kmain
-_start:
-    mov esp, stack_top
-    push ebx
-    push eax
-    call kmain
-.hang:
-    cli
-    hlt
-    jmp .hang
-
-section .bss
-align 16
-    resb 8192
-stack_top:
+KERNEL_START_EAX_EBX

@@ -1,24 +1,9 @@
 ; The Multiboot v1 header and entry (ELF32): a stack, then kmain(EAX, EBX).
+%include "start-common.inc"
 MB_MAGIC equ 0x1BADB002
 MB_FLAGS equ 0x3                ; page-aligned modules, memory information
 bits 32
 section .multiboot progbits alloc noexec nowrite align=4
     dd MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
 
-section .text
-global _start
-extern kmain
-_start:
-    mov esp, stack_top
-    push ebx
-    push eax
-    call kmain
-.hang:
-    cli
-    hlt
-    jmp .hang
-
-section .bss
-align 16
-    resb 8192
-stack_top:
+KERNEL_START_EAX_EBX

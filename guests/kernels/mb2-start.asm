@@ -1,5 +1,6 @@
 ; The Multiboot2 header (ELF32): an information request for the tags the kernel checks,
 ; console flags (EGA text), then the entry: a stack, then kmain(EAX, EBX).
+%include "start-common.inc"
 MB2_MAGIC equ 0xE85250D6
 bits 32
 section .multiboot progbits alloc noexec nowrite align=8
@@ -19,20 +20,4 @@ request_end:
     dd 8
 header_end:
 
-section .text
-global _start
-extern kmain
-_start:
-    mov esp, stack_top
-    push ebx
-    push eax
-    call kmain
-.hang:
-    cli
-    hlt
-    jmp .hang
-
-section .bss
-align 16
-    resb 8192
-stack_top:
+KERNEL_START_EAX_EBX
