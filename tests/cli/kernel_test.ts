@@ -7,12 +7,10 @@ import { Guest, LoaderError } from "../../mod.ts";
 import { picovmm } from "../support/cli.ts";
 import {
   APPEND,
-  INITRD,
   KERNEL_CASES,
   kernelImage,
   kernelPath,
-  MODULE,
-  MODULE_CMDLINE,
+  runKernelCase,
 } from "../support/kernel_cases.ts";
 
 const NOT_SUPPORTED =
@@ -20,19 +18,8 @@ const NOT_SUPPORTED =
 const LONG_MODE = KERNEL_CASES.find((c) => c.file.includes("lm64"))!;
 
 for (const c of KERNEL_CASES.filter((c) => c !== LONG_MODE)) {
-  Deno.test(`kernel on the software CPU: ${c.name} checks its boot information and exits`, async () => {
-    using guest = Guest.create(kernelImage(c), {
-      accel: "emu",
-      append: APPEND,
-      initrd: INITRD,
-      modules: [{ data: MODULE, cmdline: MODULE_CMDLINE }],
-    });
-    const result = await guest.run({ timeoutMs: 60_000 });
-    strictEqual(result.stop.kind, "debug-exit", Guest.describe(result));
-    strictEqual(guest.serialText(), c.serial);
-    strictEqual(guest.screenText(), c.serial.trimEnd());
-    strictEqual(result.exitStatus, c.exitStatus);
-  });
+  Deno.test(`kernel on the software CPU: ${c.name} checks its boot information and exits`, () =>
+    runKernelCase(c, "emu"));
 }
 
 Deno.test("kernel on the software CPU: a 64-bit kernel is one line, status 2", async () => {

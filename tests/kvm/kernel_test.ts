@@ -2,32 +2,20 @@
 // and PVH, with a command line, an initrd and a module, through the API and
 // the command line. Needs /dev/kvm.
 import { strictEqual } from "@std/assert";
-import { Guest } from "../../mod.ts";
 import { picovmm } from "../support/cli.ts";
 import {
   APPEND,
   INITRD,
   KERNEL_CASES,
-  kernelImage,
   kernelPath,
   MODULE,
   MODULE_CMDLINE,
+  runKernelCase,
 } from "../support/kernel_cases.ts";
 
 for (const c of KERNEL_CASES) {
-  Deno.test(`kvm kernel: ${c.name} checks its boot information and exits`, async () => {
-    using guest = Guest.create(kernelImage(c), {
-      accel: "kvm",
-      append: APPEND,
-      initrd: INITRD,
-      modules: [{ data: MODULE, cmdline: MODULE_CMDLINE }],
-    });
-    const result = await guest.run({ timeoutMs: 60_000 });
-    strictEqual(result.stop.kind, "debug-exit", Guest.describe(result));
-    strictEqual(guest.serialText(), c.serial);
-    strictEqual(guest.screenText(), c.serial.trimEnd());
-    strictEqual(result.exitStatus, c.exitStatus);
-  });
+  Deno.test(`kvm kernel: ${c.name} checks its boot information and exits`, () =>
+    runKernelCase(c, "kvm"));
 }
 
 Deno.test("kvm kernel: the command line detects the kernel, reads --initrd and --module", async () => {

@@ -2,7 +2,11 @@
 // shared by the KVM tests and the QEMU reference so both are held to the same
 // output. Each kernel checks the boot information it was handed and exits
 // through debug-exit: 0x21 (Multiboot v1), 0x22 (Multiboot2), 0x23 (PVH), 0x24
-// (plain ELF64, long mode) when every check passed.
+// (plain ELF64, long mode) when every check passed. runKernelCase is the run
+// and the checks both accelerators' tests make of each case.
+import { strictEqual } from "@std/assert";
+import { Guest } from "../../mod.ts";
+
 const root = new URL("../../", import.meta.url);
 
 /** The command line every case passes. */
@@ -129,4 +133,22 @@ export function serialWithModules(c: KernelCase, modules: number): string {
   if (modules === 2) return c.serial;
   return c.serial.replace("modules: 2", `modules: ${modules}`)
     .replace("module: MODULE-ONE contents\n", "");
+}
+
+/**
+ * Runs a case through the API with {@link APPEND}, {@link INITRD} and {@link MODULE} on
+ * `accel`, and asserts its debug-exit stop, serial output, screen and exit status.
+ */
+export async function runKernelCase(c: KernelCase, accel: "kvm" | "emu"): Promise<void> {
+  using guest = Guest.create(kernelImage(c), {
+    accel,
+    append: APPEND,
+    initrd: INITRD,
+    modules: [{ data: MODULE, cmdline: MODULE_CMDLINE }],
+  });
+  const result = await guest.run({ timeoutMs: 60_000 });
+  strictEqual(result.stop.kind, "debug-exit", Guest.describe(result));
+  strictEqual(guest.serialText(), c.serial);
+  strictEqual(guest.screenText(), c.serial.trimEnd());
+  strictEqual(result.exitStatus, c.exitStatus);
 }
