@@ -193,29 +193,41 @@ function writeControl(c: Channel, value: number): void {
   updateIrq(c);
 }
 
+type Doubled = "count" | "lbaLow" | "lbaMid" | "lbaHigh";
+type HobCopy = "hobCount" | "hobLow" | "hobMid" | "hobHigh";
+/** Offsets 2-5, each register with the copy of its previous value. */
+const DOUBLED: readonly (readonly [Doubled, HobCopy])[] = [
+  ["count", "hobCount"],
+  ["lbaLow", "hobLow"],
+  ["lbaMid", "hobMid"],
+  ["lbaHigh", "hobHigh"],
+];
+
+/**
+ * The sector count and LBA registers are two deep for LBA48: a write pushes the
+ * last value into the HOB copy, which reads back while the control register's
+ * HOB bit is set. One rule for all four, on the read and the write side.
+ */
+function doubled(offset: number): readonly [Doubled, HobCopy] | undefined {
+  return offset >= 2 && offset <= 5 ? DOUBLED[offset - 2] : undefined;
+}
+
 function readCommandBlock(c: Channel, offset: number, data: Uint8Array): void {
   if (offset === 0) {
     readData(c, data);
     return;
   }
   // Wider accesses to the other registers read the first one repeated.
-  const hob = (c.control & CTL_HOB) !== 0;
+  const pair = doubled(offset);
+  if (pair) {
+    const [register, hob] = pair;
+    data.fill((c.control & CTL_HOB) !== 0 ? c[hob] : c[register]);
+    return;
+  }
   let v: number;
   switch (offset) {
     case 1:
       v = c.error;
-      break;
-    case 2:
-      v = hob ? c.hobCount : c.count;
-      break;
-    case 3:
-      v = hob ? c.hobLow : c.lbaLow;
-      break;
-    case 4:
-      v = hob ? c.hobMid : c.lbaMid;
-      break;
-    case 5:
-      v = hob ? c.hobHigh : c.lbaHigh;
       break;
     case 6:
       v = c.device;
@@ -236,25 +248,16 @@ function writeCommandBlock(c: Channel, offset: number, data: Uint8Array): void {
   const v = data[0];
   // Writing any command-block register clears HOB (ATA-6).
   c.control &= ~CTL_HOB;
+  const pair = doubled(offset);
+  if (pair) {
+    const [register, hob] = pair;
+    c[hob] = c[register];
+    c[register] = v;
+    return;
+  }
   switch (offset) {
     case 1:
       c.features = v;
-      break;
-    case 2:
-      c.hobCount = c.count;
-      c.count = v;
-      break;
-    case 3:
-      c.hobLow = c.lbaLow;
-      c.lbaLow = v;
-      break;
-    case 4:
-      c.hobMid = c.lbaMid;
-      c.lbaMid = v;
-      break;
-    case 5:
-      c.hobHigh = c.lbaHigh;
-      c.lbaHigh = v;
       break;
     case 6:
       c.device = v | 0xa0;
