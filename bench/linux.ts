@@ -26,6 +26,7 @@ import {
   busyboxInitramfs,
   debianLinux,
   LINUX_CMDLINE,
+  picovmmLinuxArgs,
   SHELL_MARKER,
 } from "../tests/support/linux_guest.ts";
 
@@ -161,23 +162,8 @@ const kernels = String(values.kernels).split(",").map((k: string) => {
   throw new Error(`unknown or missing kernel '${k}'`);
 });
 
-const picovmmArgs = (kernel: string, tree = root) => [
-  "run",
-  "-A",
-  "--no-check",
-  `${tree}/main.ts`,
-  "--accel",
-  "kvm",
-  "--display",
-  "none",
-  "--memory",
-  "256M",
-  "--append",
-  LINUX_CMDLINE,
-  "--initrd",
-  initrdPath,
-  kernel,
-];
+const picovmmArgs = (kernel: string, tree = root, flags: string[] = []) =>
+  picovmmLinuxArgs(`${tree}/main.ts`, kernel, initrdPath, flags);
 const qemuArgs = (kernel: string) => [
   "-accel",
   "kvm",
@@ -207,7 +193,7 @@ const qemuArgs = (kernel: string) => [
  */
 async function warmUp(kernel: string): Promise<void> {
   await new Deno.Command(Deno.execPath(), {
-    args: [...picovmmArgs(kernel).slice(0, 4), "--timeout", "2", ...picovmmArgs(kernel).slice(4)],
+    args: picovmmArgs(kernel, root, ["--timeout", "2"]),
     stdin: "null",
     stdout: "null",
     stderr: "null",

@@ -15,6 +15,7 @@ import {
   busyboxInitramfs,
   debianLinux,
   LINUX_CMDLINE,
+  picovmmLinuxArgs,
   SHELL_MARKER,
 } from "../support/linux_guest.ts";
 
@@ -68,25 +69,10 @@ if (!onPvm()) {
     try {
       await Deno.writeFile(`${dir}/initrd`, initrd);
       const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--no-check",
-          `${root}main.ts`,
-          "--accel",
-          "kvm",
-          "--display",
-          "none",
-          "--memory",
-          "256M",
-          "--append",
-          LINUX_CMDLINE,
-          "--initrd",
-          `${dir}/initrd`,
+        args: picovmmLinuxArgs(`${root}main.ts`, kernel, `${dir}/initrd`, [
           "--timeout",
           String((BOOT_TIMEOUT_MS + 30_000) / 1000),
-          kernel,
-        ],
+        ]),
         stdin: "piped",
         stdout: "piped",
         stderr: "piped",

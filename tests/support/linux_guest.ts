@@ -11,6 +11,38 @@ export const SHELL_MARKER = "picovmm-linux: shell ready";
 export const LINUX_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1 pci=off noapic " +
   "i8042.noaux i8042.nomux i8042.dumbkbd cryptomgr.notests rdinit=/init";
 
+/**
+ * The `deno` arguments that boot `kernel` through picovmm's command line as the tests and
+ * the benchmark do: KVM, no display, 256 MiB, {@link LINUX_CMDLINE} and the initramfs at
+ * `initrd`. `main` is the main.ts to run (another checkout's, to compare); `flags` go
+ * before the kernel.
+ */
+export function picovmmLinuxArgs(
+  main: string,
+  kernel: string,
+  initrd: string,
+  flags: readonly string[] = [],
+): string[] {
+  return [
+    "run",
+    "-A",
+    "--no-check",
+    main,
+    "--accel",
+    "kvm",
+    "--display",
+    "none",
+    "--memory",
+    "256M",
+    "--append",
+    LINUX_CMDLINE,
+    "--initrd",
+    initrd,
+    ...flags,
+    kernel,
+  ];
+}
+
 /** Where the Debian files are. */
 export interface DebianLinux {
   /** The bzImage (vmlinuz). */
