@@ -65,14 +65,15 @@ if (host) ok = await step("on the host's /dev/kvm", deno, testArgs) && ok;
 if (nested) {
   const cache = Deno.env.get("KVMQ_CACHE") || "/tmp/kvm-in-qemu-cache";
   ok = await step(`preparing kvm-in-qemu (${nested})`, `${nested}/prepare.sh`, [cache]) && ok;
-  // The guest has no network; the gdb sessions need its loopback up.
+  // The guest has no network; the gdb sessions need its loopback up. tools/kvmq-wake.sh
+  // wakes the guest when QEMU loses its timer interrupt (see there).
   ok = await step("inside kvm-in-qemu", `${nested}/run.sh`, [
     "-c",
     cache,
     "--",
     "sh",
     "-c",
-    'ip link set lo up && exec "$0" "$@"',
+    'ip link set lo up; tools/kvmq-wake.sh & exec "$0" "$@"',
     "deno",
     ...testArgs,
   ]) &&
