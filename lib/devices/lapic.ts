@@ -12,6 +12,13 @@
  * vector above the processor priority moves to the ISR) and ended by a write
  * to EOI, which tells `onEoi` the vector (the IOAPIC clears remote IRR).
  *
+ * A periodic tick that falls due while the last one is still pending or in
+ * service is held back, and the period starts again at that tick's EOI. On
+ * hardware it would wait in the IRR and be taken right after the EOI; a
+ * guest whose timer handler takes longer than the period (xv6 under nested
+ * KVM, where each of its local APIC reads is a slow exit) then ran nothing
+ * but timer interrupts. Held back, it gets a full period between ticks.
+ *
  * @module
  */
 
@@ -58,6 +65,11 @@ export interface LocalApicOptions {
   onInterrupt?: () => void;
   /** Told the vector an EOI ends (level-triggered IOAPIC pins clear remote IRR). */
   onEoi?: (vector: number) => void;
+  /**
+   * Told when the timer's next event moved through a register write or an EOI
+   * (MMIO, which the machine's timing ports do not cover).
+   */
+  onTimerChange?: () => void;
 }
 
 /** One CPU's local APIC. */
@@ -80,6 +92,8 @@ export class LocalApic implements BusDevice, TimedDevice {
   initialCount = 0;
   /** When the current count was loaded (the start of this period), or -1 when stopped. */
   #start = -1;
+  /** A periodic tick came while the last was unfinished: the period restarts at its EOI. */
+  #held = false;
   readonly #options: LocalApicOptions;
 
   constructor(options: LocalApicOptions) {
@@ -147,21 +161,25 @@ export class LocalApic implements BusDevice, TimedDevice {
   }
 
   update(nowNs: number): void {
-    if (this.#start < 0) return;
+    if (this.#start < 0 || this.#held) return;
     const period = this.#periodNs();
     if (nowNs < this.#start + period) return;
     const entry = this.lvt[LVT_TIMER];
+    const vector = entry & 0xff;
     if (entry & LVT_PERIODIC) {
-      // Expiries missed while the CPU was away coalesce in IRR, as on hardware.
+      if (testBit(this.irr, vector) || testBit(this.isr, vector)) {
+        this.#held = true;
+        return;
+      }
       this.#start += Math.floor((nowNs - this.#start) / period) * period;
     } else {
       this.#start = -1;
     }
-    if (!(entry & LVT_MASKED)) this.accept(entry & 0xff);
+    if (!(entry & LVT_MASKED)) this.accept(vector);
   }
 
   nextEventNs(_nowNs: number): number | undefined {
-    if (this.#start < 0 || this.lvt[LVT_TIMER] & LVT_MASKED) return undefined;
+    if (this.#start < 0 || this.#held || this.lvt[LVT_TIMER] & LVT_MASKED) return undefined;
     return this.#start + this.#periodNs();
   }
 
@@ -227,7 +245,11 @@ export class LocalApic implements BusDevice, TimedDevice {
       const wasTimer = this.lvt[LVT_TIMER];
       // A software-disabled APIC keeps every LVT entry masked.
       this.lvt[i] = (v & LVT_WRITABLE[i]) | (this.enabled ? 0 : LVT_MASKED);
-      if (i === LVT_TIMER && ((wasTimer ^ this.lvt[i]) & LVT_PERIODIC)) this.#start = -1;
+      if (i === LVT_TIMER) {
+        if ((wasTimer ^ this.lvt[i]) & LVT_PERIODIC) this.#start = -1;
+        this.#held = false;
+        this.#options.onTimerChange?.();
+      }
       return;
     }
     switch (r) {
@@ -243,6 +265,11 @@ export class LocalApic implements BusDevice, TimedDevice {
         if (v < 0) return;
         clearBit(this.isr, v);
         if (testBit(this.tmr, v)) this.#options.onEoi?.(v);
+        if (this.#held && v === (this.lvt[LVT_TIMER] & 0xff)) {
+          this.#held = false;
+          this.#start = this.#options.clock.now();
+          this.#options.onTimerChange?.();
+        }
         this.#options.onInterrupt?.();
         return;
       }
@@ -271,9 +298,12 @@ export class LocalApic implements BusDevice, TimedDevice {
       case REG_TIMER_INITIAL:
         this.initialCount = v;
         this.#start = v === 0 ? -1 : this.#options.clock.now();
+        this.#held = false;
+        this.#options.onTimerChange?.();
         return;
       case REG_TIMER_DIVIDE:
         this.divide = v & 0xb;
+        this.#options.onTimerChange?.();
         return;
     }
   }

@@ -36,6 +36,7 @@ export function addApics(machine: Machine, pic: Pic): Apics {
     clock: machine.clock,
     onInterrupt: () => machine.interruptRaised(),
     onEoi: (vector) => late.ioapic?.eoi(vector),
+    onTimerChange: () => machine.timersChanged(),
   });
   const ioapic = new IoApic({ deliver: (vector, level) => lapic.accept(vector, level) });
   late.ioapic = ioapic;

@@ -143,6 +143,8 @@ export class Machine {
   readonly #exitPorts = new Uint8Array(0x10000);
   /** Set when the interrupt controller raised its output (see {@link interruptRaised}). */
   #raised = false;
+  /** Set when a timed device's schedule moved during a write (see {@link timersChanged}). */
+  #timersMoved = false;
   /** OUT data of 1, 2 and 4 bytes for writes done without an exit. */
   readonly #outData = [1, 2, 3, 4].map((n) => new Uint8Array(n));
   readonly #makeKick?: () => RunKick;
@@ -213,6 +215,16 @@ export class Machine {
    */
   interruptRaised(): void {
     this.#raised = true;
+  }
+
+  /**
+   * A timed device's next event moved without port I/O (a timer programmed
+   * through MMIO): the loop looks at the timed devices again before it goes on,
+   * and a software CPU's slice sized by the old schedule ends at this write.
+   */
+  timersChanged(): void {
+    this.#due = -Infinity;
+    this.#timersMoved = true;
   }
 
   /** Asks a running loop to stop at its next exit (and wakes it from HLT). */
@@ -300,8 +312,9 @@ export class Machine {
     // A newly raised interrupt ends the run so the loop can deliver it (one already
     // pending is the loop's business: it waits for the guest's interrupt window).
     this.#raised = false;
+    this.#timersMoved = false;
     bus.write(address, data);
-    return this.#stopRequested || this.#raised || this.#resetRequested ? 2 : 1;
+    return this.#stopRequested || this.#raised || this.#resetRequested || this.#timersMoved ? 2 : 1;
   }
 
   async #loop(deadline: number, instructionLimit: number | undefined): Promise<StopReason> {

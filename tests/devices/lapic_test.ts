@@ -90,6 +90,44 @@ Deno.test("lapic: the timer in one-shot and periodic modes, with the divider", (
   strictEqual(apic.nextEventNs(clock.now()), undefined);
 });
 
+Deno.test("lapic: a periodic tick due while the last is unfinished waits, and the period restarts at its EOI", () => {
+  let changes = 0;
+  const clock = new ManualClock();
+  const apic = new LocalApic({ clock, onTimerChange: () => changes++ });
+  const write = (offset: number, v: number) =>
+    apic.write(offset, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24));
+  write(0xf0, 0x1ff);
+  write(0x3e0, 0xb); // divide by 1
+  write(0x320, 0x20041); // periodic, vector 41h
+  write(0x380, 100);
+  strictEqual(changes, 3, "LVT, divide and initial count writes move the schedule");
+  clock.advance(100);
+  apic.update(clock.now());
+  strictEqual(apic.acknowledge(), 0x41, "the first tick");
+  // The handler runs for three periods: no tick queues up behind it.
+  clock.advance(300);
+  apic.update(clock.now());
+  strictEqual(apic.hasInterrupt(), false, "held back while in service");
+  strictEqual(apic.nextEventNs(clock.now()), undefined, "no event until the EOI");
+  write(0xb0, 0);
+  strictEqual(changes, 4, "the EOI restarts the period");
+  strictEqual(apic.nextEventNs(clock.now()), 500, "a full period after the EOI");
+  clock.advance(99);
+  apic.update(clock.now());
+  strictEqual(apic.hasInterrupt(), false);
+  clock.advance(1);
+  apic.update(clock.now());
+  strictEqual(apic.acknowledge(), 0x41, "the next tick");
+  write(0xb0, 0);
+  // A tick the CPU has not taken yet (IRR) holds the next one back too.
+  clock.advance(100);
+  apic.update(clock.now());
+  clock.advance(100);
+  apic.update(clock.now());
+  strictEqual(apic.acknowledge(), 0x41);
+  strictEqual(apic.hasInterrupt(), false, "one tick, not two");
+});
+
 Deno.test("lapic: a self IPI by shorthand and by ID; an illegal vector sets ESR", () => {
   const { apic, write, read } = rig();
   write(0xf0, 0x1ff);
