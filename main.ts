@@ -285,7 +285,7 @@ export async function main(args: string[]): Promise<number> {
       // Loaded only when asked for: the PNG encoder alone costs ~45 ms of start-up.
       const { writePngAtomically } = await import("./lib/display/png.ts");
       const { screenImage } = await import("./lib/display/screen.ts");
-      await writePngAtomically(options.screenshot, screenImage(machine.vga));
+      await writePngAtomically(options.screenshot, screenImage(machine.vga, machine.framebuffer));
     } catch (e) {
       fail(
         `cannot write screenshot '${options.screenshot}': ${e instanceof Error ? e.message : e}`,

@@ -50,6 +50,7 @@ import type { Pc } from "./lib/machine/pc.ts";
 import type { DiskSpec } from "./lib/loader/drives.ts";
 import { screenImage } from "./lib/display/screen.ts";
 import type { RgbaImage } from "./lib/display/raster.ts";
+import type { LinearFramebufferMode } from "./lib/loader/framebuffer.ts";
 import { describeStop, exitStatus, type StopReason } from "./lib/machine/stop.ts";
 import { LoaderError } from "./lib/loader/entry.ts";
 import { GuestClosedError, GuestOptionError, WaitError } from "./lib/api/errors.ts";
@@ -72,6 +73,7 @@ export { GuestDebugger } from "./lib/gdb/api.ts";
 export type { BreakKind, DebugStop } from "./lib/gdb/debugger.ts";
 export type { Walk, WalkStep } from "./lib/machine/page-walk.ts";
 export type { RgbaImage } from "./lib/display/raster.ts";
+export type { LinearFramebufferMode } from "./lib/loader/framebuffer.ts";
 export type { DriveType } from "./lib/loader/disk.ts";
 export type { DiskSpec } from "./lib/loader/drives.ts";
 
@@ -564,11 +566,24 @@ export class Guest implements Disposable, AsyncDisposable {
   /**
    * The screen as RGBA pixels, whatever the mode: text through the VGA 8x16
    * font with the adapter's colours and cursor (720x400 in 80x25: 9-pixel
-   * cells), mode 13h and CGA graphics through the palette (320x200).
+   * cells), mode 13h and CGA graphics through the palette (320x200). A
+   * kernel that asked for a graphics mode (see {@link Guest.framebuffer})
+   * shows its linear framebuffer's pixels instead, at the mode's size.
    */
   screenRgba(): RgbaImage {
     this.#check("screenRgba");
-    return screenImage(this.#machine.vga);
+    return screenImage(this.#machine.vga, this.#machine.framebuffer);
+  }
+
+  /**
+   * The linear framebuffer of a kernel that asked for a graphics mode
+   * (Multiboot's video mode, Multiboot2's framebuffer tag): where it lies in
+   * guest memory and its size; 32 bits a pixel, red in bits 16-23, green in
+   * 8-15, blue in 0-7. Undefined for other guests.
+   */
+  get framebuffer(): LinearFramebufferMode | undefined {
+    this.#check("framebuffer");
+    return this.#machine.framebuffer?.mode;
   }
 
   /** The screen now as PNG bytes (see {@link Guest.screenRgba}). */

@@ -67,6 +67,7 @@ const KERNELS: KernelBuild[] = [
   { output: "kernel-mb2.elf", asm: "mb2-start.asm", c: ["mb2.c", "lib.c"] },
   { output: "kernel-pvh.elf", asm: "pvh-start.asm", c: ["pvh.c", "lib.c"] },
   { output: "kernel-lm64.elf", asm: "lm64-start.asm", c: ["lm64.c", "lib.c"], wide: true },
+  { output: "kernel-fb.elf", asm: "fb-start.asm", c: ["fb.c", "lib.c"] },
 ];
 
 const CFLAGS = [

@@ -9,6 +9,7 @@
  */
 
 import type { Vga } from "../devices/vga.ts";
+import type { LinearFramebuffer } from "../devices/framebuffer.ts";
 import { keyEventToBytes, keyEventToScancodes } from "../display/keys.ts";
 import { LiveTerminal, type LiveTerminalOptions } from "../display/live.ts";
 import { graphicsFrame, textOptions } from "../display/screen.ts";
@@ -26,8 +27,14 @@ export const LIVE_STATUS = {
   serial: "picovmm: serial console (COM1): Ctrl-A c back to the screen, Ctrl-A x quits",
 } as const;
 
-/** Draws the VGA's current picture on the terminal. */
-function paintVga(live: LiveTerminal, vga: Vga): void {
+/** Draws the screen's current picture on the terminal: a kernel's framebuffer, else the VGA. */
+function paintScreen(live: LiveTerminal, vga: Vga, framebuffer?: LinearFramebuffer): void {
+  if (framebuffer) {
+    // Square pixels: shown at the mode's own shape.
+    const { width, height } = framebuffer.mode;
+    live.drawImage(framebuffer.toRgba(), { aspect: width / height });
+    return;
+  }
   const frame = graphicsFrame(vga);
   if (frame) live.drawImage(frame);
   else live.draw(vga, textOptions(vga));
@@ -49,7 +56,7 @@ export async function runWithLiveDisplay(
   machine.serialSinks.push(feed);
   let view: "screen" | "serial" = "screen";
   const paint = () => {
-    if (view === "screen") paintVga(live, machine.vga);
+    if (view === "screen") paintScreen(live, machine.vga, machine.framebuffer);
     else live.draw(serialConsole, { cursor: serialConsole.cursor });
   };
   const live = LiveTerminal.open({

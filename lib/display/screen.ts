@@ -1,12 +1,14 @@
 /**
  * The VGA's current picture as an RGBA image, whatever the mode: text through
  * the VGA font with the adapter's colours, cursor and blink setting; mode 13h
- * and CGA mode 4 through the DAC. Used by screenshots and the live display.
+ * and CGA mode 4 through the DAC. A kernel's linear framebuffer, where there
+ * is one, is the screen instead. Used by screenshots and the live display.
  *
  * @module
  */
 
 import type { Vga } from "../devices/vga.ts";
+import type { LinearFramebuffer } from "../devices/framebuffer.ts";
 import type { Rgb } from "./palette.ts";
 import {
   cgaToIndexed,
@@ -50,8 +52,12 @@ export function textOptions(vga: Vga): TextRenderOptions {
   };
 }
 
-/** The picture on the screen now, in any supported mode. */
-export function screenImage(vga: Vga): RgbaImage {
+/**
+ * The picture on the screen now, in any supported mode: the kernel's linear
+ * framebuffer when `framebuffer` is given, else the VGA's.
+ */
+export function screenImage(vga: Vga, framebuffer?: LinearFramebuffer): RgbaImage {
+  if (framebuffer) return framebuffer.toRgba();
   const frame = graphicsFrame(vga);
   if (frame) return frame;
   const text = renderText(vga, textOptions(vga));

@@ -27,8 +27,19 @@ import type { GuestMemory } from "../machine/memory.ts";
 import { isElf, parseElf } from "./elf.ts";
 import { LoaderError } from "./entry.ts";
 import type { KernelBootOptions, LoadedKernel } from "./bootinfo.ts";
-import { findMultibootHeader, loadMultiboot, type MultibootHeader } from "./multiboot.ts";
-import { findMultiboot2Header, loadMultiboot2, type Multiboot2Header } from "./multiboot2.ts";
+import {
+  findMultibootHeader,
+  loadMultiboot,
+  multibootFramebuffer,
+  type MultibootHeader,
+} from "./multiboot.ts";
+import {
+  findMultiboot2Header,
+  loadMultiboot2,
+  multiboot2Framebuffer,
+  type Multiboot2Header,
+} from "./multiboot2.ts";
+import type { LinearFramebufferMode } from "./framebuffer.ts";
 import { findPvhEntry, loadPvh } from "./pvh.ts";
 import { hasLinuxHeader, type LinuxHeader, loadLinux, parseLinuxHeader } from "./linux.ts";
 import type { ElfImage } from "./elf.ts";
@@ -142,6 +153,16 @@ function detectAuto(image: Uint8Array): DetectedImage {
     );
   }
   return { format: "pvh", elf: parsed, entry, needsProtectedMode: true };
+}
+
+/**
+ * The linear framebuffer the kernel asked for and its boot information will
+ * describe (the machine maps it before the kernel loads), if any.
+ */
+export function kernelFramebuffer(detected: DetectedImage): LinearFramebufferMode | undefined {
+  if (detected.format === "multiboot") return multibootFramebuffer(detected.header);
+  if (detected.format === "multiboot2") return multiboot2Framebuffer(detected.header);
+  return undefined;
 }
 
 /** Loads a detected kernel through guest memory; returns its entry state. */

@@ -3,9 +3,11 @@
  * first 8 KiB, an ELF kernel loaded by its segments or any image by the
  * header's address fields (flags bit 16, the "a.out kludge"), the
  * information structure (memory sizes, command line, modules, memory map,
- * ELF sections, loader name, the EGA text framebuffer), and the entry state:
+ * ELF sections, loader name, the framebuffer), and the entry state:
  * EAX = 0x2BADB002, EBX = the information's address, flat 32-bit protected
- * mode.
+ * mode. A header that asks for a video mode (flags bit 2) gets the linear
+ * RGB framebuffer of lib/loader/framebuffer.ts for mode type 0 (graphics),
+ * the EGA text screen at 0xB8000 for mode type 1.
  *
  * @example
  * ```ts
@@ -31,6 +33,12 @@ import {
 } from "./bootinfo.ts";
 import { elfEnd, hex, isElf, loadElfSegments, parseElf } from "./elf.ts";
 import { LoaderError } from "./entry.ts";
+import {
+  chooseFramebufferMode,
+  type FramebufferRequest,
+  type LinearFramebufferMode,
+  XRGB8888,
+} from "./framebuffer.ts";
 
 /** The header's magic. */
 export const MULTIBOOT_HEADER_MAGIC = 0x1badb002;
@@ -71,6 +79,12 @@ export interface AddressFields {
   bssEndAddr: number;
 }
 
+/** The video mode fields of a header (flags bit 2); 0 in a size means no preference. */
+export interface VideoModeRequest extends FramebufferRequest {
+  /** 0: linear graphics (sizes in pixels), 1: EGA text (sizes in characters). */
+  modeType: 0 | 1;
+}
+
 /** A checked Multiboot v1 header. */
 export interface MultibootHeader {
   /** Its offset in the file. */
@@ -78,6 +92,8 @@ export interface MultibootHeader {
   flags: number;
   /** With flags bit 16. */
   address?: AddressFields & { entryAddr: number };
+  /** With flags bit 2. */
+  video?: VideoModeRequest;
 }
 
 /**
@@ -115,15 +131,38 @@ function checkHeader(v: DataView, at: number, flags: number): MultibootHeader {
   }
   const need = flags & HeaderFlag.VIDEO_MODE ? 48 : flags & HeaderFlag.ADDRESS_FIELDS ? 32 : 12;
   if (at + need > v.byteLength) throw new LoaderError("the Multiboot header is truncated");
-  if (!(flags & HeaderFlag.ADDRESS_FIELDS)) return { offset: at, flags };
-  const address = {
-    headerAddr: v.getUint32(at + 12, true),
-    loadAddr: v.getUint32(at + 16, true),
-    loadEndAddr: v.getUint32(at + 20, true),
-    bssEndAddr: v.getUint32(at + 24, true),
-    entryAddr: v.getUint32(at + 28, true),
-  };
-  return { offset: at, flags, address };
+  const header: MultibootHeader = { offset: at, flags };
+  if (flags & HeaderFlag.ADDRESS_FIELDS) {
+    header.address = {
+      headerAddr: v.getUint32(at + 12, true),
+      loadAddr: v.getUint32(at + 16, true),
+      loadEndAddr: v.getUint32(at + 20, true),
+      bssEndAddr: v.getUint32(at + 24, true),
+      entryAddr: v.getUint32(at + 28, true),
+    };
+  }
+  if (flags & HeaderFlag.VIDEO_MODE) {
+    const modeType = v.getUint32(at + 32, true);
+    // The specification defines 0 and 1 and reserves the rest.
+    if (modeType !== 0 && modeType !== 1) {
+      throw new LoaderError(
+        `the Multiboot header asks for video mode type ${modeType} ` +
+          "(0 is linear graphics, 1 EGA text)",
+      );
+    }
+    header.video = {
+      modeType,
+      width: v.getUint32(at + 36, true),
+      height: v.getUint32(at + 40, true),
+      depth: v.getUint32(at + 44, true),
+    };
+  }
+  return header;
+}
+
+/** The linear framebuffer a Multiboot v1 header gets, if it asks for a graphics mode. */
+export function multibootFramebuffer(header: MultibootHeader): LinearFramebufferMode | undefined {
+  return header.video?.modeType === 0 ? chooseFramebufferMode(header.video) : undefined;
 }
 
 /** The part of the file an address-fields image loads, and where. */
@@ -258,15 +297,18 @@ export function loadMultiboot(
   memory.writeU32(mbi + 48, mmap);
   memory.writeU32(mbi + 64, info.string(LOADER_NAME));
 
-  if (header.flags & HeaderFlag.VIDEO_MODE) {
-    // The one mode picovmm offers: the EGA text screen it already shows.
+  if (header.video) {
+    // Graphics: the linear framebuffer the machine maps; text: the EGA screen it shows.
     flags |= InfoFlag.FRAMEBUFFER;
-    info.writeU64(mbi + 88, EGA_TEXT.address);
-    memory.writeU32(mbi + 96, EGA_TEXT.pitch);
-    memory.writeU32(mbi + 100, EGA_TEXT.width);
-    memory.writeU32(mbi + 104, EGA_TEXT.height);
-    memory.writeU8(mbi + 108, EGA_TEXT.bpp);
-    memory.writeU8(mbi + 109, EGA_TEXT.type);
+    const rgb = multibootFramebuffer(header);
+    const fb = rgb ?? EGA_TEXT;
+    info.writeU64(mbi + 88, fb.address);
+    memory.writeU32(mbi + 96, fb.pitch);
+    memory.writeU32(mbi + 100, fb.width);
+    memory.writeU32(mbi + 104, fb.height);
+    memory.writeU8(mbi + 108, fb.bpp);
+    memory.writeU8(mbi + 109, rgb ? FRAMEBUFFER_TYPE_RGB : EGA_TEXT.type);
+    if (rgb) memory.write(mbi + 110, rgbColourInfo());
   }
   memory.writeU32(mbi, flags);
   return {
@@ -278,6 +320,26 @@ export function loadMultiboot(
     modules,
     info: mbi,
   };
+}
+
+/** Multiboot's framebuffer type of a direct-colour (RGB) framebuffer. */
+export const FRAMEBUFFER_TYPE_RGB = 1;
+
+/**
+ * The colour information of an RGB framebuffer, as both Multiboot versions
+ * lay it out: red position and size, green position and size, blue position
+ * and size, one byte each.
+ */
+export function rgbColourInfo(): Uint8Array {
+  const { red, green, blue } = XRGB8888;
+  return Uint8Array.of(
+    red.position,
+    red.size,
+    green.position,
+    green.size,
+    blue.position,
+    blue.size,
+  );
 }
 
 /** The EGA text framebuffer (Multiboot framebuffer type 2): 80x25 cells of 2 bytes at 0xB8000. */

@@ -3,8 +3,10 @@
  * the first 32 KiB, architecture 0 = i386 protected mode) and its tags, an
  * ELF32/ELF64 kernel loaded by its segments or any image by the address tag,
  * and the boot information: command line, loader name, modules, basic
- * memory, memory map, the EGA text framebuffer, ELF sections. Entry: EAX =
+ * memory, memory map, the framebuffer, ELF sections. Entry: EAX =
  * 0x36D76289, EBX = the information's address, flat 32-bit protected mode.
+ * A kernel with the framebuffer header tag gets the linear RGB framebuffer
+ * of lib/loader/framebuffer.ts; others the EGA text screen at 0xB8000.
  *
  * Not given (a kernel that requires one through a non-optional information
  * request fails to load): boot device, VBE, APM, EFI, SMBIOS, ACPI RSDP
@@ -27,7 +29,19 @@ import {
 } from "./bootinfo.ts";
 import { hex } from "./elf.ts";
 import { LoaderError } from "./entry.ts";
-import { type AddressFields, EGA_TEXT, LOADER_NAME, loadMultibootImage } from "./multiboot.ts";
+import {
+  type AddressFields,
+  EGA_TEXT,
+  FRAMEBUFFER_TYPE_RGB,
+  LOADER_NAME,
+  loadMultibootImage,
+  rgbColourInfo,
+} from "./multiboot.ts";
+import {
+  chooseFramebufferMode,
+  type FramebufferRequest,
+  type LinearFramebufferMode,
+} from "./framebuffer.ts";
 
 /** The header's magic. */
 export const MULTIBOOT2_HEADER_MAGIC = 0xe85250d6;
@@ -71,6 +85,13 @@ export interface Multiboot2Header {
   address?: AddressFields;
   /** From the entry address tag. */
   entryAddr?: number;
+  /** From the framebuffer tag: the mode the kernel prefers (0: no preference). */
+  framebuffer?: FramebufferRequest;
+}
+
+/** The linear framebuffer a Multiboot2 header gets, if it has the framebuffer tag. */
+export function multiboot2Framebuffer(header: Multiboot2Header): LinearFramebufferMode | undefined {
+  return header.framebuffer && chooseFramebufferMode(header.framebuffer);
 }
 
 /**
@@ -146,12 +167,22 @@ function checkTags(v: DataView, start: number, length: number): Multiboot2Header
         need(12);
         header.entryAddr = v.getUint32(at + 8, true);
         break;
-      case HeaderTag.CONSOLE_FLAGS:
       case HeaderTag.FRAMEBUFFER:
+        need(20);
+        if (header.framebuffer) {
+          throw new LoaderError("the Multiboot2 header has more than one framebuffer tag");
+        }
+        header.framebuffer = {
+          width: v.getUint32(at + 8, true),
+          height: v.getUint32(at + 12, true),
+          depth: v.getUint32(at + 16, true),
+        };
+        break;
+      case HeaderTag.CONSOLE_FLAGS:
       case HeaderTag.MODULE_ALIGN:
       case HeaderTag.RELOCATABLE:
-        // Console: EGA text is there. Framebuffer: a preference; picovmm gives EGA text.
-        // Modules are always page-aligned. Relocatable: loaded at its link address.
+        // Console: EGA text is there. Modules are always page-aligned. Relocatable: loaded
+        // at its link address.
         break;
       case HeaderTag.EFI_BS:
       case HeaderTag.ENTRY_ADDRESS_EFI32:
@@ -232,14 +263,18 @@ export function loadMultiboot2(
     type: InfoTag.MMAP,
     body: concat(u32s(24, 0), ...map.map((e) => u32s(e.base, 0, e.length, 0, e.type, 0))),
   });
-  const fb = new Uint8Array(24);
+  // The framebuffer: its address, pitch, width, height, bpp, type, a reserved u16, colours.
+  const rgb = multiboot2Framebuffer(header);
+  const fbInfo = rgb ?? EGA_TEXT;
+  const fb = new Uint8Array(rgb ? 30 : 24);
   const fv = new DataView(fb.buffer);
-  fv.setUint32(0, EGA_TEXT.address, true);
-  fv.setUint32(8, EGA_TEXT.pitch, true);
-  fv.setUint32(12, EGA_TEXT.width, true);
-  fv.setUint32(16, EGA_TEXT.height, true);
-  fb[20] = EGA_TEXT.bpp;
-  fb[21] = EGA_TEXT.type;
+  fv.setUint32(0, fbInfo.address, true);
+  fv.setUint32(8, fbInfo.pitch, true);
+  fv.setUint32(12, fbInfo.width, true);
+  fv.setUint32(16, fbInfo.height, true);
+  fb[20] = fbInfo.bpp;
+  fb[21] = rgb ? FRAMEBUFFER_TYPE_RGB : EGA_TEXT.type;
+  if (rgb) fb.set(rgbColourInfo(), 24);
   tags.push({ type: InfoTag.FRAMEBUFFER, body: fb });
   if (sections) {
     const table = memory.read(sections.address, sections.count * sections.entrySize);

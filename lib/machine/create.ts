@@ -18,6 +18,7 @@ import {
   detectImage,
   FORMAT_NAMES,
   type KernelFormat,
+  kernelFramebuffer,
   loadKernel,
 } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
@@ -226,6 +227,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
         memory,
         rtcStart: options.rtcStart,
         drives,
+        framebuffer: kernelFramebuffer(detected),
       });
       pc = devices;
       const board = machine;

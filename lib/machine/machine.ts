@@ -13,6 +13,7 @@ import { DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, DebugExit } from "../devices/debug-ex
 import { Debugcon, DEBUGCON_PORT } from "../devices/debugcon.ts";
 import { COM1_PORT, Serial16550 } from "../devices/serial.ts";
 import { Vga, VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
+import type { LinearFramebuffer } from "../devices/framebuffer.ts";
 import { type Clock, WallClock } from "../devices/clock.ts";
 import { InstructionClock } from "./instruction-clock.ts";
 import { SlicePacer } from "./slice-pacer.ts";
@@ -77,6 +78,11 @@ export class Machine {
   readonly accelerator: "kvm" | "emu";
   /** The VGA window 0xA0000-0xBFFFF (text, mode 13h, CGA). */
   readonly vga: Vga;
+  /**
+   * A kernel's linear framebuffer, when it asked for a graphics mode: the
+   * screen then shows its pixels instead of the VGA's.
+   */
+  framebuffer: LinearFramebuffer | undefined;
   readonly debugExit = new DebugExit();
   readonly serial: Serial16550;
   /** Everything the guest sent to COM1 (bounded). */

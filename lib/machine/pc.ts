@@ -39,6 +39,8 @@ import { keyBufferHasRoom } from "../bios/keyboard.ts";
 import { Cmos } from "../devices/cmos.ts";
 import { I8042, keysToScancodes } from "../devices/i8042.ts";
 import { VGA_BASE, VGA_SIZE } from "../devices/vga.ts";
+import { LinearFramebuffer } from "../devices/framebuffer.ts";
+import { framebufferBytes, type LinearFramebufferMode } from "../loader/framebuffer.ts";
 import { Pic } from "../devices/pic.ts";
 import { Pit } from "../devices/pit.ts";
 import { IDE_PRIMARY, IDE_SECONDARY, IdeController } from "../devices/ide.ts";
@@ -302,14 +304,34 @@ export const EMPTY_BIOS_AREA = { base: 0xc0000, size: 0x40000 } as const;
  * legacy devices; nothing in the IVT. The ROM area is memory rather than a
  * hole so that Linux's scans for option ROMs (0xC0000-0xDFFFF) and for MP,
  * SMBIOS and ACPI tables (0xE0000-0xFFFFF), some 65,000 reads, cost no exits.
+ * With `framebuffer` (a kernel that asked for a graphics mode) its memory is
+ * mapped too, and the machine shows it.
  */
 export function buildKernelPc(
   machine: Machine,
-  options: { memory: number; rtcStart?: Date | number; drives?: ReadonlyMap<number, Disk> },
+  options: {
+    memory: number;
+    rtcStart?: Date | number;
+    drives?: ReadonlyMap<number, Disk>;
+    framebuffer?: LinearFramebufferMode;
+  },
 ): PcDevices {
   addPcMemory(machine, options.memory, false);
   machine.addRam(EMPTY_BIOS_AREA.base, EMPTY_BIOS_AREA.size, true);
+  if (options.framebuffer) addFramebuffer(machine, options.framebuffer);
   return buildPcDevices(machine, options);
+}
+
+/**
+ * Maps a linear framebuffer's memory into the guest (like the VGA window:
+ * stores cost no exits, and it is not RAM to the loaders) and makes it the
+ * machine's screen.
+ */
+export function addFramebuffer(machine: Machine, mode: LinearFramebufferMode): LinearFramebuffer {
+  const size = Math.ceil(framebufferBytes(mode) / 4096) * 4096;
+  const framebuffer = new LinearFramebuffer(mode, machine.vm.addMemory(mode.address, size));
+  machine.framebuffer = framebuffer;
+  return framebuffer;
 }
 
 /** RAM below the VGA hole and from 1 MiB, the BIOS ROM if asked, the VGA window as memory. */

@@ -20,11 +20,19 @@ const options = (memoryBytes: number) => ({
   imageName: "kernel.elf",
 });
 
-/** An ELF32 Multiboot kernel at 1 MiB whose payload starts with the header. */
-function mb1Elf(flags = 0x3, extra: Parameters<typeof elfImage>[0] = {}) {
-  const payload = concat(mb1Header(flags), new Uint8Array([0xf4]));
-  return elfImage({ payload, entry: 0x10000c, bss: 0x3000, sections: true, ...extra }).bytes;
+/** An ELF32 Multiboot kernel at 1 MiB whose payload starts with the header (and `fields`). */
+function mb1Elf(
+  flags = 0x3,
+  extra: Parameters<typeof elfImage>[0] = {},
+  fields: number[] = [],
+) {
+  const payload = concat(mb1Header(flags, fields), new Uint8Array([0xf4]));
+  const entry = 0x10000c + fields.length * 4;
+  return elfImage({ payload, entry, bss: 0x3000, sections: true, ...extra }).bytes;
 }
+
+/** The header's unused address fields, then EGA text (mode type 1, 80x25). */
+const EGA_TEXT_FIELDS = [0, 0, 0, 0, 0, 1, 80, 25, 0];
 
 Deno.test("multiboot: the header is found 4-aligned in the first 8 KiB", () => {
   const image = mb1Elf();
@@ -76,11 +84,11 @@ Deno.test("multiboot: a kernel over picovmm's low boot data or outside RAM is re
 });
 
 Deno.test("multiboot: the information structure", () => {
-  const image = mb1Elf(0x7);
+  const image = mb1Elf(0x7, {}, EGA_TEXT_FIELDS);
   const { memory, bytes } = pcMemory(4);
   const loaded = loadMultiboot(memory, image, findMultibootHeader(image)!, options(bytes));
   const mbi = loaded.info;
-  strictEqual(loaded.entry.eip, 0x10000c);
+  strictEqual(loaded.entry.eip, 0x100030);
   deepStrictEqual(loaded.entry.regs, { rax: MULTIBOOT_BOOT_MAGIC, rbx: mbi });
   const flags = memory.readU32(mbi);
   const expected = InfoFlag.MEMORY | InfoFlag.CMDLINE | InfoFlag.MODULES | InfoFlag.MEMORY_MAP |
@@ -129,13 +137,13 @@ Deno.test("multiboot: the information structure", () => {
     1,
   ]]);
   strictEqual(cString(memory, memory.readU32(mbi + 64)), "picovmm");
-  // Framebuffer (header asked for a video mode): EGA text.
+  // Framebuffer (header asked for EGA text): the text screen.
   strictEqual(memory.readU32(mbi + 88), 0xb8000);
   strictEqual(memory.readU32(mbi + 96), 160);
   strictEqual(memory.readU32(mbi + 100), 80);
   strictEqual(memory.readU32(mbi + 104), 25);
   strictEqual(memory.readU8(mbi + 109), 2);
-  strictEqual(memory.readU8(0x100000 + 12), 0xf4, "the kernel is loaded");
+  strictEqual(memory.readU8(0x100000 + 48), 0xf4, "the kernel is loaded");
 });
 
 Deno.test("multiboot: the address fields load a flat image and its BSS", () => {

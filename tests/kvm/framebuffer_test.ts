@@ -1,0 +1,60 @@
+// A kernel's linear framebuffer on KVM: the framebuffer test kernel's pattern (stores
+// into memory mapped like RAM, no exits) shows in screenRgba() and --screenshot with
+// the same pixels as on the software CPU. Needs /dev/kvm.
+import { deepStrictEqual, strictEqual } from "@std/assert";
+import { decode } from "fast-png";
+import { Guest } from "../../mod.ts";
+import { picovmm } from "../support/cli.ts";
+import {
+  assertFbPattern,
+  FB_EXIT_STATUS,
+  FB_KERNEL,
+  FB_MODE,
+  FB_SERIAL,
+} from "../support/framebuffer_case.ts";
+
+/** Boots the framebuffer kernel on `accel`; returns its picture. */
+async function bootFb(accel: "kvm" | "emu"): Promise<Uint8Array> {
+  using guest = Guest.create(await Deno.readFile(FB_KERNEL), { accel });
+  deepStrictEqual(guest.framebuffer, FB_MODE);
+  const result = await guest.run({ timeoutMs: 60_000 });
+  strictEqual(result.stop.kind, "debug-exit", Guest.describe(result));
+  strictEqual(result.exitStatus, FB_EXIT_STATUS);
+  strictEqual(guest.serialText(), FB_SERIAL);
+  strictEqual(guest.screenText(), FB_SERIAL.trimEnd());
+  const image = guest.screenRgba();
+  assertFbPattern(image);
+  return image.rgba;
+}
+
+Deno.test("kvm framebuffer: the kernel's pattern, pixel for pixel as on the software CPU", async () => {
+  const kvm = await bootFb("kvm");
+  const emu = await bootFb("emu");
+  strictEqual(kvm.length, emu.length);
+  strictEqual(kvm.every((b, i) => b === emu[i]), true, "the same picture");
+});
+
+Deno.test("kvm framebuffer: --screenshot saves the 1024x768 picture", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await picovmm([
+      "--accel",
+      "kvm",
+      "--display",
+      "none",
+      "--screenshot",
+      `${dir}/fb.png`,
+      FB_KERNEL,
+    ]);
+    strictEqual(r.code, FB_EXIT_STATUS, r.stderr);
+    strictEqual(r.stdout, FB_SERIAL);
+    const png = decode(await Deno.readFile(`${dir}/fb.png`));
+    assertFbPattern({
+      width: png.width,
+      height: png.height,
+      rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
