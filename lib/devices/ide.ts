@@ -335,6 +335,10 @@ function command(c: Channel, op: number): void {
   if (!disk) return; // no drive answers: the command is ignored
   if (c.status & ST_BSY) return;
   c.error = 0;
+  // Writing the command register clears a pending interrupt (ATA), as reading status does:
+  // xv6 never reads status after a write, and the next command's edge must reach the IOAPIC.
+  c.pending = false;
+  updateIrq(c);
   switch (op) {
     case 0xec:
       c.transfer = {

@@ -131,6 +131,28 @@ Deno.test("ide: WRITE SECTORS goes to the disk's overlay, interrupt after each s
   deepStrictEqual(readSector(), new Uint8Array(512).fill(0x5a));
 });
 
+Deno.test("ide: a command write clears the interrupt left pending by a write nobody acknowledged", () => {
+  const disk = Disk.fromImage(numbered(16));
+  const levels: boolean[] = [];
+  const ide = new IdeController({ drives: [disk], setIrq: (_n, l) => levels.push(l) });
+  const bus = new Bus("io", 0x10000);
+  bus.register(0x1f0, 8, ide.channelPorts(0).command, "ide");
+  const { out, outw } = portIo(bus);
+  // As xv6 writes a block: the command, the data, and no status read after the interrupt.
+  out(0x1f2, 1);
+  out(0x1f6, 0xe0);
+  out(0x1f7, 0x30);
+  for (let i = 0; i < 256; i++) outw(0x1f0, 0x1234);
+  strictEqual(levels.at(-1), true, "the write's interrupt");
+  const before = levels.length;
+  out(0x1f7, 0x20); // the next command: a read
+  // The line drops at the command write and rises again when the data is ready: an edge.
+  deepStrictEqual(levels.slice(before).filter((l, i, all) => i === 0 || l !== all[i - 1]), [
+    false,
+    true,
+  ]);
+});
+
 Deno.test("ide: out-of-range sectors and unknown commands set ERR", () => {
   const { out, inb } = rig([Disk.fromImage(numbered(16))]);
   out(0x1f2, 2);
