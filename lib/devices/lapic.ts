@@ -19,6 +19,13 @@
  * KVM, where each of its local APIC reads is a slow exit) then ran nothing
  * but timer interrupts. Held back, it gets a full period between ticks.
  *
+ * On KVM the page can also be read without exits: {@link attachMirror} gives
+ * the APIC a read-only guest page that {@link publish} fills with every
+ * register before each run (writes still exit). xv6 reads the APIC ID in
+ * every lock, each read an exit otherwise. The current count read there is
+ * the one at the last exit: a guest that polls it without leaving the CPU
+ * sees it move at the run loop's kicks (every 10 ms).
+ *
  * @module
  */
 
@@ -94,10 +101,28 @@ export class LocalApic implements BusDevice, TimedDevice {
   #start = -1;
   /** A periodic tick came while the last was unfinished: the period restarts at its EOI. */
   #held = false;
+  /** The read-only page the guest reads the registers from (see {@link attachMirror}). */
+  #mirror: Uint32Array | undefined;
   readonly #options: LocalApicOptions;
 
   constructor(options: LocalApicOptions) {
     this.#options = options;
+  }
+
+  /**
+   * Serves the guest's register reads from `page` (4 KiB of read-only guest
+   * memory at the APIC's address), kept current by {@link publish}.
+   */
+  attachMirror(page: Uint8Array): void {
+    this.#mirror = new Uint32Array(page.buffer, page.byteOffset, 0x400);
+    this.publish(this.#options.clock.now());
+  }
+
+  /** Writes every register, as a read would see it at `nowNs`, into the mirror page. */
+  publish(nowNs: number): void {
+    const mirror = this.#mirror;
+    if (!mirror) return;
+    for (let r = 0; r < 0x40; r++) mirror[r * 4] = this.#readRegister(r, nowNs);
   }
 
   /** Whether the guest set SVR's software-enable bit. */
@@ -148,7 +173,7 @@ export class LocalApic implements BusDevice, TimedDevice {
   }
 
   read(offset: number, data: Uint8Array): void {
-    const v = offset & 0xf ? 0 : this.#readRegister(offset >> 4);
+    const v = offset & 0xf ? 0 : this.#readRegister(offset >> 4, this.#options.clock.now());
     const bytes = Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
     data.fill(0);
     data.set(bytes.subarray(0, Math.min(4, data.length)));
@@ -202,7 +227,7 @@ export class LocalApic implements BusDevice, TimedDevice {
     return this.initialCount * this.#divisor();
   }
 
-  #readRegister(r: number): number {
+  #readRegister(r: number, nowNs: number): number {
     if (r >= REG_ISR && r < REG_ISR + 8) return this.isr[r - REG_ISR];
     if (r >= REG_TMR && r < REG_TMR + 8) return this.tmr[r - REG_TMR];
     if (r >= REG_IRR && r < REG_IRR + 8) return this.irr[r - REG_IRR];
@@ -231,7 +256,7 @@ export class LocalApic implements BusDevice, TimedDevice {
       case REG_TIMER_INITIAL:
         return this.initialCount;
       case REG_TIMER_CURRENT:
-        return this.currentCount(this.#options.clock.now());
+        return this.currentCount(nowNs);
       case REG_TIMER_DIVIDE:
         return this.divide;
       default:

@@ -41,6 +41,11 @@ export function addApics(machine: Machine, pic: Pic): Apics {
   const ioapic = new IoApic({ deliver: (vector, level) => lapic.accept(vector, level) });
   late.ioapic = ioapic;
   machine.mmio.register(LAPIC_BASE, 0x1000, lapic, "local APIC");
+  if (machine.accelerator === "kvm") {
+    // Reads from read-only memory, refreshed before each run; writes still exit.
+    lapic.attachMirror(machine.vm.addMemory(LAPIC_BASE, 0x1000, { readonly: true }));
+    machine.beforeRun.push(() => lapic.publish(machine.clock.now()));
+  }
   machine.mmio.register(IOAPIC_BASE, 0x20, ioapic, "IOAPIC");
   machine.timedDevices.push(lapic);
   const controller: InterruptController = {

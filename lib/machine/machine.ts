@@ -112,6 +112,8 @@ export class Machine {
   trace: ((line: string) => void) | undefined;
   /** While set, the loop injects no interrupts (a debugger's single step, as QEMU's NOIRQ). */
   interruptsHeld = false;
+  /** Called before each entry into the vCPU (devices that publish state into guest memory). */
+  readonly beforeRun: (() => void)[] = [];
   /** Told of each external interrupt the loop injects (the interrupt log). */
   onInject: ((vector: number) => void) | undefined;
   /** A reset request stops the run with `{kind: "reset"}` instead of calling {@link onReset}. */
@@ -370,6 +372,7 @@ export class Machine {
         }
         vcpu.sliceLimit = slice;
       }
+      for (const publish of this.beforeRun) publish();
       const exit = vcpu.run();
       if (exit.kind === "io" && this.#timingPorts[exit.port] !== 0) this.#due = -Infinity;
       ctx.interruptsEnabled = run.ifFlag;
