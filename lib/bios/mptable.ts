@@ -20,6 +20,8 @@
  * @module
  */
 
+import { ascii, checksum } from "./tables.ts";
+
 /** The local APIC's MMIO address. */
 export const LAPIC_BASE = 0xfee00000;
 /** The IOAPIC's MMIO address. */
@@ -105,15 +107,4 @@ export function buildMpTables(base: number, options: MpOptions = {}): Uint8Array
   }
   t[7] = checksum(t);
   return out;
-}
-
-/** The byte that makes `bytes` sum to 0 modulo 256 (with that byte still 0). */
-function checksum(bytes: Uint8Array): number {
-  let sum = 0;
-  for (const b of bytes) sum += b;
-  return (256 - (sum & 0xff)) & 0xff;
-}
-
-function ascii(text: string, length: number): Uint8Array {
-  return Uint8Array.from(text.padEnd(length, " ").slice(0, length), (c) => c.charCodeAt(0));
 }
