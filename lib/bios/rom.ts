@@ -69,6 +69,13 @@ export interface Rom {
 
 /** Where the trap sites start in the ROM. */
 const TRAP_AREA = 0xe000;
+/**
+ * ROM bytes left free (0xFF) in the image, below the trap area, for the
+ * firmware tables the PC writes after each POST (the ACPI tables of
+ * lib/bios/acpi.ts): read-only to the guest, reserved in the E820 map, and
+ * inside 0xE0000-0xFFFFF where an OS scans for the ACPI RSDP.
+ */
+export const ROM_TABLES = { offset: 0xd000, size: TRAP_AREA - 0xd000 } as const;
 /** Software-interrupt vectors with a TypeScript service. */
 export const SERVICE_VECTORS = [
   0x10,

@@ -46,11 +46,12 @@ import { Pit } from "../devices/pit.ts";
 import { IDE_PRIMARY, IDE_SECONDARY, IdeController } from "../devices/ide.ts";
 import { addApics, type Apics } from "./apic.ts";
 import { buildMpTables } from "../bios/mptable.ts";
+import { buildAcpiTables } from "../bios/acpi.ts";
 import { BDA } from "../bios/bda.ts";
 import { FW_CFG_PORT, FwCfg } from "../devices/fw-cfg.ts";
 import { Port61, Port92 } from "../devices/port61.ts";
 import type { Disk } from "../loader/disk.ts";
-import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE } from "../bios/rom.ts";
+import { BIOS_TRAP_PORT, ROM_BASE, ROM_SIZE, ROM_TABLES } from "../bios/rom.ts";
 import type { Machine } from "./machine.ts";
 import { TypingQueue } from "./typing.ts";
 import type { TimedDevice } from "../devices/clock.ts";
@@ -400,21 +401,26 @@ export function buildPc(machine: Machine, options: PcOptions): Pc {
   machine.timedDevices.splice(machine.timedDevices.length - 1, 0, bios);
   // The BIOS's waits are timed events too.
   machine.markTimingPorts(BIOS_TRAP_PORT, 1);
-  // The MP tables describe the APICs: in the EBDA, where an MP-spec OS looks first.
-  const writeMpTables = () => {
-    if (!devices.apics) return;
+  // The firmware tables describe the APICs: the MP tables in the EBDA, where an MP-spec OS
+  // looks first, and the ACPI tables in the ROM (an OS cannot overwrite them there, and E820
+  // reserves it). POST rewrites the ROM image, so both are written again after each POST.
+  const acpi = devices.apics ? buildAcpiTables(ROM_BASE + ROM_TABLES.offset) : undefined;
+  if (acpi && acpi.bytes.length > ROM_TABLES.size) throw new Error("ACPI tables overflow the ROM");
+  const writeFirmwareTables = () => {
+    if (!acpi) return; // a PC without APICs has neither
     const at = (machine.memory.readU16(BDA.EBDA_SEGMENT) << 4) + 0x10;
     machine.memory.write(at, buildMpTables(at));
+    machine.memory.write(acpi.rsdp, acpi.bytes);
   };
   bios.post();
-  writeMpTables();
+  writeFirmwareTables();
   const { setA20, reset: resetDevices, ...rest } = devices;
   const reset = () => {
     resetDevices();
     Object.assign(bios.env.state, newBiosState());
     setA20(true);
     bios.post();
-    writeMpTables();
+    writeFirmwareTables();
   };
   return { ...rest, bios, reset };
 }
