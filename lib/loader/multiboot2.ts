@@ -10,7 +10,8 @@
  *
  * Not given (a kernel that requires one through a non-optional information
  * request fails to load): boot device, VBE, APM, EFI, SMBIOS, ACPI RSDP
- * (picovmm builds no ACPI tables), network, load base address.
+ * (a kernel's PC has neither APICs nor ACPI tables: the BIOS boot's MADT
+ * would describe an IOAPIC that is not there), network, load base address.
  *
  * @module
  */

@@ -4,7 +4,7 @@
  * `XEN_ELFNOTE_PHYS32_ENTRY` (type 18, owner "Xen") gives a 32-bit physical
  * entry. The kernel's segments load at their physical addresses; EBX points
  * to a `struct hvm_start_info` (version 1: command line, modules, memory
- * map; no ACPI RSDP, picovmm has no ACPI tables), flat 32-bit protected
+ * map; no ACPI RSDP, a kernel's PC has no ACPI tables), flat 32-bit protected
  * mode, paging off, a 32-bit TSS in TR.
  *
  * @module
