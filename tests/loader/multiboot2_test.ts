@@ -102,6 +102,24 @@ Deno.test("multiboot2: the information tags", () => {
   ]);
 });
 
+Deno.test("multiboot2: an optional request for the ACPI RSDPs gets no ACPI tag (no tables)", () => {
+  const payload = concat(mb2Header([[1, 1, 14, 15]]), new Uint8Array([0xf4]));
+  const image = elfImage({ payload, entry: 0x100028 }).bytes; // the HLT after the header
+  const { memory, bytes } = pcMemory();
+  const { info } = loadMultiboot2(memory, image, findMultiboot2Header(image)!, {
+    memoryBytes: bytes,
+    cmdline: "",
+    modules: [],
+  });
+  const types: number[] = [];
+  for (let at = info + 8; at < info + memory.readU32(info);) {
+    types.push(memory.readU32(at));
+    at += Math.ceil(memory.readU32(at + 4) / 8) * 8;
+  }
+  strictEqual(types.at(-1), 0, "the end tag");
+  strictEqual(types.includes(14) || types.includes(15), false, `tags ${types}`);
+});
+
 Deno.test("multiboot2: an address tag loads a flat image at its address with the entry tag", () => {
   const header = mb2Header([[2, 0, 0x100000, 0x100000, 0, 0x103000], [3, 0, 0x100040]]);
   const image = concat(header, new Uint8Array(0x40 - header.length), new Uint8Array([0xf4]));
