@@ -103,6 +103,8 @@ export class LocalApic implements BusDevice, TimedDevice {
   #held = false;
   /** The read-only page the guest reads the registers from (see {@link attachMirror}). */
   #mirror: Uint32Array | undefined;
+  /** A register may have changed since the last {@link publish}. */
+  #dirty = true;
   readonly #options: LocalApicOptions;
 
   constructor(options: LocalApicOptions) {
@@ -118,11 +120,20 @@ export class LocalApic implements BusDevice, TimedDevice {
     this.publish(this.#options.clock.now());
   }
 
-  /** Writes every register, as a read would see it at `nowNs`, into the mirror page. */
+  /**
+   * Brings the mirror page up to date for a read at `nowNs`: every register
+   * after a change, else only the running timer's current count (this runs
+   * before every KVM_RUN, so it must cost next to nothing when nothing moved).
+   */
   publish(nowNs: number): void {
     const mirror = this.#mirror;
     if (!mirror) return;
-    for (let r = 0; r < 0x40; r++) mirror[r * 4] = this.#readRegister(r, nowNs);
+    if (this.#dirty) {
+      this.#dirty = false;
+      for (let r = 0; r < 0x40; r++) mirror[r * 4] = this.#readRegister(r, nowNs);
+    } else if (this.#start >= 0) {
+      mirror[REG_TIMER_CURRENT * 4] = this.currentCount(nowNs);
+    }
   }
 
   /** Whether the guest set SVR's software-enable bit. */
@@ -138,6 +149,7 @@ export class LocalApic implements BusDevice, TimedDevice {
 
   /** Makes `vector` pending (from the IOAPIC, the timer, an IPI); `level` marks it in TMR. */
   accept(vector: number, level = false): void {
+    this.#dirty = true;
     if (vector < 16) {
       this.#esrPending |= ESR_ILLEGAL_VECTOR;
       return;
@@ -165,6 +177,7 @@ export class LocalApic implements BusDevice, TimedDevice {
 
   /** Takes the highest pending vector into service; the spurious vector when none is deliverable. */
   acknowledge(): number {
+    this.#dirty = true;
     if (!this.hasInterrupt()) return this.svr & 0xff;
     const v = highest(this.irr);
     clearBit(this.irr, v);
@@ -180,6 +193,7 @@ export class LocalApic implements BusDevice, TimedDevice {
   }
 
   write(offset: number, data: Uint8Array): void {
+    this.#dirty = true;
     if (offset & 0xf || data.length < 4) return;
     const v = (data[0] | data[1] << 8 | data[2] << 16 | data[3] << 24) >>> 0;
     this.#writeRegister(offset >> 4, v);
@@ -189,6 +203,7 @@ export class LocalApic implements BusDevice, TimedDevice {
     if (this.#start < 0 || this.#held) return;
     const period = this.#periodNs();
     if (nowNs < this.#start + period) return;
+    this.#dirty = true;
     const entry = this.lvt[LVT_TIMER];
     const vector = entry & 0xff;
     if (entry & LVT_PERIODIC) {

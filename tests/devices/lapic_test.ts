@@ -153,3 +153,25 @@ Deno.test("lapic: LINT0 ExtINT lets the 8259A through; disabled means virtual wi
   write(0x350, 0x700);
   strictEqual(apic.extIntOpen, true);
 });
+
+Deno.test("lapic: the mirror page shows every register after a change, and the running count", () => {
+  const { apic, clock, write, read } = rig();
+  const page = new Uint8Array(4096);
+  const word = (offset: number) => new DataView(page.buffer).getUint32(offset, true);
+  apic.attachMirror(page);
+  strictEqual(word(0x30), read(0x30), "the version at once");
+  write(0xf0, 0x1ff);
+  write(0x80, 0x20);
+  write(0x3e0, 0xb);
+  write(0x320, 0x20041);
+  write(0x380, 1000);
+  apic.accept(0x52);
+  apic.publish(clock.now());
+  for (const offset of [0x20, 0x30, 0x80, 0xa0, 0xf0, 0x200 + 0x20, 0x320, 0x380, 0x390, 0x3e0]) {
+    strictEqual(word(offset), read(offset), `register ${offset.toString(16)}`);
+  }
+  clock.advance(300);
+  apic.publish(clock.now());
+  strictEqual(word(0x390), 700, "the current count moves with nothing else changed");
+  strictEqual(word(0x390), read(0x390));
+});

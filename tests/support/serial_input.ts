@@ -25,9 +25,11 @@ export async function checkSerialEcho(
   const text = sampleText(6000);
   using guest = Guest.create(guestImage(name), { accel });
   guest.sendSerial(text.slice(0, 1500)); // before the guest polls
-  const done = guest.run({ timeoutMs: 20_000 });
+  // Every byte is a BIOS call or a UART access, each an exit on KVM: inside nested
+  // virtualisation on a loaded host 6000 echoed bytes took 20 s.
+  const done = guest.run({ timeoutMs: 90_000 });
   // Let the guest drain the first part and wait for more.
-  await guest.waitForSerial(text.slice(0, 1500), { timeoutMs: 20_000 });
+  await guest.waitForSerial(text.slice(0, 1500), { timeoutMs: 90_000 });
   await new Promise((resolve) => setTimeout(resolve, 50));
   guest.sendSerial(new TextEncoder().encode(text.slice(1500) + "\x04"));
   const result = await done;
