@@ -12,6 +12,7 @@ import { picovmm } from "../support/cli.ts";
 import { FakeTerminal } from "../support/fake-terminal.ts";
 import {
   assertFbPattern,
+  checkFbScreenshot,
   FB_EXIT_STATUS,
   FB_KERNEL,
   FB_MODE,
@@ -45,30 +46,8 @@ Deno.test("framebuffer: guests that did not ask for one have none", async () => 
   strictEqual(disk.screenRgba().width, 720, "the VGA's text screen");
 });
 
-Deno.test("framebuffer: --screenshot saves the kernel's 1024x768 picture", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const r = await picovmm([
-      "--accel",
-      "emu",
-      "--display",
-      "none",
-      "--screenshot",
-      `${dir}/fb.png`,
-      FB_KERNEL,
-    ]);
-    strictEqual(r.code, FB_EXIT_STATUS, r.stderr);
-    strictEqual(r.stdout, FB_SERIAL);
-    const png = decode(await Deno.readFile(`${dir}/fb.png`));
-    assertFbPattern({
-      width: png.width,
-      height: png.height,
-      rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+Deno.test("framebuffer: --screenshot saves the kernel's 1024x768 picture", () =>
+  checkFbScreenshot("emu"));
 
 Deno.test("framebuffer: the live display shows the framebuffer's picture", async () => {
   const { machine, pc } = createMachine({

@@ -2,11 +2,10 @@
 // into memory mapped like RAM, no exits) shows in screenRgba() and --screenshot with
 // the same pixels as on the software CPU. Needs /dev/kvm.
 import { deepStrictEqual, strictEqual } from "@std/assert";
-import { decode } from "fast-png";
 import { Guest } from "../../mod.ts";
-import { picovmm } from "../support/cli.ts";
 import {
   assertFbPattern,
+  checkFbScreenshot,
   FB_EXIT_STATUS,
   FB_KERNEL,
   FB_MODE,
@@ -34,27 +33,5 @@ Deno.test("kvm framebuffer: the kernel's pattern, pixel for pixel as on the soft
   strictEqual(kvm.every((b, i) => b === emu[i]), true, "the same picture");
 });
 
-Deno.test("kvm framebuffer: --screenshot saves the 1024x768 picture", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const r = await picovmm([
-      "--accel",
-      "kvm",
-      "--display",
-      "none",
-      "--screenshot",
-      `${dir}/fb.png`,
-      FB_KERNEL,
-    ]);
-    strictEqual(r.code, FB_EXIT_STATUS, r.stderr);
-    strictEqual(r.stdout, FB_SERIAL);
-    const png = decode(await Deno.readFile(`${dir}/fb.png`));
-    assertFbPattern({
-      width: png.width,
-      height: png.height,
-      rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+Deno.test("kvm framebuffer: --screenshot saves the 1024x768 picture", () =>
+  checkFbScreenshot("kvm"));

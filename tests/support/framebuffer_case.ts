@@ -2,7 +2,9 @@
 // the pixels of the pattern it draws into its 1024x768x32 framebuffer, shared by the
 // software CPU's and KVM's tests so both are held to the same picture.
 import { deepStrictEqual, strictEqual } from "@std/assert";
+import { decode } from "fast-png";
 import type { RgbaImage } from "../../mod.ts";
+import { picovmm } from "./cli.ts";
 
 const root = new URL("../../", import.meta.url);
 
@@ -84,4 +86,30 @@ export function assertFbPattern(image: RgbaImage): void {
   for (const w of words) if (w === 0xff000000) black++;
   const drawn = 8 * 128 * 96 + 256 * 128 + 1024;
   strictEqual(black, 1024 * 768 - drawn, "pixels outside the pattern are black");
+}
+
+/** Runs the kernel through the command line with `--screenshot` on `accel` and checks the PNG. */
+export async function checkFbScreenshot(accel: "kvm" | "emu"): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await picovmm([
+      "--accel",
+      accel,
+      "--display",
+      "none",
+      "--screenshot",
+      `${dir}/fb.png`,
+      FB_KERNEL,
+    ]);
+    strictEqual(r.code, FB_EXIT_STATUS, r.stderr);
+    strictEqual(r.stdout, FB_SERIAL);
+    const png = decode(await Deno.readFile(`${dir}/fb.png`));
+    assertFbPattern({
+      width: png.width,
+      height: png.height,
+      rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
