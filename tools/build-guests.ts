@@ -1,7 +1,7 @@
 /**
  * Assembles every guests/*.asm into guests/*.bin with NASM (`deno task guests`),
  * and builds the test kernels of guests/kernels/ (NASM entry code and
- * freestanding C, `gcc -m32`, linked by `ld` with kernel.ld). Rebuilds only
+ * freestanding C, `gcc -m32` or `-m64`, linked by `ld` with kernel.ld). Rebuilds only
  * what is older than its source or than any guests/*.inc it may include
  * (NASM searches guests/ for includes); a kernel is rebuilt when any file in
  * guests/kernels/ is newer (its entry code includes guests/kernels/start-common.inc).
@@ -66,6 +66,8 @@ const KERNELS: KernelBuild[] = [
   { output: "kernel-mb1-aout.bin", asm: "mb1-aout-start.asm", c: ["mb1.c", "lib.c"], binary: true },
   { output: "kernel-mb2.elf", asm: "mb2-start.asm", c: ["mb2.c", "lib.c"] },
   { output: "kernel-pvh.elf", asm: "pvh-start.asm", c: ["pvh.c", "lib.c"] },
+  { output: "kernel-mb2-64.elf", asm: "mb2-64-start.asm", c: ["mb2.c", "lib.c"], wide: true },
+  { output: "kernel-pvh-64.elf", asm: "pvh-64-start.asm", c: ["pvh.c", "lib.c"], wide: true },
   { output: "kernel-lm64.elf", asm: "lm64-start.asm", c: ["lm64.c", "lib.c"], wide: true },
   { output: "kernel-fb.elf", asm: "fb-start.asm", c: ["fb.c", "lib.c"] },
 ];

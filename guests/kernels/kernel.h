@@ -25,5 +25,11 @@ int str_eq(const char *a, const char *b);
 const char *after_first_word(const char *s);
 /* Prints a module's bytes up to the first newline (at most 40). */
 void put_module(const char *name, u32 start, u32 end);
+/* A boot address as a pointer, for 32- and 64-bit kernels alike. */
+#define AT(type, address) ((type)(uptr)(address))
+#ifdef __x86_64__
+/* 1 when CR0.PG and EFER.LMA are set (64-bit kernels). */
+int long_mode_active(void);
+#endif
 
 #endif

@@ -90,3 +90,14 @@ void put_module(const char *name, u32 start, u32 end) {
   }
   putc('\n');
 }
+
+#ifdef __x86_64__
+int long_mode_active(void) {
+  u64 cr0;
+  u32 low, high;
+  __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+  __asm__ volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(0xc0000080));
+  (void)high;
+  return ((cr0 >> 31) & 1) && (low & 0x400);
+}
+#endif

@@ -1,5 +1,7 @@
-; The Multiboot2 header (ELF32): an information request for the tags the kernel checks,
-; console flags (EGA text), then the entry: a stack, then kmain(EAX, EBX).
+; The Multiboot2 header: an information request for the tags the kernel checks, console
+; flags (EGA text), then the entry: a stack, then kmain(EAX, EBX). ELF32; mb2-64-start.asm
+; defines KERNEL_64 and includes this file for the ELF64 kernel, whose 32-bit entry enters
+; long mode first (long-mode.inc).
 %include "start-common.inc"
 MB2_MAGIC equ 0xE85250D6
 bits 32
@@ -20,4 +22,11 @@ request_end:
     dd 8
 header_end:
 
+%ifdef KERNEL_64
+%include "long-mode.inc"
+KERNEL_ENTRY
+ENTER_LONG_MODE
+KERNEL_MAIN
+%else
 KERNEL_START_EAX_EBX
+%endif

@@ -23,6 +23,7 @@ import {
 } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
 import { XLF_KERNEL_64 } from "../loader/linux.ts";
+import { isElf } from "../loader/elf.ts";
 import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import { openDiskFile } from "../loader/disk-file.ts";
@@ -179,16 +180,21 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     const longMode = kernel &&
       ((detected.format === "elf" && detected.elf.class === 64) ||
         (detected.format === "linux" && (detected.header.xloadflags & XLF_KERNEL_64) !== 0));
+    // A Multiboot or PVH kernel in ELF64 starts at its 32-bit entry, but it is x86-64 code
+    // that enters long mode itself: it needs KVM as much.
+    const wide = kernel && !longMode && detected.format !== "linux" &&
+      isElf(options.image!) && options.image![4] === 2;
     selection = selectAccelerator(options.accel ?? "auto", undefined, {
       translate: options.translate,
-    }, longMode ? "long" : kernel ? "protected" : "real");
-    if (longMode && selection.name === "emu") {
+    }, longMode || wide ? "long" : kernel ? "protected" : "real");
+    if ((longMode || wide) && selection.name === "emu") {
       const name = FORMAT_NAMES[detected.format as KernelFormat];
       const why = selection.note
         ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
         : "";
+      const what = longMode ? "starts in" : "in ELF64 is x86-64 code that enters";
       throw new UnsupportedOnSoftwareCpuError(
-        `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} kernel starts in 64-bit long mode, which ` +
+        `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} kernel ${what} 64-bit long mode, which ` +
           `is not supported on the software CPU yet; run it on KVM${why}`,
       );
     }

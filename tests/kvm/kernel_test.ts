@@ -1,11 +1,13 @@
 // The test kernels on KVM: Multiboot v1 (ELF and address fields), Multiboot2
-// and PVH, with a command line, an initrd and a module, through the API and
-// the command line. Needs /dev/kvm.
+// and PVH (ELF32, and ELF64 entering long mode themselves), a plain ELF64,
+// with a command line, an initrd and a module, through the API and the command
+// line. Needs /dev/kvm.
 import { strictEqual } from "@std/assert";
 import { picovmm } from "../support/cli.ts";
 import {
   APPEND,
   INITRD,
+  isWide,
   KERNEL_CASES,
   kernelPath,
   MODULE,
@@ -23,7 +25,12 @@ Deno.test("kvm kernel: the command line detects the kernel, reads --initrd and -
   try {
     await Deno.writeFile(`${dir}/initrd`, INITRD);
     await Deno.writeFile(`${dir}/module`, MODULE);
-    for (const c of KERNEL_CASES.filter((c) => c.qemu !== undefined || c.file.includes("lm64"))) {
+    // Not the Multiboot2 kernels: they print each module's command line, which for
+    // --initrd is its path here.
+    const cases = KERNEL_CASES.filter((c) =>
+      (c.qemu !== undefined || isWide(c)) && !c.serial.includes("module cmdline")
+    );
+    for (const c of cases) {
       const r = await picovmm([
         "--accel",
         "kvm",

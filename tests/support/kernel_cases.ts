@@ -2,8 +2,10 @@
 // shared by the KVM tests and the QEMU reference so both are held to the same
 // output. Each kernel checks the boot information it was handed and exits
 // through debug-exit: 0x21 (Multiboot v1), 0x22 (Multiboot2), 0x23 (PVH), 0x24
-// (plain ELF64, long mode) when every check passed. runKernelCase is the run
-// and the checks both accelerators' tests make of each case.
+// (plain ELF64, long mode) when every check passed. The ELF64 Multiboot2 and PVH
+// kernels start at their 32-bit entry and enter long mode themselves.
+// runKernelCase is the run and the checks both accelerators' tests make of each
+// case.
 import { strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 
@@ -101,6 +103,45 @@ export const KERNEL_CASES: KernelCase[] = [
     qemuModules: 1,
   },
   {
+    name: "Multiboot2 ELF64 entering long mode itself",
+    file: "kernel-mb2-64.elf",
+    exitStatus: (0x22 << 1) | 1,
+    serial: [
+      "Multiboot2 kernel, 64-bit",
+      "magic: ok",
+      "long mode: ok",
+      `cmdline: ${APPEND}`,
+      "loader: picovmm",
+      "module: INITRD data",
+      "module cmdline: initrd",
+      "module: MODULE-ONE contents",
+      `module cmdline: ${MODULE_CMDLINE}`,
+      "EGA text framebuffer: ok",
+      "modules: 2",
+      "memory: ok",
+      "memory map: ok",
+      "ELF sections: ok",
+      "",
+    ].join("\n"),
+  },
+  {
+    name: "PVH ELF64 entering long mode itself",
+    file: "kernel-pvh-64.elf",
+    exitStatus: (0x23 << 1) | 1,
+    serial: [
+      "PVH kernel, 64-bit",
+      "magic: ok",
+      "long mode: ok",
+      "version: ok",
+      `cmdline: ${APPEND}`,
+      "modules: 2",
+      "module: INITRD data",
+      "module: MODULE-ONE contents",
+      "memory map: ok",
+      "",
+    ].join("\n"),
+  },
+  {
     name: "plain ELF64 in long mode",
     file: "kernel-lm64.elf",
     exitStatus: (0x24 << 1) | 1,
@@ -117,6 +158,11 @@ export const KERNEL_CASES: KernelCase[] = [
     ].join("\n"),
   },
 ];
+
+/** The 64-bit kernels (ELF64): the software CPU refuses them. */
+export function isWide(c: KernelCase): boolean {
+  return c.file.includes("64");
+}
 
 /** The kernel's bytes (built by `deno task guests`). */
 export function kernelImage(c: KernelCase): Uint8Array {
