@@ -140,6 +140,8 @@ export const KERNEL_CASES: KernelCase[] = [
       "memory map: ok",
       "",
     ].join("\n"),
+    qemu: "qemu-system-x86_64",
+    qemuModules: 1,
   },
   {
     name: "plain ELF64 in long mode",
