@@ -1,10 +1,10 @@
 // The test kernels under QEMU's own -kernel loader (Multiboot v1 through its
 // option ROM, PVH through its PVH ROM), as a reference: they must print the
 // same serial output and exit with the same status that the KVM tests expect
-// of picovmm (tests/kvm/kernel_test.ts): Multiboot v1 and PVH, 32- and 64-bit. QEMU has no
-// Multiboot2 loader. Needs
-// qemu-system-i386 and qemu-system-x86_64 (a prerequisite, as for the BIOS
-// reference): without them these tests fail rather than pass unseen.
+// of picovmm (tests/kvm/kernel_test.ts): Multiboot v1 and PVH, 32- and 64-bit.
+// QEMU has no Multiboot2 loader. Needs qemu-system-i386 and qemu-system-x86_64
+// (a prerequisite, as for the BIOS reference): without them these tests fail
+// rather than pass unseen.
 import { strictEqual } from "@std/assert";
 import {
   APPEND,
