@@ -1,6 +1,7 @@
 // `--accel auto` on this host's KVM: the software CPU where KVM would emulate
 // real mode (PVM here), KVM where it runs it in hardware (kvm-in-qemu), and
 // `--trace` names the choice either way. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { match, strictEqual } from "@std/assert";
 import { picovmm } from "../support/cli.ts";
 import { realModeEmulation } from "../../lib/kvm/host-kind.ts";

@@ -1,6 +1,7 @@
 // Closing a KVM guest while its run is pending, and using it after close(): the run stops, the
 // VM goes only after the run loop has left KVM_RUN, and later calls throw GuestClosedError.
 // Each case runs in its own process so that a crash is its exit status. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { deepStrictEqual, strictEqual } from "@std/assert";
 
 async function child(scenario: string): Promise<string[]> {

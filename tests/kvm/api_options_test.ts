@@ -1,4 +1,5 @@
 // RunOptions on KVM: an instruction limit needs the software CPU, and says so. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { rejects, strictEqual } from "@std/assert";
 import { Guest, GuestOptionError } from "../../mod.ts";
 import { guestImage } from "../support/guest_cases.ts";

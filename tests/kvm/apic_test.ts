@@ -2,6 +2,7 @@
 // the LAPIC, programs its timer periodic and counts its interrupts while the
 // PIC's (masked off by LINT0) no longer arrive. Needs /dev/kvm. (The software
 // CPU cannot run it yet: reaching 0xFEE00000 needs protected mode first.)
+import "../support/built_guests.ts";
 import { strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import { bootSector } from "../support/disks.ts";

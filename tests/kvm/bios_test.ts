@@ -1,6 +1,7 @@
 // The PC BIOS on KVM: the trap stubs (KVM reports the OUT's address, not the
 // next instruction's), waiting services, interrupts and graphics give the
 // same results as on the software CPU. Needs /dev/kvm (run under kvm-in-qemu).
+import "../support/built_guests.ts";
 import { deepStrictEqual, match, strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import { picovmm } from "../support/cli.ts";

@@ -1,4 +1,5 @@
 // The command line on KVM. Needs /dev/kvm (run under kvm-in-qemu).
+import "../support/built_guests.ts";
 import { match, strictEqual } from "@std/assert";
 import { picovmm } from "../support/cli.ts";
 

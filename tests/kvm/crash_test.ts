@@ -1,4 +1,5 @@
 // Crash reports on KVM. Needs /dev/kvm (run under kvm-in-qemu).
+import "../support/built_guests.ts";
 import { match, strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import { guestImage } from "../support/guest_cases.ts";

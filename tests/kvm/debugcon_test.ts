@@ -1,4 +1,5 @@
 // The debug console (port 0xE9) on KVM: the same output as on the software CPU.
+import "../support/built_guests.ts";
 import { strictEqual } from "@std/assert";
 import { runDebugconGuest } from "../support/debugcon.ts";
 

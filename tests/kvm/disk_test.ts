@@ -1,5 +1,6 @@
 // Drives and the BIOS's DAC on KVM: three hard disks reported and read as on
 // the software CPU, and the same palette bytes. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { deepStrictEqual, strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import { DRIVES_GUEST, numbered } from "../support/disks.ts";

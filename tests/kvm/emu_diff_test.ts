@@ -5,6 +5,7 @@
 // Its instruction list doubles as a table of what the 386 model
 // defines bit for bit.
 
+import "../support/built_guests.ts";
 import { deepStrictEqual as assertEquals } from "@std/assert";
 import { Kvm } from "../../lib/kvm/host.ts";
 import { realModeEmulation } from "../../lib/kvm/host-kind.ts";

@@ -2,6 +2,7 @@
 // ENTER with a nesting level) are finished on the software CPU: a guest
 // that uses them next to serial output gets the software CPU's results on
 // KVM. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { deepStrictEqual } from "@std/assert";
 import { realModeEmulation } from "../../lib/kvm/host-kind.ts";
 import "../../lib/machine/all-code.ts";

@@ -1,6 +1,7 @@
 // A kernel's linear framebuffer on KVM: the framebuffer test kernel's pattern (stores
 // into memory mapped like RAM, no exits) shows in screenRgba() and --screenshot with
 // the same pixels as on the software CPU. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { deepStrictEqual, strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import {

@@ -4,6 +4,7 @@
 //
 // Inside ../shared/kvm-in-qemu bring the loopback up first (the guest has no
 // network): run.sh -- sh -c 'ip link set lo up && deno test ...'.
+import "../support/built_guests.ts";
 import { match, strictEqual } from "@std/assert";
 import { gdbSession } from "../support/gdb.ts";
 import { BOOT_SECTOR_COMMANDS, checkBootSectorSession } from "../support/gdb_cases.ts";

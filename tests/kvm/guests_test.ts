@@ -1,5 +1,6 @@
 // Every guest in guests/ on KVM, and the same results on the software CPU.
 // Needs /dev/kvm: run under ../shared/kvm-in-qemu/run.sh (see README).
+import "../support/built_guests.ts";
 import { deepStrictEqual } from "@std/assert";
 import { checkCase, GUEST_CASES, runCase } from "../support/guest_cases.ts";
 

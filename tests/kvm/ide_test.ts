@@ -1,5 +1,6 @@
 // The IDE controller from a guest on KVM: the same boot sector as on the
 // software CPU (tests/pc/ide_test.ts), the same result. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { deepStrictEqual, strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import { IDE_GUEST, numbered } from "../support/disks.ts";

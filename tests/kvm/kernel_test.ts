@@ -2,6 +2,7 @@
 // and PVH (ELF32, and ELF64 entering long mode themselves), a plain ELF64,
 // with a command line, an initrd and a module, through the API and the command
 // line. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { strictEqual } from "@std/assert";
 import { picovmm } from "../support/cli.ts";
 import {

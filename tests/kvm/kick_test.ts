@@ -3,6 +3,7 @@
 // closed: 50 consecutive runs of a guest that keeps the kicker armed, with
 // both cores kept busy (a loaded host delays signal delivery and widens the
 // window). Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { deepStrictEqual, strictEqual } from "@std/assert";
 
 const RUNS = 50;

@@ -1,6 +1,7 @@
 // The run kicker's signal must never end the process: a kick still in flight
 // when a run ends once killed the command line with SIGUSR2 (status 140) in
 // about one run in four. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { deepStrictEqual } from "@std/assert";
 import { picovmm } from "../support/cli.ts";
 

@@ -9,6 +9,7 @@
 // instruction emulator and a boot takes minutes (and stops at a CMPXCHG16B
 // the emulator lacks), so there the test asserts the shorter goal its name
 // says: the kernel's first console line.
+import "../support/built_guests.ts";
 import { strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import {

@@ -2,6 +2,7 @@
 // output, screen and exit status on both, leaving out the lines where this
 // host's KVM is known to differ from the manuals (tests/support/pm_cases.ts).
 // Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { match, strictEqual } from "@std/assert";
 import { Guest } from "../../mod.ts";
 import { realModeEmulation } from "../../lib/kvm/host-kind.ts";

@@ -1,6 +1,7 @@
 // String I/O and HLT on KVM give what QEMU and the software CPU give: the
 // debug-exit codes and the REP INS of tests/pc/debug_exit_test.ts, and a HLT with every IRQ
 // masked that sleeps until the timeout. Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { ok, strictEqual } from "@std/assert";
 import "../../lib/machine/all-code.ts";
 import { createMachine } from "../../lib/machine/create.ts";

@@ -1,5 +1,6 @@
 // A reset request on KVM: the vCPU starts again from the entry state (registers and
 // segment registers set back), with the same results as on the software CPU.
+import "../support/built_guests.ts";
 import { strictEqual } from "@std/assert";
 import { runFlatReset, runResetGuest } from "../support/reset.ts";
 

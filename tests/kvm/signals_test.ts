@@ -1,5 +1,6 @@
 // A KVM guest that never stops, ended by SIGINT: output and screen so far, status 130.
 // (A BIOS boot: its timer keeps the run loop coming back to the event loop.)
+import "../support/built_guests.ts";
 import { match, strictEqual } from "@std/assert";
 import { RunningPicovmm } from "../support/spawn.ts";
 

@@ -1,6 +1,7 @@
 // Guest.stop() (Machine.requestStop) interrupts a KVM guest that never exits,
 // also when the run has no timeout: a run on KVM is always interruptible.
 // Needs /dev/kvm.
+import "../support/built_guests.ts";
 import { ok, strictEqual } from "@std/assert";
 
 const root = new URL("../../", import.meta.url).pathname;
