@@ -79,6 +79,11 @@ export function isElf(image: Uint8Array): boolean {
     image[3] === 0x46;
 }
 
+/** True when the image is an ELF file of class ELFCLASS64 (EI_CLASS, byte 4, is 2). */
+export function isElf64(image: Uint8Array): boolean {
+  return isElf(image) && image.length > 4 && image[4] === 2;
+}
+
 /** Parses and checks an ELF executable; throws LoaderError with the first problem. */
 export function parseElf(image: Uint8Array): ElfImage {
   if (!isElf(image)) throw new LoaderError("the image is not an ELF file");

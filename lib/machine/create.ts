@@ -23,7 +23,7 @@ import {
 } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
 import { XLF_KERNEL_64 } from "../loader/linux.ts";
-import { isElf } from "../loader/elf.ts";
+import { isElf64 } from "../loader/elf.ts";
 import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import { openDiskFile } from "../loader/disk-file.ts";
@@ -176,23 +176,23 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   let selection;
   let vm;
   try {
-    // Kernels start in protected mode (ELF64: long mode); boot sectors and flat images in real mode.
-    const longMode = kernel &&
-      ((detected.format === "elf" && detected.elf.class === 64) ||
-        (detected.format === "linux" && (detected.header.xloadflags & XLF_KERNEL_64) !== 0));
-    // A Multiboot or PVH kernel in ELF64 starts at its 32-bit entry, but it is x86-64 code
-    // that enters long mode itself: it needs KVM as much.
-    const wide = kernel && !longMode && detected.format !== "linux" &&
-      isElf(options.image!) && options.image![4] === 2;
+    // Kernels start in protected mode, boot sectors and flat images in real mode. An ELF64
+    // kernel is x86-64 code: a plain one starts in long mode, a Multiboot or PVH one at its
+    // 32-bit entry enters it itself; both need KVM as much.
+    const linux64 = detected.format === "linux" &&
+      (detected.header.xloadflags & XLF_KERNEL_64) !== 0;
+    const elf64 = kernel && detected.format !== "linux" && isElf64(options.image!);
+    const startsInLongMode = linux64 || (elf64 && detected.format === "elf");
+    const longMode = startsInLongMode || elf64;
     selection = selectAccelerator(options.accel ?? "auto", undefined, {
       translate: options.translate,
-    }, longMode || wide ? "long" : kernel ? "protected" : "real");
-    if ((longMode || wide) && selection.name === "emu") {
+    }, longMode ? "long" : kernel ? "protected" : "real");
+    if (longMode && selection.name === "emu") {
       const name = FORMAT_NAMES[detected.format as KernelFormat];
       const why = selection.note
         ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
         : "";
-      const what = longMode ? "starts in" : "in ELF64 is x86-64 code that enters";
+      const what = startsInLongMode ? "starts in" : "in ELF64 is x86-64 code that enters";
       throw new UnsupportedOnSoftwareCpuError(
         `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} kernel ${what} 64-bit long mode, which ` +
           `is not supported on the software CPU yet; run it on KVM${why}`,
