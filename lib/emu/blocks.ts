@@ -1,15 +1,19 @@
 /**
- * The cache of translated blocks, keyed by linear address, and the code map
- * that keeps it honest: every byte a block was translated from is marked,
- * stores into a marked 256-byte page take the CPU's slow path, and a store
- * that overwrites a marked byte drops every block of that page. A block is
- * translated once its address has been entered `threshold` times, so code
- * that runs once stays with the interpreter.
+ * The cache of translated blocks, keyed by the physical address of their
+ * first instruction (with the CS:EIP and mode they were translated for),
+ * and the code map that keeps it honest: every byte a block was translated
+ * from is marked, stores into a marked 256-byte page take the CPU's slow
+ * path, and a store that overwrites a marked byte drops every block of that
+ * page. Keys by physical address survive CR3 changes: a block is found
+ * through the TLB entry of the current EIP, so it is always the code the
+ * page tables map there now. A block is translated once its address has
+ * been entered `threshold` times, so code that runs once stays with the
+ * interpreter.
  *
  * @module
  */
 
-import type { Cpu } from "./cpu.ts";
+import { type Cpu, CS } from "./cpu.ts";
 import { type BlockFunction, translate, type Translation } from "./translate.ts";
 
 /** One block start: its translation once hot. */
@@ -18,11 +22,16 @@ export interface BlockEntry {
   run: BlockFunction | null;
   /** Instructions in one pass (a call needs at least this budget). */
   count: number;
-  /** CS base the block was translated for (its IPs are relative to it). */
+  /** CS base and limit the block was translated for (its IPs are relative to it). */
   csBase: number;
-  /** Linear address of its first instruction. */
+  csLimit: number;
+  /** EIP of its first instruction (another linear alias of the same code has another). */
+  ip: number;
+  /** `Cpu.modeKey` of the CPU it was translated for. */
+  mode: number;
+  /** Physical address of its first instruction. */
   start: number;
-  /** Linear ranges [start, end) of the code it was translated from. */
+  /** Physical ranges [start, end) of the code it was translated from. */
   ranges: readonly (readonly [number, number])[];
   /** Entries so far; -1 once translation was refused. */
   hits: number;
@@ -34,11 +43,12 @@ export interface BlockCacheOptions {
   threshold?: number;
   /** Most instructions in one block (default 64). */
   maxInstructions?: number;
-  /** Called with each new translation (tests and debugging). */
-  onTranslate?: (linear: number, translation: Translation) => void;
+  /** Called with each new translation, with its physical address (tests and debugging). */
+  onTranslate?: (physical: number, translation: Translation) => void;
 }
 
 const PAGE_SHIFT = 8;
+const PAGE_MASK = (1 << PAGE_SHIFT) - 1;
 /**
  * Code in a page whose translations were dropped this many times stays with
  * the interpreter: code that keeps rewriting itself would otherwise be
@@ -52,12 +62,12 @@ export class BlockCache {
   readonly #entries = new Map<number, BlockEntry>();
   /** Translated blocks by code page. */
   readonly #pages = new Map<number, BlockEntry[]>();
-  /** One byte per byte of fast RAM: part of a translated block (allocated on first use). */
-  #codeBytes: Uint8Array | null = null;
+  /** One byte per byte of each marked 256-byte page: part of a translated block. */
+  readonly #codeBytes = new Map<number, Uint8Array>();
   readonly #threshold: number;
   /** Most instructions in one block: the engine uses blocks only while its budget is this large. */
   readonly maxInstructions: number;
-  readonly #onTranslate: ((linear: number, translation: Translation) => void) | undefined;
+  readonly #onTranslate: ((physical: number, translation: Translation) => void) | undefined;
   /** Blocks translated so far (for tests and the benchmarks). */
   translated = 0;
   /** Blocks dropped: their code was overwritten, or reached through another CS. */
@@ -74,48 +84,66 @@ export class BlockCache {
   }
 
   /**
-   * The translated block starting at linear `lin` (below the CPU's fetch
-   * limit), or null when the interpreter should run the next instruction.
+   * The translated block for CS:EIP at physical `phys` (in the RAM at 0,
+   * see `Cpu.fastFetch` and `codeAddress`), or null when the interpreter
+   * should run the next instruction.
    */
-  lookup(lin: number): BlockEntry | null {
-    let e = this.#entries.get(lin);
+  lookup(phys: number): BlockEntry | null {
+    const c = this.#cpu;
+    let e = this.#entries.get(phys);
     if (e !== undefined && e.run !== null) {
-      if (e.csBase === this.#cpu.csBase) return e;
-      this.#drop(e); // the same bytes reached through another CS: their IPs differ
+      if (
+        e.ip === c.ip && e.csBase === c.csBase && e.mode === c.modeKey &&
+        e.csLimit === c.limit[CS]
+      ) return e;
+      // The same bytes reached through another CS:EIP or in another mode: their IPs differ.
+      this.#drop(e);
       e = undefined;
     }
     if (e === undefined) {
-      e = { run: null, count: 0, csBase: 0, start: lin, ranges: [], hits: 0 };
-      this.#entries.set(lin, e);
+      e = {
+        run: null,
+        count: 0,
+        csBase: 0,
+        csLimit: 0,
+        ip: 0,
+        mode: 0,
+        start: phys,
+        ranges: [],
+        hits: 0,
+      };
+      this.#entries.set(phys, e);
     }
     if (e.hits < 0 || ++e.hits < this.#threshold) return null;
-    return this.#translate(e, lin);
+    return this.#translate(e, phys);
   }
 
-  #translate(e: BlockEntry, lin: number): BlockEntry | null {
+  #translate(e: BlockEntry, phys: number): BlockEntry | null {
     const c = this.#cpu;
-    if ((this.#churn.get(lin >> PAGE_SHIFT) ?? 0) >= CHURN_LIMIT) {
+    if ((this.#churn.get(phys >> PAGE_SHIFT) ?? 0) >= CHURN_LIMIT) {
       e.hits = -1; // self-modifying code: interpret it
       return null;
     }
-    const t = translate(c, lin, c.fastFetch, { maxInstructions: this.maxInstructions });
-    if (t === null || mustInterpret(c, t.ranges)) {
+    const t = translate(c, phys, { maxInstructions: this.maxInstructions });
+    if (t === null || mustInterpret(c, t.ranges, phys - (c.csBase + c.ip))) {
       e.hits = -1;
       return null;
     }
     e.run = t.run;
     e.count = t.count;
     e.csBase = c.csBase;
+    e.csLimit = c.limit[CS];
+    e.ip = c.ip;
+    e.mode = c.modeKey;
     e.ranges = t.ranges;
     this.translated++;
     this.#mark(e);
-    this.#onTranslate?.(lin, t);
+    this.#onTranslate?.(phys, t);
     return e;
   }
 
   #mark(e: BlockEntry): void {
-    const bytes = this.#codeBytes ??= new Uint8Array(this.#cpu.codePages.length << PAGE_SHIFT);
-    for (const [start, end] of e.ranges) bytes.fill(1, start, end);
+    for (const [start, end] of e.ranges) this.#markBytes(start, end);
     for (const p of pagesOf(e)) {
       this.#cpu.codePages[p] = 1;
       const list = this.#pages.get(p);
@@ -131,15 +159,12 @@ export class BlockCache {
    * loader, a disk read), which does not count as the page's code churning.
    */
   invalidate(address: number, length: number, byGuest = true): boolean {
-    const bytes = this.#codeBytes;
-    if (bytes === null) return false;
-    const end = Math.min(address + length, bytes.length);
+    if (this.#codeBytes.size === 0) return false;
+    const end = address + length;
     let hit = false;
-    for (let a = address; a < end; a++) {
-      if (bytes[a] !== 0) {
-        hit = true;
-        break;
-      }
+    for (let a = address; a < end && !hit; a++) {
+      const bytes = this.#codeBytes.get(a >> PAGE_SHIFT);
+      if (bytes !== undefined && bytes[a & PAGE_MASK] !== 0) hit = true;
     }
     if (!hit) return false;
     for (let p = address >> PAGE_SHIFT; p <= (end - 1) >> PAGE_SHIFT; p++) {
@@ -151,10 +176,8 @@ export class BlockCache {
 
   /** Forgets every translation (after memory changed behind the CPU's back). */
   flush(): void {
-    for (const p of this.#pages.keys()) {
-      this.#cpu.codePages[p] = 0;
-      this.#codeBytes?.fill(0, p << PAGE_SHIFT, (p + 1) << PAGE_SHIFT);
-    }
+    for (const p of this.#pages.keys()) this.#cpu.codePages[p] = 0;
+    this.#codeBytes.clear();
     this.#pages.clear();
     this.#entries.clear();
     this.#churn.clear();
@@ -170,14 +193,13 @@ export class BlockCache {
   #drop(e: BlockEntry): void {
     if (this.#entries.get(e.start) === e) this.#entries.delete(e.start);
     this.invalidated++;
-    const bytes = this.#codeBytes!;
     for (const p of pagesOf(e)) {
       const list = this.#pages.get(p);
       if (list === undefined) continue;
       const i = list.indexOf(e);
       if (i >= 0) list.splice(i, 1);
       const from = p << PAGE_SHIFT, to = (p + 1) << PAGE_SHIFT;
-      bytes.fill(0, from, to);
+      this.#codeBytes.delete(p);
       if (list.length === 0) {
         this.#pages.delete(p);
         this.#cpu.codePages[p] = 0;
@@ -185,21 +207,36 @@ export class BlockCache {
       }
       for (const o of list) {
         for (const [start, end] of o.ranges) {
-          if (start < to && end > from) bytes.fill(1, Math.max(start, from), Math.min(end, to));
+          if (start < to && end > from) this.#markBytes(Math.max(start, from), Math.min(end, to));
         }
       }
+    }
+  }
+
+  /** Marks physical [start, end) as translated code in the byte map. */
+  #markBytes(start: number, end: number): void {
+    for (let p = start >> PAGE_SHIFT; p <= (end - 1) >> PAGE_SHIFT; p++) {
+      let bytes = this.#codeBytes.get(p);
+      if (bytes === undefined) this.#codeBytes.set(p, bytes = new Uint8Array(1 << PAGE_SHIFT));
+      const from = Math.max(start, p << PAGE_SHIFT), to = Math.min(end, (p + 1) << PAGE_SHIFT);
+      bytes.fill(1, from & PAGE_MASK, to - (p << PAGE_SHIFT));
     }
   }
 }
 
 /**
  * Code a debugger watches stays with the interpreter, which stops exactly:
- * a breakpoint inside the block, or an `xchg bx, bx` while magic breaks are on.
+ * a breakpoint inside the block, or an `xchg bx, bx` while magic breaks are
+ * on. Breakpoints are linear: `delta` is physical minus linear for the block.
  */
-function mustInterpret(c: Cpu, ranges: readonly (readonly [number, number])[]): boolean {
+function mustInterpret(
+  c: Cpu,
+  ranges: readonly (readonly [number, number])[],
+  delta: number,
+): boolean {
   for (const [start, end] of ranges) {
     if (c.breakpoints !== null) {
-      for (const b of c.breakpoints) if (b >= start && b < end) return true;
+      for (const b of c.breakpoints) if (b + delta >= start && b + delta < end) return true;
     }
     if (c.magicBreak) {
       for (let a = start; a + 1 < end; a++) {

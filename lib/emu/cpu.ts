@@ -13,7 +13,7 @@ import type { BlockCache } from "./blocks.ts";
 import type { PortOutHook } from "../kvm/vcpu.ts";
 import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, ZF } from "./flags.ts";
 import { Tlb } from "./paging.ts";
-import { pmFetch, pmRead, pmWrite } from "./pmem.ts";
+import { pmFetch, pmRead, pmWrite, probeWrite } from "./pmem.ts";
 import { loadSegment, pmDeliver, pmException } from "./protected.ts";
 
 /** Segment register numbers, in the x86 encoding order. */
@@ -139,6 +139,8 @@ export class Cpu {
   def32 = false;
   /** SS.B in protected mode: the stack pointer is ESP. */
   ss32 = false;
+  /** The mode as translations are keyed by it (see mode.ts); 0 in real mode. */
+  modeKey = 0;
   /** Linear-to-physical translations of the paging unit. */
   readonly tlb: Tlb = new Tlb();
   /** The linear page whose RAM the fetch cache points at (-1 none), and its offset in `ram`. */
@@ -158,10 +160,19 @@ export class Cpu {
   /** CS base as a plain field for instruction fetch (kept equal to `base[CS]`). */
   csBase = 0;
   /**
-   * One byte per 256-byte page of the fast RAM: not 0 where translated code
-   * lives (or within 3 bytes below it), so stores there take the slow path.
+   * Protected mode's RAM at physical 0 for translated code: physical
+   * addresses below these are read and written straight in `ram` once the
+   * segment and paging checks passed (all of the slot, or its first MiB
+   * while A20 is off).
    */
-  readonly codePages: Uint8Array = new Uint8Array(0x100000 >> 8);
+  pmFastR = 0;
+  pmFastW = 0;
+  /**
+   * One byte per 256-byte page of the RAM at 0: not 0 where translated code
+   * lives (or within 3 bytes below it), so stores there take the slow path.
+   * Grown with the RAM by `refresh()` (translations hold it, so it only grows).
+   */
+  codePages: Uint8Array = new Uint8Array(0x100000 >> 8);
   /** A store just overwrote translated code (the running block must end). */
   codeChanged = false;
   /** Completes OUTs without an exit where the host can (see `PortOutHook`). */
@@ -247,14 +258,28 @@ export class Cpu {
     this.ram = m.ram;
     this.fetchPage = -1;
     this.csBase = this.base[CS];
+    if (m.ramWLen > this.codePages.length << 8) this.growCodePages(m.ramWLen);
     if (this.pe) {
-      // Protected mode takes the checked path (pmem.ts) for every access, and is interpreted.
+      // The interpreter takes the checked path (pmem.ts) for every access; translated
+      // code checks segments and the TLB itself before it uses `pmFastR/W`.
       this.fastR = this.fastW = this.fastFetch = 0;
+      const top = m.addrMask === -1 ? 0xffffffff : 0x100000;
+      this.pmFastR = Math.min(m.ramLen, top);
+      this.pmFastW = Math.min(m.ramWLen, top);
       return;
     }
+    this.pmFastR = this.pmFastW = 0;
     this.fastR = Math.min(m.ramLen, 0x100000);
     this.fastW = Math.min(m.ramWLen, 0x100000);
     this.fastFetch = this.limit[CS] >= 0xffff ? this.fastR : 0;
+  }
+
+  /** Covers RAM up to `bytes` with the code map; translations made with the old map are dropped. */
+  private growCodePages(bytes: number): void {
+    this.blocks?.flush();
+    const next = new Uint8Array(Math.ceil(bytes / 256));
+    next.set(this.codePages);
+    this.codePages = next;
   }
 
   /** Sets a segment's attribute bytes to a present real-mode code/data segment. */
@@ -461,13 +486,29 @@ export class Cpu {
   }
   /** Before a store to physical `p`: drops translations of the bytes it overwrites. */
   noteStore(p: number, len: number): void {
-    if (p < this.fastW && this.codePages[p >> 8] !== 0 && this.blocks !== null) {
+    if (this.codePages[p >> 8] === 1 && this.blocks !== null) {
       if (this.blocks.invalidate(p, len)) this.codeChanged = true;
     }
   }
   /** Reads `size` bytes at seg:off. */
   readN(size: number, s: number, off: number): number {
     return size === 1 ? this.read8(s, off) : size === 2 ? this.read16(s, off) : this.read32(s, off);
+  }
+  /**
+   * Reads the memory operand of a read-modify-write instruction: in
+   * protected mode the write is checked too (segment and page rights, the
+   * dirty bit set) before anything is computed, so the store cannot fault
+   * after the instruction changed flags or registers (translated code,
+   * which keeps those in locals until the end of the instruction).
+   */
+  readRmw(size: number, s: number, off: number): number {
+    const v = this.readN(size, s, off);
+    if (this.pe) probeWrite(this, s, off, size);
+    return v;
+  }
+  /** Checks that `size` bytes at seg:off could be written (protected mode; see `readRmw`). */
+  probeWriteN(size: number, s: number, off: number): void {
+    if (this.pe) probeWrite(this, s, off, size);
   }
   /** Writes `size` bytes at seg:off. */
   writeN(size: number, s: number, off: number, v: number): void {
@@ -633,6 +674,15 @@ export class Cpu {
     return this.readN(size, this.eaSeg, this.eaOff);
   }
   /** Writes the r/m operand. */
+  /**
+   * Reads the r/m operand of an instruction that writes it back: a memory
+   * operand's write is checked with the read in protected mode (`readRmw`),
+   * so a read-only page faults before flags or registers change.
+   */
+  readRMW(size: number): number {
+    if (this.mod === 3) return this.getReg(size, this.rm);
+    return this.readRmw(size, this.eaSeg, this.eaOff);
+  }
   writeRM(size: number, v: number): void {
     if (this.mod === 3) this.setReg(size, this.rm, v);
     else this.writeN(size, this.eaSeg, this.eaOff, v);

@@ -11,6 +11,7 @@ import { type Cpu, CpuFault, ESP, Stop } from "./cpu.ts";
 import { step } from "./exec.ts";
 import { TF } from "./flags.ts";
 import { ABORT } from "./memory.ts";
+import { codeAddress } from "./pmem.ts";
 
 /** Runs at most `n` instructions (REP iterations count one each); returns a {@link Stop} reason. */
 export function execute(c: Cpu, n: number): number {
@@ -50,8 +51,9 @@ export function execute(c: Cpu, n: number): number {
         // blocks up there would translate code at every instruction without running it.
         if (blocks !== null && n >= blocks.maxInstructions) {
           const lin = c.csBase + c.ip;
-          if (lin < c.fastFetch) {
-            const b = blocks.lookup(lin);
+          const phys = lin < c.fastFetch ? lin : c.pe ? codeAddress(c) : -1;
+          if (phys >= 0) {
+            const b = blocks.lookup(phys);
             if (b !== null && b.count <= n) {
               n -= b.run!(c, n);
               if (c.stop !== Stop.NONE) {

@@ -147,13 +147,14 @@ function aluForms(c: Cpu, op: number): void {
   switch (op & 7) {
     case 0: {
       c.modrm();
-      const r = alu(c, aop, c.readRM(1), c.get8(c.reg), 1);
+      const r = alu(c, aop, aop !== 7 ? c.readRMW(1) : c.readRM(1), c.get8(c.reg), 1);
       if (aop !== 7) c.writeRM(1, r);
       return;
     }
     case 1: {
       c.modrm();
-      const r = alu(c, aop, c.readRM(wsize), c.getReg(wsize, c.reg), wsize);
+      const a = aop !== 7 ? c.readRMW(wsize) : c.readRM(wsize);
+      const r = alu(c, aop, a, c.getReg(wsize, c.reg), wsize);
       if (aop !== 7) c.writeRM(wsize, r);
       return;
     }
@@ -246,7 +247,7 @@ function op80_83(c: Cpu, op: number): void {
   const wsize = c.o32 ? 4 : 2;
   const size = (op & 1) === 0 ? 1 : wsize;
   c.modrm();
-  const a = c.readRM(size);
+  const a = c.reg !== 7 ? c.readRMW(size) : c.readRM(size);
   const b = op === 0x83 ? sx8(c.fetch8()) & MASK[size] : c.fetchN(size);
   const r = alu(c, c.reg, a, b >>> 0, size);
   if (c.reg !== 7) c.writeRM(size, r);
@@ -595,7 +596,7 @@ function opf6_f7(c: Cpu, op: number): void {
   const wsize = c.o32 ? 4 : 2;
   const size = op === 0xf6 ? 1 : wsize;
   c.modrm();
-  const v = c.readRM(size);
+  const v = c.reg === 2 || c.reg === 3 ? c.readRMW(size) : c.readRM(size);
   switch (c.reg) {
     case 0:
     case 1: // TEST (1 is an alias)
@@ -648,7 +649,7 @@ function opfd(c: Cpu): void {
 
 function opfe(c: Cpu): void {
   c.modrm();
-  if (c.reg < 2) c.writeRM(1, incdec(c, c.readRM(1), c.reg === 1, 1));
+  if (c.reg < 2) c.writeRM(1, incdec(c, c.readRMW(1), c.reg === 1, 1));
   else undefinedOpcode(c);
 }
 
@@ -959,8 +960,9 @@ function enter(c: Cpu): void {
 function shiftGroup(c: Cpu, op: number, count: number): void {
   const size = (op & 1) === 0 ? 1 : c.o32 ? 4 : 2;
   c.modrm();
-  const v = c.readRM(size);
   if (count < 0) count = c.fetch8();
+  // A count of 0 writes nothing back (the operand is only read; it may be read-only).
+  const v = count !== 0 && (c.is8086 || (count & 31) !== 0) ? c.readRMW(size) : c.readRM(size);
   if (!c.is8086) count &= 31;
   else if (c.reg === 6) {
     // SETMO/SETMOC: all ones when the count is not zero.
@@ -978,7 +980,7 @@ function group5(c: Cpu, wsize: number): void {
   switch (reg) {
     case 0:
     case 1:
-      c.writeRM(wsize, incdec(c, c.readRM(wsize), reg === 1, wsize));
+      c.writeRM(wsize, incdec(c, c.readRMW(wsize), reg === 1, wsize));
       return;
     case 2: {
       const target = c.readRM(wsize);

@@ -127,7 +127,7 @@ export function exec0f(c: Cpu): void {
     case 0xb1: {
       const size = op === 0xb0 ? 1 : wsize;
       c.modrm();
-      const d = c.readRM(size);
+      const d = c.readRMW(size);
       const acc = c.getReg(size, EAX);
       sub(c, acc, d, 0, size);
       if (acc === d) c.writeRM(size, c.getReg(size, c.reg));
@@ -178,7 +178,7 @@ export function exec0f(c: Cpu): void {
     case 0xc1: {
       const size = op === 0xc0 ? 1 : wsize;
       c.modrm();
-      const d = c.readRM(size);
+      const d = c.readRMW(size);
       const s = c.getReg(size, c.reg);
       const sum = add(c, d, s, 0, size);
       c.setReg(size, c.reg, d);
@@ -232,14 +232,14 @@ function system01(c: Cpu): void {
   }
 }
 
-/** Writes CR0: PE and PG change the mode; PG and WP changes drop the TLB. */
+/** Writes CR0: PE, PG and WP change the mode; PG and WP changes drop the TLB. */
 function setCr0(c: Cpu, v: number): void {
   v >>>= 0;
   if ((v & 0x80000000) !== 0 && (v & 1) === 0) c.fault(13, 0);
   const old = c.cr0;
   c.cr0 = (v | 0x10) >>> 0;
   if (((old ^ c.cr0) & 0x80010000) !== 0) flushTranslations(c);
-  if (((old ^ c.cr0) & 0x80000001) !== 0) updateMode(c);
+  if (((old ^ c.cr0) & 0x80010001) !== 0) updateMode(c); // WP is part of the mode key
 }
 
 /** CR4 bits the software CPU implements: PSE (4 MiB pages); PAE, PGE and the rest are refused. */
@@ -355,7 +355,11 @@ function bitTest(c: Cpu, kind: number, imm: number): void {
       bit = s - words * bits;
     }
   }
-  const v = c.mod === 3 ? c.getReg(size, c.rm) : c.readN(size, c.eaSeg, off);
+  const v = c.mod === 3
+    ? c.getReg(size, c.rm)
+    : kind === 0
+    ? c.readN(size, c.eaSeg, off)
+    : c.readRmw(size, c.eaSeg, off);
   const m = 1 << bit;
   c.flags = (v & m) !== 0 ? c.flags | CF : c.flags & ~CF;
   if (kind === 0) return;
@@ -370,7 +374,7 @@ function doubleShift(c: Cpu, left: boolean, count: number): void {
   const size = c.o32 ? 4 : 2;
   const top = SIGN[size];
   const m = MASK[size];
-  let d = c.readRM(size);
+  let d = c.readRMW(size);
   let s = c.getReg(size, c.reg);
   const orig = d;
   let cf = 0;

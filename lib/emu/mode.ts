@@ -22,9 +22,20 @@ export function updateMode(c: Cpu): void {
   c.def32 = pe && c.attrs[CS * 9 + A_DB] !== 0;
   c.ss32 = pe && c.attrs[SS * 9 + A_DB] !== 0;
   if (!pe) c.cpl = 0;
+  c.modeKey = modeKey(c);
   // The next instruction starts from the new default sizes.
   c.prefixed = true;
   c.refresh();
+}
+
+/**
+ * What translated code depends on besides its bytes and CS: protected mode,
+ * CS.D, SS.B, paging, CPL 3 and, with paging, CR0.WP (the rights its TLB
+ * checks need).
+ */
+function modeKey(c: Cpu): number {
+  return (c.pe ? 1 : 0) | (c.def32 ? 2 : 0) | (c.ss32 ? 4 : 0) | (c.pg ? 8 : 0) |
+    (c.cpl === 3 ? 16 : 0) | (c.pg && (c.cr0 & 0x10000) !== 0 ? 32 : 0);
 }
 
 /** Takes the CPL the way KVM reports it for a loaded state: the DPL of SS. */

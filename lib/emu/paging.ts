@@ -14,6 +14,18 @@ import { CpuFault } from "./cpu.ts";
 
 /** TLB entry bits below the physical page number (which sits at bit 4 and up). */
 const VALID = 1, WRITABLE = 2, USER = 4, DIRTY = 8;
+/** The TLB entry bit that lets CPL 3 use the page (for the code that reads entries itself). */
+export const TLB_USER = USER;
+
+/**
+ * The TLB entry bits an access needs for its fast path, by kind: a read at
+ * CPL 0-2, a write there with and without CR0.WP, and the same at CPL 3. A
+ * write needs the dirty bit already set (else the walk sets it).
+ */
+export function tlbRights(cpl: number, wp: boolean): { read: number; write: number } {
+  if (cpl === 3) return { read: VALID | USER, write: VALID | WRITABLE | USER | DIRTY };
+  return { read: VALID, write: wp ? VALID | WRITABLE | DIRTY : VALID | DIRTY };
+}
 /** Page-table entry bits. */
 const P = 1, RW = 2, US = 4, ACCESSED = 0x20, DIRTY_BIT = 0x40, PS = 0x80;
 /** CR0.WP and CR4.PSE. */

@@ -10,7 +10,7 @@
 
 import { type Cpu, CS, SS, Stop } from "./cpu.ts";
 import { ABORT } from "./memory.ts";
-import { translate } from "./paging.ts";
+import { TLB_USER, translate } from "./paging.ts";
 
 /** Attribute byte offsets in `Cpu.attrs` (kvm_segment order: type present dpl db s l g avl unusable). */
 const A_TYPE = 0, A_PRESENT = 1, A_DB = 3, A_UNUSABLE = 8;
@@ -127,4 +127,37 @@ export function pmFetch(c: Cpu, ip: number): number {
     throw ABORT;
   }
   return c.m.rd8(p);
+}
+
+/**
+ * The highest offset translated code may access through segment `s`
+ * without the checks of {@link checkedLinear} (which the slow path then
+ * makes), or -1 when every access must take that path: an unusable or
+ * absent segment, the wrong type for the access, or expand-down.
+ */
+export function fastLimit(c: Cpu, s: number, write: boolean): number {
+  const a = s * 9;
+  const attrs = c.attrs;
+  if (attrs[a + A_UNUSABLE] !== 0 || attrs[a + A_PRESENT] === 0) return -1;
+  const type = attrs[a + A_TYPE];
+  if ((type & 8) !== 0) return write || (type & 2) === 0 ? -1 : c.limit[s];
+  if ((type & 4) !== 0 || (write && (type & 2) === 0)) return -1;
+  return c.limit[s];
+}
+
+/**
+ * The physical address of the instruction at CS:EIP when translated code
+ * may run from it (its page is in the TLB with the rights of the CPL, and
+ * in the RAM at 0), else -1; the interpreter's fetch fills the TLB.
+ */
+export function codeAddress(c: Cpu): number {
+  if (c.ip > c.limit[CS]) return -1;
+  const lin = (c.csBase + c.ip) >>> 0;
+  let p = lin;
+  if (c.pg) {
+    const e = c.tlb.entries[lin >>> 12];
+    if (e === 0 || (c.cpl === 3 && (e & TLB_USER) === 0)) return -1;
+    p = (e >>> 4) * 4096 + (lin & 0xfff);
+  }
+  return p < c.pmFastR ? p : -1;
 }

@@ -1,5 +1,6 @@
 /**
- * The block translator: decodes a run of real-mode x86 instructions from RAM
+ * The block translator: decodes a run of x86 instructions (real mode, or 16-
+ * and 32-bit protected mode with or without paging) from RAM
  * and writes one JavaScript function that executes them, which V8 then
  * compiles to machine code. While a block runs, the general registers live
  * in locals (r0-r7, stored back at exits and faults), and the arithmetic
@@ -26,8 +27,10 @@
  */
 
 import { shift } from "./alu.ts";
-import { type Cpu, DS, ESP, Lazy, SS } from "./cpu.ts";
+import { type Cpu, CS, DS, ESP, Lazy, SS } from "./cpu.ts";
 import { out } from "./io.ts";
+import { tlbRights } from "./paging.ts";
+import { fastLimit } from "./pmem.ts";
 
 /** A translated block: runs with an instruction budget, returns the instructions it retired. */
 export type BlockFunction = (c: Cpu, budget: number) => number;
@@ -37,7 +40,7 @@ export interface Translation {
   readonly run: BlockFunction;
   /** Instructions in one pass through the block (the budget a call needs at least). */
   readonly count: number;
-  /** Linear ranges [start, end) of the code it was translated from. */
+  /** Physical ranges [start, end) of the code it was translated from. */
   readonly ranges: readonly (readonly [number, number])[];
   /** The generated source (for tests and debugging). */
   readonly source: string;
@@ -119,11 +122,26 @@ class Gen {
    * all (the flags at its start are dead), 2 used them.
    */
   firstFlagUse = 0;
-  /** Decode position (linear) and the IP it corresponds to. */
+  /** Decode position (physical) and the IP it corresponds to. */
   p: number;
   ip: number;
   /** Index of the instruction being generated. */
   k = 0;
+  /** Protected mode: segment checks by fast limits, and with paging the TLB. */
+  readonly pm: boolean;
+  readonly pg: boolean;
+  /** EIP's width by CS.D (the fall-through of any instruction wraps to it). */
+  readonly ipMask: number;
+  /** The highest EIP the code segment allows (a jump beyond it faults). */
+  readonly csLimit: number;
+  /** Physical minus linear address of the code: with paging, a block stays in one page. */
+  readonly delta: number;
+  /** The linear page of the block's start (paging). */
+  readonly linPage: number;
+  /** The end of the physical range decoding may use (RAM, or the page's end with paging). */
+  readonly limit: number;
+  /** The TLB rights a read and a write need for their fast path (paging). */
+  readonly rights: { read: number; write: number };
   /** Linear ranges [start, end) of the code translated so far. */
   readonly ranges: [number, number][] = [];
   #rangeStart: number;
@@ -144,13 +162,50 @@ class Gen {
 
   constructor(
     readonly c: Cpu,
-    lin: number,
-    readonly limit: number,
+    phys: number,
     readonly maxInstructions: number,
   ) {
-    this.p = lin;
+    this.p = phys;
     this.ip = c.ip;
-    this.#rangeStart = lin;
+    this.#rangeStart = phys;
+    this.pm = c.pe;
+    this.pg = c.pg;
+    this.ipMask = c.def32 ? 0xffffffff : 0xffff;
+    this.csLimit = c.pe ? c.limit[CS] : 0xffff;
+    const lin = (c.csBase + c.ip) >>> 0;
+    this.delta = phys - lin;
+    this.linPage = lin >>> 12;
+    this.limit = !c.pe
+      ? c.fastFetch
+      : c.pg
+      ? Math.min(phys - (phys & 0xfff) + 4096, c.pmFastR)
+      : c.pmFastR;
+    this.rights = tlbRights(c.cpl, (c.cr0 & 0x10000) !== 0);
+  }
+
+  /** The physical address of the code at `ip`, or -1 where the block cannot reach it. */
+  codeAt(ip: number): number {
+    const lin = (this.c.csBase + ip) >>> 0;
+    if (this.pg && lin >>> 12 !== this.linPage) return -1;
+    const p = lin + this.delta;
+    return p < this.limit ? p : -1;
+  }
+
+  /** `x` as an EIP: wrapped to CS.D's width (numbers, not code). */
+  wrapIp(x: number): number {
+    return this.ipMask === 0xffff ? x & 0xffff : x >>> 0;
+  }
+
+  /**
+   * The target of a relative jump by `d` from the decode position, as
+   * exec.ts's `jumpNear` and `jumpShort` have it: wrapped to the operand
+   * size (a short jump in real mode always wraps at 64 KiB). A target beyond
+   * the CS limit is left to the interpreter, which raises its #GP.
+   */
+  target(d: number, short = false): number {
+    const t = this.o32 && (this.pm || !short) ? (this.ip + d) >>> 0 : (this.ip + d) & 0xffff;
+    if (t > this.csLimit) throw new NotTranslated("jump beyond the CS limit");
+    return t;
   }
 
   // --- the trace -------------------------------------------------------------
@@ -159,7 +214,7 @@ class Gen {
   follow(ip: number): void {
     this.closeRange();
     this.ip = ip;
-    this.p = this.c.csBase + ip;
+    this.p = this.codeAt(ip);
     this.#rangeStart = this.p;
   }
 
@@ -169,16 +224,18 @@ class Gen {
     this.#rangeStart = this.p;
   }
 
-  /** True when decoding may go on at `ip` (code not yet in the trace, in fast RAM, room left). */
+  /** True when decoding may go on at `ip` (code not yet in the trace, reachable, room left). */
   canFollow(ip: number): boolean {
-    return !this.visited.has(ip) && this.c.csBase + ip < this.limit &&
+    return !this.visited.has(ip) && ip <= this.csLimit && this.codeAt(ip) >= 0 &&
       this.k + 1 < this.maxInstructions;
   }
 
   // --- decoding ------------------------------------------------------------
 
   byte(): number {
-    if (this.p >= this.limit || this.ip > 0xffff) throw new NotTranslated("end of RAM or segment");
+    if (this.p >= this.limit || this.ip > this.csLimit) {
+      throw new NotTranslated("end of RAM, page or segment");
+    }
     this.ip++;
     return this.c.ram[this.p++];
   }
@@ -383,20 +440,29 @@ class Gen {
     return `r${n} = ((r${n} & 0xffff00ff) | ((${value}) << 8)) >>> 0;`;
   }
 
-  /** Statement: `dst = ` the operand of `size` bytes at ea (leaves its offset in `off`). */
-  load(size: number, ea: Ea, dst = "v"): void {
+  /**
+   * Statement: `dst = ` the operand of `size` bytes at ea (leaves its offset
+   * in `off`). `rmw`: the operand is written back by the same instruction,
+   * whose store must not fault once the instruction has changed anything
+   * (flags and registers live in locals): in protected mode the write is
+   * checked with the read (`Cpu.readRmw`).
+   */
+  load(size: number, ea: Ea, dst = "v", rmw = false): void {
     this.mayThrow();
     const s = ea.seg;
     this.segs.add(s);
     this.emit(`off = ${ea.off};`);
-    const fast = `off + ${size - 1} <= l${s} && (t = b${s} + off) + ${size - 1} < fr`;
+    const forWrite = rmw && this.pm;
+    const fast = this.fastAddress(size, s, forWrite);
     const value = size === 1
       ? "ram[t]"
       : size === 2
       ? "ram[t] | (ram[t + 1] << 8)"
       : "(ram[t] | (ram[t + 1] << 8) | (ram[t + 2] << 16) | (ram[t + 3] << 24)) >>> 0";
-    const slow = size === 1 ? "read8" : size === 2 ? "read16" : "read32";
-    this.emit(`${dst} = ${fast} ? ${value} : c.${slow}(${s}, off);`);
+    const slow = forWrite
+      ? `readRmw(${size}, ${s}, off)`
+      : `${size === 1 ? "read8" : size === 2 ? "read16" : "read32"}(${s}, off)`;
+    this.emit(`${dst} = ${fast} ? ${value} : c.${slow};`);
   }
 
   /**
@@ -409,9 +475,7 @@ class Gen {
     const s = ea.seg;
     this.segs.add(s);
     if (!reuseOff) this.emit(`off = ${ea.off};`);
-    const fast = `off + ${size - 1} <= l${s} && (t = b${s} + off) + ${
-      size - 1
-    } < fw && cp[t >> 8] === 0`;
+    const fast = `${this.fastAddress(size, s, true)} && cp[t >> 8] === 0`;
     const bytes = size === 1
       ? `ram[t] = ${val};`
       : size === 2
@@ -420,6 +484,28 @@ class Gen {
     this.emit(
       `if (${fast}) { ${bytes} } else if (rt.store(c, ${size}, ${s}, off, ${val})) ex = true;`,
     );
+  }
+
+  /**
+   * A condition that holds when the access of `size` bytes at segment `s`,
+   * offset `off` may go straight to `ram`, leaving its index in `t`. Real
+   * mode: the limit and the fast RAM. Protected mode: the segment's fast
+   * limit (-1 for segments every access of which needs the full checks),
+   * then with paging a TLB entry with the rights the access needs, inside
+   * one page. Everything else takes the CPU's own path, which faults,
+   * walks the tables and sets accessed and dirty bits.
+   */
+  fastAddress(size: number, s: number, write: boolean): string {
+    const end = size - 1;
+    const ram = write ? "fw" : "fr";
+    if (!this.pm) return `off + ${end} <= l${s} && (t = b${s} + off) + ${end} < ${ram}`;
+    const lim = `off + ${end} <= ${write ? "gw" : "gr"}${s}`;
+    if (!this.pg) return `${lim} && (t = (b${s} + off) >>> 0) + ${end} < ${ram}`;
+    const need = write ? this.rights.write : this.rights.read;
+    const inPage = size === 1 ? "" : ` && (t & 0xfff) <= ${4096 - size}`;
+    return `${lim} && ((t = (b${s} + off) >>> 0), true)${inPage} && ` +
+      `((e = tlb[t >>> 12]) & ${need}) === ${need} && ` +
+      `(t = (e >>> 4) * 4096 + (t & 0xfff)) + ${end} < ${ram}`;
   }
 
   /** Code that leaves the block with IP = `ip` after `n` instructions of this pass. */
@@ -436,16 +522,16 @@ export interface TranslateOptions {
 }
 
 /**
- * Translates the block at CS:IP (linear `lin`, in the CPU's fast RAM below
- * `limit`). Returns null when its first instruction is not translatable.
+ * Translates the block at CS:EIP (physical `phys`, in the RAM at 0: see
+ * `BlockCache.lookup`). Returns null when its first instruction is not
+ * translatable.
  */
 export function translate(
   c: Cpu,
-  lin: number,
-  limit: number,
+  phys: number,
   opts: TranslateOptions,
 ): Translation | null {
-  const g = new Gen(c, lin, limit, opts.maxInstructions);
+  const g = new Gen(c, phys, opts.maxInstructions);
   const startIp = c.ip;
   let ended = false;
   let loopBack = false;
@@ -479,23 +565,25 @@ export function translate(
   const count = g.k;
   if (count === 0) return null;
   g.ips[count] = g.ip;
-  if (!ended) g.emit(g.exitCode(String(g.ip & 0xffff), count));
+  if (!ended) g.emit(g.exitCode(String(g.wrapIp(g.ip)), count));
   g.closeRange();
   const cases = g.catchCases.map((f, i) => f === undefined ? "" : `case ${i}: ${f} break;`).join(
     " ",
   );
-  const segLocals = [...g.segs].map((s) => `const b${s} = base[${s}], l${s} = lim[${s}];`).join(
-    " ",
-  );
+  const segLocals = [...g.segs].map((s) =>
+    g.pm
+      ? `const b${s} = base[${s}], gr${s} = fl(c, ${s}, false), gw${s} = fl(c, ${s}, true);`
+      : `const b${s} = base[${s}], l${s} = lim[${s}];`
+  ).join(" ");
   const regLocals = [...g.used].sort().map((n) => `r${n} = r32[${n}]`).join(", ");
   const writeBack = [...g.dirty].sort().map((n) => `r32[${n}] = r${n};`).join(" ");
   const body = g.code.join("\n    ");
   const source = `
 return function block(c, budget) {
-  const ram = c.ram, fr = c.fastR, fw = c.fastW;
+  const ram = c.ram, fr = c.${g.pm ? "pmFastR" : "fastR"}, fw = c.${g.pm ? "pmFastW" : "fastW"};
   ${segLocals}
   const i0 = c.instructions;
-  let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
+  let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, e = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
   let ni = 0, nd = 0;
   ${regLocals === "" ? "" : `let ${regLocals};`}
   out: try {
@@ -515,15 +603,26 @@ return function block(c, budget) {
   c.instructions = i0 + nd;
   return nd;
 };`;
-  const factory = new Function("rt", "r32", "base", "lim", "cp", "IPS", source) as (
+  const factory = new Function("rt", "r32", "base", "lim", "cp", "IPS", "tlb", "fl", source) as (
     rt: Runtime,
     r32: Uint32Array,
     base: Uint32Array,
     lim: Uint32Array,
     cp: Uint8Array,
     ips: number[],
+    tlb: Int32Array,
+    fl: typeof fastLimit,
   ) => BlockFunction;
-  const run = factory(RUNTIME, c.r32, c.base, c.limit, c.codePages, g.ips);
+  const run = factory(
+    RUNTIME,
+    c.r32,
+    c.base,
+    c.limit,
+    c.codePages,
+    g.ips,
+    c.tlb.entries,
+    fastLimit,
+  );
   return { run, count, ranges: g.ranges, source };
 }
 
@@ -533,8 +632,8 @@ const CONTINUE = 0, END = 1, LOOP = 2;
 /** Decodes and generates one instruction. */
 function instruction(g: Gen, startIp: number): number {
   const c = g.c;
-  g.o32 = false;
-  g.a32 = false;
+  g.o32 = c.def32;
+  g.a32 = c.def32;
   g.segOvr = -1;
   let op = g.byte();
   for (let n = 0;; n++) {
@@ -542,8 +641,8 @@ function instruction(g: Gen, startIp: number): number {
     if (op === 0x26 || op === 0x2e || op === 0x36 || op === 0x3e) g.segOvr = (op >> 3) & 3;
     else if (op === 0x64 && !c.is8086) g.segOvr = 4;
     else if (op === 0x65 && !c.is8086) g.segOvr = 5;
-    else if (op === 0x66 && !c.is8086) g.o32 = true;
-    else if (op === 0x67 && !c.is8086) g.a32 = true;
+    else if (op === 0x66 && !c.is8086) g.o32 = !c.def32;
+    else if (op === 0x67 && !c.is8086) g.a32 = !c.def32;
     else break;
     op = g.byte();
   }
@@ -569,7 +668,7 @@ function instruction(g: Gen, startIp: number): number {
   }
   if (op >= 0x70 && op < 0x80) {
     const d = g.simm8();
-    return branch(g, g.cond(op & 15), (g.ip + d) & 0xffff, startIp);
+    return branch(g, g.cond(op & 15), g.target(d, true), startIp);
   }
   if (op > 0x90 && op < 0x98) { // XCHG (E)AX, reg
     return xchg(g, w, { mod: 3, reg: 0, rm: op & 7, ea: null });
@@ -676,17 +775,19 @@ function instruction(g: Gen, startIp: number): number {
     case 0xe2: { // LOOP
       const d = g.simm8();
       const size = g.a32 ? 4 : 2;
+      const to = g.target(d, true);
       g.emit(g.setReg(size, 1, wrap(`${g.reg(size, 1)} - 1`, size)));
-      return branch(g, `${g.reg(size, 1)} !== 0`, (g.ip + d) & 0xffff, startIp);
+      return branch(g, `${g.reg(size, 1)} !== 0`, to, startIp);
     }
     case 0xe3: { // JCXZ
       const d = g.simm8();
-      return branch(g, `${g.reg(g.a32 ? 4 : 2, 1)} === 0`, (g.ip + d) & 0xffff, startIp);
+      return branch(g, `${g.reg(g.a32 ? 4 : 2, 1)} === 0`, g.target(d, true), startIp);
     }
     case 0xe6:
     case 0xe7:
     case 0xee:
     case 0xef: { // OUT: the host completes it at once, or it leaves as an exit after the instruction
+      if (g.pm) throw new NotTranslated("OUT in protected mode (IOPL)");
       const size = (op & 1) === 0 ? 1 : w;
       const port = op < 0xe8 ? String(g.byte()) : g.reg(2, 2);
       g.emit(
@@ -694,7 +795,7 @@ function instruction(g: Gen, startIp: number): number {
       );
       g.emit(
         `if (t !== 1) { c.stop = t === 0 ? ${STOP_IO} : ${STOP_YIELD}; ${
-          g.exitCode(String(g.ip & 0xffff), g.k + 1)
+          g.exitCode(String(g.wrapIp(g.ip)), g.k + 1)
         } }`,
       );
       return CONTINUE;
@@ -702,13 +803,12 @@ function instruction(g: Gen, startIp: number): number {
     case 0xe8:
       return call(g, startIp);
     case 0xe9: {
-      if (g.o32) throw new NotTranslated("jmp rel32");
-      const d = g.word();
-      return branch(g, "true", (g.ip + d) & 0xffff, startIp);
+      const d = g.o32 ? g.dword() | 0 : g.word();
+      return branch(g, "true", g.target(d), startIp);
     }
     case 0xeb: {
       const d = g.simm8();
-      return branch(g, "true", (g.ip + d) & 0xffff, startIp);
+      return branch(g, "true", g.target(d, true), startIp);
     }
     case 0x86:
     case 0x87:
@@ -761,7 +861,7 @@ function instruction(g: Gen, startIp: number): number {
       const size = op === 0xf6 ? 1 : w;
       const m = g.modrm();
       if (m.reg >= 4) throw new NotTranslated("MUL/IMUL/DIV/IDIV");
-      readRm(g, size, m, "v");
+      readRm(g, size, m, "v", m.reg >= 2);
       if (m.reg <= 1) { // TEST r/m, imm
         setLogic(g, `v & ${g.imm(size)}`, size);
       } else if (m.reg === 2) { // NOT: no flags
@@ -778,7 +878,7 @@ function instruction(g: Gen, startIp: number): number {
       const size = op === 0xfe ? 1 : w;
       const m = g.modrm();
       if (m.reg > 1) throw new NotTranslated("FE/FF beyond INC/DEC");
-      readRm(g, size, m, "v");
+      readRm(g, size, m, "v", true);
       incdec(g, m.reg === 1, size);
       writeRm(g, size, m, "lr");
       return CONTINUE;
@@ -790,9 +890,8 @@ function instruction(g: Gen, startIp: number): number {
 function twoByte(g: Gen, w: number, startIp: number): number {
   const op = g.byte();
   if (op >= 0x80 && op < 0x90) {
-    if (g.o32) throw new NotTranslated("jcc rel32");
-    const d = (g.word() << 16) >> 16;
-    return branch(g, g.cond(op & 15), (g.ip + d) & 0xffff, startIp);
+    const d = g.o32 ? g.dword() | 0 : (g.word() << 16) >> 16;
+    return branch(g, g.cond(op & 15), g.target(d), startIp);
   }
   if (op >= 0x90 && op < 0xa0) { // SETcc
     const m = g.modrm();
@@ -823,7 +922,7 @@ function twoByte(g: Gen, w: number, startIp: number): number {
  */
 function branch(g: Gen, cond: string, target: number, startIp: number): number {
   const n = g.k + 1;
-  const fall = g.ip & 0xffff;
+  const fall = g.wrapIp(g.ip);
   if (target === startIp) {
     // A loop: leave when the branch is not taken or the budget would run out.
     if (cond !== "true") g.emit(`if (!(${cond})) { ${g.exitCode(String(fall), n)} }`);
@@ -845,7 +944,7 @@ function branch(g: Gen, cond: string, target: number, startIp: number): number {
   }
   if (g.canFollow(fall)) {
     g.emit(`if (${cond}) { ${g.exitCode(String(target), n)} }`);
-    if (g.ip > 0xffff) g.follow(fall); // the fall-through wrapped to IP 0
+    if (g.ip !== fall) g.follow(fall); // the fall-through wrapped to IP 0
     return CONTINUE;
   }
   g.emit(
@@ -854,14 +953,14 @@ function branch(g: Gen, cond: string, target: number, startIp: number): number {
   return END;
 }
 
-/** CALL rel16: pushes the return address and follows the call into its target. */
+/** CALL rel16/rel32: pushes the return address and follows the call into its target. */
 function call(g: Gen, startIp: number): number {
-  if (g.o32) throw new NotTranslated("call rel32");
-  const d = g.word();
-  const next = g.ip & 0xffff;
-  const target = (next + d) & 0xffff;
+  const size = g.o32 ? 4 : 2;
+  const d = size === 4 ? g.dword() | 0 : g.word();
+  const next = g.wrapIp(g.ip);
+  const target = g.target(d);
   g.emit(`w = ${next};`);
-  push(g, 2, "w", target);
+  push(g, size, "w", target);
   if (target !== startIp && g.canFollow(target)) {
     g.returns.push(next);
     g.follow(target);
@@ -871,11 +970,23 @@ function call(g: Gen, startIp: number): number {
   return END;
 }
 
-/** RET [imm16]: back into the trace after a call it followed (when the stack agrees), else out. */
+/**
+ * RET [imm16]: back into the trace after a call it followed (when the stack
+ * agrees), else out. A return address beyond the CS limit raises #GP before
+ * the stack pointer moves.
+ */
 function ret(g: Gen, release: number): number {
-  if (g.o32) throw new NotTranslated("ret with 66");
-  pop(g, 2, "w");
-  if (release !== 0) g.emit(g.setReg(2, ESP, `((${g.reg(2, ESP)} + ${release}) & 0xffff)`));
+  const size = g.o32 ? 4 : 2;
+  pop(
+    g,
+    size,
+    "w",
+    g.csLimit < MASK[size] ? `if (w > ${g.csLimit}) c.fault(13, ${g.pm ? 0 : -1});` : "",
+  );
+  const sw = stackWidth(g);
+  if (release !== 0) {
+    g.emit(g.setReg(sw, ESP, wrap(`${g.reg(sw, ESP)} + ${release}`, sw)));
+  }
   const back = g.returns.pop();
   if (back !== undefined && g.canFollow(back)) {
     g.emit(`if (w !== ${back}) { ${g.exitCode("w", g.k + 1)} }`);
@@ -937,13 +1048,14 @@ function stringOp(g: Gen, op: number, size: number): number {
 }
 
 /** After a store that left plain RAM (MMIO, code): end the block after this instruction. */
-function afterStore(g: Gen, next = g.ip & 0xffff): void {
+function afterStore(g: Gen, next = g.wrapIp(g.ip)): void {
   g.emit(`if (ex) { ${g.exitCode(String(next), g.k + 1)} }`);
 }
 
-function readRm(g: Gen, size: number, m: ModRm, dst: string): void {
+/** Reads the r/m operand into `dst`; `rmw`: the instruction writes it back (see `Gen.load`). */
+function readRm(g: Gen, size: number, m: ModRm, dst: string, rmw = false): void {
   if (m.ea === null) g.emit(`${dst} = ${g.reg(size, m.rm)};`);
-  else g.load(size, m.ea, dst);
+  else g.load(size, m.ea, dst, rmw);
 }
 
 /** Writes `val` to the r/m operand; a memory operand's offset is still in `off` from readRm. */
@@ -999,7 +1111,7 @@ function aluForms(g: Gen, op: number, w: number): number {
 
 /** dst = dst op src, with lazy flags; `src` is an expression without side effects. */
 function aluOp(g: Gen, aop: number, size: number, dst: ModRm, src: string): number {
-  readRm(g, size, dst, "v");
+  readRm(g, size, dst, "v", aop !== 7);
   switch (aop) {
     case 0: // ADD
       g.emit(`la = v; lb = ${src}; lr = ${wrap("la + lb", size)};`);
@@ -1032,10 +1144,11 @@ function shiftGroup(g: Gen, op: number, w: number): number {
   const size = (op & 1) === 0 ? 1 : w;
   const m = g.modrm();
   if (g.c.is8086 && m.reg === 6) throw new NotTranslated("SETMO");
-  readRm(g, size, m, "v");
   let count = -1;
   if (op === 0xd0 || op === 0xd1) count = 1;
   else if (op === 0xc0 || op === 0xc1) count = g.byte() & 31;
+  // A count of 0 writes nothing: its operand is only read (and may be read-only).
+  readRm(g, size, m, "v", count > 0);
   if (count === 0) return CONTINUE; // nothing changes, not even the flags
   if (count > 0 && m.reg >= 4) {
     shiftByConstant(g, m.reg, count, size);
@@ -1045,6 +1158,7 @@ function shiftGroup(g: Gen, op: number, w: number): number {
   g.flush();
   g.emit(`w = ${count > 0 ? count : g.c.is8086 ? g.reg(1, 1) : `(${g.reg(1, 1)} & 31)`};`);
   g.emit(`if (w !== 0) {`);
+  if (count < 0 && m.ea !== null && g.pm) g.emit(`c.probeWriteN(${size}, ${m.ea.seg}, off);`);
   g.emit(`v = rt.shift(c, ${m.reg}, v, w, ${size});`);
   writeRm(g, size, m, "v");
   g.emit(`}`);
@@ -1079,16 +1193,24 @@ function shiftByConstant(g: Gen, op: number, n: number, size: number): void {
  * as it was. A store that must end the block (MMIO, code) leaves it at
  * `next` (CALL: its target).
  */
-function push(g: Gen, size: number, val: string, next = g.ip & 0xffff): void {
-  g.emit(`sp = (${g.reg(2, ESP)} - ${size}) & 0xffff;`);
+function push(g: Gen, size: number, val: string, next = g.wrapIp(g.ip)): void {
+  const sw = stackWidth(g);
+  g.emit(`sp = ${wrap(`${g.reg(sw, ESP)} - ${size}`, sw)};`);
   g.store(size, { off: "sp", seg: SS }, val);
-  g.emit(g.setReg(2, ESP, "sp"));
+  g.emit(g.setReg(sw, ESP, "sp"));
   afterStore(g, next);
 }
 
-/** POP into the local `dst`. */
-function pop(g: Gen, size: number, dst: string): void {
-  g.emit(`sp = ${g.reg(2, ESP)};`);
+/** POP into the local `dst`; `check` runs on the value before the stack pointer moves. */
+function pop(g: Gen, size: number, dst: string, check = ""): void {
+  const sw = stackWidth(g);
+  g.emit(`sp = ${g.reg(sw, ESP)};`);
   g.load(size, { off: "sp", seg: SS }, dst);
-  g.emit(g.setReg(2, ESP, `((sp + ${size}) & 0xffff)`));
+  if (check !== "") g.emit(check);
+  g.emit(g.setReg(sw, ESP, wrap(`sp + ${size}`, sw)));
+}
+
+/** The stack pointer's width: ESP with SS.B, else SP. */
+function stackWidth(g: Gen): number {
+  return g.c.ss32 ? 4 : 2;
 }

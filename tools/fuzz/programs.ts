@@ -20,10 +20,28 @@ const MEM_RM = [0, 1, 4, 5, 7];
  * 0 for the caller to patch), string instructions without REP, flag
  * instructions, SETcc, PUSH/POP. Memory operands are [BX+SI], [BX+DI], [SI],
  * [DI] or [BX] with a disp8 in DS; BP and SP are left alone.
+ *
+ * `code32`: the same program for a 32-bit code segment (CS.D set). Each
+ * instruction gets a 67 prefix (16-bit addressing, so the memory operands
+ * stay in the data segment) and the operand-size prefix where 16-bit code
+ * has none (and none where it has one), so operand sizes and immediates are
+ * those of the 16-bit program; no CALL (its rel16 would need its own RET).
  */
-export function randomInstruction(int: (n: number) => number, is386: boolean): number[] {
+export function randomInstruction(
+  int: (n: number) => number,
+  is386: boolean,
+  code32 = false,
+): number[] {
+  const bytes = instructionBytes(int, is386, code32);
+  return code32 ? [0x67, ...bytes] : bytes;
+}
+
+function instructionBytes(int: (n: number) => number, is386: boolean, code32: boolean): number[] {
   const r16 = () => FREE16[int(FREE16.length)];
-  const o32 = is386 && int(4) === 0 ? [0x66] : [];
+  const wide = is386 && int(4) === 0;
+  const o32 = wide !== code32 ? [0x66] : [];
+  /** The prefix of a 16-bit operation that has no 32-bit form in the random set. */
+  const p16 = code32 ? [0x66] : [];
   const mem = () => [0x40 | (int(8) << 3) | MEM_RM[int(MEM_RM.length)], int(256)]; // mod 1, disp8
   const regRm = (reg: number) => 0xc0 | (reg << 3) | r16();
   const rm = (reg: number) =>
@@ -37,11 +55,11 @@ export function randomInstruction(int: (n: number) => number, is386: boolean): n
         (int(8) << 3) | 5,
         int(256),
         int(256),
-        ...(o32.length ? [int(256), int(256)] : []),
+        ...(wide ? [int(256), int(256)] : []),
       ];
     case 2: { // 80/81/83 group
       const op = [0x80, 0x81, 0x83][int(3)];
-      const imm = op === 0x81 ? (o32.length ? 4 : 2) : 1;
+      const imm = op === 0x81 ? (wide ? 4 : 2) : 1;
       return [
         ...(op === 0x80 ? [] : o32),
         op,
@@ -64,9 +82,9 @@ export function randomInstruction(int: (n: number) => number, is386: boolean): n
     case 7: // MOV r/m, reg and reg, r/m
       return [...o32, 0x88 | int(4), ...rm(r16())];
     case 8: // MOV reg, immediate
-      return int(2) ? [0xb0 | int(8), int(256)] : [0xb8 | r16(), int(256), int(256)];
+      return int(2) ? [0xb0 | int(8), int(256)] : [...p16, 0xb8 | r16(), int(256), int(256)];
     case 9: // MOV r/m, immediate
-      return int(2) ? [0xc6, ...rm(0), int(256)] : [0xc7, ...rm(0), int(256), int(256)];
+      return int(2) ? [0xc6, ...rm(0), int(256)] : [...p16, 0xc7, ...rm(0), int(256), int(256)];
     case 10: // TEST
       return int(2) ? [...o32, 0x84 | int(2), ...rm(r16())] : [0xa8, int(256)];
     case 11: // LEA
@@ -76,24 +94,26 @@ export function randomInstruction(int: (n: number) => number, is386: boolean): n
     case 13: // a conditional jump over a two-byte instruction
       return [0x70 | int(16), 2, 0x40 | r16(), 0x48 | r16()];
     case 14: // a call of the subroutine (patched by the caller)
-      return [0xe8, 0, 0];
+      return code32 ? [0x90] : [0xe8, 0, 0];
     case 15: { // NOT, NEG, TEST imm, MUL (left to the interpreter), CBW/CWD, XCHG
       const sub = int(5);
       if (sub === 0) return [...o32, 0x98 | int(2)];
       if (sub === 1) return [...o32, 0x86 | int(2), ...rm(r16())];
-      if (sub === 2) return [0x90 | r16()];
+      if (sub === 2) return [...p16, 0x90 | r16()];
       const g = int(5); // /0 TEST, /2 NOT, /3 NEG, /4 MUL
       const reg = [0, 2, 3, 4, 1][g];
-      const bytes = int(2) ? [0xf6, ...rm(reg)] : [...o32, 0xf7, ...rm(reg)];
+      const byte = int(2) === 1;
+      const bytes = byte ? [0xf6, ...rm(reg)] : [...o32, 0xf7, ...rm(reg)];
       if (reg > 1) return bytes;
       return [
         ...bytes,
-        ...Array.from({ length: bytes[0] === 0xf6 ? 1 : o32.length ? 4 : 2 }, () => int(256)),
+        ...Array.from({ length: byte ? 1 : wide ? 4 : 2 }, () => int(256)),
       ];
     }
     case 18: { // string instructions without REP (DS:SI, ES:DI in the data segment), CLD/STD
       const op = [0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf][int(10)];
-      return [...(int(4) === 0 ? [0xfc | int(2)] : []), ...((op & 1) ? o32 : []), op];
+      const a16 = code32 ? [0x67] : []; // after CLD/STD: the string instruction's own prefix
+      return [...(int(4) === 0 ? [0xfc | int(2)] : []), ...a16, ...((op & 1) ? o32 : []), op];
     }
     case 19: // CLC/STC/CMC, then something that reads CF
       return [[0xf8, 0xf9, 0xf5][int(3)], 0x11, regRm(r16())];
