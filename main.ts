@@ -15,7 +15,7 @@ import { screenAnsi, screenText } from "./lib/display/text.ts";
 import { OutputBuffer } from "./lib/machine/output.ts";
 import { KvmUnavailableError } from "./lib/kvm/unavailable.ts";
 import { LoaderError } from "./lib/loader/entry.ts";
-import { looksLikeDisk } from "./lib/loader/kernel.ts";
+import { DISK_HEAD_BYTES, looksLikeDisk } from "./lib/loader/kernel.ts";
 import { formatCpuSnapshot } from "./lib/machine/crash-report.ts";
 import { createMachine } from "./lib/machine/create.ts";
 import { loadMachineCode } from "./lib/machine/code.ts";
@@ -146,7 +146,8 @@ export async function main(args: string[]): Promise<number> {
   try {
     // A disk is read on demand as the guest reads it; kernels and flat images are read whole.
     const onDemand = options.boot === "bios" ||
-      (options.boot === "auto" && looksLikeDisk(await readImageHead(options.image)));
+      (options.boot === "auto" &&
+        looksLikeDisk(await readImageHead(options.image, DISK_HEAD_BYTES)));
     const image = onDemand ? undefined : await readImage(options.image);
     const modules = await readModules(options.initrd, options.modules);
     sinks.open(options.serial, options.debugcon);

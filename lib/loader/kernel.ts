@@ -118,13 +118,18 @@ export function detectImage(image: Uint8Array, choice: BootChoice): DetectedImag
   }
 }
 
+/** Bytes of an image's start that {@link looksLikeDisk} needs: past the Linux setup header's magic. */
+export const DISK_HEAD_BYTES = 1024;
+
 /**
- * Whether an image is a disk by its first sector alone: the 0x55AA boot
- * signature and no ELF header (a disk can then be read on demand; anything
- * else is detected from the whole file).
+ * Whether an image is a disk by its first bytes alone: the 0x55AA boot
+ * signature, no ELF header and no Linux setup header (a bzImage carries the
+ * signature too). A disk can then be read on demand; anything else is
+ * detected from the whole file.
  */
 export function looksLikeDisk(head: Uint8Array): boolean {
-  return !isElf(head) && head.length >= 512 && head[510] === 0x55 && head[511] === 0xaa;
+  return !isElf(head) && !hasLinuxHeader(head) && head.length >= 512 && head[510] === 0x55 &&
+    head[511] === 0xaa;
 }
 
 function detectAuto(image: Uint8Array): DetectedImage {

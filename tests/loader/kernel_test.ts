@@ -2,7 +2,12 @@
 // protected-mode entry state kernels start in.
 import { strictEqual, throws } from "@std/assert";
 import { applyProtectedModeEntry, GDT_ADDRESS, writeFlatGdt } from "../../lib/loader/entry.ts";
-import { detectImage, loadKernel } from "../../lib/loader/kernel.ts";
+import {
+  detectImage,
+  DISK_HEAD_BYTES,
+  loadKernel,
+  looksLikeDisk,
+} from "../../lib/loader/kernel.ts";
 import { KvmSregs } from "../../lib/kvm/structs.ts";
 import {
   decodeCpuid2,
@@ -81,6 +86,18 @@ Deno.test("detect: disks stay disks; a flat image with a Multiboot header is a k
   strictEqual(detectImage(sector, "auto").format, "multiboot");
   strictEqual(detectImage(new Uint8Array(512), "auto").format, "bios");
   strictEqual(detectImage(new Uint8Array(4), "flat").format, "flat");
+});
+
+Deno.test("detect: a bzImage's first bytes are not a disk, though it has the boot signature", () => {
+  // The CLI tells a disk (read on demand) from the first DISK_HEAD_BYTES of the file:
+  // a bzImage given with --initrd was refused as "a disk, not a kernel".
+  const head = new Uint8Array(DISK_HEAD_BYTES);
+  head[510] = 0x55;
+  head[511] = 0xaa;
+  strictEqual(looksLikeDisk(head), true);
+  head.set([0x48, 0x64, 0x72, 0x53], 0x202); // "HdrS"
+  strictEqual(looksLikeDisk(head), false);
+  strictEqual(looksLikeDisk(head.subarray(0, 512)), true); // why 512 bytes were not enough
 });
 
 Deno.test("detect: a forced protocol the image lacks is a one-line error", () => {
