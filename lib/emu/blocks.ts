@@ -234,13 +234,14 @@ function mustInterpret(
   ranges: readonly (readonly [number, number])[],
   delta: number,
 ): boolean {
+  const code = c.pe ? c.m.flat : c.ram; // what the ranges index (see translate.ts)
   for (const [start, end] of ranges) {
     if (c.breakpoints !== null) {
       for (const b of c.breakpoints) if (b + delta >= start && b + delta < end) return true;
     }
     if (c.magicBreak) {
       for (let a = start; a + 1 < end; a++) {
-        if (c.ram[a] === 0x87 && c.ram[a + 1] === 0xdb) return true;
+        if (code[a] === 0x87 && code[a + 1] === 0xdb) return true;
       }
     }
   }

@@ -159,14 +159,8 @@ export class Cpu {
   fastFetch = 0;
   /** CS base as a plain field for instruction fetch (kept equal to `base[CS]`). */
   csBase = 0;
-  /**
-   * Protected mode's RAM at physical 0 for translated code: physical
-   * addresses below these are read and written straight in `ram` once the
-   * segment and paging checks passed (all of the slot, or its first MiB
-   * while A20 is off).
-   */
-  pmFastR = 0;
-  pmFastW = 0;
+  /** `PhysMemory.layoutVersion` the TLB, translations and code map were made for. */
+  #layout = -1;
   /**
    * One byte per 256-byte page of the RAM at 0: not 0 where translated code
    * lives (or within 3 bytes below it), so stores there take the slow path.
@@ -258,17 +252,20 @@ export class Cpu {
     this.ram = m.ram;
     this.fetchPage = -1;
     this.csBase = this.base[CS];
-    if (m.ramWLen > this.codePages.length << 8) this.growCodePages(m.ramWLen);
+    if (m.layoutVersion !== this.#layout) {
+      // New RAM: TLB entries say which pages are RAM, translations hold the arrays.
+      this.#layout = m.layoutVersion;
+      this.tlb.flush();
+      this.blocks?.flush();
+      const top = Math.max(m.ramWLen, m.flat.length);
+      if (top > this.codePages.length << 8) this.growCodePages(top);
+    }
     if (this.pe) {
       // The interpreter takes the checked path (pmem.ts) for every access; translated
-      // code checks segments and the TLB itself before it uses `pmFastR/W`.
+      // code checks segments and the TLB itself (see translate.ts `fastAddress`).
       this.fastR = this.fastW = this.fastFetch = 0;
-      const top = m.addrMask === -1 ? 0xffffffff : 0x100000;
-      this.pmFastR = Math.min(m.ramLen, top);
-      this.pmFastW = Math.min(m.ramWLen, top);
       return;
     }
-    this.pmFastR = this.pmFastW = 0;
     this.fastR = Math.min(m.ramLen, 0x100000);
     this.fastW = Math.min(m.ramWLen, 0x100000);
     this.fastFetch = this.limit[CS] >= 0xffff ? this.fastR : 0;

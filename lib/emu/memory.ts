@@ -40,6 +40,9 @@ const STOP_RECHECK = 8;
 /** `Stop.YIELD`. */
 const STOP_YIELD = 11;
 
+/** `PhysMemory.fastKind` bits: the page is RAM in `flat` (readable; writable too). */
+export const FAST_READ = 1, FAST_WRITE = 2;
+
 /** The physical address space: slots, A20 and pending MMIO traffic. */
 export class PhysMemory {
   /** The CPU running on this memory (picovmm runs one vCPU). */
@@ -52,6 +55,16 @@ export class PhysMemory {
   ramWLen = 0;
   /** ANDed into every physical address (1 MiB wrap, A20 off, or none). */
   addrMask = -1;
+  /**
+   * RAM as one array indexed by physical address: the slots made inside it
+   * (see `reserve`; else the slot at 0 alone). Translated protected-mode
+   * code reads and writes it where {@link fastKind} allows.
+   */
+  flat: Uint8Array = new Uint8Array(0);
+  /** Per 4 KiB physical page of `flat`: {@link FAST_READ} and {@link FAST_WRITE} where it is RAM. */
+  fastKind: Uint8Array = new Uint8Array(0);
+  /** Bumped when `flat` or `fastKind` change (caches of them must be dropped). */
+  layoutVersion = 0;
   /** All slots, sorted by address. */
   readonly slots: Slot[] = [];
 
@@ -73,23 +86,50 @@ export class PhysMemory {
    */
   mmioWriteHook: PortOutHook | null = null;
 
+  /**
+   * RAM will be added below `top`: fresh slots there are made inside one
+   * buffer ({@link flat}), so that translated code reaches all of them
+   * through one array. Only before the first slot.
+   */
+  reserve(top: number): void {
+    if (this.slots.length !== 0 || !Number.isSafeInteger(top) || top <= 0) return;
+    this.flat = new Uint8Array(Math.min(top, 0x100000000));
+    this.fastKind = new Uint8Array(Math.ceil(this.flat.length / 4096));
+    this.layoutVersion++;
+  }
+
   /** Adds a slot (fresh zeroed bytes, or `bytes` shared with another accelerator); no overlaps. */
   addSlot(
     base: number,
     size: number,
     readonly: boolean,
-    bytes: Uint8Array = new Uint8Array(size),
+    given?: Uint8Array,
   ): Uint8Array {
     if (!Number.isSafeInteger(base) || !Number.isSafeInteger(size) || base < 0 || size <= 0) {
       throw new RangeError(`bad memory slot ${base}+${size}`);
     }
-    if (bytes.length !== size) throw new RangeError(`slot bytes are not ${size} long`);
+    if (given !== undefined && given.length !== size) {
+      throw new RangeError(`slot bytes are not ${size} long`);
+    }
     if (base + size > 0x100000000) throw new RangeError("memory slot above 4 GiB");
     for (const s of this.slots) {
       if (base < s.base + s.size && s.base < base + size) {
         throw new RangeError(`memory slot at 0x${base.toString(16)} overlaps another`);
       }
     }
+    const inFlat = given === undefined && base + size <= this.flat.length;
+    const bytes = given ?? (inFlat ? this.flat.subarray(base, base + size) : new Uint8Array(size));
+    if (base === 0 && given === undefined && this.flat.length === 0) {
+      // No reservation: the slot at 0 is the flat RAM.
+      this.flat = bytes;
+      this.fastKind = new Uint8Array(Math.ceil(size / 4096));
+    }
+    if (this.flat.buffer === bytes.buffer && bytes.byteOffset === base) {
+      // Whole pages only: a partial page at either end stays on the checked path.
+      const kind = readonly ? FAST_READ : FAST_READ | FAST_WRITE;
+      this.fastKind.fill(kind, Math.ceil(base / 4096), Math.floor((base + size) / 4096));
+    }
+    this.layoutVersion++;
     this.slots.push({ base, size, bytes, readonly });
     this.slots.sort((a, b) => a.base - b.base);
     if (base === 0) {

@@ -6,25 +6,56 @@
  * the guest's page tables always show what it touched. PAE and NX are not
  * implemented (CR4.PAE is refused where it is written).
  *
+ * Without paging the TLB caches the identity (with A20's mask), so that
+ * translated code has one memory path in protected mode: an entry also says
+ * whether its physical page is RAM in `PhysMemory.flat` (readable,
+ * writable), which is all the fast path needs to know.
+ *
  * @module
  */
 
 import type { Cpu } from "./cpu.ts";
 import { CpuFault } from "./cpu.ts";
+import { FAST_READ, FAST_WRITE } from "./memory.ts";
 
-/** TLB entry bits below the physical page number (which sits at bit 4 and up). */
-const VALID = 1, WRITABLE = 2, USER = 4, DIRTY = 8;
-/** The TLB entry bit that lets CPL 3 use the page (for the code that reads entries itself). */
-export const TLB_USER = USER;
+/** TLB entry bits below the physical page number (which sits at bit 8 and up). */
+const VALID = 1, WRITABLE = 2, USER = 4, DIRTY = 8, RAM_READ = 16, RAM_WRITE = 32;
+/** Where the physical page number starts in an entry (translated code reads entries too). */
+export const TLB_PAGE_SHIFT = 8;
+const PAGE_SHIFT = TLB_PAGE_SHIFT;
+/** TLB entry bits for the code that reads entries itself: CPL 3 may use the page; it is RAM. */
+export const TLB_USER = USER, TLB_RAM_READ = RAM_READ;
 
 /**
- * The TLB entry bits an access needs for its fast path, by kind: a read at
- * CPL 0-2, a write there with and without CR0.WP, and the same at CPL 3. A
- * write needs the dirty bit already set (else the walk sets it).
+ * The TLB entry bits an access needs for the fast path of translated code,
+ * by kind: a read at CPL 0-2, a write there with and without CR0.WP, and the
+ * same at CPL 3; both need the page to be RAM in `flat`. A write needs the
+ * dirty bit already set (else the walk sets it).
  */
 export function tlbRights(cpl: number, wp: boolean): { read: number; write: number } {
-  if (cpl === 3) return { read: VALID | USER, write: VALID | WRITABLE | USER | DIRTY };
-  return { read: VALID, write: wp ? VALID | WRITABLE | DIRTY : VALID | DIRTY };
+  const read = RAM_READ | VALID, write = RAM_WRITE | VALID | DIRTY;
+  if (cpl === 3) return { read: read | USER, write: write | WRITABLE | USER };
+  return { read, write: wp ? write | WRITABLE : write };
+}
+
+/** The physical address an entry maps linear `lin` to (`lin`'s offset in the page). */
+export function entryAddress(e: number, lin: number): number {
+  return (e >>> PAGE_SHIFT) * 4096 + (lin & 0xfff);
+}
+
+/** The entry bits that say whether physical `page` is RAM in `flat` (from `fastKind`). */
+function ramBits(c: Cpu, page: number): number {
+  const k = c.m.fastKind[page];
+  return k === undefined ? 0 : ((k & FAST_READ) !== 0 ? RAM_READ : 0) |
+    ((k & FAST_WRITE) !== 0 ? RAM_WRITE : 0);
+}
+
+/**
+ * Caches the identity translation of linear page `lp` (paging off), with
+ * all rights: segment checks are the only checks then.
+ */
+export function fillIdentity(c: Cpu, lp: number, physPage: number): void {
+  c.tlb.fill(lp, (physPage << PAGE_SHIFT) | VALID | WRITABLE | USER | DIRTY | ramBits(c, physPage));
 }
 /** Page-table entry bits. */
 const P = 1, RW = 2, US = 4, ACCESSED = 0x20, DIRTY_BIT = 0x40, PS = 0x80;
@@ -33,7 +64,7 @@ const CR0_WP = 1 << 16, CR4_PSE = 1 << 4;
 
 /** Cached translations, one slot per 4 KiB linear page, and the list of filled slots. */
 export class Tlb {
-  /** 0 empty, else physical page << 4 | VALID | WRITABLE | USER | DIRTY. */
+  /** 0 empty, else physical page << 8 | VALID | WRITABLE | USER | DIRTY | RAM_READ | RAM_WRITE. */
   readonly entries: Int32Array = new Int32Array(1 << 20);
   /** Filled slots, so a flush costs what was filled, not 4 MiB of zeroes. */
   #filled: number[] = [];
@@ -63,9 +94,9 @@ export class Tlb {
 export function translate(c: Cpu, lin: number, write: boolean, user: boolean): number {
   const e = c.tlb.entries[lin >>> 12];
   if (e !== 0 && (!user || (e & USER) !== 0)) {
-    if (!write) return (e >>> 4) * 4096 + (lin & 0xfff);
+    if (!write) return entryAddress(e, lin);
     if ((e & DIRTY) !== 0 && ((e & WRITABLE) !== 0 || (!user && (c.cr0 & CR0_WP) === 0))) {
-      return (e >>> 4) * 4096 + (lin & 0xfff);
+      return entryAddress(e, lin);
     }
   }
   return walk(c, lin >>> 0, write, user);
@@ -106,8 +137,8 @@ export function walk(c: Cpu, lin: number, write: boolean, user: boolean): number
   const page = (frame >>> 12) & 0xfffff;
   c.tlb.fill(
     lin >>> 12,
-    (page << 4) | VALID | (rights & RW ? WRITABLE : 0) | (rights & US ? USER : 0) |
-      (write || (pte & DIRTY_BIT) !== 0 ? DIRTY : 0),
+    (page << PAGE_SHIFT) | VALID | (rights & RW ? WRITABLE : 0) | (rights & US ? USER : 0) |
+      (write || (pte & DIRTY_BIT) !== 0 ? DIRTY : 0) | ramBits(c, page),
   );
   return page * 4096 + (lin & 0xfff);
 }

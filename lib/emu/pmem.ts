@@ -9,8 +9,8 @@
  */
 
 import { type Cpu, CS, SS, Stop } from "./cpu.ts";
-import { ABORT } from "./memory.ts";
-import { TLB_USER, translate } from "./paging.ts";
+import { ABORT, FAST_READ } from "./memory.ts";
+import { entryAddress, fillIdentity, TLB_RAM_READ, TLB_USER, translate } from "./paging.ts";
 
 /** Attribute byte offsets in `Cpu.attrs` (kvm_segment order: type present dpl db s l g avl unusable). */
 const A_TYPE = 0, A_PRESENT = 1, A_DB = 3, A_UNUSABLE = 8;
@@ -46,10 +46,15 @@ export function checkedLinear(
   return (c.base[s] + off) >>> 0;
 }
 
-/** The physical address of a linear one (paging or identity with A20). */
+/**
+ * The physical address of a linear one (paging or identity with A20).
+ * Without paging the identity is cached in the TLB too, for translated code.
+ */
 export function physical(c: Cpu, lin: number, write: boolean, user: boolean): number {
   if (c.pg) return translate(c, lin, write, user);
-  return (lin & c.m.addrMask) >>> 0;
+  const p = (lin & c.m.addrMask) >>> 0;
+  if (c.tlb.entries[lin >>> 12] === 0) fillIdentity(c, lin >>> 12, p >>> 12);
+  return p;
 }
 
 /** Reads `size` bytes at linear `lin`; `user` says whether CPL 3's page rights apply. */
@@ -112,14 +117,14 @@ export function pmFetch(c: Cpu, ip: number): number {
   if (ip > c.limit[CS]) c.fault(13, 0);
   const lin = (c.csBase + ip) >>> 0;
   if (c.def32) c.ip = ip === 0xffffffff ? 0 : ip + 1;
-  if (lin >>> 12 === c.fetchPage) return c.ram[c.fetchHost + (lin & 0xfff)];
+  if (lin >>> 12 === c.fetchPage) return c.m.flat[c.fetchHost + (lin & 0xfff)];
   const p = physical(c, lin, false, c.cpl === 3);
   const page = p - (p & 0xfff);
-  if (page + 0x1000 <= c.m.ramLen) {
-    // The page is in the RAM at 0: later bytes of it are read straight from there.
+  if ((c.m.fastKind[page >>> 12] & FAST_READ) !== 0) {
+    // The page is RAM in `flat`: later bytes of it are read straight from there.
     c.fetchPage = lin >>> 12;
     c.fetchHost = page;
-    return c.ram[p];
+    return c.m.flat[p];
   }
   if (!c.m.isRam(p)) {
     c.stop = Stop.FETCH_OUTSIDE_RAM;
@@ -148,16 +153,13 @@ export function fastLimit(c: Cpu, s: number, write: boolean): number {
 /**
  * The physical address of the instruction at CS:EIP when translated code
  * may run from it (its page is in the TLB with the rights of the CPL, and
- * in the RAM at 0), else -1; the interpreter's fetch fills the TLB.
+ * is RAM in `flat`), else -1; the interpreter's fetch fills the TLB.
  */
 export function codeAddress(c: Cpu): number {
   if (c.ip > c.limit[CS]) return -1;
   const lin = (c.csBase + c.ip) >>> 0;
-  let p = lin;
-  if (c.pg) {
-    const e = c.tlb.entries[lin >>> 12];
-    if (e === 0 || (c.cpl === 3 && (e & TLB_USER) === 0)) return -1;
-    p = (e >>> 4) * 4096 + (lin & 0xfff);
-  }
-  return p < c.pmFastR ? p : -1;
+  const e = c.tlb.entries[lin >>> 12];
+  const need = c.cpl === 3 ? TLB_RAM_READ | TLB_USER : TLB_RAM_READ;
+  if ((e & need) !== need) return -1;
+  return entryAddress(e, lin);
 }

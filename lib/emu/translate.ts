@@ -29,7 +29,8 @@
 import { shift } from "./alu.ts";
 import { type Cpu, CS, DS, ESP, Lazy, SS } from "./cpu.ts";
 import { out } from "./io.ts";
-import { tlbRights } from "./paging.ts";
+import { FAST_READ } from "./memory.ts";
+import { TLB_PAGE_SHIFT, tlbRights } from "./paging.ts";
 import { fastLimit } from "./pmem.ts";
 
 /** A translated block: runs with an instruction budget, returns the instructions it retired. */
@@ -140,6 +141,10 @@ class Gen {
   readonly linPage: number;
   /** The end of the physical range decoding may use (RAM, or the page's end with paging). */
   readonly limit: number;
+  /** Protected mode: the block stays in its first linear page. */
+  readonly onePage: boolean;
+  /** The bytes `p` indexes: the RAM at 0 (real mode) or `PhysMemory.flat`. */
+  readonly bytes: Uint8Array;
   /** The TLB rights a read and a write need for their fast path (paging). */
   readonly rights: { read: number; write: number };
   /** Linear ranges [start, end) of the code translated so far. */
@@ -175,20 +180,24 @@ class Gen {
     const lin = (c.csBase + c.ip) >>> 0;
     this.delta = phys - lin;
     this.linPage = lin >>> 12;
+    // With paging (or A20 masking) only the first page's translation is known to hold.
+    this.onePage = c.pg || c.m.addrMask !== -1;
+    this.bytes = c.pe ? c.m.flat : c.ram;
     this.limit = !c.pe
       ? c.fastFetch
-      : c.pg
-      ? Math.min(phys - (phys & 0xfff) + 4096, c.pmFastR)
-      : c.pmFastR;
+      : this.onePage
+      ? phys - (phys & 0xfff) + 4096
+      : c.m.flat.length;
     this.rights = tlbRights(c.cpl, (c.cr0 & 0x10000) !== 0);
   }
 
   /** The physical address of the code at `ip`, or -1 where the block cannot reach it. */
   codeAt(ip: number): number {
     const lin = (this.c.csBase + ip) >>> 0;
-    if (this.pg && lin >>> 12 !== this.linPage) return -1;
+    if (this.onePage && lin >>> 12 !== this.linPage) return -1;
     const p = lin + this.delta;
-    return p < this.limit ? p : -1;
+    if (p >= this.limit) return -1;
+    return !this.pm || (this.c.m.fastKind[p >>> 12] & FAST_READ) !== 0 ? p : -1;
   }
 
   /** `x` as an EIP: wrapped to CS.D's width (numbers, not code). */
@@ -233,11 +242,14 @@ class Gen {
   // --- decoding ------------------------------------------------------------
 
   byte(): number {
-    if (this.p >= this.limit || this.ip > this.csLimit) {
+    if (
+      this.p >= this.limit || this.ip > this.csLimit ||
+      (this.pm && (this.p & 0xfff) === 0 && (this.c.m.fastKind[this.p >>> 12] & FAST_READ) === 0)
+    ) {
       throw new NotTranslated("end of RAM, page or segment");
     }
     this.ip++;
-    return this.c.ram[this.p++];
+    return this.bytes[this.p++];
   }
   word(): number {
     return this.byte() | (this.byte() << 8);
@@ -499,13 +511,12 @@ class Gen {
     const end = size - 1;
     const ram = write ? "fw" : "fr";
     if (!this.pm) return `off + ${end} <= l${s} && (t = b${s} + off) + ${end} < ${ram}`;
+    // One path with paging or without: the TLB caches the identity too (paging.ts).
     const lim = `off + ${end} <= ${write ? "gw" : "gr"}${s}`;
-    if (!this.pg) return `${lim} && (t = (b${s} + off) >>> 0) + ${end} < ${ram}`;
     const need = write ? this.rights.write : this.rights.read;
     const inPage = size === 1 ? "" : ` && (t & 0xfff) <= ${4096 - size}`;
     return `${lim} && ((t = (b${s} + off) >>> 0), true)${inPage} && ` +
-      `((e = tlb[t >>> 12]) & ${need}) === ${need} && ` +
-      `(t = (e >>> 4) * 4096 + (t & 0xfff)) + ${end} < ${ram}`;
+      `((e = tlb[t >>> 12]) & ${need}) === ${need} && ((t = (e >>> ${TLB_PAGE_SHIFT}) * 4096 + (t & 0xfff)), true)`;
   }
 
   /** Code that leaves the block with IP = `ip` after `n` instructions of this pass. */
@@ -580,7 +591,7 @@ export function translate(
   const body = g.code.join("\n    ");
   const source = `
 return function block(c, budget) {
-  const ram = c.ram, fr = c.${g.pm ? "pmFastR" : "fastR"}, fw = c.${g.pm ? "pmFastW" : "fastW"};
+  ${g.pm ? "const ram = c.m.flat;" : "const ram = c.ram, fr = c.fastR, fw = c.fastW;"}
   ${segLocals}
   const i0 = c.instructions;
   let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, e = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;

@@ -38,6 +38,16 @@ export class EmuVm implements Vm {
     return this.memory.addSlot(guestPhys, size, options.readonly === true);
   }
 
+  /**
+   * RAM will be added below `top` bytes: it is then kept in one buffer, so
+   * translated protected-mode code reaches all of it through one array
+   * (call before the first `addMemory`; without it only the slot at 0 is
+   * reached that way, the rest through the checked path).
+   */
+  reserveMemory(top: number): void {
+    this.memory.reserve(top);
+  }
+
   /** Creates a vCPU in the state after reset of real mode (CS:IP as the caller sets). */
   createVcpu(): EmuVcpu {
     const v = new EmuVcpu(this.model, this.memory, this.#translation);
@@ -67,6 +77,8 @@ export class EmuVm implements Vm {
   setA20(enabled: boolean): void {
     if (this.model === "8086") return;
     this.memory.addrMask = enabled ? -1 : ~0x100000;
+    // Identity translations cached with paging off carried the old mask.
+    for (const v of this.#vcpus) v.cpu.tlb.flush();
   }
 
   /** Releases the VM and its vCPUs. */

@@ -136,6 +136,11 @@ export interface Vm {
   /** Creates the vCPU (picovmm runs one). */
   createVcpu(): Vcpu;
   /**
+   * Told before the first `addMemory` that RAM will lie below `top` bytes
+   * (the software CPU keeps it in one buffer; KVM omits this).
+   */
+  reserveMemory?(top: number): void;
+  /**
    * Told when the host wrote guest RAM behind the vCPU's back (the software
    * CPU drops translations of those bytes; KVM needs nothing).
    */

@@ -200,6 +200,8 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     }
     // On KVM, instructions its emulator lacks are finished on the software CPU.
     const created = selection.accelerator.createVm();
+    // RAM lies below `memory`, or below 1 MiB plus what is left of it past the PC's hole.
+    created.reserveMemory?.(memory <= HOLE_START ? memory : HOLE_END + memory - HOLE_START);
     vm = selection.name === "kvm" ? machineCode("kvm").withEmulationFallback(created) : created;
   } catch (e) {
     closeDisks();
