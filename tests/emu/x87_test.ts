@@ -360,3 +360,32 @@ Deno.test("x87: FPREM and FPREM1 remainders and quotient bits", () => {
   // q = 3 (0b011): C3 = bit 0, C1 = bit 1, C0 = bit 2; C2 clear (complete).
   assertEquals(word(m.ram, OUT + 16) & 0x4700, 0x4200);
 });
+
+Deno.test("x87: translated and interpreted runs agree at every instruction count", () => {
+  // A hot loop mixing integer and x87 code: blocks end before each escape and WAIT.
+  const source = `${data("one: dq 1.0\nacc: dq 0")}
+    mov cx, 40\nfldz
+    .loop: add ax, cx\nfadd qword [one]\nfwait\ninc bx\nfst qword [acc]\nxor dx, ax
+    loop .loop\nfistp dword [${OUT}]`;
+  const trace = (translation: Record<never, never> | null, slice: number) => {
+    const m = asmMachine(`mov bl, 0xff\nfninit\n${source}\nhlt`, { translation });
+    m.vcpu.sliceLimit = slice;
+    const states: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const kind = m.vcpu.run().kind;
+      const x = m.vcpu.cpu.fpu!;
+      states.push(
+        [m.vcpu.instructions, m.vcpu.cpu.ip, reg(m.vcpu, "rax"), x.top, x.get(0), x.sw].join(),
+      );
+      if (kind === "hlt") break;
+    }
+    return { states, result: i32(m), blocks: m.vcpu.cpu.blocks?.translated ?? 0 };
+  };
+  for (const slice of [1, 2, 5, 13, 1 << 20]) {
+    const want = trace(null, slice);
+    const got = trace({}, slice);
+    assertEquals(got.states, want.states, `slice ${slice}`);
+    assertEquals(got.result, 40);
+    if (slice === 1 << 20) assertEquals(got.blocks > 0, true);
+  }
+});
