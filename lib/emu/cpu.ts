@@ -15,6 +15,7 @@ import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, ZF } from "./flags.ts";
 import { Tlb } from "./paging.ts";
 import { pmFetch, pmRead, pmWrite, probeWrite } from "./pmem.ts";
 import { loadSegment, pmDeliver, pmException } from "./protected.ts";
+import { X87 } from "./x87.ts";
 
 /** Segment register numbers, in the x86 encoding order. */
 export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -117,6 +118,8 @@ export class Cpu {
   cr3 = 0;
   cr4 = 0;
   readonly dr: Uint32Array = new Uint32Array(8);
+  /** The x87 (386 model), or null: the 8086 model has none, and a CPU may be built without (x87-exec.ts). */
+  fpu: X87 | null;
   gdtBase = 0;
   gdtLimit = 0xffff;
   idtBase = 0;
@@ -240,6 +243,7 @@ export class Cpu {
 
   constructor(model: CpuModel, memory: PhysMemory) {
     this.is8086 = model === "8086";
+    this.fpu = this.is8086 ? null : new X87();
     this.m = memory;
     memory.owner = this;
     for (let s = 0; s < 6; s++) this.setAttrs(s, s === CS ? 0xb : 0x3);

@@ -16,6 +16,7 @@ import { exec0f } from "./exec0f.ts";
 import { farJump, pmFarCall, pmIret, pmRetf } from "./protected.ts";
 import { probeWrite } from "./pmem.ts";
 import { arpl, ioPrivileged, privileged } from "./protected.ts";
+import { escape, fwait } from "./x87-exec.ts";
 
 /** Prefix bytes by model: 0 none, else what the byte sets. */
 const PREFIX_8086 = new Uint8Array(256);
@@ -357,11 +358,6 @@ function op9a(c: Cpu): void {
   farCall(c, seg, off);
 }
 
-/** WAIT: nothing to wait for without an FPU; CR0.MP with TS raises #NM on the 386 model. */
-function op9b(c: Cpu): void {
-  if (!c.is8086 && (c.cr0 & 0xa) === 0xa) c.fault(7);
-}
-
 function op9c(c: Cpu): void {
   if (c.o32) c.push32(c.readFlags() & 0x00fcffff);
   else c.push16(c.readFlags() & 0xffff);
@@ -499,12 +495,6 @@ function opd6(c: Cpu): void {
 function opd7(c: Cpu): void {
   const off = c.a32 ? (c.r32[EBX] + c.r8[0]) >>> 0 : (c.r16[EBX << 1] + c.r8[0]) & 0xffff;
   c.r8[0] = c.read8(c.dataSeg(), off);
-}
-
-function opd8_df(c: Cpu): void {
-  // No FPU: decode the operand and do nothing; EM or TS set raise #NM on the 386 model.
-  c.modrm();
-  if (!c.is8086 && (c.cr0 & 0xc) !== 0) c.fault(7);
 }
 
 function ope0_e2(c: Cpu, op: number): void {
@@ -748,7 +738,7 @@ OPS[0x97] = op91_97;
 OPS[0x98] = op98;
 OPS[0x99] = op99;
 OPS[0x9a] = op9a;
-OPS[0x9b] = op9b;
+OPS[0x9b] = fwait;
 OPS[0x9c] = op9c;
 OPS[0x9d] = op9d;
 OPS[0x9e] = op9e;
@@ -809,14 +799,14 @@ OPS[0xd4] = opd4;
 OPS[0xd5] = opd5;
 OPS[0xd6] = opd6;
 OPS[0xd7] = opd7;
-OPS[0xd8] = opd8_df;
-OPS[0xd9] = opd8_df;
-OPS[0xda] = opd8_df;
-OPS[0xdb] = opd8_df;
-OPS[0xdc] = opd8_df;
-OPS[0xdd] = opd8_df;
-OPS[0xde] = opd8_df;
-OPS[0xdf] = opd8_df;
+OPS[0xd8] = escape;
+OPS[0xd9] = escape;
+OPS[0xda] = escape;
+OPS[0xdb] = escape;
+OPS[0xdc] = escape;
+OPS[0xdd] = escape;
+OPS[0xde] = escape;
+OPS[0xdf] = escape;
 OPS[0xe0] = ope0_e2;
 OPS[0xe1] = ope0_e2;
 OPS[0xe2] = ope0_e2;

@@ -310,7 +310,10 @@ function vendorWord(i: number): number {
   return v >>> 0;
 }
 
-/** CPUID: a P6-class CPU without FPU, with PSE (4 MiB pages), TSC, MSR and CMOV. */
+/**
+ * CPUID: a P6-class CPU with an x87 (FPU; FCMOV and FCOMI come with CMOV), PSE (4 MiB
+ * pages), TSC, MSR and CMOV. No FXSR: there is no FXSAVE/FXRSTOR.
+ */
 function cpuid(c: Cpu): void {
   const leaf = c.r32[EAX];
   const r = c.r32;
@@ -323,7 +326,7 @@ function cpuid(c: Cpu): void {
     r[EAX] = 0x0610;
     r[EBX] = 0;
     r[ECX] = 0;
-    r[EDX] = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 15); // PSE, TSC, MSR, CMOV
+    r[EDX] = (c.fpu !== null ? 1 : 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 15); // FPU, PSE, TSC, MSR, CMOV
   } else if (leaf === 0x80000000) {
     r[EAX] = 0x80000000;
     r[EBX] = r[ECX] = r[EDX] = 0;

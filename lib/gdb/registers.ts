@@ -3,7 +3,7 @@
  * i8086 and i386, 64-bit for i386:x86-64), the mapping of each register to
  * kvm_regs/kvm_sregs, and the `g`/`G`/`p`/`P` encodings. The x87 and SSE
  * registers are part of the layout gdb requires; picovmm reports their reset
- * values and ignores writes to them (the software CPU has no FPU).
+ * values and ignores writes to them (the vCPU contract carries no FPU state).
  *
  * @module
  */

@@ -18,7 +18,8 @@
  * emulation failure, and its detail names the instruction at CS:IP.
  *
  * Not carried over: the interrupt shadow of an emulated STI or MOV SS (KVM
- * may take an interrupt one instruction early after one), and FPU state.
+ * may take an interrupt one instruction early after one), and FPU state (so
+ * x87 instructions are not taken over: they stay emulation failures).
  *
  * @module
  */
@@ -107,6 +108,9 @@ export class EmulationFallbackVcpu implements Vcpu {
     // Which exception the stepped instruction raised: #UD means the software CPU
     // does not know the instruction either.
     const cpu = emu.cpu;
+    // The FPU state is KVM's: without an FPU of its own the software CPU reports x87
+    // instructions (#UD) rather than run them against other registers.
+    cpu.fpu = null;
     const deliver = cpu.exception.bind(cpu);
     cpu.exception = (vector: number) => {
       if (this.#exception < 0) this.#exception = vector;

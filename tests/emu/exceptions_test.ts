@@ -101,12 +101,15 @@ Deno.test("the IDT base is honoured in real mode", () => {
   assertEquals(trap(m)[0], 7);
 });
 
-Deno.test("FPU escapes: no FPU, a no-op; #NM with CR0.EM on the 386", () => {
+Deno.test("FPU escapes: the 8086 model ignores them, the 386's x87 runs them; #NM with CR0.EM", () => {
   // mov word [0x2000], 0x5a5a; fnstsw [0x2000]; hlt
   const code = [0xc7, 0x06, 0x00, 0x20, 0x5a, 0x5a, 0xdd, 0x3e, 0x00, 0x20, 0xf4];
+  const old = withHandlers(code, "8086");
+  assertEquals(old.vcpu.run().kind, "hlt");
+  assertEquals([reg(old.vcpu, "rip"), word(old.ram, 0x2000)], [0x100b, 0x5a5a]);
   const m = withHandlers(code);
   assertEquals(m.vcpu.run().kind, "hlt");
-  assertEquals([reg(m.vcpu, "rip"), word(m.ram, 0x2000)], [0x100b, 0x5a5a]);
+  assertEquals([reg(m.vcpu, "rip"), word(m.ram, 0x2000)], [0x100b, 0]);
   const n = withHandlers(code);
   const s = n.vcpu.getSregs();
   s.setControl("cr0", 0x60000014); // EM
