@@ -35,6 +35,11 @@ export interface BlockEntry {
   ranges: readonly (readonly [number, number])[];
   /** Entries so far; -1 once translation was refused. */
   hits: number;
+  /**
+   * The blocks its exits with a constant target were found to lead to, by
+   * link number (`Cpu.exitLink`): the engine runs them without a lookup.
+   */
+  links: (BlockEntry | undefined)[];
 }
 
 /** Tuning of the block cache. */
@@ -111,6 +116,7 @@ export class BlockCache {
         start: phys,
         ranges: [],
         hits: 0,
+        links: [],
       };
       this.#entries.set(phys, e);
     }
@@ -136,6 +142,7 @@ export class BlockCache {
     e.ip = c.ip;
     e.mode = c.modeKey;
     e.ranges = t.ranges;
+    e.links = new Array(t.links);
     this.translated++;
     this.#mark(e);
     this.#onTranslate?.(phys, t);
@@ -174,11 +181,34 @@ export class BlockCache {
     return true;
   }
 
+  /**
+   * The block an exit of `from` (link `link`) was chained to, while it lives;
+   * else undefined and the caller looks the address up.
+   */
+  linked(from: BlockEntry, link: number): BlockEntry | undefined {
+    const to = from.links[link];
+    return to !== undefined && to.run !== null ? to : undefined;
+  }
+
+  /**
+   * Chains exit `link` of `from` to `to`, found by a lookup at the exit's
+   * target, where that target is sure to map to the same code whenever
+   * `from` runs again: always without paging (and without A20 masking), and
+   * with paging when it lies in the same linear page as `from` (whose one
+   * TLB entry found both).
+   */
+  link(from: BlockEntry, link: number, to: BlockEntry): void {
+    const c = this.#cpu;
+    const samePage = ((from.csBase + from.ip) ^ (c.csBase + c.ip)) >>> 12 === 0;
+    if (samePage || (!c.pg && c.m.addrMask === -1)) from.links[link] = to;
+  }
+
   /** Forgets every translation (after memory changed behind the CPU's back). */
   flush(): void {
     for (const p of this.#pages.keys()) this.#cpu.codePages[p] = 0;
     this.#codeBytes.clear();
     this.#pages.clear();
+    for (const e of this.#entries.values()) e.run = null; // links to them are not followed
     this.#entries.clear();
     this.#churn.clear();
   }
@@ -192,6 +222,7 @@ export class BlockCache {
   /** Removes a block from the cache and its pages, and re-marks what other blocks still cover. */
   #drop(e: BlockEntry): void {
     if (this.#entries.get(e.start) === e) this.#entries.delete(e.start);
+    e.run = null; // dead for good: links to it are not followed (a new entry replaces it)
     this.invalidated++;
     for (const p of pagesOf(e)) {
       const list = this.#pages.get(p);

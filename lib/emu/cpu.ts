@@ -170,6 +170,16 @@ export class Cpu {
    * Grown with the RAM by `refresh()` (translations hold it, so it only grows).
    */
   codePages: Uint8Array = new Uint8Array(0x100000 >> 8);
+  /**
+   * Each segment's fast limit for reads and writes (pmem.ts `fastLimit`), as
+   * translated protected-mode code reads them: set by the engine before a
+   * block runs after anything but another block (only the interpreter and
+   * the run's start can have loaded a segment since).
+   */
+  readonly fastLimR: Float64Array = new Float64Array(6);
+  readonly fastLimW: Float64Array = new Float64Array(6);
+  /** The exit a translated block left by: its link number, -1 for a computed target. */
+  exitLink = -1;
   /** A store just overwrote translated code (the running block must end). */
   codeChanged = false;
   /** Completes OUTs without an exit where the host can (see `PortOutHook`). */

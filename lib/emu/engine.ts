@@ -7,11 +7,12 @@
  * @module
  */
 
+import type { BlockEntry } from "./blocks.ts";
 import { type Cpu, CpuFault, ESP, Stop } from "./cpu.ts";
 import { step } from "./exec.ts";
 import { TF } from "./flags.ts";
 import { ABORT } from "./memory.ts";
-import { codeAddress } from "./pmem.ts";
+import { codeAddress, setFastLimits } from "./pmem.ts";
 
 /** Runs at most `n` instructions (REP iterations count one each); returns a {@link Stop} reason. */
 export function execute(c: Cpu, n: number): number {
@@ -45,26 +46,37 @@ export function execute(c: Cpu, n: number): number {
         continue;
       }
       const blocks = c.blocks;
+      // The block that just ran: its exit may be chained to the next block (no lookup).
+      let prev: BlockEntry | null = null;
       while (n > 0) {
         if (c.breakpoints !== null && atBreakpoint(c)) return finish(c);
         // With less budget than a block may need, the interpreter finishes the slice: looking
         // blocks up there would translate code at every instruction without running it.
         if (blocks !== null && n >= blocks.maxInstructions) {
-          const lin = c.csBase + c.ip;
-          const phys = lin < c.fastFetch ? lin : c.pe ? codeAddress(c) : -1;
-          if (phys >= 0) {
-            const b = blocks.lookup(phys);
-            if (b !== null && b.count <= n) {
-              n -= b.run!(c, n);
-              if (c.stop !== Stop.NONE) {
-                if (c.stop !== Stop.RECHECK) return finish(c);
-                c.stop = Stop.NONE;
-                break;
-              }
-              continue;
+          const link: number = prev === null ? -1 : c.exitLink;
+          let b: BlockEntry | undefined = link < 0 ? undefined : blocks.linked(prev!, link);
+          if (b === undefined) {
+            const lin = c.csBase + c.ip;
+            const phys = lin < c.fastFetch ? lin : c.pe ? codeAddress(c) : -1;
+            const found = phys < 0 ? null : blocks.lookup(phys);
+            if (found !== null) {
+              b = found;
+              if (link >= 0) blocks.link(prev!, link, found);
             }
           }
+          if (b !== undefined && b.count <= n) {
+            if (prev === null && c.pe) setFastLimits(c); // a segment may have been loaded
+            n -= b.run!(c, n);
+            if (c.stop !== Stop.NONE) {
+              if (c.stop !== Stop.RECHECK) return finish(c);
+              c.stop = Stop.NONE;
+              break;
+            }
+            prev = b;
+            continue;
+          }
         }
+        prev = null;
         n--;
         c.insStart = c.ip;
         c.savedSp = c.r32[ESP];

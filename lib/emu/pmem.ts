@@ -150,6 +150,14 @@ export function fastLimit(c: Cpu, s: number, write: boolean): number {
   return c.limit[s];
 }
 
+/** Sets `Cpu.fastLimR/W` from the segment caches (before translated code runs). */
+export function setFastLimits(c: Cpu): void {
+  for (let s = 0; s < 6; s++) {
+    c.fastLimR[s] = fastLimit(c, s, false);
+    c.fastLimW[s] = fastLimit(c, s, true);
+  }
+}
+
 /**
  * The physical address of the instruction at CS:EIP when translated code
  * may run from it (its page is in the TLB with the rights of the CPL, and

@@ -27,11 +27,11 @@
  */
 
 import { shift } from "./alu.ts";
-import { type Cpu, CS, DS, ESP, Lazy, SS } from "./cpu.ts";
+import { type Cpu, CS, DS, EAX, EDX, ESP, Lazy, SS, Stop } from "./cpu.ts";
 import { out } from "./io.ts";
+import { imul2, mulDiv } from "./muldiv.ts";
 import { FAST_READ } from "./memory.ts";
 import { TLB_PAGE_SHIFT, tlbRights } from "./paging.ts";
-import { fastLimit } from "./pmem.ts";
 
 /** A translated block: runs with an instruction budget, returns the instructions it retired. */
 export type BlockFunction = (c: Cpu, budget: number) => number;
@@ -43,6 +43,8 @@ export interface Translation {
   readonly count: number;
   /** Physical ranges [start, end) of the code it was translated from. */
   readonly ranges: readonly (readonly [number, number])[];
+  /** Exits that may be chained to the block at their target (`Cpu.exitLink` numbers them). */
+  readonly links: number;
   /** The generated source (for tests and debugging). */
   readonly source: string;
 }
@@ -53,6 +55,10 @@ export interface Runtime {
   store(c: Cpu, size: number, seg: number, off: number, v: number): boolean;
   /** Shift/rotate group: flags go to the CPU. */
   shift(c: Cpu, op: number, v: number, count: number, size: number): number;
+  /** IMUL reg, r/m (and with an immediate): the product; flags go to the CPU. */
+  imul2(c: Cpu, a: number, b: number, size: number): number;
+  /** F6/F7 /4-/7 on the CPU's registers; #DE is left as a `Stop.FAULT` (see `Cpu.raise`). */
+  mulDiv(c: Cpu, op: number, src: number, size: number): void;
   /** OUT: done by the host's hook (1, or 2: end the run), else recorded for an exit (0). */
   out(c: Cpu, port: number, size: number, v: number): number;
 }
@@ -66,6 +72,8 @@ export const RUNTIME: Runtime = {
     return end;
   },
   shift,
+  imul2,
+  mulDiv,
   out,
 };
 
@@ -128,6 +136,8 @@ class Gen {
   ip: number;
   /** Index of the instruction being generated. */
   k = 0;
+  /** Exits with a constant target so far (see `exitCode`). */
+  links = 0;
   /** Protected mode: segment checks by fast limits, and with paging the TLB. */
   readonly pm: boolean;
   readonly pg: boolean;
@@ -519,10 +529,15 @@ class Gen {
       `((e = tlb[t >>> 12]) & ${need}) === ${need} && ((t = (e >>> ${TLB_PAGE_SHIFT}) * 4096 + (t & 0xfff)), true)`;
   }
 
-  /** Code that leaves the block with IP = `ip` after `n` instructions of this pass. */
+  /**
+   * Code that leaves the block with IP = `ip` after `n` instructions of this
+   * pass. An exit to a constant IP gets a link number (`Cpu.exitLink`), by
+   * which the block cache chains this exit to the block found there.
+   */
   exitCode(ip: string, n: number): string {
+    const link = /^\d+$/.test(ip) ? this.links++ : -1;
     // One epilogue after the body stores the registers and returns (smaller code).
-    return `${this.flushCode()} ni = ${ip}; nd = done + ${n}; break out;`;
+    return `${this.flushCode()} ni = ${ip}; nd = done + ${n}; xl = ${link}; break out;`;
   }
 }
 
@@ -583,7 +598,7 @@ export function translate(
   );
   const segLocals = [...g.segs].map((s) =>
     g.pm
-      ? `const b${s} = base[${s}], gr${s} = fl(c, ${s}, false), gw${s} = fl(c, ${s}, true);`
+      ? `const b${s} = base[${s}], gr${s} = flr[${s}], gw${s} = flw[${s}];`
       : `const b${s} = base[${s}], l${s} = lim[${s}];`
   ).join(" ");
   const regLocals = [...g.used].sort().map((n) => `r${n} = r32[${n}]`).join(", ");
@@ -595,7 +610,7 @@ return function block(c, budget) {
   ${segLocals}
   const i0 = c.instructions;
   let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, e = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
-  let ni = 0, nd = 0;
+  let ni = 0, nd = 0, xl = -1;
   ${regLocals === "" ? "" : `let ${regLocals};`}
   out: try {
     ${loopBack ? "for (;;) {" : ""}
@@ -611,10 +626,22 @@ return function block(c, budget) {
   }
   ${writeBack}
   c.ip = ni;
+  c.exitLink = xl;
   c.instructions = i0 + nd;
   return nd;
 };`;
-  const factory = new Function("rt", "r32", "base", "lim", "cp", "IPS", "tlb", "fl", source) as (
+  const factory = new Function(
+    "rt",
+    "r32",
+    "base",
+    "lim",
+    "cp",
+    "IPS",
+    "tlb",
+    "flr",
+    "flw",
+    source,
+  ) as (
     rt: Runtime,
     r32: Uint32Array,
     base: Uint32Array,
@@ -622,7 +649,8 @@ return function block(c, budget) {
     cp: Uint8Array,
     ips: number[],
     tlb: Int32Array,
-    fl: typeof fastLimit,
+    flr: Float64Array,
+    flw: Float64Array,
   ) => BlockFunction;
   const run = factory(
     RUNTIME,
@@ -632,9 +660,10 @@ return function block(c, budget) {
     c.codePages,
     g.ips,
     c.tlb.entries,
-    fastLimit,
+    c.fastLimR,
+    c.fastLimW,
   );
-  return { run, count, ranges: g.ranges, source };
+  return { run, count, ranges: g.ranges, links: g.links, source };
 }
 
 /** What an instruction did to the block: it continues, ends, or loops back to the start. */
@@ -838,6 +867,16 @@ function instruction(g: Gen, startIp: number): number {
           : g.setReg(2, 2, `((${g.reg(2, 0)} & 0x8000) !== 0 ? 0xffff : 0)`),
       );
       return CONTINUE;
+    case 0x69:
+    case 0x6b: { // IMUL reg, r/m, imm (on the 8086 these are Jcc aliases)
+      if (c.is8086) throw new NotTranslated("8086 60-6F");
+      const m = g.modrm();
+      const imm = op === 0x69 ? g.imm(w) : (g.simm8() & MASK[w]) >>> 0;
+      readRm(g, w, m, "v");
+      g.flush();
+      g.emit(g.setReg(w, m.reg, `rt.imul2(c, v, ${imm}, ${w})`));
+      return CONTINUE;
+    }
     case 0x68:
     case 0x6a: { // PUSH imm (on the 8086 these are Jcc aliases)
       if (c.is8086) throw new NotTranslated("8086 60-6F");
@@ -871,7 +910,7 @@ function instruction(g: Gen, startIp: number): number {
     case 0xf7: {
       const size = op === 0xf6 ? 1 : w;
       const m = g.modrm();
-      if (m.reg >= 4) throw new NotTranslated("MUL/IMUL/DIV/IDIV");
+      if (m.reg >= 4) return mulDivOp(g, m, size);
       readRm(g, size, m, "v", m.reg >= 2);
       if (m.reg <= 1) { // TEST r/m, imm
         setLogic(g, `v & ${g.imm(size)}`, size);
@@ -915,6 +954,13 @@ function twoByte(g: Gen, w: number, startIp: number): number {
     }
     return CONTINUE;
   }
+  if (op === 0xaf) { // IMUL reg, r/m
+    const m = g.modrm();
+    readRm(g, w, m, "v");
+    g.flush();
+    g.emit(g.setReg(w, m.reg, `rt.imul2(c, ${g.reg(w, m.reg)}, v, ${w})`));
+    return CONTINUE;
+  }
   if (op === 0xb6 || op === 0xb7 || op === 0xbe || op === 0xbf) {
     const src = (op & 1) === 0 ? 1 : 2;
     const m = g.modrm();
@@ -941,7 +987,8 @@ function branch(g: Gen, cond: string, target: number, startIp: number): number {
     if (g.firstFlagUse !== 1) g.flush();
     g.emit(`done += ${n};`);
     g.emit(
-      `if (done + ${n} > budget) { ${g.flushCode()} ni = ${target}; nd = done; break out; }`,
+      `if (done + ${n} > budget) { ${g.flushCode()} ni = ${target}; nd = done; xl = ${g
+        .links++}; break out; }`,
     );
     return LOOP;
   }
@@ -1006,6 +1053,25 @@ function ret(g: Gen, release: number): number {
   }
   g.emit(`{ ${g.exitCode("w", g.k + 1)} }`);
   return END;
+}
+
+/**
+ * MUL, IMUL, DIV, IDIV of the accumulator by r/m through the interpreter's
+ * helper, which works on the CPU's registers: EAX and EDX are stored before
+ * and loaded after. A divide error throws from here, so the catch handler
+ * restores the instruction's start as for any fault.
+ */
+function mulDivOp(g: Gen, m: ModRm, size: number): number {
+  // The 8086's divide error is delivered by its microcode and REP negates results: left out.
+  if (g.c.is8086) throw new NotTranslated("8086 MUL/DIV");
+  g.mayThrow(); // #DE, also with a register operand
+  readRm(g, size, m, "v");
+  g.flush();
+  g.emit(`r32[${EAX}] = ${g.reg(4, EAX)}; r32[${EDX}] = ${g.reg(4, EDX)};`);
+  g.emit(`rt.mulDiv(c, ${m.reg}, v, ${size});`);
+  g.emit(`if (c.stop === ${Stop.FAULT}) { c.stop = 0; c.fault(c.faultVector); }`);
+  g.emit(`${g.setReg(4, EAX, `r32[${EAX}]`)} ${g.setReg(4, EDX, `r32[${EDX}]`)}`);
+  return CONTINUE;
 }
 
 /** XCHG reg, r/m: both values are read before either is written. */

@@ -46,7 +46,7 @@ function instructionBytes(int: (n: number) => number, is386: boolean, code32: bo
   const regRm = (reg: number) => 0xc0 | (reg << 3) | r16();
   const rm = (reg: number) =>
     int(3) === 0 ? mem().map((b, i) => i === 0 ? (b & 0xc7) | (reg << 3) : b) : [regRm(reg)];
-  switch (int(21)) {
+  switch (int(23)) {
     case 0: // ALU r/m, reg and reg, r/m (both sizes)
       return [...o32, (int(8) << 3) | int(4), ...rm(r16())];
     case 1: // ALU accumulator, immediate
@@ -95,7 +95,7 @@ function instructionBytes(int: (n: number) => number, is386: boolean, code32: bo
       return [0x70 | int(16), 2, 0x40 | r16(), 0x48 | r16()];
     case 14: // a call of the subroutine (patched by the caller)
       return code32 ? [0x90] : [0xe8, 0, 0];
-    case 15: { // NOT, NEG, TEST imm, MUL (left to the interpreter), CBW/CWD, XCHG
+    case 15: { // NOT, NEG, TEST imm, MUL, CBW/CWD, XCHG
       const sub = int(5);
       if (sub === 0) return [...o32, 0x98 | int(2)];
       if (sub === 1) return [...o32, 0x86 | int(2), ...rm(r16())];
@@ -122,6 +122,15 @@ function instructionBytes(int: (n: number) => number, is386: boolean, code32: bo
       return int(2)
         ? [0x0f, 0x90 | int(16), ...rm(0)]
         : [...o32, 0x6a, int(256), ...o32, 0x58 | r16()];
+    case 21: { // IMUL reg, r/m [, imm] (386)
+      if (!is386) return [0x90];
+      const form = int(3);
+      if (form === 0) return [...o32, 0x0f, 0xaf, ...rm(r16())];
+      if (form === 1) return [...o32, 0x6b, ...rm(r16()), int(256)];
+      return [...o32, 0x69, ...rm(r16()), ...Array.from({ length: wide ? 4 : 2 }, () => int(256))];
+    }
+    case 22: // DIV/IDIV (a zero or too small divisor raises #DE)
+      return int(2) ? [0xf6, ...rm(6 + int(2))] : [...o32, 0xf7, ...rm(6 + int(2))];
     case 16: // MOV moffs
       return [...o32, 0xa0 | int(4), int(256), int(256)];
     default: { // a carry chain: CMP, then ADC/SBB of equal operands (the edge case), then ADC
