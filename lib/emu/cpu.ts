@@ -11,7 +11,7 @@
 import { ABORT, type PhysMemory } from "./memory.ts";
 import type { BlockCache } from "./blocks.ts";
 import type { PortOutHook } from "../kvm/vcpu.ts";
-import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, ZF } from "./flags.ts";
+import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, VM, ZF } from "./flags.ts";
 import { Tlb } from "./paging.ts";
 import { pmFetch, pmRead, pmWrite, probeWrite } from "./pmem.ts";
 import { loadSegment, pmDeliver, pmException } from "./protected.ts";
@@ -136,7 +136,11 @@ export class Cpu {
   pe = false;
   /** Paging (CR0.PG): linear addresses go through the TLB and the page walk. */
   pg = false;
-  /** Current privilege level (0 outside protected mode). */
+  /** Virtual-8086 mode (EFLAGS.VM in protected mode): real-mode segments, CPL 3, paging. */
+  vm = false;
+  /** Protected mode proper (PE without VM): segments and far transfers go through descriptors. */
+  pmode = false;
+  /** Current privilege level (0 outside protected mode, 3 in virtual-8086 mode). */
   cpl = 0;
   /** CS.D in protected mode: 32-bit default operand and address size, 32-bit EIP. */
   def32 = false;
@@ -195,6 +199,8 @@ export class Cpu {
   breakpointResume = { linear: -1, instructions: -1 };
   /** `xchg bx, bx` stops the run after it (with {@link Stop.MAGIC}). */
   magicBreak = false;
+  /** Counts committed task switches (a fault after one is not undone: see tasks.ts). */
+  taskSwitches = 0;
   /** Told of every delivery through the IVT (exceptions, INT n, IRQs) before it happens. */
   onDeliver: ((vector: number) => void) | null = null;
 
@@ -393,9 +399,9 @@ export class Cpu {
 
   /** FLAGS as software sees them (PUSHF, interrupts, getRegs). */
   readFlags(): number {
-    return this.is8086 ? (this.flags & 0x0fd7) | 0xf002 : (this.flags & 0x257fd7) | 2;
+    return this.is8086 ? (this.flags & 0x0fd7) | 0xf002 : (this.flags & 0x277fd7) | 2;
   }
-  /** Loads FLAGS from software (POPF, IRET, setRegs); `dword` for POPFD. */
+  /** Loads FLAGS from software (POPF, IRET, setRegs); `dword` for POPFD. VM is never changed here. */
   writeFlags(v: number, dword: boolean): void {
     if (this.cpl !== 0) {
       // Protected mode: IOPL changes only at CPL 0, IF only at CPL <= IOPL.
@@ -404,7 +410,7 @@ export class Cpu {
       v = (v & ~keep) | (cur & keep);
     }
     if (this.is8086) this.flags = (v & 0x0fd5) | 2;
-    else if (dword) this.flags = (v & 0x257fd5) | 2;
+    else if (dword) this.flags = (v & 0x257fd5) | (this.rawFlags & VM) | 2;
     else this.flags = (this.flags & 0xffff0000) | (v & 0x7fd5) | 2;
     this.noteIfOn();
     // Single-stepping needs the careful loop.
@@ -418,9 +424,12 @@ export class Cpu {
     }
   }
 
-  /** Loads a segment register the real-mode way: base = selector << 4, cache otherwise kept. */
+  /**
+   * Loads a segment register the real-mode way: base = selector << 4, cache
+   * otherwise kept (virtual-8086 mode's caches were set on entering it).
+   */
   loadSeg(s: number, v: number): void {
-    if (this.pe) return loadSegment(this, s, v);
+    if (this.pmode) return loadSegment(this, s, v);
     this.sel[s] = v;
     this.base[s] = v << 4;
     if (s === CS) this.csBase = v << 4;

@@ -57,7 +57,8 @@ export function execute(c: Cpu, n: number): number {
           let b: BlockEntry | undefined = link < 0 ? undefined : blocks.linked(prev!, link);
           if (b === undefined) {
             const lin = c.csBase + c.ip;
-            const phys = lin < c.fastFetch ? lin : c.pe ? codeAddress(c) : -1;
+            // Virtual-8086 code is interpreted: its segments are real mode's, under paging.
+            const phys = lin < c.fastFetch ? lin : c.pmode ? codeAddress(c) : -1;
             const found = phys < 0 ? null : blocks.lookup(phys);
             if (found !== null) {
               b = found;

@@ -17,6 +17,8 @@ import { farJump, pmFarCall, pmIret, pmRetf } from "./protected.ts";
 import { probeWrite } from "./pmem.ts";
 import { arpl, ioPrivileged, privileged } from "./protected.ts";
 import { escape, fwait } from "./x87-exec.ts";
+import { ioAllowed } from "./tasks.ts";
+import { v86Sensitive } from "./v86.ts";
 
 /** Prefix bytes by model: 0 none, else what the byte sets. */
 const PREFIX_8086 = new Uint8Array(256);
@@ -359,12 +361,14 @@ function op9a(c: Cpu): void {
 }
 
 function op9c(c: Cpu): void {
+  if (c.vm) v86Sensitive(c);
   if (c.o32) c.push32(c.readFlags() & 0x00fcffff);
   else c.push16(c.readFlags() & 0xffff);
 }
 
 function op9d(c: Cpu): void {
   const wsize = c.o32 ? 4 : 2;
+  if (c.vm) v86Sensitive(c);
   c.writeFlags(c.popN(wsize), c.o32);
 }
 
@@ -456,7 +460,9 @@ function opcc(c: Cpu): void {
 }
 
 function opcd(c: Cpu): void {
-  return c.deliver(c.fetch8());
+  const v = c.fetch8();
+  if (c.vm) v86Sensitive(c);
+  return c.deliver(v);
 }
 
 function opce(c: Cpu): void {
@@ -465,7 +471,8 @@ function opce(c: Cpu): void {
 
 function opcf(c: Cpu): void {
   const wsize = c.o32 ? 4 : 2;
-  if (c.pe) return pmIret(c, wsize);
+  if (c.pmode) return pmIret(c, wsize);
+  if (c.vm) v86Sensitive(c);
   const ip = c.popN(wsize);
   const cs = c.popN(wsize);
   const fl = c.popN(wsize);
@@ -517,7 +524,7 @@ function ope4_ed(c: Cpu, op: number): void {
   const wsize = c.o32 ? 4 : 2;
   const size = (op & 1) === 0 ? 1 : wsize;
   const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
-  if (c.cpl !== 0) ioPrivileged(c);
+  if (c.cpl !== 0) ioAllowed(c, port, size);
   c.setReg(size, EAX, portIn(c, port, size));
 }
 
@@ -525,7 +532,7 @@ function ope6_ef(c: Cpu, op: number): void {
   const wsize = c.o32 ? 4 : 2;
   const size = (op & 1) === 0 ? 1 : wsize;
   const port = op < 0xe8 ? c.fetch8() : c.r16[EDX << 1];
-  if (c.cpl !== 0) ioPrivileged(c);
+  if (c.cpl !== 0) ioAllowed(c, port, size);
   const done = out(c, port, size, c.getReg(size, EAX));
   if (done !== 1) c.stop = done === 0 ? Stop.IO : Stop.YIELD;
 }
@@ -557,7 +564,7 @@ function opea(c: Cpu): void {
   const wsize = c.o32 ? 4 : 2;
   const off = c.fetchN(wsize);
   const seg = c.fetch16();
-  if (c.pe) return farJump(c, seg, off, wsize);
+  if (c.pmode) return farJump(c, seg, off, wsize);
   if (off > 0xffff) c.fault(13);
   c.loadSeg(CS, seg);
   c.ip = off;
@@ -886,7 +893,7 @@ function exec186(c: Cpu, op: number): void {
     case 0x6f:
       return stringOp(c, op);
     case 0x63:
-      if (!c.pe) return undefinedOpcode(c);
+      if (!c.pmode) return undefinedOpcode(c);
       return arpl(c);
     default:
       return undefinedOpcode(c);
@@ -905,7 +912,7 @@ function ret(c: Cpu, imm: boolean): void {
 function retf(c: Cpu, imm: boolean): void {
   const n = imm ? c.fetch16() : 0;
   const wsize = c.o32 ? 4 : 2;
-  if (c.pe) return pmRetf(c, wsize, n);
+  if (c.pmode) return pmRetf(c, wsize, n);
   const ip = c.popN(wsize);
   const cs = c.popN(wsize) & 0xffff;
   if (ip > 0xffff) c.fault(13);
@@ -917,7 +924,7 @@ function retf(c: Cpu, imm: boolean): void {
 /** Far call: pushes CS and IP, then jumps. */
 export function farCall(c: Cpu, seg: number, off: number): void {
   const wsize = c.o32 ? 4 : 2;
-  if (c.pe) return pmFarCall(c, seg, off, wsize);
+  if (c.pmode) return pmFarCall(c, seg, off, wsize);
   if (off > 0xffff) c.fault(13);
   c.pushN(wsize, c.sel[CS]);
   c.pushN(wsize, c.ip);
@@ -987,7 +994,7 @@ function group5(c: Cpu, wsize: number): void {
       const off = c.readN(wsize, c.eaSeg, c.eaOff);
       const seg = c.read16(c.eaSeg, c.offsetAdd(c.eaOff, wsize));
       if (reg === 3) return farCall(c, seg, off);
-      if (c.pe) return farJump(c, seg, off, wsize);
+      if (c.pmode) return farJump(c, seg, off, wsize);
       if (off > 0xffff) c.fault(13);
       c.loadSeg(CS, seg);
       c.ip = off;

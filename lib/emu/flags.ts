@@ -51,3 +51,12 @@ export function szp(r: number, size: number): number {
   const sf = size === 2 ? (r >> 8) & SF : (r >>> 24) & SF;
   return sf | (r === 0 ? ZF : 0) | PARITY[r & 0xff];
 }
+
+/** I/O privilege level (two bits). */
+export const IOPL = 0x3000;
+/** Nested task: IRET returns to the task in the TSS's back-link. */
+export const NT = 0x4000;
+/** Resume (no debug fault on the next instruction). */
+export const RF = 0x10000;
+/** Virtual-8086 mode. */
+export const VM = 0x20000;

@@ -1,27 +1,33 @@
 /**
- * The software CPU's mode word: real or protected, the code segment's
- * default size (CS.D), the stack's width (SS.B), CPL and paging, all derived
- * from CR0 and the segment caches in one place. Everything that changes
- * them calls `updateMode`.
+ * The software CPU's mode word: real, protected or virtual-8086, the code
+ * segment's default size (CS.D), the stack's width (SS.B), CPL and paging,
+ * all derived from CR0, EFLAGS.VM and the segment caches in one place.
+ * Everything that changes them calls `updateMode`.
  *
  * @module
  */
 
 import { type Cpu, CS, SS } from "./cpu.ts";
+import { VM } from "./flags.ts";
 
 /** Attribute offsets in `Cpu.attrs` (9 bytes per segment, kvm_segment order). */
 const A_DPL = 2, A_DB = 3;
 
-/** Re-derives the mode from CR0 and the CS/SS caches (after CR0, CS, SS or CPL changes). */
+/** Re-derives the mode from CR0, EFLAGS.VM and the CS/SS caches (after any of them or CPL changes). */
 export function updateMode(c: Cpu): void {
   const pe = !c.is8086 && (c.cr0 & 1) !== 0;
   const pg = pe && (c.cr0 & 0x80000000) !== 0;
   if (pg !== c.pg || pe !== c.pe) c.tlb.flush();
   c.pe = pe;
   c.pg = pg;
-  c.def32 = pe && c.attrs[CS * 9 + A_DB] !== 0;
-  c.ss32 = pe && c.attrs[SS * 9 + A_DB] !== 0;
+  // Virtual-8086 mode is 16-bit at CPL 3 whatever the caches say.
+  const vm = pe && (c.rawFlags & VM) !== 0;
+  c.vm = vm;
+  c.pmode = pe && !vm;
+  c.def32 = pe && !vm && c.attrs[CS * 9 + A_DB] !== 0;
+  c.ss32 = pe && !vm && c.attrs[SS * 9 + A_DB] !== 0;
   if (!pe) c.cpl = 0;
+  else if (vm) c.cpl = 3;
   c.modeKey = modeKey(c);
   // The next instruction starts from the new default sizes.
   c.prefixed = true;
@@ -38,9 +44,10 @@ function modeKey(c: Cpu): number {
     (c.cpl === 3 ? 16 : 0) | (c.pg && (c.cr0 & 0x10000) !== 0 ? 32 : 0);
 }
 
-/** Takes the CPL the way KVM reports it for a loaded state: the DPL of SS. */
+/** Takes the CPL the way KVM reports it for a loaded state: the DPL of SS (3 in virtual-8086 mode). */
 export function cplFromCaches(c: Cpu): number {
-  return (c.cr0 & 1) !== 0 ? c.attrs[SS * 9 + A_DPL] & 3 : 0;
+  if ((c.cr0 & 1) === 0) return 0;
+  return (c.rawFlags & VM) !== 0 ? 3 : c.attrs[SS * 9 + A_DPL] & 3;
 }
 
 /** Drops every cached translation (CR3, CR0.PG/WP, CR4 writes) and the fetch page. */

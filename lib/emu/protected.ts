@@ -4,27 +4,27 @@
  * gates, the TSS stack switch for calls to inner levels), far RET and IRET
  * to the same and outer levels, and interrupt and exception delivery
  * through the IDT (32- and 16-bit interrupt and trap gates, error codes,
- * double fault, shutdown). Everything is checked before anything is
- * committed, so a fault restarts the instruction exactly. Task gates and
- * task switches, and virtual-8086 mode, are not implemented (#GP).
+ * double fault, shutdown), from protected and from virtual-8086 mode (IRET
+ * returns there from CPL 0). Everything is checked before anything is
+ * committed, so a fault restarts the instruction exactly. Task switches
+ * (TSSs, task gates, IRET with NT) are in tasks.ts.
  *
  * @module
  */
 
 import { type Cpu, CpuFault, CS, DS, ES, ESP, FS, GS, SS, Stop } from "./cpu.ts";
-import { IF, TF } from "./flags.ts";
+import { IF, NT, RF, TF, VM } from "./flags.ts";
 import { updateMode } from "./mode.ts";
 import { linearRead, linearWrite } from "./pmem.ts";
+import { farToTask, interruptTask, taskReturn, TaskVia } from "./tasks.ts";
+import { enterV86 } from "./v86.ts";
 
 /** Error-code bit for events not caused by the program (exceptions and external interrupts). */
-const EXT = 1;
+export const EXT = 1;
 /** Vectors whose exceptions push an error code. */
 const HAS_CODE = new Set([8, 10, 11, 12, 13, 14, 17]);
 /** Contributory exceptions (a second one during delivery is a double fault). */
 const CONTRIBUTORY = new Set([0, 10, 11, 12, 13]);
-
-/** Flag bits IRET and delivery touch. */
-const NT = 0x4000, RF = 0x10000, VM = 0x20000;
 
 // --- descriptors ------------------------------------------------------------
 
@@ -58,21 +58,23 @@ export function descPresent(d: Descriptor): boolean {
 }
 
 /** kvm_segment layout of TR (bytes 0..23 of `trLdt`) and LDTR (24..47). */
-const TR = 0, LDTR = 24;
-const SEG_BASE = 0, SEG_LIMIT = 8, SEG_SELECTOR = 12, SEG_TYPE = 14, SEG_PRESENT = 15;
+export const TR = 0, LDTR = 24;
+const SEG_BASE = 0, SEG_LIMIT = 8, SEG_SELECTOR = 12, SEG_PRESENT = 15;
+/** Offset of the type byte in TR's or LDTR's part of `trLdt`. */
+export const SEG_TYPE = 14;
 const SEG_UNUSABLE = 22;
 
 function sysView(c: Cpu): DataView {
   return new DataView(c.trLdt.buffer, c.trLdt.byteOffset, 48);
 }
 /** Base, limit and selector of TR or LDTR. */
-function sysBase(c: Cpu, which: number): number {
+export function sysBase(c: Cpu, which: number): number {
   return sysView(c).getUint32(which + SEG_BASE, true);
 }
-function sysLimit(c: Cpu, which: number): number {
+export function sysLimit(c: Cpu, which: number): number {
   return sysView(c).getUint32(which + SEG_LIMIT, true);
 }
-function sysUsable(c: Cpu, which: number): boolean {
+export function sysUsable(c: Cpu, which: number): boolean {
   return c.trLdt[which + SEG_UNUSABLE] === 0 && c.trLdt[which + SEG_PRESENT] !== 0;
 }
 /** The selector in TR or LDTR. */
@@ -80,7 +82,7 @@ export function sysSelector(c: Cpu, which: "tr" | "ldtr"): number {
   return sysView(c).getUint16((which === "tr" ? TR : LDTR) + SEG_SELECTOR, true);
 }
 /** Loads TR or LDTR's cache from a descriptor (null: unusable). */
-function sysLoad(c: Cpu, which: number, sel: number, d: Descriptor | null): void {
+export function sysLoad(c: Cpu, which: number, sel: number, d: Descriptor | null): void {
   const v = sysView(c);
   c.trLdt.fill(0, which, which + 24);
   v.setUint16(which + SEG_SELECTOR, sel, true);
@@ -121,7 +123,7 @@ export function readDescriptor(c: Cpu, sel: number, vector = 13, ext = 0): Descr
 }
 
 /** Sets the accessed bit of a code/data descriptor, as loading it does. */
-function markAccessed(c: Cpu, d: Descriptor): void {
+export function markAccessed(c: Cpu, d: Descriptor): void {
   if ((d.hi & 0x100) === 0) {
     d.hi = (d.hi | 0x100) >>> 0;
     linearWrite(c, (d.at + 4) >>> 0, 4, d.hi, false);
@@ -129,7 +131,7 @@ function markAccessed(c: Cpu, d: Descriptor): void {
 }
 
 /** Fills segment register `s`'s cache from a descriptor. */
-function commitSegment(c: Cpu, s: number, sel: number, d: Descriptor): void {
+export function commitSegment(c: Cpu, s: number, sel: number, d: Descriptor): void {
   c.sel[s] = sel;
   c.base[s] = descBase(d);
   c.limit[s] = descLimit(d);
@@ -149,7 +151,7 @@ function commitSegment(c: Cpu, s: number, sel: number, d: Descriptor): void {
 }
 
 /** Loads a null selector into a data segment register (unusable until loaded again). */
-function loadNull(c: Cpu, s: number, sel: number): void {
+export function loadNull(c: Cpu, s: number, sel: number): void {
   c.sel[s] = sel;
   c.base[s] = 0;
   c.limit[s] = 0;
@@ -203,14 +205,14 @@ function commitCode(c: Cpu, sel: number, d: Descriptor, cpl: number, ip: number)
 }
 
 /** A stack being built before it is committed: SS cache values and the pointer. */
-interface Stack {
+export interface Stack {
   base: number;
   limit: number;
   big: boolean;
   sp: number;
 }
 
-function stackPush(c: Cpu, st: Stack, size: number, v: number, errSel: number): void {
+export function stackPush(c: Cpu, st: Stack, size: number, v: number, errSel: number): void {
   const sp = st.big ? (st.sp - size) >>> 0 : (st.sp - size) & 0xffff;
   if (sp + size - 1 > st.limit) c.fault(12, errSel);
   linearWrite(c, (st.base + sp) >>> 0, size, v, false);
@@ -249,11 +251,16 @@ function commitStack(c: Cpu, sel: number, d: Descriptor, st: Stack): void {
 }
 
 /** The current stack as a {@link Stack}. */
-function currentStack(c: Cpu): Stack {
+export function currentStack(c: Cpu): Stack {
   return { base: c.base[SS], limit: c.limit[SS], big: c.ss32, sp: c.getSp() };
 }
 
-/** Far JMP in protected mode: to a code segment or through a call gate. */
+/** TSS (available) and task gate types: far JMP/CALL to them switch tasks. */
+function isTaskTarget(type: number): boolean {
+  return type === 1 || type === 9 || type === 5;
+}
+
+/** Far JMP in protected mode: to a code segment, through a call gate, or to a task. */
 export function farJump(c: Cpu, sel: number, off: number, wsize: number): void {
   if ((sel & 0xfffc) === 0) c.fault(13, 0);
   const d = readDescriptor(c, sel);
@@ -265,6 +272,7 @@ export function farJump(c: Cpu, sel: number, off: number, wsize: number): void {
     if (ip > descLimit(d)) c.fault(13, 0);
     return commitCode(c, sel, d, c.cpl, ip);
   }
+  if (isTaskTarget(type)) return farToTask(c, sel, d, TaskVia.JMP);
   const g = gateTarget(c, sel, d);
   const tType = descType(g.d);
   if ((tType & 4) === 0 && descDpl(g.d) !== c.cpl) c.fault(13, g.sel & 0xfffc);
@@ -274,7 +282,7 @@ export function farJump(c: Cpu, sel: number, off: number, wsize: number): void {
 /** Follows a call gate to its code segment (checked; the offset against its limit). */
 function gateTarget(c: Cpu, sel: number, gate: Descriptor) {
   const type = descType(gate);
-  if (type !== 4 && type !== 0xc) c.fault(13, sel & 0xfffc); // TSS and task gates: not implemented
+  if (type !== 4 && type !== 0xc) c.fault(13, sel & 0xfffc); // busy TSSs and the rest
   if (descDpl(gate) < Math.max(c.cpl, sel & 3)) c.fault(13, sel & 0xfffc);
   if (!descPresent(gate)) c.fault(11, sel & 0xfffc);
   const tsel = gate.lo >>> 16;
@@ -288,7 +296,7 @@ function gateTarget(c: Cpu, sel: number, gate: Descriptor) {
   return { sel: tsel, d, off, size: type === 0xc ? 4 : 2, params: gate.hi & 0x1f };
 }
 
-/** Far CALL in protected mode: same level, or through a call gate to an inner level. */
+/** Far CALL in protected mode: same level, through a call gate (to an inner level), or to a task. */
 export function pmFarCall(c: Cpu, sel: number, off: number, wsize: number): void {
   if ((sel & 0xfffc) === 0) c.fault(13, 0);
   const d = readDescriptor(c, sel);
@@ -303,6 +311,7 @@ export function pmFarCall(c: Cpu, sel: number, off: number, wsize: number): void
     c.setSp(st.sp);
     return commitCode(c, sel, d, c.cpl, ip);
   }
+  if (isTaskTarget(descType(d))) return farToTask(c, sel, d, TaskVia.CALL);
   const g = gateTarget(c, sel, d);
   const dpl = descDpl(g.d);
   if ((descType(g.d) & 4) === 0 && dpl < c.cpl) {
@@ -400,16 +409,30 @@ export function pmRetf(c: Cpu, size: number, n: number): void {
   farReturn(c, st, size, cs, ip, n, -1);
 }
 
-/** IRET in protected mode (to the same or an outer level; not to a task or to V86 mode). */
+/** IRET in protected mode: to the same or an outer level, to virtual-8086 mode, or (NT) to a task. */
 export function pmIret(c: Cpu, size: number): void {
-  if ((c.rawFlags & NT) !== 0) c.fault(13, 0); // task return: not implemented
+  if ((c.rawFlags & NT) !== 0) return taskReturn(c);
   const st = currentStack(c);
   const ip = stackPop(c, st, size);
   const cs = stackPop(c, st, size) & 0xffff;
   let flags = stackPop(c, st, size);
-  if (size === 4 && (flags & VM) !== 0 && c.cpl === 0) c.fault(13, 0); // V86: not implemented
+  if (size === 4 && (flags & VM) !== 0 && c.cpl === 0) return iretToV86(c, st, ip, cs, flags);
   if (size === 2) flags = (c.readFlags() & 0xffff0000) | flags;
   farReturn(c, st, size, cs, ip, 0, flags >>> 0);
+}
+
+/**
+ * IRET from CPL 0 to virtual-8086 mode: after EIP, CS and EFLAGS, the
+ * frame holds ESP, SS, ES, DS, FS, GS (dwords), all read before any is loaded.
+ */
+function iretToV86(c: Cpu, st: Stack, ip: number, cs: number, flags: number): void {
+  const esp = stackPop(c, st, 4);
+  const segs = [0, cs, 0, 0, 0, 0];
+  for (const s of [SS, ES, DS, FS, GS]) segs[s] = stackPop(c, st, 4) & 0xffff;
+  c.writeFlags(flags, true);
+  c.r32[ESP] = esp;
+  c.ip = ip;
+  enterV86(c, segs);
 }
 
 // --- interrupts -------------------------------------------------------------------
@@ -417,6 +440,9 @@ export function pmIret(c: Cpu, size: number): void {
 /**
  * Delivers vector `v` through the IDT. `code` is the error code to push
  * (-1: none); `soft` for INT n/INT3/INTO (the gate's DPL must admit CPL).
+ * From virtual-8086 mode only a gate to a nonconforming code segment of
+ * DPL 0 will do: the frame on its TSS stack also holds GS, FS, DS and ES,
+ * which are then nulled.
  */
 export function pmDeliver(c: Cpu, v: number, code: number, soft: boolean): void {
   const ext = soft ? 0 : EXT;
@@ -427,28 +453,33 @@ export function pmDeliver(c: Cpu, v: number, code: number, soft: boolean): void 
   const lo = linearRead(c, at, 4, false), hi = linearRead(c, (at + 4) >>> 0, 4, false);
   const type = (hi >> 8) & 0x1f;
   const size = type === 0xe || type === 0xf ? 4 : type === 6 || type === 7 ? 2 : 0;
-  if (size === 0) c.fault(13, err); // task gates: not implemented
+  if (size === 0 && type !== 5) c.fault(13, err);
   if (soft && ((hi >> 13) & 3) < c.cpl) c.fault(13, idx + 2);
   if ((hi & 0x8000) === 0) c.fault(11, err);
   const sel = lo >>> 16;
+  if (type === 5) return interruptTask(c, sel, code, ext);
   const off = size === 4 ? ((hi & 0xffff0000) | (lo & 0xffff)) >>> 0 : lo & 0xffff;
   if ((sel & 0xfffc) === 0) c.fault(13, ext);
   const d = readDescriptor(c, sel, 13, ext);
   const dpl = descDpl(d);
   if ((descType(d) & 0x18) !== 0x18 || dpl > c.cpl) c.fault(13, (sel & 0xfffc) | ext);
   if (!descPresent(d)) c.fault(11, (sel & 0xfffc) | ext);
+  const inward = (descType(d) & 4) === 0 && dpl < c.cpl;
+  if (c.vm && (!inward || dpl !== 0)) c.fault(13, (sel & 0xfffc) | ext);
   if (off > descLimit(d)) c.fault(13, ext);
   const flags = c.readFlags();
   let cpl = c.cpl;
-  if ((descType(d) & 4) === 0 && dpl < cpl) {
+  if (inward) {
     const inner = innerStack(c, dpl, ext);
     const st = inner.st, e = (inner.sel & 0xfffc) | ext;
+    if (c.vm) { for (const s of [GS, FS, DS, ES]) stackPush(c, st, size, c.sel[s], e); }
     stackPush(c, st, size, c.sel[SS], e);
     stackPush(c, st, size, c.r32[ESP], e);
     stackPush(c, st, size, flags, e);
     stackPush(c, st, size, c.sel[CS], e);
     stackPush(c, st, size, c.ip, e);
     if (code >= 0) stackPush(c, st, size, code, e);
+    if (c.vm) { for (const s of [GS, FS, DS, ES]) loadNull(c, s, 0); }
     commitStack(c, inner.sel, inner.d, st);
     cpl = dpl;
   } else {
@@ -470,12 +501,13 @@ export function pmDeliver(c: Cpu, v: number, code: number, soft: boolean): void 
  * fault shuts the CPU down, as KVM reports it.
  */
 export function pmException(c: Cpu, v: number, code: number, external = false): void {
-  const esp = c.r32[ESP];
+  const esp = c.r32[ESP], switches = c.taskSwitches;
   try {
     pmDeliver(c, v, !external && HAS_CODE.has(v) ? Math.max(code, 0) : -1, false);
   } catch (e) {
     if (!(e instanceof CpuFault)) throw e;
-    c.r32[ESP] = esp;
+    // A fault after a task switch's commit point belongs to the new task (its ESP stays).
+    if (c.taskSwitches === switches) c.r32[ESP] = esp;
     if (v === 8 && !external) {
       c.stop = Stop.SHUTDOWN;
       return;
@@ -495,7 +527,7 @@ export function pmException(c: Cpu, v: number, code: number, external = false): 
 export function privileged(c: Cpu): void {
   if (c.cpl !== 0) c.fault(13, 0);
 }
-/** #GP(0) when CPL is above IOPL (CLI, STI, IN, OUT; no I/O bitmap). */
+/** #GP(0) when CPL is above IOPL (CLI, STI; IN and OUT also ask the I/O bitmap: tasks.ts). */
 export function ioPrivileged(c: Cpu): void {
   if (c.cpl > ((c.rawFlags >> 12) & 3)) c.fault(13, 0);
 }
@@ -516,7 +548,7 @@ export function arpl(c: Cpu): void {
 export function system00(c: Cpu): void {
   c.modrm();
   const reg = c.reg;
-  if (!c.pe || reg > 5) return c.fault(6);
+  if (!c.pmode || reg > 5) return c.fault(6);
   if (reg === 0 || reg === 1) {
     const v = sysSelector(c, reg === 0 ? "ldtr" : "tr");
     if (c.mod === 3) c.setReg(c.o32 ? 4 : 2, c.rm, v);
@@ -575,7 +607,7 @@ const LSL_TYPES = new Set([1, 2, 3, 9, 0xb]);
 
 /** 0F 02 LAR / 0F 03 LSL. */
 export function larLsl(c: Cpu, lsl: boolean): void {
-  if (!c.pe) return c.fault(6);
+  if (!c.pmode) return c.fault(6);
   c.modrm();
   const sel = c.readRM(2);
   const size = c.o32 ? 4 : 2;

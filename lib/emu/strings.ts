@@ -11,6 +11,7 @@ import { sub } from "./alu.ts";
 import { type Cpu, ECX, EDI, EDX, ES, ESI, Stop } from "./cpu.ts";
 import { DF, ZF } from "./flags.ts";
 import { outRoom, portIn, portOut } from "./io.ts";
+import { ioAllowed } from "./tasks.ts";
 
 /** Executes one iteration of string opcode `op` (A4-AF, 6C-6F). */
 export function stringOp(c: Cpu, op: number): void {
@@ -64,12 +65,14 @@ export function stringOp(c: Cpu, op: number): void {
       break;
     case 0x6c:
     case 0x6d: {
+      if (c.cpl !== 0) ioAllowed(c, r16[EDX << 1], size);
       const v = portIn(c, r16[EDX << 1], size, c.rep !== 0 ? cnt : 1);
       c.writeN(size, ES, di, v);
       useDi = true;
       break;
     }
     default: { // OUTS
+      if (c.cpl !== 0) ioAllowed(c, r16[EDX << 1], size);
       const v = c.readN(size, c.dataSeg(), si);
       portOut(c, r16[EDX << 1], size, v);
       useSi = true;

@@ -41,6 +41,7 @@ import {
 import { BlockCache, type BlockCacheOptions } from "./blocks.ts";
 import { execute } from "./engine.ts";
 import { cplFromCaches, flushTranslations, updateMode } from "./mode.ts";
+import { VM } from "./flags.ts";
 import type { PhysMemory } from "./memory.ts";
 
 /** Default instructions per `run()` before it returns `{kind: "intr"}`. */
@@ -153,7 +154,13 @@ export class EmuVcpu implements Vcpu {
     for (const [name, i] of GPR) c.r32[i] = regs.get32(name);
     this.#upper.set(regs.bytes.subarray(REGS.r8, REGS.r8 + UPPER_BYTES));
     c.ip = c.def32 ? regs.get32("rip") : regs.get32("rip") & 0xffff;
-    c.writeFlags(regs.get32("rflags"), true);
+    const rflags = regs.get32("rflags");
+    c.writeFlags(rflags, true);
+    if (((c.rawFlags ^ rflags) & VM) !== 0) {
+      // Only here may VM change outside IRET, interrupts and task switches.
+      c.rawFlags ^= VM;
+      updateMode(c);
+    }
   }
 
   /** Copies the segment and control registers out (kvm_sregs layout), into `into` when given. */

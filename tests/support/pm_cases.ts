@@ -19,9 +19,35 @@ export interface PmCase {
    * `tcg` (kvm_amd nested in QEMU's TCG, whose CPU skips some checks).
    */
   kvmDiffers: { pvm: string[]; tcg: string[] };
-  /** PVM refuses the guest outright with this output (no comparison there). */
+  /**
+   * PVM goes wrong in the guest and its output must match this instead (the
+   * lines before that point, then what PVM does there).
+   */
   pvmRefuses?: RegExp;
 }
+
+/** `text` as a regular expression that matches it literally. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+const TASKS_SERIAL = [
+  "jmp tss: A: tr 0070 ldt 00C0 eax A0A0A0A0 fs:0 CAFEF00D",
+  " nt 00 types 60 09 70 0B ts 01 main: tr 0060 types 60 0B 70 09 ts 01",
+  "call tss16: B: eax FFFF5678 esp FFFF1234 fs 0000 nt 01 link 0060",
+  " types 60 0B 78 03 main: nt 00 types 60 0B 78 01 ts 01",
+  "int 41 task gate: C: tr 0088 link 0060 nt 01 88 0B main: nt 00 88 09",
+  "np task gate: D: error 00000028 esp 0007E000 main's eip 000083E5 main: ds 0010",
+  "df task gate: E: error 00000000 link 0060 main's eip 00008467 main",
+  "short tss: vector 0A error 000000A0 at 0008:000084BB",
+  "busy tss: vector 0D error 00000060 at 0008:000084F9",
+  "iret to an available tss: vector 0A error 00000070 at 0008:00008559",
+  "bad ss after the commit point: F: error 00000008 link 00A8",
+  " its ss 0008 eip 00008A70 main: types a8 0B b0 09",
+  "np es after the commit point: vector 0B error 00000028 at 0008:00008A70",
+  " handler came back in tr 00B8 main: tr 0060",
+  "",
+];
 
 /** The image's bytes. */
 export function pmImage(c: PmCase): Uint8Array {
@@ -186,5 +212,54 @@ export const PM_CASES: PmCase[] = [
     // PVM's emulator runs the guest: it knows FNINIT, FNSTSW and FNSTCW only and
     // answers the first other x87 instruction (FLDCW, in ring 3) with #UD.
     pvmRefuses: /^probe sw: 00000000\nprobe cw: 0000037F\n vector 06 error FFFFFFFF at 0053:/,
+  },
+  {
+    name: "pm-tasks",
+    file: "pm-tasks.bin",
+    exitStatus: (0x14 << 1) | 1,
+    serial: TASKS_SERIAL.join("\n"),
+    kvmDiffers: { pvm: [], tcg: [] },
+    // PVM switches tasks for JMP, CALL, IRET and INT n, but an exception through a task gate
+    // gives another exception (#GP(0) or #NM, from one run to the next) with the TSS selector
+    // as CS, and the guest stops there.
+    pvmRefuses: new RegExp(
+      `^${
+        literal(TASKS_SERIAL.slice(0, 5).join("\n"))
+      }\nnp task gate: vector [0-9A-F]{2} error [0-9A-F]{8} at 0090:`,
+    ),
+  },
+  {
+    name: "pm-v86",
+    file: "pm-v86.bin",
+    exitStatus: (0x15 << 1) | 1,
+    serial: [
+      "iopl 3 int 81 and back: entry ds es fs gs 0000 0000 0000 0000 ax 1234",
+      " frame 00008A64 00000000 00023002 00007000 00000000",
+      " 00000100 00000000 00000200 00000300 int 80 from cs 0000 ss 0000",
+      "iopl 3 pushf popf sti cli iret: int 80 from cs 0000 ss 0000",
+      " flags 3002 pushfd 00003002 after iret 3002",
+      "iopl 0 int 81: vector 0D error 00000000 at 0000:00008A62",
+      "iopl 0 cli: vector 0D error 00000000 at 0000:00008A88",
+      "iopl 0 pushf: vector 0D error 00000000 at 0000:00008A8B",
+      "iopl 0 popf: vector 0D error 00000000 at 0000:00008A90",
+      "iopl 0 iret: vector 0D error 00000000 at 0000:00008A93",
+      "iopl 3 int3 (dpl 0 gate): vector 0D error 0000001A at 0000:00008A99",
+      "out 80 allowed by the bitmap: vector 0D error 00000000 at 0000:00008A9C",
+      "out 81 denied: vector 0D error 00000000 at 0000:00008A9D",
+      "word out 80 (81 denied): vector 0D error 00000000 at 0000:00008AA0",
+      "iopl 3 in 81 (the bitmap decides): vector 0D error 00000000 at 0000:00008AA3",
+      "ds 1234: int 80 from cs 0000 ss 0000",
+      " read CAFEF00D",
+      "div 0: vector 00 error FFFFFFFF at 0000:00008AB8",
+      "ring 3 above iopl, out 80 then 81: vector 0D error 00000000 at 0053:00008AC9",
+      "task switch into v86: int 80 from cs 0000 ss 0000",
+      " back in tr 0078 read CAFEF00D main: tr 0070",
+      "v86 supervisor page: vector 0E error 00000005 cr2 00012340 at 0000:00008AAB",
+      "",
+    ].join("\n"),
+    kvmDiffers: { pvm: [], tcg: [] },
+    // PVM has no virtual-8086 mode: INT n there raises #UD, and the guest stops.
+    pvmRefuses:
+      /^iopl 3 int 81 and back: vector 06 error FFFFFFFF at 0000:[0-9A-F]{8}\nno v86 mode\n$/,
   },
 ];
