@@ -38,6 +38,7 @@ import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
 import { Machine } from "./machine.ts";
 import { machineCode } from "./code.ts";
+import { MAX_MEMORY } from "./limits.ts";
 import type { Pc } from "./pc.ts";
 
 /**
@@ -45,6 +46,7 @@ import type { Pc } from "./pc.ts";
  * the seed's bare machine, `multiboot`, `multiboot2`, `pvh` a kernel.
  */
 export type BootMode = BootChoice;
+export { MAX_MEMORY };
 
 /** Options for {@link createMachine}. */
 export interface MachineOptions {
@@ -119,8 +121,6 @@ const PAGE = 4096;
 /** Where a PC's conventional memory ends and the VGA/ROM hole starts. */
 const HOLE_START = 0xa0000;
 const HOLE_END = 0x100000;
-/** Most guest RAM picovmm accepts (below the 4 GiB MMIO region). */
-export const MAX_MEMORY = 3 * 1024 ** 3;
 
 /** What a guest RAM size must be, or undefined when `bytes` is one picovmm can give. */
 export function memorySizeProblem(bytes: number): string | undefined {
