@@ -14,7 +14,7 @@ import { screenAnsi, screenText } from "../display/text.ts";
 import { OutputBuffer } from "../machine/output.ts";
 import { KvmUnavailableError } from "../kvm/unavailable.ts";
 import { LoaderError } from "../loader/entry.ts";
-import { looksLikeDisk } from "../loader/kernel.ts";
+import { looksLikeDisk } from "../loader/bootsector.ts";
 import { formatCpuSnapshot } from "../machine/crash-report.ts";
 import { createMachine } from "../machine/create.ts";
 import { loadMachineCode } from "../machine/code.ts";
@@ -127,8 +127,13 @@ export async function runCommand(options: CliOptions): Promise<number> {
     const image = onDemand ? undefined : await readImage(options.image);
     const modules = await readModules(options.initrd, options.modules);
     sinks.open(options.serial, options.debugcon);
-    // Only the accelerator asked for, and the PC unless the image is flat (start-up time).
-    await loadMachineCode({ accel: options.accel, pc: options.boot !== "flat" });
+    // Only the accelerator asked for, the PC unless the image is flat, the kernel loaders only
+    // for an image to detect or a kernel (start-up time).
+    await loadMachineCode({
+      accel: options.accel,
+      pc: options.boot !== "flat",
+      kernel: !onDemand && options.boot !== "flat",
+    });
     const created = createMachine({
       image,
       imagePath: onDemand ? options.image : undefined,

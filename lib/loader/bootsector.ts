@@ -23,6 +23,7 @@
 import type { GuestMemory } from "../machine/memory.ts";
 import type { Disk } from "./disk.ts";
 import { LoaderError, type RealModeEntry } from "./entry.ts";
+import { isElf } from "./elf.ts";
 
 /** Where a PC loads the boot sector. */
 export const BOOT_ADDRESS = 0x7c00;
@@ -68,4 +69,13 @@ export function loadBootSector(
     sp: BOOT_ADDRESS,
     regs: { rdx: bootDrive(disk) },
   };
+}
+
+/**
+ * Whether an image is a disk by its first sector alone: the 0x55AA boot
+ * signature and no ELF header (a disk can then be read on demand; anything
+ * else is detected from the whole file).
+ */
+export function looksLikeDisk(head: Uint8Array): boolean {
+  return !isElf(head) && head.length >= 512 && head[510] === 0x55 && head[511] === 0xaa;
 }

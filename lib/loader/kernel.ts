@@ -41,6 +41,9 @@ import {
 } from "./multiboot2.ts";
 import type { LinearFramebufferMode } from "./framebuffer.ts";
 import { findPvhEntry, loadPvh } from "./pvh.ts";
+import { looksLikeDisk } from "./bootsector.ts";
+
+export { looksLikeDisk };
 import { hasLinuxHeader, type LinuxHeader, loadLinux, parseLinuxHeader } from "./linux.ts";
 import type { ElfImage } from "./elf.ts";
 
@@ -116,15 +119,6 @@ export function detectImage(image: Uint8Array, choice: BootChoice): DetectedImag
     case "auto":
       return detectAuto(image);
   }
-}
-
-/**
- * Whether an image is a disk by its first sector alone: the 0x55AA boot
- * signature and no ELF header (a disk can then be read on demand; anything
- * else is detected from the whole file).
- */
-export function looksLikeDisk(head: Uint8Array): boolean {
-  return !isElf(head) && head.length >= 512 && head[510] === 0x55 && head[511] === 0xaa;
 }
 
 function detectAuto(image: Uint8Array): DetectedImage {

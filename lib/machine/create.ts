@@ -12,18 +12,8 @@ import {
   writeFlatGdt,
 } from "../loader/entry.ts";
 import type { BootModule } from "../loader/bootinfo.ts";
-import {
-  type BootChoice,
-  type DetectedImage,
-  detectImage,
-  FORMAT_NAMES,
-  type KernelFormat,
-  kernelFramebuffer,
-  loadKernel,
-} from "../loader/kernel.ts";
+import type { BootChoice, DetectedImage, KernelFormat } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
-import { XLF_KERNEL_64 } from "../loader/linux.ts";
-import { isElf64 } from "../loader/elf.ts";
 import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import { openDiskFile } from "../loader/disk-file.ts";
@@ -137,9 +127,14 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   if (options.image === undefined && !["bios", "auto", undefined].includes(options.boot)) {
     throw new LoaderError(`a ${options.boot} boot needs the image's bytes, not only its path`);
   }
+  const choice = options.boot ?? "flat";
+  // A BIOS boot or a flat image needs no detection (as detectImage answers for them), so no
+  // kernel loaders (machineCode("kernel")).
   const detected: DetectedImage = options.image === undefined
     ? { format: "bios", needsProtectedMode: false }
-    : detectImage(options.image, options.boot ?? "flat");
+    : choice === "bios" || choice === "flat"
+    ? { format: choice, needsProtectedMode: false }
+    : machineCode("kernel").detectImage(options.image, choice);
   const kernel = detected.needsProtectedMode;
   if (!kernel && (options.append !== undefined || options.initrd || options.modules?.length)) {
     throw new LoaderError(
@@ -180,15 +175,16 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     // kernel is x86-64 code: a plain one starts in long mode, a Multiboot or PVH one at its
     // 32-bit entry enters it itself; both need KVM as much.
     const linux64 = detected.format === "linux" &&
-      (detected.header.xloadflags & XLF_KERNEL_64) !== 0;
-    const elf64 = kernel && detected.format !== "linux" && isElf64(options.image!);
+      (detected.header.xloadflags & machineCode("kernel").XLF_KERNEL_64) !== 0;
+    const elf64 = kernel && detected.format !== "linux" &&
+      machineCode("kernel").isElf64(options.image!);
     const startsInLongMode = linux64 || (elf64 && detected.format === "elf");
     const longMode = startsInLongMode || elf64;
     selection = selectAccelerator(options.accel ?? "auto", undefined, {
       translate: options.translate,
     }, longMode ? "long" : kernel ? "protected" : "real");
     if (longMode && selection.name === "emu") {
-      const name = FORMAT_NAMES[detected.format as KernelFormat];
+      const name = machineCode("kernel").FORMAT_NAMES[detected.format as KernelFormat];
       const why = selection.note
         ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
         : "";
@@ -227,6 +223,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     let pc: Pc | undefined;
     const sregs = vcpu.getSregs();
     if (kernel) {
+      const { kernelFramebuffer, loadKernel } = machineCode("kernel");
       // The PC devices without a BIOS (so a `Pc` whose `bios` is absent).
       machine.onClose.push(closeDisks);
       const { setA20: _, ...devices } = machineCode("pc").buildKernelPc(machine, {
