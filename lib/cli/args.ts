@@ -7,7 +7,8 @@
 
 import { parseArgs } from "./parse-args.ts";
 import type { AccelChoice } from "../machine/accel.ts";
-import { type BootMode, MAX_MEMORY } from "../machine/create.ts";
+import type { BootMode } from "../machine/create.ts";
+import { MAX_MEMORY } from "../machine/limits.ts";
 import type { DriveType } from "../loader/disk.ts";
 import type { OutputTarget } from "./sinks.ts";
 

@@ -5,7 +5,7 @@
  */
 
 import { LoaderError } from "../loader/entry.ts";
-import { MAX_MEMORY } from "../machine/create.ts";
+import { MAX_MEMORY } from "../machine/limits.ts";
 import type { BootModule } from "../loader/bootinfo.ts";
 import type { ModuleArg } from "./args.ts";
 

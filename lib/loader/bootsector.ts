@@ -23,6 +23,7 @@
 import type { GuestMemory } from "../machine/memory.ts";
 import type { Disk } from "./disk.ts";
 import { LoaderError, type RealModeEntry } from "./entry.ts";
+import { isElf } from "./elf.ts";
 
 /** Where a PC loads the boot sector. */
 export const BOOT_ADDRESS = 0x7c00;
@@ -68,4 +69,29 @@ export function loadBootSector(
     sp: BOOT_ADDRESS,
     regs: { rdx: bootDrive(disk) },
   };
+}
+
+/** "HdrS", the Linux setup header's magic, and where a bzImage carries it. */
+export const LINUX_HEADER_MAGIC = 0x53726448;
+const LINUX_HEADER_AT = 0x202;
+
+/** True when the image carries the bzImage setup header magic "HdrS" at 0x202. */
+export function hasLinuxHeader(image: Uint8Array): boolean {
+  if (image.length < LINUX_HEADER_AT + 4) return false;
+  return new DataView(image.buffer, image.byteOffset, image.byteLength)
+    .getUint32(LINUX_HEADER_AT, true) === LINUX_HEADER_MAGIC;
+}
+
+/** Bytes of an image's start that {@link looksLikeDisk} needs: past the Linux setup header's magic. */
+export const DISK_HEAD_BYTES = 1024;
+
+/**
+ * Whether an image is a disk by its first bytes alone: the 0x55AA boot
+ * signature, no ELF header and no Linux setup header (a bzImage carries the
+ * signature too). A disk can then be read on demand; anything else is
+ * detected from the whole file.
+ */
+export function looksLikeDisk(head: Uint8Array): boolean {
+  return !isElf(head) && !hasLinuxHeader(head) && head.length >= 512 && head[510] === 0x55 &&
+    head[511] === 0xaa;
 }

@@ -41,6 +41,9 @@ import {
 } from "./multiboot2.ts";
 import type { LinearFramebufferMode } from "./framebuffer.ts";
 import { findPvhEntry, loadPvh } from "./pvh.ts";
+import { DISK_HEAD_BYTES, looksLikeDisk } from "./bootsector.ts";
+
+export { DISK_HEAD_BYTES, looksLikeDisk };
 import { hasLinuxHeader, type LinuxHeader, loadLinux, parseLinuxHeader } from "./linux.ts";
 import type { ElfImage } from "./elf.ts";
 
@@ -116,20 +119,6 @@ export function detectImage(image: Uint8Array, choice: BootChoice): DetectedImag
     case "auto":
       return detectAuto(image);
   }
-}
-
-/** Bytes of an image's start that {@link looksLikeDisk} needs: past the Linux setup header's magic. */
-export const DISK_HEAD_BYTES = 1024;
-
-/**
- * Whether an image is a disk by its first bytes alone: the 0x55AA boot
- * signature, no ELF header and no Linux setup header (a bzImage carries the
- * signature too). A disk can then be read on demand; anything else is
- * detected from the whole file.
- */
-export function looksLikeDisk(head: Uint8Array): boolean {
-  return !isElf(head) && !hasLinuxHeader(head) && head.length >= 512 && head[510] === 0x55 &&
-    head[511] === 0xaa;
 }
 
 function detectAuto(image: Uint8Array): DetectedImage {

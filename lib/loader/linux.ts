@@ -26,9 +26,10 @@ import {
 } from "./bootinfo.ts";
 import { hex } from "./elf.ts";
 import { LoaderError } from "./entry.ts";
+import { hasLinuxHeader, LINUX_HEADER_MAGIC } from "./bootsector.ts";
 
-/** "HdrS" at offset 0x202. */
-export const LINUX_HEADER_MAGIC = 0x53726448;
+export { hasLinuxHeader, LINUX_HEADER_MAGIC };
+
 /** Oldest boot protocol picovmm loads (2.10). */
 export const MIN_LINUX_PROTOCOL = 0x020a;
 /** Where the protected-mode kernel is loaded (code32_start's default). */
@@ -97,13 +98,6 @@ export interface LinuxHeader {
 
 function version(v: number): string {
   return `${v >> 8}.${(v & 0xff).toString().padStart(2, "0")}`;
-}
-
-/** True when the image carries the bzImage setup header magic "HdrS" at 0x202. */
-export function hasLinuxHeader(image: Uint8Array): boolean {
-  if (image.length < BootParams.HEADER + 4) return false;
-  return new DataView(image.buffer, image.byteOffset, image.byteLength)
-    .getUint32(BootParams.HEADER, true) === LINUX_HEADER_MAGIC;
 }
 
 /** Reads and checks the setup header; a LoaderError says what is wrong. */

@@ -9,6 +9,7 @@
 import * as emu from "../emu/mod.ts";
 import * as kvm from "./kvm-code.ts";
 import * as pc from "./pc.ts";
+import * as kernel from "./kernel-code.ts";
 import { provideMachineCode } from "./code.ts";
 
-provideMachineCode({ emu, kvm, pc });
+provideMachineCode({ emu, kvm, pc, kernel });

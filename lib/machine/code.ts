@@ -14,6 +14,7 @@
 import type * as EmuCode from "../emu/mod.ts";
 import type * as KvmCode from "./kvm-code.ts";
 import type * as PcCode from "./pc.ts";
+import type * as KernelCode from "./kernel-code.ts";
 import type { AccelChoice } from "./accel.ts";
 
 /** The loaded parts, by name. */
@@ -24,6 +25,8 @@ export interface MachineCode {
   kvm?: typeof KvmCode;
   /** The PC's devices and BIOS (pc.ts), for BIOS boots and kernels. */
   pc?: typeof PcCode;
+  /** The kernel loaders and image detection (kernel-code.ts), for any boot but bios and flat. */
+  kernel?: typeof KernelCode;
 }
 
 const loaded: MachineCode = {};
@@ -33,6 +36,7 @@ export function provideMachineCode(code: MachineCode): void {
   if (code.emu) loaded.emu = code.emu;
   if (code.kvm) loaded.kvm = code.kvm;
   if (code.pc) loaded.pc = code.pc;
+  if (code.kernel) loaded.kernel = code.kernel;
 }
 
 /** A loaded part; throws when it was not loaded (a bug in the caller, not the user's error). */
@@ -48,13 +52,17 @@ export function machineCode<K extends keyof MachineCode>(part: K): NonNullable<M
  * Loads what a run needs: for `accel` "emu" the software CPU only; for "kvm"
  * and "auto" KVM's code and the software CPU (auto may fall back to it, and
  * KVM finishes on it the instructions its emulator lacks); the PC unless the
- * image is a flat binary.
+ * image is a flat binary; the kernel loaders when the image is to be
+ * detected or is a kernel (any boot but `bios` and `flat`).
  */
-export async function loadMachineCode(needs: { accel: AccelChoice; pc: boolean }): Promise<void> {
-  const [emu, kvm, pc] = await Promise.all([
+export async function loadMachineCode(
+  needs: { accel: AccelChoice; pc: boolean; kernel: boolean },
+): Promise<void> {
+  const [emu, kvm, pc, kernel] = await Promise.all([
     import("../emu/mod.ts"),
     needs.accel === "emu" ? undefined : import("./kvm-code.ts"),
     needs.pc ? import("./pc.ts") : undefined,
+    needs.kernel ? import("./kernel-code.ts") : undefined,
   ]);
-  provideMachineCode({ emu, kvm, pc });
+  provideMachineCode({ emu, kvm, pc, kernel });
 }

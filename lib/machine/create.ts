@@ -12,18 +12,8 @@ import {
   writeFlatGdt,
 } from "../loader/entry.ts";
 import type { BootModule } from "../loader/bootinfo.ts";
-import {
-  type BootChoice,
-  type DetectedImage,
-  detectImage,
-  FORMAT_NAMES,
-  type KernelFormat,
-  kernelFramebuffer,
-  loadKernel,
-} from "../loader/kernel.ts";
+import type { BootChoice, DetectedImage, KernelFormat } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
-import { XLF_KERNEL_64 } from "../loader/linux.ts";
-import { isElf64 } from "../loader/elf.ts";
 import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import { openDiskFile } from "../loader/disk-file.ts";
@@ -38,6 +28,7 @@ import type { RealModeEntry } from "../loader/entry.ts";
 import { type AccelChoice, selectAccelerator } from "./accel.ts";
 import { Machine } from "./machine.ts";
 import { machineCode } from "./code.ts";
+import { MAX_MEMORY } from "./limits.ts";
 import type { Pc } from "./pc.ts";
 
 /**
@@ -45,6 +36,7 @@ import type { Pc } from "./pc.ts";
  * the seed's bare machine, `multiboot`, `multiboot2`, `pvh` a kernel.
  */
 export type BootMode = BootChoice;
+export { MAX_MEMORY };
 
 /** Options for {@link createMachine}. */
 export interface MachineOptions {
@@ -119,8 +111,6 @@ const PAGE = 4096;
 /** Where a PC's conventional memory ends and the VGA/ROM hole starts. */
 const HOLE_START = 0xa0000;
 const HOLE_END = 0x100000;
-/** Most guest RAM picovmm accepts (below the 4 GiB MMIO region). */
-export const MAX_MEMORY = 3 * 1024 ** 3;
 
 /** What a guest RAM size must be, or undefined when `bytes` is one picovmm can give. */
 export function memorySizeProblem(bytes: number): string | undefined {
@@ -137,9 +127,14 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   if (options.image === undefined && !["bios", "auto", undefined].includes(options.boot)) {
     throw new LoaderError(`a ${options.boot} boot needs the image's bytes, not only its path`);
   }
+  const choice = options.boot ?? "flat";
+  // A BIOS boot or a flat image needs no detection (as detectImage answers for them), so no
+  // kernel loaders (machineCode("kernel")).
   const detected: DetectedImage = options.image === undefined
     ? { format: "bios", needsProtectedMode: false }
-    : detectImage(options.image, options.boot ?? "flat");
+    : choice === "bios" || choice === "flat"
+    ? { format: choice, needsProtectedMode: false }
+    : machineCode("kernel").detectImage(options.image, choice);
   const kernel = detected.needsProtectedMode;
   if (!kernel && (options.append !== undefined || options.initrd || options.modules?.length)) {
     throw new LoaderError(
@@ -180,15 +175,16 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     // kernel is x86-64 code: a plain one starts in long mode, a Multiboot or PVH one at its
     // 32-bit entry enters it itself; both need KVM as much.
     const linux64 = detected.format === "linux" &&
-      (detected.header.xloadflags & XLF_KERNEL_64) !== 0;
-    const elf64 = kernel && detected.format !== "linux" && isElf64(options.image!);
+      (detected.header.xloadflags & machineCode("kernel").XLF_KERNEL_64) !== 0;
+    const elf64 = kernel && detected.format !== "linux" &&
+      machineCode("kernel").isElf64(options.image!);
     const startsInLongMode = linux64 || (elf64 && detected.format === "elf");
     const longMode = startsInLongMode || elf64;
     selection = selectAccelerator(options.accel ?? "auto", undefined, {
       translate: options.translate,
     }, longMode ? "long" : kernel ? "protected" : "real");
     if (longMode && selection.name === "emu") {
-      const name = FORMAT_NAMES[detected.format as KernelFormat];
+      const name = machineCode("kernel").FORMAT_NAMES[detected.format as KernelFormat];
       const why = selection.note
         ? ` (${selection.note.replace(/; using the software CPU$/, "")})`
         : "";
@@ -229,6 +225,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     let pc: Pc | undefined;
     const sregs = vcpu.getSregs();
     if (kernel) {
+      const { kernelFramebuffer, loadKernel } = machineCode("kernel");
       // The PC devices without a BIOS (so a `Pc` whose `bios` is absent).
       machine.onClose.push(closeDisks);
       const { setA20: _, ...devices } = machineCode("pc").buildKernelPc(machine, {

@@ -10,7 +10,7 @@ async function loadedParts(needs: string): Promise<Record<string, boolean>> {
     import { loadMachineCode, machineCode } from "${code}";
     await loadMachineCode(${needs});
     const has = (part) => { try { machineCode(part); return true; } catch { return false; } };
-    console.log(JSON.stringify({ emu: has("emu"), kvm: has("kvm"), pc: has("pc") }));
+    console.log(JSON.stringify({ emu: has("emu"), kvm: has("kvm"), pc: has("pc"), kernel: has("kernel") }));
   `;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--ext=js", script],
@@ -20,22 +20,40 @@ async function loadedParts(needs: string): Promise<Record<string, boolean>> {
 }
 
 Deno.test("machine code: a flat run on the software CPU loads neither KVM's code nor the PC", async () => {
-  deepStrictEqual(await loadedParts(`{ accel: "emu", pc: false }`), {
+  deepStrictEqual(await loadedParts(`{ accel: "emu", pc: false, kernel: false }`), {
     emu: true,
     kvm: false,
     pc: false,
+    kernel: false,
+  });
+});
+
+Deno.test("machine code: the kernel loaders load only when asked for", async () => {
+  deepStrictEqual(await loadedParts(`{ accel: "emu", pc: true, kernel: false }`), {
+    emu: true,
+    kvm: false,
+    pc: true,
+    kernel: false,
+  });
+  deepStrictEqual(await loadedParts(`{ accel: "emu", pc: true, kernel: true }`), {
+    emu: true,
+    kvm: false,
+    pc: true,
+    kernel: true,
   });
 });
 
 Deno.test("machine code: kvm and auto load KVM's code with the software CPU (its fallback)", async () => {
-  deepStrictEqual(await loadedParts(`{ accel: "kvm", pc: true }`), {
+  deepStrictEqual(await loadedParts(`{ accel: "kvm", pc: true, kernel: false }`), {
     emu: true,
     kvm: true,
     pc: true,
+    kernel: false,
   });
-  deepStrictEqual(await loadedParts(`{ accel: "auto", pc: false }`), {
+  deepStrictEqual(await loadedParts(`{ accel: "auto", pc: false, kernel: false }`), {
     emu: true,
     kvm: true,
     pc: false,
+    kernel: false,
   });
 });
