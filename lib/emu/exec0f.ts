@@ -15,7 +15,8 @@ import { flushTranslations, updateMode } from "./mode.ts";
 import { larLsl, privileged, system00 } from "./protected.ts";
 
 /** MSR numbers the software CPU implements. */
-const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b;
+/** IA32_TIME_STAMP_COUNTER, IA32_APIC_BASE, IA32_BIOS_SIGN_ID (the microcode revision). */
+const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN = 0x8b;
 
 /** Executes the opcode after a 0F byte. */
 export function exec0f(c: Cpu): void {
@@ -185,9 +186,34 @@ export function exec0f(c: Cpu): void {
       c.writeRM(size, sum);
       return;
     }
+    case 0xc7:
+      return cmpxchg8b(c);
     default:
       return undefinedOpcode(c);
   }
+}
+
+/**
+ * 0F C7 /1: CMPXCHG8B m64. EDX:EAX against the quadword: equal, ECX:EBX is
+ * stored and ZF set; else the quadword goes to EDX:EAX and ZF is cleared (the
+ * locked cycle writes the old value back). Both dwords are checked for the
+ * write before anything changes.
+ */
+function cmpxchg8b(c: Cpu): void {
+  c.modrm();
+  if (c.reg !== 1 || c.mod === 3) return undefinedOpcode(c);
+  const s = c.eaSeg, off = c.eaOff, high = c.offsetAdd(off, 4);
+  const lo = c.readRmw(4, s, off);
+  const hi = c.readRmw(4, s, high);
+  const r = c.r32;
+  const equal = lo === r[EAX] && hi === r[EDX];
+  c.writeN(4, s, off, equal ? r[EBX] : lo);
+  c.writeN(4, s, high, equal ? r[ECX] : hi);
+  if (!equal) {
+    r[EAX] = lo;
+    r[EDX] = hi;
+  }
+  c.flags = equal ? c.flags | ZF : c.flags & ~ZF;
 }
 
 /** 0F 01: SGDT SIDT LGDT LIDT SMSW LMSW INVLPG. */
@@ -290,6 +316,8 @@ function rdmsr(c: Cpu): void {
   } else if (n === MSR_APIC_BASE) {
     lo = c.apicBase >>> 0;
     hi = 0;
+  } else if (n === MSR_BIOS_SIGN) {
+    lo = hi = 0; // no microcode update loaded
   } else return c.fault(13);
   c.r32[EAX] = lo;
   c.r32[EDX] = hi;
@@ -300,7 +328,7 @@ function wrmsr(c: Cpu): void {
   const v = c.r32[EDX] * 0x100000000 + c.r32[EAX];
   if (n === MSR_TSC) c.tscOffset = v - c.instructions;
   else if (n === MSR_APIC_BASE) c.apicBase = c.r32[EAX];
-  else c.fault(13);
+  else if (n !== MSR_BIOS_SIGN) c.fault(13); // writes there only ask CPUID to refresh it
 }
 
 const VENDOR = "GenuineIntel";
@@ -312,7 +340,7 @@ function vendorWord(i: number): number {
 
 /**
  * CPUID: a P6-class CPU with an x87 (FPU; FCMOV and FCOMI come with CMOV), PSE (4 MiB
- * pages), TSC, MSR and CMOV. No FXSR: there is no FXSAVE/FXRSTOR.
+ * pages), TSC, MSR, CMPXCHG8B and CMOV. No FXSR: there is no FXSAVE/FXRSTOR.
  */
 function cpuid(c: Cpu): void {
   const leaf = c.r32[EAX];
@@ -323,10 +351,13 @@ function cpuid(c: Cpu): void {
     r[EDX] = vendorWord(1);
     r[ECX] = vendorWord(2);
   } else if (leaf === 1) {
-    r[EAX] = 0x0610;
+    // Family 6 model 3 (a Pentium II's signature; a Pentium Pro's makes Linux work around
+    // that chip's errata), with only the feature bits below.
+    r[EAX] = 0x0633;
     r[EBX] = 0;
     r[ECX] = 0;
-    r[EDX] = (c.fpu !== null ? 1 : 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 15); // FPU, PSE, TSC, MSR, CMOV
+    // FPU, PSE, TSC, MSR, CX8, CMOV
+    r[EDX] = (c.fpu !== null ? 1 : 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 15);
   } else if (leaf === 0x80000000) {
     r[EAX] = 0x80000000;
     r[EBX] = r[ECX] = r[EDX] = 0;

@@ -140,9 +140,64 @@ Deno.test("CPUID reports the vendor and the ID flag toggles", opts, () => {
   assertEquals(reg(vcpu, "rsi") & 0x200000, 0x200000);
 });
 
-Deno.test("CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, CMOV", opts, () => {
-  const { vcpu } = run("mov eax, 1\ncpuid");
-  assertEquals(reg(vcpu, "rdx"), 1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 15));
+Deno.test(
+  "CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, CX8, CMOV",
+  opts,
+  () => {
+    const { vcpu } = run("mov eax, 1\ncpuid");
+    assertEquals(reg(vcpu, "rdx"), 1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 15));
+    assertEquals(reg(vcpu, "rax"), 0x0633); // family 6 model 3: not the Pentium Pro's errata
+  },
+);
+
+Deno.test(
+  "CMPXCHG8B: equal stores ECX:EBX and sets ZF, else loads EDX:EAX and clears ZF",
+  opts,
+  () => {
+    const { vcpu, ram } = run(`
+    mov dword [0x2000], 0x11111111
+    mov dword [0x2004], 0x22222222
+    mov eax, 0x11111111
+    mov edx, 0x22222222
+    mov ebx, 0xaaaaaaaa
+    mov ecx, 0xbbbbbbbb
+    lock cmpxchg8b [0x2000]
+    setz bl                 ; BL = 1: stored
+    mov esi, [0x2000]
+    mov edi, [0x2004]
+    mov eax, 1
+    mov edx, 2
+    cmpxchg8b [0x2000]      ; differs: EDX:EAX = the quadword, ZF clear
+    setnz cl`);
+    assertEquals(reg(vcpu, "rsi"), 0xaaaaaaaa);
+    assertEquals(reg(vcpu, "rdi"), 0xbbbbbbbb);
+    assertEquals(reg(vcpu, "rax"), 0xaaaaaaaa);
+    assertEquals(reg(vcpu, "rdx"), 0xbbbbbbbb);
+    assertEquals(reg(vcpu, "rbx") & 0xff, 1);
+    assertEquals(reg(vcpu, "rcx") & 0xff, 1);
+    assertEquals([...ram.subarray(0x2000, 0x2008)], [
+      0xaa,
+      0xaa,
+      0xaa,
+      0xaa,
+      0xbb,
+      0xbb,
+      0xbb,
+      0xbb,
+    ]);
+  },
+);
+
+Deno.test("RDMSR/WRMSR 0x8B (microcode revision) read as 0 and take writes", opts, () => {
+  const { vcpu } = run(`
+    mov ecx, 0x8b
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    mov eax, 5
+    rdmsr
+    mov esi, eax`);
+  assertEquals(reg(vcpu, "rsi"), 0);
 });
 
 Deno.test("RDTSC counts retired instructions (deterministic)", opts, () => {
