@@ -239,6 +239,11 @@ export class Cpu {
   instructions = 0;
   /** Interrupts are inhibited until `instructions` reaches this (STI, MOV SS, POP SS shadow). */
   shadowUntil = 0;
+  /**
+   * More REP iterations the current step may run (the run's budget after
+   * it); the engine sets it on its fast path and takes back what is left.
+   */
+  repBudget = 0;
   /** The last step ended inside a REP string instruction (IP points at it again). */
   repPending = false;
   /** Stop with {@link Stop.IF_ON} when an instruction sets IF (interrupt window wait). */

@@ -81,7 +81,12 @@ export function execute(c: Cpu, n: number): number {
         n--;
         c.insStart = c.ip;
         c.savedSp = c.r32[ESP];
+        // A REP string instruction may run its next iterations in this step (not under a
+        // debugger, which may stop between them).
+        c.repBudget = c.breakpoints === null ? n : 0;
         step(c);
+        n = c.repBudget;
+        c.repBudget = 0;
         c.instructions++;
         if (c.stop !== Stop.NONE) {
           if (c.stop === Stop.FAULT) {
@@ -94,6 +99,7 @@ export function execute(c: Cpu, n: number): number {
         }
       }
     } catch (e) {
+      c.repBudget = 0; // a REP batch cut short: its iterations so far are counted
       if (e === ABORT) return aborted(c);
       if (!(e instanceof CpuFault)) throw e;
       c.instructions++;

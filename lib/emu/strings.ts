@@ -13,8 +13,26 @@ import { DF, ZF } from "./flags.ts";
 import { outRoom, portIn, portOut } from "./io.ts";
 import { ioAllowed } from "./tasks.ts";
 
-/** Executes one iteration of string opcode `op` (A4-AF, 6C-6F). */
+/**
+ * Executes string opcode `op` (A4-AF, 6C-6F): one iteration, and under REP
+ * (MOVS, CMPS, STOS, LODS, SCAS) as many more as `Cpu.repBudget` allows,
+ * each counted as one instruction and leaving the state it would leave as a
+ * step of its own: a fault in the middle finds the registers of the
+ * iterations before it, as the next step would have.
+ */
 export function stringOp(c: Cpu, op: number): void {
+  const next = c.ip; // after the instruction: where the last iteration leaves IP
+  if (!iteration(c, op) || op < 0xa4) return; // INS/OUTS batch through their exits
+  while (c.repBudget > 0 && c.stop === Stop.NONE) {
+    c.repBudget--;
+    c.instructions++;
+    c.ip = next;
+    if (!iteration(c, op)) return;
+  }
+}
+
+/** One iteration; true when a REP has more to do (IP is back at the instruction). */
+function iteration(c: Cpu, op: number): boolean {
   const size = (op & 1) === 0 ? 1 : c.o32 ? 4 : 2;
   const a32 = c.a32;
   const r16 = c.r16, r32 = c.r32;
@@ -23,7 +41,7 @@ export function stringOp(c: Cpu, op: number): void {
     cnt = a32 ? r32[ECX] : r16[ECX << 1];
     if (cnt === 0) {
       c.repPending = false;
-      return;
+      return false;
     }
   }
   const delta = (c.rawFlags & DF) !== 0 ? -size : size;
@@ -103,4 +121,5 @@ export function stringOp(c: Cpu, op: number): void {
     const next = c.phys(c.dataSeg(), ((si + delta) & amask) >>> 0);
     if (!more || !outRoom(c, size) || !c.m.isRam(next)) c.stop = Stop.IO;
   }
+  return more;
 }

@@ -330,3 +330,49 @@ Deno.test("32-bit protected mode with paging: a read-modify-write that faults on
     }
   }
 });
+
+Deno.test("REP string instructions run many iterations per step with the state single steps leave", () => {
+  // REP STOSB, REPNE SCASB, then REP MOVSD from below the not-present page at 0x1F000 (a
+  // #PF in the middle of the copy): a run in one slice against runs of 1 and 7 instructions.
+  const source = `
+    cld
+    mov eax, 0x5a
+    mov edi, 0xa000
+    mov ecx, 0x200
+    a16 rep stosb
+    mov di, 0xb000
+    mov cx, 0x400
+    a16 repne scasb
+    mov esi, 0xf000 - 0x40
+    mov edi, 0xd000
+    mov ecx, 0x100
+    rep movsd             ; reads fault at DS:0xF000 (linear 0x1F000) after 16 dwords
+    hlt`;
+  const run = (slice: number, options = INTERPRET) => {
+    const bin = asmMachine(`bits 32\n${source}`, { ...INTERPRET, origin: CODE }).ram;
+    const m = pmMachine([...bin.subarray(CODE, CODE + 0x100)], options, true, 3);
+    m.vcpu.sliceLimit = slice;
+    for (let i = 0; i < 100_000; i++) {
+      const e = m.vcpu.run();
+      if (e.kind !== "intr") break;
+    }
+    const r = m.vcpu.getRegs();
+    return {
+      regs: ["rax", "rcx", "rsi", "rdi", "rsp", "rip", "rflags"].map((n) => r.get32(n as "rax")),
+      cr2: m.vcpu.getSregs().getControl("cr2"),
+      n: m.vcpu.instructions,
+      ram: m.ram.slice(),
+    };
+  };
+  const whole = run(1 << 20);
+  assertEquals(whole.regs[5], HANDLER + 1); // stopped in the #PF handler
+  assertEquals(whole.cr2, 0x1f000n);
+  assertEquals(whole.regs[1], 0x100 - 16); // ECX: 16 dwords copied
+  for (const [slice, options] of [[1, INTERPRET], [7, INTERPRET], [1 << 20, TRANSLATE]] as const) {
+    const stepped = run(slice, options);
+    assertEquals(stepped.regs, whole.regs, `slice ${slice}`);
+    assertEquals(stepped.cr2, whole.cr2);
+    assertEquals(stepped.n, whole.n, `slice ${slice}: instructions`);
+    assertEquals(stepped.ram.findIndex((b, i) => b !== whole.ram[i]), -1);
+  }
+});
