@@ -115,6 +115,44 @@ export async function debianLinux(): Promise<DebianLinux> {
   return got;
 }
 
+/**
+ * Finds (or downloads and unpacks) Debian's i386 kernel (linux-image-686) and
+ * busybox-static:i386, for the software CPU's Linux test. The i386 package
+ * lists must be there: `dpkg --add-architecture i386 && apt-get update` as
+ * root (the CI does it); else this throws with that command.
+ */
+export async function debianLinux32(): Promise<DebianLinux> {
+  const cache = Deno.env.get("PICOVMM_LINUX32_CACHE") ?? "/tmp/picovmm-linux32-cache";
+  const unpacked = (): DebianLinux | undefined => {
+    const bzImage = firstMatch(`${cache}/extract/boot`, /^vmlinuz-/);
+    const busybox = `${cache}/extract/bin/busybox`;
+    return bzImage && exists(busybox) ? { bzImage, busybox } : undefined;
+  };
+  const found = unpacked();
+  if (found) return found;
+  let depends: string;
+  try {
+    depends = await sh(["apt-cache", "depends", "linux-image-686:i386"]);
+  } catch {
+    throw new Error(
+      "no i386 package lists: run `dpkg --add-architecture i386 && apt-get update` as root",
+    );
+  }
+  const kernel = depends.match(/Depends: (linux-image-[0-9]\S*)/)?.[1];
+  if (!kernel) throw new Error("apt-cache cannot resolve linux-image-686:i386");
+  await Deno.mkdir(`${cache}/debs`, { recursive: true });
+  const pkg = kernel.endsWith(":i386") ? kernel : `${kernel}:i386`;
+  await sh(["apt-get", "download", pkg, "busybox-static:i386"], `${cache}/debs`);
+  for (const e of Deno.readDirSync(`${cache}/debs`)) {
+    if (e.name.endsWith(".deb")) {
+      await sh(["dpkg-deb", "-x", `${cache}/debs/${e.name}`, `${cache}/extract`]);
+    }
+  }
+  const got = unpacked();
+  if (!got) throw new Error(`no kernel or busybox in ${cache}/extract after unpacking`);
+  return got;
+}
+
 /** One file of a newc cpio archive. */
 export interface CpioEntry {
   path: string;

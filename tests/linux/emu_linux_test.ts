@@ -1,0 +1,51 @@
+// Debian's stock i386 kernel (linux-image-686, bookworm) with an initramfs
+// built from Debian's busybox-static:i386, on the software CPU: through the
+// Linux boot protocol to a shell on ttyS0, a typed command answered, and
+// `poweroff -f` ending the run with status 0 (HLT with interrupts off). The
+// kernel decompresses itself (XZ) in the guest. Needs the Debian packages
+// (see debianLinux32 in tests/support/linux_guest.ts); `deno task test:linux`.
+import { strictEqual } from "@std/assert";
+import { Guest } from "../../mod.ts";
+import {
+  busyboxInitramfs,
+  debianLinux32,
+  LINUX_CMDLINE,
+  SHELL_MARKER,
+} from "../support/linux_guest.ts";
+
+const linux = await debianLinux32();
+const initrd = busyboxInitramfs(await Deno.readFile(linux.busybox));
+/** A loaded machine takes a few times longer than the idle one's minute or so. */
+const BOOT_TIMEOUT_MS = 480_000;
+const ANSWER = /^42\r?$/m;
+
+Deno.test("emu linux: the i386 bzImage boots to a shell, answers a command, powers off with 0", async () => {
+  using guest = Guest.create(await Deno.readFile(linux.bzImage), {
+    accel: "emu",
+    memory: 256 << 20,
+    append: LINUX_CMDLINE,
+    initrd,
+  });
+  const started = performance.now();
+  const done = guest.run({ timeoutMs: BOOT_TIMEOUT_MS + 60_000 });
+  try {
+    await guest.waitForSerial(SHELL_MARKER, { timeoutMs: BOOT_TIMEOUT_MS });
+    const shell = performance.now() - started;
+    guest.sendSerial("echo $((6*7)); uname -m\n");
+    await guest.waitForSerial(ANSWER, { timeoutMs: 60_000 });
+    await guest.waitForSerial(/^i686\r?$/m, { timeoutMs: 60_000 });
+    guest.sendSerial("poweroff -f\n");
+    console.log(`shell after ${(shell / 1000).toFixed(1)} s`);
+  } catch (e) {
+    guest.stop();
+    await done;
+    throw e;
+  }
+  const result = await done;
+  strictEqual(result.stop.kind, "halt", Guest.describe(result));
+  strictEqual(result.exitStatus, 0);
+  const log = guest.serialText();
+  strictEqual(log.includes("Linux version"), true);
+  strictEqual(log.includes("unchecked MSR access"), false, "no refused MSR");
+  strictEqual(log.includes("invalid opcode"), false, "no #UD");
+});
