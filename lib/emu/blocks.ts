@@ -182,15 +182,6 @@ export class BlockCache {
   }
 
   /**
-   * The block an exit of `from` (link `link`) was chained to, while it lives;
-   * else undefined and the caller looks the address up.
-   */
-  linked(from: BlockEntry, link: number): BlockEntry | undefined {
-    const to = from.links[link];
-    return to !== undefined && to.run !== null ? to : undefined;
-  }
-
-  /**
    * Chains exit `link` of `from` to `to`, found by a lookup at the exit's
    * target, where that target is sure to map to the same code whenever
    * `from` runs again: always without paging (and without A20 masking), and

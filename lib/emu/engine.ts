@@ -54,7 +54,9 @@ export function execute(c: Cpu, n: number): number {
         // blocks up there would translate code at every instruction without running it.
         if (blocks !== null && n >= blocks.maxInstructions) {
           const link: number = prev === null ? -1 : c.exitLink;
-          let b: BlockEntry | undefined = link < 0 ? undefined : blocks.linked(prev!, link);
+          // The block this exit was chained to, while it lives (see BlockCache.link).
+          let b: BlockEntry | undefined = link < 0 ? undefined : prev!.links[link];
+          if (b !== undefined && b.run === null) b = undefined;
           if (b === undefined) {
             const lin = c.csBase + c.ip;
             // Virtual-8086 code is interpreted: its segments are real mode's, under paging.

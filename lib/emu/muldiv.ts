@@ -56,19 +56,19 @@ export function mulDiv(c: Cpu, op: number, src: number, size: number): void {
         const p = c.r8[0] * src;
         r[0] = p;
         hiNonZero = p > 0xff;
-        c.flags = (c.flags & ~0x8d5) | szp(p >> 8 & 0xff, 1);
+        c.flags = (c.rawFlags & ~0x8d5) | szp(p >> 8 & 0xff, 1);
       } else if (size === 2) {
         const p = r[0] * src;
         r[0] = p;
         r[EDX << 1] = p >>> 16;
         hiNonZero = p > 0xffff;
-        c.flags = (c.flags & ~0x8d5) | szp(p >>> 16, 2);
+        c.flags = (c.rawFlags & ~0x8d5) | szp(p >>> 16, 2);
       } else {
         mul32(r32[EAX], src);
         r32[EAX] = mulLo;
         r32[EDX] = mulHi;
         hiNonZero = mulHi !== 0;
-        c.flags = (c.flags & ~0x8d5) | szp(mulHi, 4);
+        c.flags = (c.rawFlags & ~0x8d5) | szp(mulHi, 4);
       }
       if (hiNonZero) c.flags |= CF | OF;
       return;
@@ -80,20 +80,20 @@ export function mulDiv(c: Cpu, op: number, src: number, size: number): void {
         if (negate) p = -p;
         r[0] = p;
         overflow = p !== sx(p & 0xff, 1);
-        c.flags = (c.flags & ~0x8d5) | szp((p >> 8) & 0xff, 1);
+        c.flags = (c.rawFlags & ~0x8d5) | szp((p >> 8) & 0xff, 1);
       } else if (size === 2) {
         let p = sx(r[0], 2) * sx(src, 2);
         if (negate) p = -p;
         r[0] = p;
         r[EDX << 1] = p >> 16;
         overflow = p !== sx(p & 0xffff, 2);
-        c.flags = (c.flags & ~0x8d5) | szp((p >> 16) & 0xffff, 2);
+        c.flags = (c.rawFlags & ~0x8d5) | szp((p >> 16) & 0xffff, 2);
       } else {
         imul32(r32[EAX], src);
         r32[EAX] = mulLo;
         r32[EDX] = mulHi;
         overflow = mulHi !== ((mulLo & 0x80000000) ? 0xffffffff : 0);
-        c.flags = (c.flags & ~0x8d5) | szp(mulHi, 4);
+        c.flags = (c.rawFlags & ~0x8d5) | szp(mulHi, 4);
       }
       if (overflow) c.flags |= CF | OF;
       return;
@@ -208,24 +208,26 @@ export function imul2(c: Cpu, a: number, b: number, size: number): number {
     r = p & 0xffff;
     overflow = p !== sx(r, 2);
   } else {
-    imul32(a, b);
-    r = mulLo;
-    overflow = mulHi !== ((mulLo & 0x80000000) ? 0xffffffff : 0);
+    // The low half is Math.imul's; the double product is exact below 2^53 and, above, far
+    // from any 32-bit value, so it differs from the low half exactly when the result overflows.
+    const lo = Math.imul(a, b);
+    r = lo >>> 0;
+    overflow = (a | 0) * (b | 0) !== lo;
   }
-  c.flags = (c.flags & ~0x8d5) | szp(r, size) | (overflow ? CF | OF : 0);
+  c.flags = (c.rawFlags & ~0x8d5) | szp(r, size) | (overflow ? CF | OF : 0);
   return r;
 }
 
 /** AAM imm8: AH = AL / imm, AL = AL % imm; #DE when imm is 0. */
 export function aam(c: Cpu, imm: number): void {
   if (imm === 0) {
-    if (c.is8086) c.flags = (c.flags & ~0x8d5) | szp(0, 1);
+    if (c.is8086) c.flags = (c.rawFlags & ~0x8d5) | szp(0, 1);
     return divideError(c);
   }
   const al = c.r8[0];
   c.r8[1] = Math.floor(al / imm);
   c.r8[0] = al % imm;
-  c.flags = (c.flags & ~0x8d5) | szp(c.r8[0], 1);
+  c.flags = (c.rawFlags & ~0x8d5) | szp(c.r8[0], 1);
 }
 
 /** AAD imm8: AL = AL + AH * imm, AH = 0 (flags as the 8-bit add of the product). */
@@ -240,6 +242,6 @@ function add8(c: Cpu, a: number, b: number): number {
   const r = t & 0xff;
   let f = (t > 0xff ? CF : 0) | ((a ^ b ^ r) & 0x10) | szp(r, 1);
   if ((a ^ r) & (b ^ r) & 0x80) f |= OF;
-  c.flags = (c.flags & ~0x8d5) | f;
+  c.flags = (c.rawFlags & ~0x8d5) | f;
   return r;
 }
