@@ -6,7 +6,11 @@
  * see the same load. Prints the medians, the minimums and picovmm's ratio to
  * the bare `deno run` (the goal: at most 1.5x).
  *
- *     deno task bench:startup [--runs N] [--no-kvm]   (default 40 rounds; needs nasm)
+ *     deno task bench:startup [--runs N] [--no-kvm] [--against DIR]   (default 40 rounds; needs nasm)
+ *
+ * `--against DIR` adds the same rows for another checkout of picovmm (the
+ * tree at an earlier commit, say `git archive main | tar -x -C DIR`), in the
+ * same interleaved rounds, so two trees are compared under the same load.
  *
  * @module
  */
@@ -20,6 +24,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "40" },
     "no-kvm": { type: "boolean", default: false },
+    against: { type: "string" },
   },
 });
 const runs = Number(values.runs);
@@ -38,14 +43,21 @@ try {
   const deno = Deno.execPath();
   // As `deno task start` runs it: the same permissions and config.
   const start = ["run", "--allow-read", "--allow-write", "--allow-ffi", "--allow-env"];
-  const picovmm = (accel: string, boot: string): ProcessCase => ({
-    label: `picovmm --accel ${accel} --boot ${boot}, empty sector`,
+  const trees = values.against === undefined
+    ? [{ dir: root, tag: "" }]
+    : [{ dir: root, tag: "" }, { dir: `${values.against.replace(/\/$/, "")}/`, tag: " (against)" }];
+  const picovmm = (
+    tree: { dir: string; tag: string },
+    accel: string,
+    boot: string,
+  ): ProcessCase => ({
+    label: `picovmm --accel ${accel} --boot ${boot}, empty sector${tree.tag}`,
     command: deno,
     args: [
       ...start,
       "--config",
-      `${root}deno.json`,
-      `${root}main.ts`,
+      `${tree.dir}deno.json`,
+      `${tree.dir}main.ts`,
       "--accel",
       accel,
       "--boot",
@@ -56,19 +68,30 @@ try {
     ],
     status: 1, // the empty guest writes 0 to the debug-exit port
   });
+  const version = (tree: { dir: string; tag: string }): ProcessCase => ({
+    label: `picovmm --version${tree.tag}`,
+    command: deno,
+    args: [...start, "--config", `${tree.dir}deno.json`, `${tree.dir}main.ts`, "--version"],
+    status: 0,
+  });
   const baseline: ProcessCase = {
     label: "deno run of an empty script (baseline)",
     command: deno,
     args: ["run", nothing],
     status: 0,
   };
-  const cases = [baseline, picovmm("emu", "bios"), picovmm("emu", "flat")];
+  let kvm = false;
   try {
     if (values["no-kvm"]) throw new Error("--no-kvm");
     Deno.openSync("/dev/kvm", { read: true, write: true }).close();
-    cases.push(picovmm("kvm", "bios"));
+    kvm = true;
   } catch {
     console.error("bench:startup: KVM not measured (--no-kvm, or /dev/kvm does not open here)");
+  }
+  const cases = [baseline];
+  for (const tree of trees) {
+    cases.push(version(tree), picovmm(tree, "emu", "bios"), picovmm(tree, "emu", "flat"));
+    if (kvm) cases.push(picovmm(tree, "kvm", "bios"));
   }
   for (const c of cases) await timeProcess(c); // warm-up: Deno's caches, the page cache
   const times = cases.map(() => [] as number[]);

@@ -36,11 +36,20 @@ const INVALID_OPCODE = 6;
 const EMU_LIMIT = 2 ** 32;
 const INTR: VcpuExit = Object.freeze({ kind: "intr" });
 
+/** A memory slot of the KVM VM. */
+interface Slot {
+  base: number;
+  size: number;
+  bytes: Uint8Array;
+  readonly: boolean;
+}
+
 /** A KVM VM whose vCPU finishes instructions KVM cannot emulate on the software CPU. */
 export class EmulationFallbackVm implements Vm {
   readonly #kvm: Vm;
-  readonly #emu = new EmuVm("386", null);
-  readonly #slots: { base: number; bytes: Uint8Array }[] = [];
+  /** The software CPU's VM, made when KVM first gives up on an instruction (start-up time). */
+  #emu: EmuVm | undefined;
+  readonly #slots: Slot[] = [];
   #vcpu: EmulationFallbackVcpu | undefined;
 
   /** Wraps a KVM VM (its vCPUs must be created through this wrapper). */
@@ -51,18 +60,27 @@ export class EmulationFallbackVm implements Vm {
   /** Adds KVM memory and shows the same bytes to the software CPU. */
   addMemory(guestPhys: number, size: number, options: MemorySlotOptions = {}): Uint8Array {
     const bytes = this.#kvm.addMemory(guestPhys, size, options);
-    if (guestPhys + size <= EMU_LIMIT) {
-      this.#emu.memory.addSlot(guestPhys, size, options.readonly === true, bytes);
-    }
-    this.#slots.push({ base: guestPhys, bytes });
+    const slot = { base: guestPhys, size, bytes, readonly: options.readonly === true };
+    this.#slots.push(slot);
+    if (this.#emu) addEmuSlot(this.#emu, slot);
     return bytes;
+  }
+
+  /** The software CPU's VM over the same memory, made on first use. */
+  #software(): EmuVm {
+    if (!this.#emu) {
+      const emu = new EmuVm("386", null);
+      for (const slot of this.#slots) addEmuSlot(emu, slot);
+      this.#emu = emu;
+    }
+    return this.#emu;
   }
 
   /** Creates the KVM vCPU and the software CPU that stands in for it. */
   createVcpu(): EmulationFallbackVcpu {
     this.#vcpu = new EmulationFallbackVcpu(
       this.#kvm.createVcpu(),
-      this.#emu.createVcpu(),
+      () => this.#software().createVcpu(),
       (at, n) => this.#read(at, n),
     );
     return this.#vcpu;
@@ -70,7 +88,7 @@ export class EmulationFallbackVm implements Vm {
 
   /** Releases both VMs. */
   close(): void {
-    this.#emu.close();
+    this.#emu?.close();
     this.#kvm.close();
   }
 
@@ -88,7 +106,9 @@ export class EmulationFallbackVm implements Vm {
 export class EmulationFallbackVcpu implements Vcpu {
   /** KVM's vCPU (its thread is the one to kick). */
   readonly kvm: Vcpu;
-  readonly #emu: EmuVcpu;
+  /** The software CPU's vCPU, made when KVM first gives up on an instruction. */
+  #emu: EmuVcpu | undefined;
+  readonly #makeEmu: () => EmuVcpu;
   readonly #read: (address: number, length: number) => Uint8Array;
   /** An instruction is under way on the software CPU (it waits for IN or MMIO data). */
   #stepping = false;
@@ -100,11 +120,24 @@ export class EmulationFallbackVcpu implements Vcpu {
   /** Told of each instruction the software CPU takes over (a trace line). */
   onTakeOver: ((line: string) => void) | undefined;
 
-  /** Wraps KVM's vCPU and the software CPU's (over the same memory). */
-  constructor(kvm: Vcpu, emu: EmuVcpu, read: (address: number, length: number) => Uint8Array) {
+  /**
+   * Wraps KVM's vCPU; `makeEmu` makes the software CPU's (over the same
+   * memory) the first time KVM gives up on an instruction.
+   */
+  constructor(
+    kvm: Vcpu,
+    makeEmu: () => EmuVcpu,
+    read: (address: number, length: number) => Uint8Array,
+  ) {
     this.kvm = kvm;
-    this.#emu = emu;
+    this.#makeEmu = makeEmu;
     this.#read = read;
+  }
+
+  /** The software CPU's vCPU, made and readied on first use. */
+  #software(): EmuVcpu {
+    if (this.#emu) return this.#emu;
+    const emu = this.#makeEmu();
     // Which exception the stepped instruction raised: #UD means the software CPU
     // does not know the instruction either.
     const cpu = emu.cpu;
@@ -116,6 +149,8 @@ export class EmulationFallbackVcpu implements Vcpu {
       if (this.#exception < 0) this.#exception = vector;
       deliver(vector);
     };
+    this.#emu = emu;
+    return emu;
   }
 
   /** KVM's run structure (the software CPU's exits reflect IF and readiness here). */
@@ -155,7 +190,7 @@ export class EmulationFallbackVcpu implements Vcpu {
 
   /** KVM_RUN, or the rest of an instruction the software CPU is finishing. */
   run(): VcpuExit {
-    if (this.#stepping) return this.#after(this.#emu.step());
+    if (this.#stepping) return this.#after(this.#software().step());
     const exit = this.kvm.run();
     if (exit.kind !== "internal-error" || exit.suberror !== InternalError.EMULATION) return exit;
     return this.#takeOver(exit);
@@ -177,7 +212,7 @@ export class EmulationFallbackVcpu implements Vcpu {
     if ((sregs.getControl("efer") & 0x400n) !== 0n) {
       return report("the software CPU, which does not run long mode, cannot finish it");
     }
-    const emu = this.#emu;
+    const emu = this.#software();
     emu.setSregs(sregs);
     emu.setRegs(regs);
     this.#exception = -1;
@@ -201,7 +236,7 @@ export class EmulationFallbackVcpu implements Vcpu {
    * make) stays on the software CPU for the next `run()`.
    */
   #after(exit: VcpuExit): VcpuExit {
-    const emu = this.#emu;
+    const emu = this.#software();
     const run = this.kvm.runState;
     if (exit.kind === "internal-error" || this.#exception === INVALID_OPCODE) {
       this.#stepping = false;
@@ -224,12 +259,13 @@ export class EmulationFallbackVcpu implements Vcpu {
   /** Loads the software CPU's registers into KVM, keeping what it does not model. */
   #handBack(): void {
     const before = this.#kvmRegs;
-    const regs = this.#emu.getRegs();
+    const emu = this.#software();
+    const regs = emu.getRegs();
     // Real mode leaves the upper halves of the 64-bit registers alone.
     for (const name of GPRS) {
       regs.set(name, (before.get(name) & ~0xffffffffn) | BigInt(regs.get32(name) >>> 0));
     }
-    const sregs = this.#emu.getSregs();
+    const sregs = emu.getSregs();
     const kept = this.#kvmSregs;
     sregs.setControl("cr8", kept.getControl("cr8"));
     sregs.setControl("apic_base", kept.getControl("apic_base"));
@@ -242,6 +278,16 @@ export class EmulationFallbackVcpu implements Vcpu {
 /** Wraps a KVM VM so that emulation failures are finished on the software CPU. */
 export function withEmulationFallback(vm: Vm): EmulationFallbackVm {
   return new EmulationFallbackVm(vm);
+}
+
+/** Shows a KVM memory slot to the software CPU (it addresses only the first 4 GiB). */
+function addEmuSlot(
+  emu: EmuVm,
+  slot: { base: number; bytes: Uint8Array; readonly: boolean },
+): void {
+  if (slot.base + slot.bytes.length <= EMU_LIMIT) {
+    emu.memory.addSlot(slot.base, slot.bytes.length, slot.readonly, slot.bytes);
+  }
 }
 
 function hex(n: number, width: number): string {
