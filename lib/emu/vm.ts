@@ -77,8 +77,12 @@ export class EmuVm implements Vm {
   setA20(enabled: boolean): void {
     if (this.model === "8086") return;
     this.memory.addrMask = enabled ? -1 : ~0x100000;
-    // Identity translations cached with paging off carried the old mask.
-    for (const v of this.#vcpus) v.cpu.tlb.flush();
+    // Identity translations cached with paging off carried the old mask, and so did the
+    // chains between protected-mode blocks (real-mode blocks lie below 1 MiB, unmasked).
+    for (const v of this.#vcpus) {
+      v.cpu.tlb.flush();
+      if (v.cpu.pe) v.cpu.blocks?.flush();
+    }
   }
 
   /** Releases the VM and its vCPUs. */
