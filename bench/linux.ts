@@ -27,8 +27,8 @@ import {
   debianLinux,
   LINUX_CMDLINE,
   picovmmLinuxArgs,
-  SHELL_MARKER,
 } from "../tests/support/linux_guest.ts";
+import { bootToShell } from "./lib/linux-boot.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const { values } = parseArgs({
@@ -80,77 +80,13 @@ if (!Deno.env.get(INSIDE) && (exists("/sys/module/kvm_pvm") || !exists("/dev/kvm
   Deno.exit(out.code);
 }
 
-const MARKER_TIMEOUT_MS = 300_000;
-/** How long a VMM may take to exit after `poweroff -f`. */
-const EXIT_TIMEOUT_MS = 60_000;
-
 /** One progress line, to stderr and (inside kvm-in-qemu) to the shared log. */
 function progress(line: string): void {
   console.error(line);
   const log = Deno.env.get(INSIDE);
   if (log && log !== "1") Deno.writeTextFileSync(log, `${line}\n`, { append: true });
 }
-const ANSWER = /^42\r?$/m;
-
-/** One boot: seconds to the marker and to the answer, and the exit status. */
-interface Boot {
-  markerS: number;
-  answerS: number;
-  code: number;
-}
-
-/** Runs a VMM process, waits for the marker, types the command and the power-off. */
-async function boot(command: string, args: string[]): Promise<Boot> {
-  const start = performance.now();
-  progress(`${command} ${args.at(-1)}: start`);
-  const child = new Deno.Command(command, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stdin = child.stdin.getWriter();
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
-  let out = "";
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stdout) out += decoder.decode(chunk, { stream: true });
-  })();
-  const waitFor = async (pattern: RegExp | string) => {
-    const deadline = performance.now() + MARKER_TIMEOUT_MS;
-    const seen = () => typeof pattern === "string" ? out.includes(pattern) : pattern.test(out);
-    while (!seen()) {
-      if (exited || performance.now() > deadline) {
-        throw new Error(`${command}: no ${pattern} in:\n${out}`);
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return (performance.now() - start) / 1000;
-  };
-  try {
-    const markerS = await waitFor(SHELL_MARKER);
-    progress(`  marker at ${markerS.toFixed(1)} s`);
-    await stdin.write(new TextEncoder().encode("echo $((6*7))\n"));
-    const answerS = await waitFor(ANSWER);
-    await stdin.write(new TextEncoder().encode("poweroff -f\n"));
-    await stdin.close();
-    const late = setTimeout(() => {
-      progress(`${command}: still running ${EXIT_TIMEOUT_MS / 1000} s after poweroff; killed`);
-      child.kill();
-    }, EXIT_TIMEOUT_MS);
-    const [end] = await Promise.all([status, reading, child.stderr.cancel()]);
-    clearTimeout(late);
-    return { markerS, answerS, code: end.code };
-  } catch (e) {
-    if (!exited) child.kill();
-    await status;
-    throw e;
-  }
-}
+const boot = (command: string, args: string[]) => bootToShell(command, args, progress);
 
 const linux = await debianLinux();
 const dir = await Deno.makeTempDir({ prefix: "picovmm-bench-linux-" });

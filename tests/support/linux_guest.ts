@@ -13,15 +13,16 @@ export const LINUX_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1 pc
 
 /**
  * The `deno` arguments that boot `kernel` through picovmm's command line as the tests and
- * the benchmark do: KVM, no display, 256 MiB, {@link LINUX_CMDLINE} and the initramfs at
- * `initrd`. `main` is the main.ts to run (another checkout's, to compare); `flags` go
- * before the kernel.
+ * the benchmarks do: KVM (or `accel`), no display, 256 MiB, {@link LINUX_CMDLINE} and the
+ * initramfs at `initrd`. `main` is the main.ts to run (another checkout's, to compare);
+ * `flags` go before the kernel.
  */
 export function picovmmLinuxArgs(
   main: string,
   kernel: string,
   initrd: string,
   flags: readonly string[] = [],
+  accel: "kvm" | "emu" = "kvm",
 ): string[] {
   return [
     "run",
@@ -29,7 +30,7 @@ export function picovmmLinuxArgs(
     "--no-check",
     main,
     "--accel",
-    "kvm",
+    accel,
     "--display",
     "none",
     "--memory",
