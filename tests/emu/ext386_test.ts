@@ -140,9 +140,58 @@ Deno.test("CPUID reports the vendor and the ID flag toggles", opts, () => {
   assertEquals(reg(vcpu, "rsi") & 0x200000, 0x200000);
 });
 
-Deno.test("CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, CMOV", opts, () => {
-  const { vcpu } = run("mov eax, 1\ncpuid");
-  assertEquals(reg(vcpu, "rdx"), 1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 15));
+Deno.test(
+  "CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, PAE, PGE, CMOV",
+  opts,
+  () => {
+    const { vcpu } = run("mov eax, 1\ncpuid");
+    assertEquals(
+      reg(vcpu, "rdx"),
+      1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 13) | (1 << 15),
+    );
+  },
+);
+
+Deno.test(
+  "CPUID extended leaves: up to 0x80000008, NX and no long mode, 36 physical bits",
+  opts,
+  () => {
+    const { vcpu } = run(`
+    mov eax, 0x80000000
+    cpuid
+    mov esi, eax
+    mov eax, 0x80000001
+    cpuid
+    mov edi, edx
+    mov eax, 0x80000008
+    cpuid`);
+    assertEquals(reg(vcpu, "rsi"), 0x80000008);
+    assertEquals(reg(vcpu, "rdi"), 1 << 20); // NX only: no LM (29), no SYSCALL (11)
+    assertEquals(reg(vcpu, "rax"), 0x2024); // 36 physical, 32 linear
+  },
+);
+
+Deno.test("EFER: NXE reads back; LME and SCE raise #GP", opts, () => {
+  const m = asmMachine(`
+    mov word [13 * 4], handler
+    mov word [13 * 4 + 2], 0
+    mov ecx, 0xc0000080
+    xor edx, edx
+    mov eax, 0x800
+    wrmsr
+    xor eax, eax
+    rdmsr
+    mov esi, eax
+    mov eax, 0x100
+    wrmsr
+    hlt
+  handler:
+    mov bx, 0x600d
+    hlt`);
+  assertEquals(m.vcpu.run().kind, "hlt");
+  assertEquals(reg(m.vcpu, "rsi"), 0x800);
+  assertEquals(reg(m.vcpu, "rbx") & 0xffff, 0x600d);
+  assertEquals(m.vcpu.getSregs().getControl("efer"), 0x800n);
 });
 
 Deno.test("RDTSC counts retired instructions (deterministic)", opts, () => {
