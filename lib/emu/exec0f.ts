@@ -102,6 +102,8 @@ export function exec0f(c: Cpu): void {
       return;
     case 0xa2:
       return cpuid(c);
+    case 0xc7:
+      return cmpxchg8b(c);
     case 0xa3:
     case 0xab:
     case 0xb3:
@@ -328,6 +330,26 @@ function wrmsr(c: Cpu): void {
   } else c.fault(13);
 }
 
+/**
+ * 0F C7 /1: CMPXCHG8B m64 (what PAE kernels update 64-bit entries with). Both
+ * dwords are checked for the write first; the destination is written either
+ * way (the old value when the compare fails), as the manuals say.
+ */
+function cmpxchg8b(c: Cpu): void {
+  c.modrm();
+  if (c.mod === 3 || c.reg !== 1) return undefinedOpcode(c);
+  const s = c.eaSeg, off = c.eaOff, hiOff = c.offsetAdd(off, 4);
+  const lo = c.readRmw(4, s, off), hi = c.readRmw(4, s, hiOff);
+  const equal = lo === c.r32[EAX] && hi === c.r32[EDX];
+  c.flags = equal ? c.flags | ZF : c.flags & ~ZF;
+  c.writeN(4, s, off, equal ? c.r32[EBX] : lo);
+  c.writeN(4, s, hiOff, equal ? c.r32[ECX] : hi);
+  if (!equal) {
+    c.r32[EAX] = lo;
+    c.r32[EDX] = hi;
+  }
+}
+
 const VENDOR = "GenuineIntel";
 function vendorWord(i: number): number {
   let v = 0;
@@ -337,7 +359,7 @@ function vendorWord(i: number): number {
 
 /**
  * CPUID: a P6-class CPU with an x87 (FPU; FCMOV and FCOMI come with CMOV), PSE (4 MiB
- * pages), TSC, MSR, PAE, PGE and CMOV; extended leaves up to 0x80000008 with NX
+ * pages), TSC, MSR, PAE, CX8 (CMPXCHG8B), PGE and CMOV; extended leaves up to 0x80000008 with NX
  * (EFER.NXE) and 36 physical address bits. No FXSR: there is no FXSAVE/FXRSTOR.
  * No long mode, so 0x80000001 has neither LM nor SYSCALL.
  */
@@ -353,9 +375,9 @@ function cpuid(c: Cpu): void {
     r[EAX] = 0x0610;
     r[EBX] = 0;
     r[ECX] = 0;
-    // FPU, PSE, TSC, MSR, PAE, PGE, CMOV
-    r[EDX] = (c.fpu !== null ? 1 : 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 13) |
-      (1 << 15);
+    // FPU, PSE, TSC, MSR, PAE, CX8, PGE, CMOV
+    r[EDX] = (c.fpu !== null ? 1 : 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) |
+      (1 << 13) | (1 << 15);
   } else if (leaf === 0x80000000) {
     r[EAX] = 0x80000008;
     r[EBX] = r[ECX] = r[EDX] = 0;

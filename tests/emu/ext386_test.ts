@@ -141,14 +141,41 @@ Deno.test("CPUID reports the vendor and the ID flag toggles", opts, () => {
 });
 
 Deno.test(
-  "CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, PAE, PGE, CMOV",
+  "CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, PAE, CX8, PGE, CMOV",
   opts,
   () => {
     const { vcpu } = run("mov eax, 1\ncpuid");
     assertEquals(
       reg(vcpu, "rdx"),
-      1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 13) | (1 << 15),
+      1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15),
     );
+  },
+);
+
+Deno.test(
+  "CMPXCHG8B: stores ECX:EBX when EDX:EAX matches, else loads EDX:EAX; only ZF changes",
+  opts,
+  () => {
+    const { vcpu, ram } = run(`
+    mov dword [0x2000], 0x11111111
+    mov dword [0x2004], 0x22222222
+    mov eax, 0x11111111
+    mov edx, 0x22222222
+    mov ebx, 0x33333333
+    mov ecx, 0x44444444
+    stc
+    lock cmpxchg8b [0x2000]
+    setz [0x2010]
+    setc [0x2011]
+    cmpxchg8b [0x2000]
+    setz [0x2012]`);
+    assertEquals([word(ram, 0x2000), word(ram, 0x2002), word(ram, 0x2004)], [
+      0x3333,
+      0x3333,
+      0x4444,
+    ]);
+    assertEquals([ram[0x2010], ram[0x2011], ram[0x2012]], [1, 1, 0]);
+    assertEquals([reg(vcpu, "rax"), reg(vcpu, "rdx")], [0x33333333, 0x44444444]);
   },
 );
 

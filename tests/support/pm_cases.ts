@@ -297,5 +297,8 @@ export const PM_CASES: PmCase[] = [
     // CPUID's physical address width is the host's on KVM (36 here), and so is the reach
     // of bit 36, reserved only below 37 physical bits.
     kvmDiffers: { pvm: ["phys bits", "rsvd bit 36"], tcg: ["phys bits", "rsvd bit 36"] },
+    // PVM raises #GP(0) for the MOV to CR0 that turns paging on, as in pm-paging.
+    pvmRefuses:
+      /^cpuid pae pge nx: 01 01 01\nphys bits: [0-9A-F]{2}\n vector 0D error 00000000 at 0008:/,
   },
 ];
