@@ -181,6 +181,9 @@ function writeEntry(c: Cpu, at: number, v: number): void {
   c.m.wr32(p, v >>> 0);
 }
 
+/** The PDPTEs being loaded, checked before any is taken. */
+const pdpteScratch = new Uint32Array(8);
+
 /**
  * Loads the four PDPTEs of PAE paging from the table CR3 `cr3` names, as
  * MOV to CR3 (PAE paging on), MOV to CR0/CR4 entering PAE paging and task
@@ -189,7 +192,7 @@ function writeEntry(c: Cpu, at: number, v: number): void {
  */
 export function loadPdptes(c: Cpu, cr3: number): boolean {
   const base = (cr3 & 0xffffffe0) >>> 0;
-  const v = new Uint32Array(8);
+  const v = pdpteScratch;
   for (let i = 0; i < 8; i++) v[i] = readEntry(c, base + i * 4);
   for (let i = 0; i < 8; i += 2) {
     if ((v[i] & P) !== 0 && ((v[i] & RSVD_PDPTE) !== 0 || (v[i + 1] & RSVD_PDPTE_HIGH) !== 0)) {
