@@ -117,6 +117,8 @@ export class Cpu {
   cr2 = 0;
   cr3 = 0;
   cr4 = 0;
+  /** PAE's four PDPTEs as loaded from CR3 (low, high dword each; paging.ts `loadPdptes`). */
+  readonly pdpte: Uint32Array = new Uint32Array(8);
   readonly dr: Uint32Array = new Uint32Array(8);
   /** The x87 (386 model), or null: the 8086 model has none, and a CPU may be built without (x87-exec.ts). */
   fpu: X87 | null;
@@ -511,7 +513,8 @@ export class Cpu {
   }
   /** Before a store to physical `p`: drops translations of the bytes it overwrites. */
   noteStore(p: number, len: number): void {
-    if (this.codePages[p >> 8] === 1 && this.blocks !== null) {
+    // p / 256: PAE's addresses may pass 32 bits (no code there; `>>` would wrap them onto RAM).
+    if (this.codePages[(p / 256) | 0] === 1 && this.blocks !== null) {
       if (this.blocks.invalidate(p, len)) this.codeChanged = true;
     }
   }

@@ -11,12 +11,13 @@ import { type Cpu, EAX, EBX, ECX, EDX, FS, GS, SS } from "./cpu.ts";
 import { CF, MASK, OF, SIGN, szp, ZF } from "./flags.ts";
 import { imul2 } from "./muldiv.ts";
 import { jumpNear, undefinedOpcode } from "./exec.ts";
-import { flushTranslations, updateMode } from "./mode.ts";
+import { flushTranslations, loadCr3, updateMode } from "./mode.ts";
+import { EFER_NXE, loadPdptes } from "./paging.ts";
 import { larLsl, privileged, system00 } from "./protected.ts";
 
 /** MSR numbers the software CPU implements. */
-/** IA32_TIME_STAMP_COUNTER, IA32_APIC_BASE, IA32_BIOS_SIGN_ID (the microcode revision). */
-const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN = 0x8b;
+/** IA32_TIME_STAMP_COUNTER, IA32_APIC_BASE, IA32_BIOS_SIGN_ID (the microcode revision), EFER. */
+const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN = 0x8b, MSR_EFER = 0xc0000080;
 
 /** Executes the opcode after a 0F byte. */
 export function exec0f(c: Cpu): void {
@@ -102,6 +103,8 @@ export function exec0f(c: Cpu): void {
       return;
     case 0xa2:
       return cpuid(c);
+    case 0xc7:
+      return cmpxchg8b(c);
     case 0xa3:
     case 0xab:
     case 0xb3:
@@ -186,8 +189,6 @@ export function exec0f(c: Cpu): void {
       c.writeRM(size, sum);
       return;
     }
-    case 0xc7:
-      return cmpxchg8b(c);
     default:
       return undefinedOpcode(c);
   }
@@ -258,18 +259,31 @@ function system01(c: Cpu): void {
   }
 }
 
-/** Writes CR0: PE, PG and WP change the mode; PG and WP changes drop the TLB. */
+/** CR4.PAE; CR0.PG and the CR0 bits whose change reloads PAE's PDPTEs (PG, CD, NW). */
+const CR4_PAE = 0x20, CR0_PG = 0x80000000, CR0_PDPTE_BITS = 0xe0000000;
+
+/**
+ * Writes CR0: PE, PG and WP change the mode; PG and WP changes drop the TLB.
+ * With CR4.PAE, turning paging on (or changing CD/NW with it on) loads the
+ * PDPTEs first: reserved bits in one give #GP(0) and CR0 stays.
+ */
 function setCr0(c: Cpu, v: number): void {
   v >>>= 0;
   if ((v & 0x80000000) !== 0 && (v & 1) === 0) c.fault(13, 0);
   const old = c.cr0;
+  if (
+    (v & CR0_PG) !== 0 && (c.cr4 & CR4_PAE) !== 0 && ((old ^ v) & CR0_PDPTE_BITS) !== 0 &&
+    !loadPdptes(c, c.cr3)
+  ) c.fault(13, 0);
   c.cr0 = (v | 0x10) >>> 0;
   if (((old ^ c.cr0) & 0x80010000) !== 0) flushTranslations(c);
   if (((old ^ c.cr0) & 0x80010001) !== 0) updateMode(c); // WP is part of the mode key
 }
 
-/** CR4 bits the software CPU implements: PSE (4 MiB pages); PAE, PGE and the rest are refused. */
-const CR4_KNOWN = 0x10;
+/** CR4 bits the software CPU implements: PSE (4 MiB pages), PAE and PGE; the rest are refused. */
+const CR4_KNOWN = 0x10 | 0x20 | 0x80;
+/** CR4 bits whose change reloads the PDPTEs when PAE paging is on after the write. */
+const CR4_PDPTE_BITS = 0x10 | 0x20 | 0x80;
 
 /** 0F 20-23: MOV to/from CRn and DRn (the ModRM always names a register). */
 function movControl(c: Cpu, op: number): void {
@@ -297,10 +311,13 @@ function movControl(c: Cpu, op: number): void {
   if (n === 0) setCr0(c, v);
   else if (n === 2) c.cr2 = v;
   else if (n === 3) {
-    c.cr3 = v;
-    flushTranslations(c);
+    if (!loadCr3(c, v)) c.fault(13, 0);
   } else if (n === 4) {
     if ((v & ~CR4_KNOWN) !== 0) c.fault(13, 0);
+    if (
+      c.pg && (v & CR4_PAE) !== 0 && ((c.cr4 ^ v) & CR4_PDPTE_BITS) !== 0 && !loadPdptes(c, c.cr3)
+    ) c.fault(13, 0);
+    // Every CR4 write drops global translations too (the manuals ask it for PGE, PAE and PSE).
     c.cr4 = v;
     flushTranslations(c);
   } else undefinedOpcode(c);
@@ -318,6 +335,9 @@ function rdmsr(c: Cpu): void {
     hi = 0;
   } else if (n === MSR_BIOS_SIGN) {
     lo = hi = 0; // no microcode update loaded
+  } else if (n === MSR_EFER) {
+    lo = c.efer >>> 0;
+    hi = 0;
   } else return c.fault(13);
   c.r32[EAX] = lo;
   c.r32[EDX] = hi;
@@ -328,7 +348,12 @@ function wrmsr(c: Cpu): void {
   const v = c.r32[EDX] * 0x100000000 + c.r32[EAX];
   if (n === MSR_TSC) c.tscOffset = v - c.instructions;
   else if (n === MSR_APIC_BASE) c.apicBase = c.r32[EAX];
-  else if (n !== MSR_BIOS_SIGN) c.fault(13); // writes there only ask CPUID to refresh it
+  else if (n === MSR_EFER) {
+    // NXE only: no long mode (LME), no SYSCALL (SCE), as on a 32-bit CPU with XD.
+    if (c.r32[EDX] !== 0 || (c.r32[EAX] & ~EFER_NXE) !== 0) return c.fault(13);
+    if (c.r32[EAX] !== c.efer) flushTranslations(c); // XD's meaning changes
+    c.efer = c.r32[EAX];
+  } else if (n !== MSR_BIOS_SIGN) c.fault(13); // writes there only ask CPUID to refresh it
 }
 
 const VENDOR = "GenuineIntel";
@@ -340,7 +365,9 @@ function vendorWord(i: number): number {
 
 /**
  * CPUID: a P6-class CPU with an x87 (FPU; FCMOV and FCOMI come with CMOV), PSE (4 MiB
- * pages), TSC, MSR, CMPXCHG8B and CMOV. No FXSR: there is no FXSAVE/FXRSTOR.
+ * pages), TSC, MSR, PAE, CX8 (CMPXCHG8B), PGE and CMOV; extended leaves up to 0x80000008 with NX
+ * (EFER.NXE) and 36 physical address bits. No FXSR: there is no FXSAVE/FXRSTOR.
+ * No long mode, so 0x80000001 has neither LM nor SYSCALL.
  */
 function cpuid(c: Cpu): void {
   const leaf = c.r32[EAX];
@@ -356,10 +383,17 @@ function cpuid(c: Cpu): void {
     r[EAX] = 0x0633;
     r[EBX] = 0;
     r[ECX] = 0;
-    // FPU, PSE, TSC, MSR, CX8, CMOV
-    r[EDX] = (c.fpu !== null ? 1 : 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 15);
+    // FPU, PSE, TSC, MSR, PAE, CX8, PGE, CMOV
+    r[EDX] = (c.fpu !== null ? 1 : 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) |
+      (1 << 13) | (1 << 15);
   } else if (leaf === 0x80000000) {
-    r[EAX] = 0x80000000;
+    r[EAX] = 0x80000008;
+    r[EBX] = r[ECX] = r[EDX] = 0;
+  } else if (leaf === 0x80000001) {
+    r[EAX] = r[EBX] = r[ECX] = 0;
+    r[EDX] = 1 << 20; // NX
+  } else if (leaf === 0x80000008) {
+    r[EAX] = 36 | (32 << 8); // physical and linear address bits
     r[EBX] = r[ECX] = r[EDX] = 0;
   } else {
     r[EAX] =

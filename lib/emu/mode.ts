@@ -9,6 +9,7 @@
 
 import { type Cpu, CS, SS } from "./cpu.ts";
 import { VM } from "./flags.ts";
+import { loadPdptes } from "./paging.ts";
 
 /** Attribute offsets in `Cpu.attrs` (9 bytes per segment, kvm_segment order). */
 const A_DPL = 2, A_DB = 3;
@@ -50,8 +51,21 @@ export function cplFromCaches(c: Cpu): number {
   return (c.rawFlags & VM) !== 0 ? 3 : c.attrs[SS * 9 + A_DPL] & 3;
 }
 
-/** Drops every cached translation (CR3, CR0.PG/WP, CR4 writes) and the fetch page. */
+/** Drops every cached translation (CR0.PG/WP, CR4 and EFER writes) and the fetch page. */
 export function flushTranslations(c: Cpu): void {
   c.tlb.flush();
   c.fetchPage = -1;
+}
+
+/**
+ * Loads CR3 (MOV to CR3, task switches): the PDPTEs with PAE paging on, then
+ * every translation but the global ones (CR4.PGE) is dropped. False, with
+ * nothing changed, when a PDPTE has reserved bits set (#GP(0) for the caller).
+ */
+export function loadCr3(c: Cpu, v: number): boolean {
+  if (c.pg && (c.cr4 & 0x20) !== 0 && !loadPdptes(c, v)) return false;
+  c.cr3 = v >>> 0;
+  c.tlb.flushNonGlobal();
+  c.fetchPage = -1;
+  return true;
 }

@@ -10,7 +10,7 @@
 
 import { type Cpu, CS, SS, Stop } from "./cpu.ts";
 import { ABORT, FAST_READ } from "./memory.ts";
-import { entryAddress, fillIdentity, TLB_RAM_READ, TLB_USER, translate } from "./paging.ts";
+import { entryAddress, fillIdentity, tlbRunnable, translate, translateFetch } from "./paging.ts";
 
 /** Attribute byte offsets in `Cpu.attrs` (kvm_segment order: type present dpl db s l g avl unusable). */
 const A_TYPE = 0, A_PRESENT = 1, A_DB = 3, A_UNUSABLE = 8;
@@ -118,9 +118,10 @@ export function pmFetch(c: Cpu, ip: number): number {
   const lin = (c.csBase + ip) >>> 0;
   if (c.def32) c.ip = ip === 0xffffffff ? 0 : ip + 1;
   if (lin >>> 12 === c.fetchPage) return c.m.flat[c.fetchHost + (lin & 0xfff)];
-  const p = physical(c, lin, false, c.cpl === 3);
+  // With paging the fetch has its own walk: XD pages refuse it (#PF with I/D).
+  const p = c.pg ? translateFetch(c, lin, c.cpl === 3) : physical(c, lin, false, false);
   const page = p - (p & 0xfff);
-  if ((c.m.fastKind[page >>> 12] & FAST_READ) !== 0) {
+  if ((c.m.fastKind[page / 4096] & FAST_READ) !== 0) {
     // The page is RAM in `flat`: later bytes of it are read straight from there.
     c.fetchPage = lin >>> 12;
     c.fetchHost = page;
@@ -160,14 +161,14 @@ export function setFastLimits(c: Cpu): void {
 
 /**
  * The physical address of the instruction at CS:EIP when translated code
- * may run from it (its page is in the TLB with the rights of the CPL, and
- * is RAM in `flat`), else -1; the interpreter's fetch fills the TLB.
+ * may run from it (its page is in the TLB with the rights of the CPL, is
+ * RAM in `flat` and not XD), else -1; the interpreter's fetch fills the TLB
+ * (or faults).
  */
 export function codeAddress(c: Cpu): number {
   if (c.ip > c.limit[CS]) return -1;
   const lin = (c.csBase + c.ip) >>> 0;
   const e = c.tlb.entries[lin >>> 12];
-  const need = c.cpl === 3 ? TLB_RAM_READ | TLB_USER : TLB_RAM_READ;
-  if ((e & need) !== need) return -1;
+  if (!tlbRunnable(e, c.cpl === 3)) return -1;
   return entryAddress(e, lin);
 }

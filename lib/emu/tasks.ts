@@ -19,7 +19,7 @@
 
 import { type Cpu, CS, DS, ES, ESP, FS, GS, SS, Stop } from "./cpu.ts";
 import { IOPL, NT, TF } from "./flags.ts";
-import { flushTranslations, updateMode } from "./mode.ts";
+import { loadCr3, updateMode } from "./mode.ts";
 import { linearRead, linearWrite, physical } from "./pmem.ts";
 import {
   commitSegment,
@@ -157,10 +157,8 @@ function switchTask(c: Cpu, sel: number, d: Descriptor, via: number, ext: number
   c.taskSwitches++;
   c.cr0 |= 8; // TS: the next FPU instruction traps, so an OS can switch FPU state lazily
   c.dr[7] &= ~0x155; // the local breakpoint enables belong to the old task
-  if (big && c.pg) {
-    c.cr3 = next.cr3;
-    flushTranslations(c);
-  }
+  // Like MOV to CR3: global translations stay; bad PDPTEs (PAE) fault in the new task below.
+  const badCr3 = big && c.pg && !loadCr3(c, next.cr3);
   for (let i = 0; i < 8; i++) c.r32[i] = next.regs[i];
   c.ip = next.eip;
   // EFLAGS come whole from the TSS, whatever the CPL (a 16-bit TSS clears the upper half).
@@ -170,6 +168,7 @@ function switchTask(c: Cpu, sel: number, d: Descriptor, via: number, ext: number
   // A fault from here on is the new task's: it restarts at the new task's first instruction.
   c.insStart = c.ip;
   c.savedSp = c.r32[ESP];
+  if (badCr3) c.fault(13, 0);
   loadTaskSegments(c, next, ext);
 }
 

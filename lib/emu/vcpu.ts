@@ -41,6 +41,7 @@ import {
 import { BlockCache, type BlockCacheOptions } from "./blocks.ts";
 import { execute } from "./engine.ts";
 import { cplFromCaches, flushTranslations, updateMode } from "./mode.ts";
+import { loadPdptes } from "./paging.ts";
 import { VM } from "./flags.ts";
 import type { PhysMemory } from "./memory.ts";
 
@@ -228,6 +229,10 @@ export class EmuVcpu implements Vcpu {
     c.cpl = cplFromCaches(c);
     flushTranslations(c);
     updateMode(c);
+    // KVM loads the PDPTEs of a PAE state too (from RAM only: a read of MMIO here could not exit).
+    if (c.pg && (c.cr4 & 0x20) !== 0 && c.m.isRam((c.cr3 & 0xffffffe0) >>> 0)) {
+      loadPdptes(c, c.cr3);
+    }
   }
 
   /** Queues an external interrupt, delivered through the IVT when the guest can take it. */

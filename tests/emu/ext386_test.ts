@@ -141,17 +141,20 @@ Deno.test("CPUID reports the vendor and the ID flag toggles", opts, () => {
 });
 
 Deno.test(
-  "CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, CX8, CMOV",
+  "CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, PAE, CX8, PGE, CMOV",
   opts,
   () => {
     const { vcpu } = run("mov eax, 1\ncpuid");
-    assertEquals(reg(vcpu, "rdx"), 1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 15));
+    assertEquals(
+      reg(vcpu, "rdx"),
+      1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15),
+    );
     assertEquals(reg(vcpu, "rax"), 0x0633); // family 6 model 3: not the Pentium Pro's errata
   },
 );
 
 Deno.test(
-  "CMPXCHG8B: equal stores ECX:EBX and sets ZF, else loads EDX:EAX and clears ZF",
+  "CMPXCHG8B: stores ECX:EBX when EDX:EAX matches, else loads EDX:EAX; only ZF changes",
   opts,
   () => {
     const { vcpu, ram } = run(`
@@ -159,45 +162,64 @@ Deno.test(
     mov dword [0x2004], 0x22222222
     mov eax, 0x11111111
     mov edx, 0x22222222
-    mov ebx, 0xaaaaaaaa
-    mov ecx, 0xbbbbbbbb
+    mov ebx, 0x33333333
+    mov ecx, 0x44444444
+    stc
     lock cmpxchg8b [0x2000]
-    setz bl                 ; BL = 1: stored
-    mov esi, [0x2000]
-    mov edi, [0x2004]
-    mov eax, 1
-    mov edx, 2
-    cmpxchg8b [0x2000]      ; differs: EDX:EAX = the quadword, ZF clear
-    setnz cl`);
-    assertEquals(reg(vcpu, "rsi"), 0xaaaaaaaa);
-    assertEquals(reg(vcpu, "rdi"), 0xbbbbbbbb);
-    assertEquals(reg(vcpu, "rax"), 0xaaaaaaaa);
-    assertEquals(reg(vcpu, "rdx"), 0xbbbbbbbb);
-    assertEquals(reg(vcpu, "rbx") & 0xff, 1);
-    assertEquals(reg(vcpu, "rcx") & 0xff, 1);
-    assertEquals([...ram.subarray(0x2000, 0x2008)], [
-      0xaa,
-      0xaa,
-      0xaa,
-      0xaa,
-      0xbb,
-      0xbb,
-      0xbb,
-      0xbb,
+    setz [0x2010]
+    setc [0x2011]
+    cmpxchg8b [0x2000]
+    setz [0x2012]`);
+    assertEquals([word(ram, 0x2000), word(ram, 0x2002), word(ram, 0x2004)], [
+      0x3333,
+      0x3333,
+      0x4444,
     ]);
+    assertEquals([ram[0x2010], ram[0x2011], ram[0x2012]], [1, 1, 0]);
+    assertEquals([reg(vcpu, "rax"), reg(vcpu, "rdx")], [0x33333333, 0x44444444]);
   },
 );
 
-Deno.test("RDMSR/WRMSR 0x8B (microcode revision) read as 0 and take writes", opts, () => {
-  const { vcpu } = run(`
-    mov ecx, 0x8b
-    xor eax, eax
+Deno.test(
+  "CPUID extended leaves: up to 0x80000008, NX and no long mode, 36 physical bits",
+  opts,
+  () => {
+    const { vcpu } = run(`
+    mov eax, 0x80000000
+    cpuid
+    mov esi, eax
+    mov eax, 0x80000001
+    cpuid
+    mov edi, edx
+    mov eax, 0x80000008
+    cpuid`);
+    assertEquals(reg(vcpu, "rsi"), 0x80000008);
+    assertEquals(reg(vcpu, "rdi"), 1 << 20); // NX only: no LM (29), no SYSCALL (11)
+    assertEquals(reg(vcpu, "rax"), 0x2024); // 36 physical, 32 linear
+  },
+);
+
+Deno.test("EFER: NXE reads back; LME and SCE raise #GP", opts, () => {
+  const m = asmMachine(`
+    mov word [13 * 4], handler
+    mov word [13 * 4 + 2], 0
+    mov ecx, 0xc0000080
     xor edx, edx
+    mov eax, 0x800
     wrmsr
-    mov eax, 5
+    xor eax, eax
     rdmsr
-    mov esi, eax`);
-  assertEquals(reg(vcpu, "rsi"), 0);
+    mov esi, eax
+    mov eax, 0x100
+    wrmsr
+    hlt
+  handler:
+    mov bx, 0x600d
+    hlt`);
+  assertEquals(m.vcpu.run().kind, "hlt");
+  assertEquals(reg(m.vcpu, "rsi"), 0x800);
+  assertEquals(reg(m.vcpu, "rbx") & 0xffff, 0x600d);
+  assertEquals(m.vcpu.getSregs().getControl("efer"), 0x800n);
 });
 
 Deno.test("RDTSC counts retired instructions (deterministic)", opts, () => {
@@ -417,3 +439,15 @@ Deno.test(
     assertEquals(reg(vcpu, "rbx"), 0x1ffe8); // SP moved, ESP's upper half kept
   },
 );
+
+Deno.test("RDMSR/WRMSR 0x8B (microcode revision) read as 0 and take writes", opts, () => {
+  const { vcpu } = run(`
+    mov ecx, 0x8b
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    mov eax, 5
+    rdmsr
+    mov esi, eax`);
+  assertEquals(reg(vcpu, "rsi"), 0);
+});
