@@ -101,7 +101,10 @@ export interface GuestOptions {
    * kernel (ELF, Multiboot or Linux header) or else a disk. `"bios"`: the
    * image is a disk, its first sector is booted at 0000:7C00 by picovmm's PC
    * BIOS. `"flat"`: the image at guest-physical 0, CS:IP 0000:0000, no BIOS
-   * (the seed's machine). `"multiboot"`, `"multiboot2"`, `"pvh"`: a kernel of
+   * (the seed's machine). `"rom"`: the image (whole 4 KiB pages, up to 256
+   * KiB) replaces the BIOS, mapped at the top of the first MiB and of 4 GiB
+   * and started at F000:FFF0 as after reset (QEMU's `-bios`; CPU test ROMs).
+   * `"multiboot"`, `"multiboot2"`, `"pvh"`: a kernel of
    * that protocol, started in 32-bit protected mode on a PC without BIOS.
    * `"elf"`: a plain ELF at its entry point with the Multiboot2 information,
    * an ELF64 in 64-bit long mode over identity page tables (found by `"auto"`
@@ -110,7 +113,16 @@ export interface GuestOptions {
    * kernels run on KVM only: on the software CPU `create` throws an
    * `UnsupportedOnSoftwareCpuError`.
    */
-  boot?: "auto" | "bios" | "flat" | "multiboot" | "multiboot2" | "pvh" | "elf" | "linux";
+  boot?:
+    | "auto"
+    | "bios"
+    | "flat"
+    | "rom"
+    | "multiboot"
+    | "multiboot2"
+    | "pvh"
+    | "elf"
+    | "linux";
   /**
    * Guest RAM in bytes: a multiple of 4096, at most 3 GiB. Default 640 KiB
    * for `bios` (at least 64 KiB; more than 640 KiB is extended memory from

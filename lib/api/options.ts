@@ -88,7 +88,7 @@ const isDisk: Check = (v) => {
 /** The checks for {@link GuestOptions}. */
 export const GUEST_OPTION_CHECKS: CheckTable<GuestOptions> = {
   accel: oneOf("auto", "kvm", "emu"),
-  boot: oneOf("auto", "bios", "flat", "multiboot", "multiboot2", "pvh", "elf"),
+  boot: oneOf("auto", "bios", "flat", "rom", "multiboot", "multiboot2", "pvh", "elf", "linux"),
   memory: (v) =>
     typeof v === "number" ? memorySizeProblem(v) : "a number of bytes (a multiple of 4096)",
   driveType: oneOf("floppy", "hdd"),

@@ -83,12 +83,14 @@ Runs an x86 guest on KVM or on the built-in software CPU.
 
 Options:
   --accel auto|kvm|emu     auto (default): KVM when /dev/kvm works, else the software CPU
-  --boot auto|bios|flat|multiboot|multiboot2|pvh|elf|linux
+  --boot auto|bios|flat|rom|multiboot|multiboot2|pvh|elf|linux
                            auto (default): found from the image: a Linux bzImage, an ELF or
                            Multiboot kernel, else a disk
                            bios: the image is a disk; its first sector boots at 0000:7C00
                            with picovmm's PC BIOS, DL = boot drive
                            flat: the image at guest-physical 0, CS:IP = 0:0, real mode, no BIOS
+                           rom: the image (4 KiB pages, up to 256 KiB) replaces the BIOS, at
+                           the top of the first MiB and of 4 GiB, started at F000:FFF0
                            multiboot, multiboot2, pvh: the image is a kernel of that protocol,
                            started in 32-bit protected mode
                            elf: a plain ELF at its entry point (ELF64: in 64-bit long mode)
@@ -320,7 +322,7 @@ export function parseCommandLine(args: string[]): CliRequest {
   const boot = oneOf(
     "boot",
     v.boot,
-    ["auto", "bios", "flat", "multiboot", "multiboot2", "pvh", "elf", "linux"] as const,
+    ["auto", "bios", "flat", "rom", "multiboot", "multiboot2", "pvh", "elf", "linux"] as const,
   );
   const disks: string[] = (v.disk as string[] | undefined) ?? [];
   if (boot !== "auto" && boot !== "bios" && (disks.length > 0 || v["disk-write"])) {

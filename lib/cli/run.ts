@@ -169,9 +169,13 @@ export async function runCommand(options: CliOptions): Promise<number> {
   if (options.trace) {
     console.error(`trace: accelerator ${accelReason}`);
     machine.trace = (line) => console.error(`trace: ${line}`);
-    machine.ports.onUnhandled = (port, isWrite, size) =>
+    // A write's bytes too: POST codes (port 0x80, test ROMs' 0x190) read straight off.
+    machine.ports.onUnhandled = (port, isWrite, size, written) =>
       console.error(
-        `trace: unknown port ${port.toString(16)} ${isWrite ? "write" : "read"} ${size}`,
+        `trace: unknown port ${port.toString(16)} ${isWrite ? "write" : "read"} ${size}` +
+          (written
+            ? `: ${[...written].map((b) => b.toString(16).padStart(2, "0")).join(" ")}`
+            : ""),
       );
   }
   const interruptLog = new InterruptLog(

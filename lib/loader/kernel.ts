@@ -56,7 +56,7 @@ import type { ElfImage } from "./elf.ts";
 export type KernelFormat = "multiboot" | "multiboot2" | "pvh" | "elf" | "linux";
 
 /** What `--boot` accepts: `auto` detects, the others force one. */
-export type BootChoice = "auto" | "bios" | "flat" | KernelFormat;
+export type BootChoice = "auto" | "bios" | "flat" | "rom" | KernelFormat;
 
 /** A detected image: its format, the checked header, and what CPU mode it starts in. */
 export type DetectedImage =
@@ -69,7 +69,7 @@ export type DetectedImage =
     needsProtectedMode: boolean;
   }
   & (
-    | { format: "bios" | "flat" }
+    | { format: "bios" | "flat" | "rom" }
     | { format: "multiboot"; header: MultibootHeader }
     | { format: "multiboot2"; header: Multiboot2Header }
     | { format: "pvh"; elf: ElfImage; entry: number }
@@ -91,6 +91,7 @@ export function detectImage(image: Uint8Array, choice: BootChoice): DetectedImag
   switch (choice) {
     case "bios":
     case "flat":
+    case "rom":
       return { format: choice, needsProtectedMode: false };
     case "multiboot": {
       const header = findMultibootHeader(image);

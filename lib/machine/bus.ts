@@ -38,8 +38,8 @@ export class Bus {
   readonly #limit: number;
   /** Unclaimed accesses by address. */
   readonly unhandled: Map<number, number> = new Map();
-  /** Called for each unclaimed access (e.g. to trace it). */
-  onUnhandled?: (address: number, isWrite: boolean, size: number) => void;
+  /** Called for each unclaimed access (e.g. to trace it), with a write's bytes. */
+  onUnhandled?: (address: number, isWrite: boolean, size: number, written?: Uint8Array) => void;
 
   /** @param limit one past the highest address (0x10000 for ports). */
   constructor(readonly label: string, limit: number) {
@@ -127,12 +127,12 @@ export class Bus {
   /** An access nobody takes: counted; a read gives 0xFF bytes. */
   #missAll(address: number, isWrite: boolean, data: Uint8Array): void {
     if (!isWrite) data.fill(0xff);
-    this.#miss(address, isWrite, data.length);
+    this.#miss(address, isWrite, data.length, isWrite ? data : undefined);
   }
 
-  #miss(address: number, isWrite: boolean, size: number): void {
+  #miss(address: number, isWrite: boolean, size: number, written?: Uint8Array): void {
     this.unhandled.set(address, (this.unhandled.get(address) ?? 0) + 1);
-    this.onUnhandled?.(address, isWrite, size);
+    this.onUnhandled?.(address, isWrite, size, written);
   }
 }
 

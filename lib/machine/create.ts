@@ -14,6 +14,7 @@ import {
 import type { BootModule } from "../loader/bootinfo.ts";
 import type { BootChoice, DetectedImage, KernelFormat } from "../loader/kernel.ts";
 import { loadFlat } from "../loader/flat.ts";
+import { checkRom, RESET_CS_BASE, ROM_TOP, romEntry } from "../loader/rom.ts";
 import { bootDrive, checkBootSignature, loadBootSector } from "../loader/bootsector.ts";
 import { Disk, type DriveType } from "../loader/disk.ts";
 import { openDiskFile } from "../loader/disk-file.ts";
@@ -95,7 +96,7 @@ export interface CreatedMachine {
   /** The PC's devices and BIOS (`bios` boot; kernels get the devices without BIOS). */
   pc?: Pc;
   /** The image's format as loaded. */
-  format: "bios" | "flat" | KernelFormat;
+  format: "bios" | "flat" | "rom" | KernelFormat;
 }
 
 /** Least RAM a PC needs: the IVT, the BDA, the boot sector at 0x7C00 and a stack. */
@@ -132,13 +133,15 @@ export function createMachine(options: MachineOptions): CreatedMachine {
   // kernel loaders (machineCode("kernel")).
   const detected: DetectedImage = options.image === undefined
     ? { format: "bios", needsProtectedMode: false }
-    : choice === "bios" || choice === "flat"
+    : choice === "bios" || choice === "flat" || choice === "rom"
     ? { format: choice, needsProtectedMode: false }
     : machineCode("kernel").detectImage(options.image, choice);
   const kernel = detected.needsProtectedMode;
   if (!kernel && (options.append !== undefined || options.initrd || options.modules?.length)) {
     throw new LoaderError(
-      `the image is a ${detected.format === "bios" ? "disk" : "flat binary"}, not a kernel`,
+      `the image is a ${
+        detected.format === "bios" ? "disk" : detected.format === "rom" ? "ROM" : "flat binary"
+      }, not a kernel`,
       {
         cli: "--append, --initrd and --module are for kernels",
         api: "append, initrd and modules are for kernels",
@@ -146,8 +149,10 @@ export function createMachine(options: MachineOptions): CreatedMachine {
     );
   }
   const bios = detected.format === "bios";
+  const rom = detected.format === "rom";
+  if (rom) checkRom(options.image!);
   const memory = options.memory ??
-    (kernel ? KERNEL_DEFAULT_MEMORY : bios ? PC_DEFAULT_MEMORY : PAGE);
+    (kernel ? KERNEL_DEFAULT_MEMORY : bios || rom ? PC_DEFAULT_MEMORY : PAGE);
   const problem = memorySizeProblem(memory);
   if (problem) throw new LoaderError(`memory size ${memory} must be ${problem}`);
   if (bios && memory < MIN_PC_MEMORY) {
@@ -276,6 +281,14 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       entry = loadBootSector(machine.memory, disk, {
         noSignatureCheck: options.noSignatureCheck,
       });
+    } else if (rom) {
+      // The ROM at the top of the first MiB and of 4 GiB, RAM below the VGA hole and above 1 MiB.
+      const image = options.image!;
+      machine.addRam(0, Math.min(memory, HOLE_START));
+      machine.addRam(ROM_TOP - image.length, image.length, true).set(image);
+      machine.addRam(0x100000000 - image.length, image.length, true).set(image);
+      if (memory > HOLE_START) machine.addRam(HOLE_END, memory - HOLE_START);
+      entry = romEntry();
     } else {
       // RAM below the VGA/ROM hole, and the rest above 1 MiB, as on a PC.
       machine.addRam(0, Math.min(memory, HOLE_START));
@@ -283,6 +296,7 @@ export function createMachine(options: MachineOptions): CreatedMachine {
       entry = loadFlat(machine.memory, options.image!);
     }
     const regs = applyRealModeEntry(entry, sregs);
+    if (rom) sregs.cs.base = BigInt(RESET_CS_BASE); // the reset state, as a CPU comes out of it
     // A BIOS hands over with interrupts enabled.
     if (disk) regs.set("rflags", 0x202);
     machine.setCpuState(regs, sregs);

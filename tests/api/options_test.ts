@@ -25,7 +25,7 @@ Deno.test("api options: every bad GuestOptions value is refused with its name", 
   const image = guestImage("boot-hello");
   const cases: [Record<string, unknown>, string, RegExp][] = [
     [{ accel: "EMU" }, "GuestOptions.accel", /must be one of "auto", "kvm", "emu" \(got "EMU"\)/],
-    [{ boot: "BIOS" }, "GuestOptions.boot", /one of "auto", "bios", "flat", "multiboot"/],
+    [{ boot: "BIOS" }, "GuestOptions.boot", /one of "auto", "bios", "flat", "rom", "multiboot"/],
     [{ driveType: "cdrom" }, "GuestOptions.driveType", /one of "floppy", "hdd"/],
     [{ serialLimit: -1 }, "GuestOptions.serialLimit", /whole number of at least 0 \(got -1\)/],
     [{ serialLimit: 1.5 }, "GuestOptions.serialLimit", /whole number/],

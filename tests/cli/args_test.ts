@@ -92,7 +92,7 @@ Deno.test("args: kernel flags: --boot kinds, --append, --initrd, repeated --modu
     { path: "a.bin", cmdline: undefined },
     { path: "b.bin", cmdline: "arg one,two" },
   ]);
-  for (const boot of ["auto", "bios", "flat", "multiboot", "pvh", "elf", "linux"]) {
+  for (const boot of ["auto", "bios", "flat", "rom", "multiboot", "pvh", "elf", "linux"]) {
     const p = parseCommandLine(["--boot", boot, "k"]);
     strictEqual(p.kind === "run" && p.options.boot, boot);
   }

@@ -36,3 +36,17 @@ Deno.test("kvm cli: a guest stuck in jmp $ is stopped by --timeout with 124", as
   // Well under the nested-virtualisation startup cost plus the limit.
   strictEqual(performance.now() - t0 < 60_000, true);
 });
+
+Deno.test("kvm cli: --boot rom starts at F000:FFF0 with the ROM at the top of 1 MiB and 4 GiB", async () => {
+  const r = await picovmm([
+    "--accel",
+    "kvm",
+    "--display",
+    "none",
+    "--boot",
+    "rom",
+    "guests/rom-hello.bin",
+  ]);
+  strictEqual(r.code, 0, r.stderr);
+  strictEqual(r.stdout, "ROM OK\n");
+});
