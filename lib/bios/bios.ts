@@ -24,7 +24,7 @@
 import { KvmRegs, KvmSregs } from "../kvm/structs.ts";
 import type { Clock } from "../devices/clock.ts";
 import type { Vga } from "../devices/vga.ts";
-import type { Vcpu } from "../kvm/vcpu.ts";
+import type { Vcpu } from "../vcpu/contract.ts";
 import type { Disk } from "../loader/disk.ts";
 import type { Bus, BusDevice } from "../machine/bus.ts";
 import { GuestMemoryError } from "../machine/memory.ts";

@@ -10,7 +10,7 @@
 
 import { ABORT, type PhysMemory } from "./memory.ts";
 import type { BlockCache } from "./blocks.ts";
-import type { PortOutHook } from "../kvm/vcpu.ts";
+import type { PortOutHook } from "../vcpu/contract.ts";
 import { AF, ARITH, CF, IF, OF, PF, SF, szp, TF, VM, ZF } from "./flags.ts";
 import { Tlb } from "./paging.ts";
 import { pmFetch, pmRead, pmWrite, probeWrite } from "./pmem.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { PortOutHook } from "../kvm/vcpu.ts";
+import type { PortOutHook } from "../vcpu/contract.ts";
 
 /** One RAM slot. */
 export interface Slot {

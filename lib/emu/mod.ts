@@ -19,7 +19,7 @@
  * @module
  */
 
-import type { Accelerator } from "../kvm/vcpu.ts";
+import type { Accelerator } from "../vcpu/contract.ts";
 import type { CpuModel } from "./cpu.ts";
 import { EmuVm } from "./vm.ts";
 

@@ -17,7 +17,7 @@ import {
   type PortOutHook,
   type Vcpu,
   type VcpuExit,
-} from "../kvm/vcpu.ts";
+} from "../vcpu/contract.ts";
 import { ExitReason, KvmRegs, KvmRun, KvmSregs, LAYOUT, type RegName } from "../kvm/structs.ts";
 import {
   Cpu,

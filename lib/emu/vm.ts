@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { MemorySlotOptions, Vm } from "../kvm/vcpu.ts";
+import type { MemorySlotOptions, Vm } from "../vcpu/contract.ts";
 import type { BlockCacheOptions } from "./blocks.ts";
 import type { CpuModel } from "./cpu.ts";
 import { PhysMemory } from "./memory.ts";

@@ -22,7 +22,7 @@ import { GuestDebug } from "../kvm/abi.ts";
 import type { KvmVcpu } from "../kvm/host.ts";
 import { realModeEmulation } from "../kvm/host-kind.ts";
 import type { KvmRegs, KvmSregs } from "../kvm/structs.ts";
-import { EMU_BREAKPOINT_EXCEPTION, MAGIC_BREAK_EXCEPTION } from "../kvm/vcpu.ts";
+import { EMU_BREAKPOINT_EXCEPTION, MAGIC_BREAK_EXCEPTION } from "../vcpu/contract.ts";
 import { EmuVcpu } from "../emu/vcpu.ts";
 import { EmulationFallbackVcpu } from "../machine/emulation-fallback.ts";
 import type { Machine, RunLimits } from "../machine/machine.ts";

@@ -35,8 +35,8 @@ import {
   type MemorySlotOptions,
   type Vcpu,
   type Vm,
-} from "./vcpu.ts";
-import type { VcpuExit } from "./vcpu.ts";
+} from "../vcpu/contract.ts";
+import type { VcpuExit } from "../vcpu/contract.ts";
 import { KvmUnavailableError } from "./unavailable.ts";
 
 export { KvmUnavailableError } from "./unavailable.ts";

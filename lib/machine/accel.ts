@@ -15,7 +15,7 @@
 import { KvmUnavailableError } from "../kvm/unavailable.ts";
 import type { Kvm } from "../kvm/host.ts";
 import type { EmuOptions } from "../emu/mod.ts";
-import type { Accelerator } from "../kvm/vcpu.ts";
+import type { Accelerator } from "../vcpu/contract.ts";
 import { machineCode } from "./code.ts";
 
 /** What `--accel` accepts. */

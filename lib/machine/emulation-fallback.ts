@@ -26,7 +26,7 @@
 
 import { InternalError } from "../kvm/abi.ts";
 import { KvmRegs, type KvmRun, KvmSregs, type RegName } from "../kvm/structs.ts";
-import type { MemorySlotOptions, Vcpu, VcpuExit, Vm } from "../kvm/vcpu.ts";
+import type { MemorySlotOptions, Vcpu, VcpuExit, Vm } from "../vcpu/contract.ts";
 import { type EmuVcpu, EmuVm } from "../emu/mod.ts";
 import { describeInstruction, instructionName } from "./instruction-name.ts";
 

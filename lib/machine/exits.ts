@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { VcpuExit } from "../kvm/vcpu.ts";
+import type { VcpuExit } from "../vcpu/contract.ts";
 import type { Bus } from "./bus.ts";
 import type { StopReason } from "./stop.ts";
 

@@ -8,7 +8,7 @@
 
 import { Kvm, KvmVcpu, RunKicker } from "../kvm/host.ts";
 import { MSR_IA32_APIC_BASE, shapeCpuid } from "../kvm/cpuid.ts";
-import type { Accelerator, Vcpu } from "../kvm/vcpu.ts";
+import type { Accelerator, Vcpu } from "../vcpu/contract.ts";
 import { EmulationFallbackVcpu } from "./emulation-fallback.ts";
 import type { RunKick } from "./machine.ts";
 

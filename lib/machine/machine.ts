@@ -8,7 +8,7 @@
  */
 
 import type { KvmRegs, KvmSregs } from "../kvm/structs.ts";
-import type { Vcpu, Vm } from "../kvm/vcpu.ts";
+import type { Vcpu, Vm } from "../vcpu/contract.ts";
 import { DEBUG_EXIT_PORT, DEBUG_EXIT_SIZE, DebugExit } from "../devices/debug-exit.ts";
 import { Debugcon, DEBUGCON_PORT } from "../devices/debugcon.ts";
 import { COM1_PORT, Serial16550 } from "../devices/serial.ts";

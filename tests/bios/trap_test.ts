@@ -4,7 +4,7 @@
 import { deepStrictEqual, strictEqual } from "@std/assert";
 import { buildRom, ROM_BASE, SERVICE_VECTORS } from "../../lib/bios/rom.ts";
 import { KvmRegs, KvmRun, KvmSregs } from "../../lib/kvm/structs.ts";
-import type { Vcpu, VcpuExit } from "../../lib/kvm/vcpu.ts";
+import type { Vcpu, VcpuExit } from "../../lib/vcpu/contract.ts";
 import { Bios } from "../../lib/bios/bios.ts";
 import { ManualClock } from "../../lib/devices/clock.ts";
 import { Vga } from "../../lib/devices/vga.ts";

@@ -6,7 +6,7 @@
  * behave as they do without translation.
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "@std/assert";
-import type { VcpuExit } from "../../lib/kvm/vcpu.ts";
+import type { VcpuExit } from "../../lib/vcpu/contract.ts";
 import { prng } from "../../tools/fuzz/cases.ts";
 import { randomInstruction } from "../../tools/fuzz/programs.ts";
 import {

@@ -9,7 +9,7 @@ import "../support/built_guests.ts";
 import { deepStrictEqual as assertEquals } from "@std/assert";
 import { Kvm } from "../../lib/kvm/host.ts";
 import { realModeEmulation } from "../../lib/kvm/host-kind.ts";
-import type { Vm } from "../../lib/kvm/vcpu.ts";
+import type { Vm } from "../../lib/vcpu/contract.ts";
 import {
   EmulationFallbackVcpu,
   withEmulationFallback,

@@ -7,7 +7,7 @@ import { EmuVm } from "../../lib/emu/mod.ts";
 import type { EmuVcpu } from "../../lib/emu/mod.ts";
 import { InternalError } from "../../lib/kvm/abi.ts";
 import type { KvmRegs, KvmRun, KvmSregs } from "../../lib/kvm/structs.ts";
-import type { MemorySlotOptions, Vcpu, VcpuExit, Vm } from "../../lib/kvm/vcpu.ts";
+import type { MemorySlotOptions, Vcpu, VcpuExit, Vm } from "../../lib/vcpu/contract.ts";
 import { applyRealModeEntry } from "../../lib/loader/entry.ts";
 import {
   EmulationFallbackVcpu,

@@ -7,7 +7,7 @@ import {
   encodeMmioExit,
   ExitDecoder,
   type VcpuExit,
-} from "../../lib/kvm/vcpu.ts";
+} from "../../lib/vcpu/contract.ts";
 import { Bus, type BusDevice } from "../../lib/machine/bus.ts";
 import { type ExitContext, handleExit } from "../../lib/machine/exits.ts";
 import { DebugExit } from "../../lib/devices/debug-exit.ts";

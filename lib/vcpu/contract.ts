@@ -16,7 +16,7 @@ import {
   type KvmSregs,
   PIO_DATA_OFFSET,
   RUN_FIELDS as F,
-} from "./structs.ts";
+} from "../kvm/structs.ts";
 
 /** Port I/O. For `in`, fill `data` before the next `run()`; the instruction completes then. */
 export interface IoExit {
