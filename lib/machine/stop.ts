@@ -31,7 +31,7 @@ export type StopReason =
   | { kind: "stopped" }
   /**
    * A debug stop: a breakpoint, a single step or the magic breakpoint (see
-   * `DebugExit` in lib/kvm/vcpu.ts for `exception`); `pc` is linear.
+   * `DebugExit` in lib/vcpu/contract.ts for `exception`); `pc` is linear.
    */
   | { kind: "debug"; exception: number; pc: number; dr6: number }
   /** The guest asked for a CPU reset and rebooting was turned off (`noReboot`). */
