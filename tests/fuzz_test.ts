@@ -2,6 +2,7 @@
 // `deno task fuzz --runs 100000`), and every image a campaign ever saved.
 import { match, strictEqual } from "@std/assert";
 import { runFuzzCase } from "../tools/fuzz/cases.ts";
+import { checkPmCase, makePmCase } from "../tools/fuzz/pm.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -16,10 +17,20 @@ Deno.test("fuzz: 300 random and mutated images end in documented stops", async (
 });
 
 const corpus = new URL("tests/fuzz-corpus/", root);
-let saved: string[] = [];
+let saved: string[] = [], savedPm: string[] = [];
 try {
-  saved = [...Deno.readDirSync(corpus)].map((e) => e.name).filter((n) => n.endsWith(".bin"));
+  const names = [...Deno.readDirSync(corpus)].map((e) => e.name);
+  saved = names.filter((n) => n.endsWith(".bin"));
+  savedPm = names.filter((n) => n.startsWith("pm-") && n.endsWith(".json"));
 } catch { /* no findings saved yet */ }
+// Protected-mode findings (`deno task fuzz --pm`) are rebuilt from their seed and index.
+for (const name of savedPm.sort()) {
+  Deno.test(`fuzz regression ${name}`, () => {
+    const meta = JSON.parse(Deno.readTextFileSync(new URL(name, corpus)));
+    const { problem } = checkPmCase(makePmCase(meta.seed, meta.index), meta.instructions ?? 20000);
+    strictEqual(problem, null, problem ?? "");
+  });
+}
 for (const name of saved.sort()) {
   Deno.test(`fuzz regression ${name}`, async () => {
     const image = Deno.readFileSync(new URL(name, corpus));

@@ -5,7 +5,13 @@
  * limit is a finding; its image is saved under tests/fuzz-corpus/ so the
  * regression test runs it from then on.
  *
- * Usage: deno task fuzz [--runs N] [--seed S] [--instructions N] [--hang-seconds S] [--workers N]
+ * With --pm the cases are protected-mode ones (fuzz/pm.ts: random GDTs, page
+ * tables, gates and privilege changes), each run interpreted and translated
+ * at several slice lengths; a difference is a finding too, saved as
+ * tests/fuzz-corpus/pm-seedS-caseN.json (the case is rebuilt from its seed
+ * and index).
+ *
+ * Usage: deno task fuzz [--pm] [--runs N] [--seed S] [--instructions N] [--hang-seconds S] [--workers N]
  *
  * @module
  */
@@ -21,6 +27,7 @@ const { values } = parseArgs({
     instructions: { type: "string", default: "20000" },
     "hang-seconds": { type: "string", default: "20" },
     workers: { type: "string", default: "1" },
+    pm: { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -28,6 +35,7 @@ const seed = Number(values.seed);
 const instructions = Number(values.instructions);
 const hangMs = Number(values["hang-seconds"]) * 1000;
 const workers = Math.max(1, Math.min(16, Number(values.workers) || 1));
+const pm = values.pm;
 const root = new URL("../", import.meta.url);
 const corpusDir = new URL("guests/", root);
 const findingsDir = new URL("tests/fuzz-corpus/", root);
@@ -38,8 +46,23 @@ const stops: Record<string, number> = {};
 const t0 = performance.now();
 
 function save(index: number, problem: string): void {
-  const c = makeCase(seed, index, corpus);
   Deno.mkdirSync(findingsDir, { recursive: true });
+  if (pm) {
+    const name = `pm-seed${seed}-case${index}`;
+    Deno.writeTextFileSync(
+      new URL(`${name}.json`, findingsDir),
+      JSON.stringify(
+        { pm: true, seed, index, instructions, problem: problem.split("\n")[0] },
+        null,
+        2,
+      ) +
+        "\n",
+    );
+    findings.push({ index, problem });
+    console.error(`fuzz: pm case ${index}: ${problem} -> ${name}.json`);
+    return;
+  }
+  const c = makeCase(seed, index, corpus);
   const name = `seed${seed}-case${index}`;
   Deno.writeFileSync(new URL(`${name}.bin`, findingsDir), c.image);
   Deno.writeTextFileSync(
@@ -106,6 +129,7 @@ function runWorker(start: number, end: number): Promise<number> {
       instructions,
       progress,
       corpusDir: corpusDir.href,
+      pm,
     };
     worker.postMessage(start_);
   });
@@ -127,7 +151,9 @@ await Promise.all(
 const seconds = (performance.now() - t0) / 1000;
 const summary = Object.entries(stops).sort().map(([k, v]) => `${k} ${v}`).join(", ");
 console.log(
-  `fuzz: seed ${seed}, ${runs} runs of up to ${instructions} instructions on ${workers} workers in ${
+  `fuzz: ${
+    pm ? "protected mode, " : ""
+  }seed ${seed}, ${runs} runs of up to ${instructions} instructions on ${workers} workers in ${
     seconds.toFixed(1)
   } s (${(runs / seconds).toFixed(0)} runs/s); stops: ${summary}`,
 );

@@ -130,6 +130,10 @@ export class Cpu {
   readonly trLdt: Uint8Array = new Uint8Array(48);
   efer = 0;
   apicBase = 0;
+  /** IA32_SYSENTER_CS, _ESP and _EIP (MSRs 0x174-0x176): SYSENTER/SYSEXIT's targets (protected.ts). */
+  sysenterCs = 0;
+  sysenterEsp = 0;
+  sysenterEip = 0;
   /** Added to the retired-instruction count to give the TSC (WRMSR 0x10 moves it). */
   tscOffset = 0;
 

@@ -13,11 +13,13 @@ import { imul2 } from "./muldiv.ts";
 import { jumpNear, undefinedOpcode } from "./exec.ts";
 import { flushTranslations, loadCr3, updateMode } from "./mode.ts";
 import { EFER_NXE, loadPdptes } from "./paging.ts";
-import { larLsl, privileged, system00 } from "./protected.ts";
+import { larLsl, privileged, sysenter, sysexit, system00 } from "./protected.ts";
 
 /** MSR numbers the software CPU implements. */
 /** IA32_TIME_STAMP_COUNTER, IA32_APIC_BASE, IA32_BIOS_SIGN_ID (the microcode revision), EFER. */
 const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN = 0x8b, MSR_EFER = 0xc0000080;
+/** IA32_SYSENTER_CS, IA32_SYSENTER_ESP, IA32_SYSENTER_EIP. */
+const MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
 
 /** Executes the opcode after a 0F byte. */
 export function exec0f(c: Cpu): void {
@@ -93,6 +95,10 @@ export function exec0f(c: Cpu): void {
     case 0x32:
       privileged(c);
       return rdmsr(c);
+    case 0x34:
+      return sysenter(c);
+    case 0x35:
+      return sysexit(c);
     case 0xa0:
     case 0xa8:
       c.pushN(wsize, c.sel[op === 0xa0 ? FS : GS]);
@@ -338,6 +344,15 @@ function rdmsr(c: Cpu): void {
   } else if (n === MSR_EFER) {
     lo = c.efer >>> 0;
     hi = 0;
+  } else if (n === MSR_SYSENTER_CS) {
+    lo = c.sysenterCs >>> 0;
+    hi = 0;
+  } else if (n === MSR_SYSENTER_ESP) {
+    lo = c.sysenterEsp >>> 0;
+    hi = 0;
+  } else if (n === MSR_SYSENTER_EIP) {
+    lo = c.sysenterEip >>> 0;
+    hi = 0;
   } else return c.fault(13);
   c.r32[EAX] = lo;
   c.r32[EDX] = hi;
@@ -353,7 +368,11 @@ function wrmsr(c: Cpu): void {
     if (c.r32[EDX] !== 0 || (c.r32[EAX] & ~EFER_NXE) !== 0) return c.fault(13);
     if (c.r32[EAX] !== c.efer) flushTranslations(c); // XD's meaning changes
     c.efer = c.r32[EAX];
-  } else if (n !== MSR_BIOS_SIGN) c.fault(13); // writes there only ask CPUID to refresh it
+  } else if (n === MSR_SYSENTER_CS) c.sysenterCs = c.r32[EAX];
+  // A 32-bit CPU keeps the low halves (EDX is ignored, as for the P6's 32-bit MSRs).
+  else if (n === MSR_SYSENTER_ESP) c.sysenterEsp = c.r32[EAX];
+  else if (n === MSR_SYSENTER_EIP) c.sysenterEip = c.r32[EAX];
+  else if (n !== MSR_BIOS_SIGN) c.fault(13); // writes there only ask CPUID to refresh it
 }
 
 const VENDOR = "GenuineIntel";
@@ -365,7 +384,7 @@ function vendorWord(i: number): number {
 
 /**
  * CPUID: a P6-class CPU with an x87 (FPU; FCMOV and FCOMI come with CMOV), PSE (4 MiB
- * pages), TSC, MSR, PAE, CX8 (CMPXCHG8B), PGE and CMOV; extended leaves up to 0x80000008 with NX
+ * pages), TSC, MSR, PAE, CX8 (CMPXCHG8B), SEP (SYSENTER/SYSEXIT), PGE and CMOV; extended leaves up to 0x80000008 with NX
  * (EFER.NXE) and 36 physical address bits. No FXSR: there is no FXSAVE/FXRSTOR.
  * No long mode, so 0x80000001 has neither LM nor SYSCALL.
  */
@@ -383,9 +402,9 @@ function cpuid(c: Cpu): void {
     r[EAX] = 0x0633;
     r[EBX] = 0;
     r[ECX] = 0;
-    // FPU, PSE, TSC, MSR, PAE, CX8, PGE, CMOV
+    // FPU, PSE, TSC, MSR, PAE, CX8, SEP (SYSENTER/SYSEXIT), PGE, CMOV
     r[EDX] = (c.fpu !== null ? 1 : 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) |
-      (1 << 13) | (1 << 15);
+      (1 << 11) | (1 << 13) | (1 << 15);
   } else if (leaf === 0x80000000) {
     r[EAX] = 0x80000008;
     r[EBX] = r[ECX] = r[EDX] = 0;

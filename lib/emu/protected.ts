@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type Cpu, CpuFault, CS, DS, ES, ESP, FS, GS, SS, Stop } from "./cpu.ts";
+import { type Cpu, CpuFault, CS, DS, ECX, EDX, ES, ESP, FS, GS, SS, Stop } from "./cpu.ts";
 import { IF, NT, RF, TF, VM } from "./flags.ts";
 import { updateMode } from "./mode.ts";
 import { linearRead, linearWrite } from "./pmem.ts";
@@ -618,4 +618,56 @@ export function larLsl(c: Cpu, lsl: boolean): void {
   if (!ok) return;
   const v = lsl ? descLimit(d) : (d.hi & 0x00f0ff00) >>> 0;
   c.setReg(size, c.reg, size === 2 ? v & 0xffff : v);
+}
+
+// --- SYSENTER/SYSEXIT -------------------------------------------------------------
+
+/**
+ * Sets segment register `s`'s cache to the flat 4 GiB segment SYSENTER and
+ * SYSEXIT assume (base 0, 32-bit, present, accessed; execute/read code or
+ * read/write data of `dpl`) without reading a descriptor, as the SDM says.
+ */
+function flatSegment(c: Cpu, s: number, sel: number, code: boolean, dpl: number): void {
+  const type = code ? 0xb : 0x3;
+  commitSegment(c, s, sel, {
+    lo: 0x0000ffff,
+    hi: (0x00cf9000 | (dpl << 13) | (type << 8)) >>> 0,
+    at: -1,
+  });
+}
+
+/**
+ * 0F 34: SYSENTER (P6): to CPL 0 at SYSENTER_CS:SYSENTER_EIP with the stack
+ * SYSENTER_CS+8:SYSENTER_ESP, both flat; VM, IF and RF cleared. #GP(0) in
+ * real mode or when SYSENTER_CS names the null selector. From any CPL and
+ * from virtual-8086 mode (the data segments stay as they are).
+ */
+export function sysenter(c: Cpu): void {
+  const cs = c.sysenterCs & 0xfffc;
+  if (!c.pe || cs === 0) c.fault(13, 0);
+  c.flags = c.flags & ~(VM | IF | RF);
+  flatSegment(c, CS, cs, true, 0);
+  flatSegment(c, SS, (cs + 8) & 0xffff, false, 0);
+  c.cpl = 0;
+  c.r32[ESP] = c.sysenterEsp >>> 0;
+  c.ip = c.sysenterEip >>> 0;
+  updateMode(c);
+}
+
+/**
+ * 0F 35: SYSEXIT (P6): to CPL 3 at SYSENTER_CS+16:EDX with the stack
+ * SYSENTER_CS+24:ECX, both flat with RPL 3. #GP(0) outside protected mode
+ * proper (real mode, and virtual-8086 mode, whose CPL is 3), at CPL > 0 or
+ * when SYSENTER_CS names the null selector. EFLAGS stays.
+ */
+export function sysexit(c: Cpu): void {
+  const raw = c.sysenterCs & 0xffff;
+  if (!c.pmode || c.cpl !== 0 || (raw & 0xfffc) === 0) c.fault(13, 0);
+  const cs = ((raw + 16) | 3) & 0xffff;
+  flatSegment(c, CS, cs, true, 3);
+  flatSegment(c, SS, (cs + 8) & 0xffff, false, 3);
+  c.cpl = 3;
+  c.r32[ESP] = c.r32[ECX];
+  c.ip = c.r32[EDX];
+  updateMode(c);
 }

@@ -141,13 +141,13 @@ Deno.test("CPUID reports the vendor and the ID flag toggles", opts, () => {
 });
 
 Deno.test(
-  "CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, PAE, CX8, PGE, CMOV",
+  "CPUID leaf 1 lists what the model implements: FPU, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV",
   opts,
   () => {
     const { vcpu } = run("mov eax, 1\ncpuid");
     assertEquals(
       reg(vcpu, "rdx"),
-      1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15),
+      1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15),
     );
     assertEquals(reg(vcpu, "rax"), 0x0633); // family 6 model 3: not the Pentium Pro's errata
   },

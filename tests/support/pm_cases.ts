@@ -301,4 +301,26 @@ export const PM_CASES: PmCase[] = [
     pvmRefuses:
       /^cpuid pae pge nx: 01 01 01\nphys bits: [0-9A-F]{2}\n vector 0D error 00000000 at 0008:/,
   },
+  {
+    name: "pm-sysenter",
+    file: "pm-sysenter.bin",
+    exitStatus: (0x17 << 1) | 1,
+    serial: [
+      "cpuid sep: 01",
+      "msrs: 00000000:00000070 00000000:0008D000 00000000:000088A0",
+      "sysexit to ring 3: cs 0083 ss 008B esp 0008E000 eflags 00000ED7",
+      " sysenter: cs 0070 ss 0078 esp 0008D000 eflags 00000CD7",
+      " ecx 12345678 edx 9ABCDEF0 ds 008B none",
+      "sysenter_cs 0x73: cs 0083 ss 008B esp 0008DF00 then cs 0070 ss 0078 none",
+      "sysenter from ring 0: cs 0070 esp 0008D000 none",
+      "sysexit in ring 3: vector 0D error 00000000 at 0083:00008909",
+      "sysenter with cs 0: vector 0D error 00000000 at 0008:000086E6",
+      "sysexit with cs 0: vector 0D error 00000000 at 0008:00008732",
+      "sysenter with cs 3: vector 0D error 00000000 at 0008:00008783",
+      "sysexit with cs 3: vector 0D error 00000000 at 0008:000087CF",
+      "100 round trips: count 00000064 esp 0008D000 none",
+      "",
+    ].join("\n"),
+    kvmDiffers: { pvm: [], tcg: [] },
+  },
 ];

@@ -6,6 +6,7 @@
  */
 
 import { loadCorpus, makeCase, runFuzzCase } from "./cases.ts";
+import { checkPmCase, makePmCase } from "./pm.ts";
 
 /** The message that starts a worker. */
 export interface WorkerStart {
@@ -15,6 +16,8 @@ export interface WorkerStart {
   instructions: number;
   progress: SharedArrayBuffer;
   corpusDir: string;
+  /** Protected-mode differential cases (pm.ts) instead of images. */
+  pm: boolean;
 }
 
 /** A finding or the end of the range, sent back to the main thread. */
@@ -29,12 +32,19 @@ const self = globalThis as unknown as {
 };
 
 self.onmessage = async (e) => {
-  const { seed, start, end, instructions, corpusDir } = e.data;
+  const { seed, start, end, instructions, corpusDir, pm } = e.data;
   const progress = new Int32Array(e.data.progress);
   const corpus = loadCorpus(new URL(corpusDir));
   const counts: Record<string, number> = {};
   for (let i = start; i < end; i++) {
     Atomics.store(progress, 0, i);
+    if (pm) {
+      const { problem, stop } = checkPmCase(makePmCase(seed, i), instructions);
+      if (problem !== null) self.postMessage({ kind: "problem", index: i, problem });
+      else counts[stop] = (counts[stop] ?? 0) + 1;
+      Atomics.store(progress, 1, i + 1);
+      continue;
+    }
     const outcome = await runFuzzCase(makeCase(seed, i, corpus), instructions);
     if (outcome.ok) {
       const key = outcome.stop.kind === "crash" ? `crash:${outcome.stop.cause}` : outcome.stop.kind;
