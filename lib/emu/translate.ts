@@ -557,6 +557,9 @@ export function translate(
   phys: number,
   opts: TranslateOptions,
 ): Translation | null {
+  // 16-bit code entered with EIP above 0xFFFF (a far jump with a 32-bit offset) fetches
+  // its first byte at EIP and the rest at IP (Cpu.fetch8): left to the interpreter.
+  if (!c.def32 && c.ip > 0xffff) return null;
   const g = new Gen(c, phys, opts.maxInstructions);
   const startIp = c.ip;
   let ended = false;

@@ -18,8 +18,7 @@ Deno.test("protected-mode fuzz: 100 cases end the same translated as interpreted
 });
 
 // A finding of the campaign (seed 7, case 124, made before the generator kept 16-bit code
-// segments at base 0 and the pads below 64 KiB; its RAM image is stored), left out of the
-// suite until the translator is fixed: step 2 far jumps from 32-bit code to a 16-bit code
+// segments at base 0 and the pads below 64 KiB; its RAM image is stored): step 2 far jumps from 32-bit code to a 16-bit code
 // segment (0xA0: base 0, limit 4 GiB, execute-only) with EIP 0x20400 (paging on, CPL 0). The
 // interpreter fetches that instruction's first byte at EIP and the rest at IP's 16 bits
 // (`Cpu.fetch8` wraps IP at 64 KiB in 16-bit code), so `67 0F 90 C2` at 0x20400 runs as
@@ -27,10 +26,10 @@ Deno.test("protected-mode fuzz: 100 cases end the same translated as interpreted
 // The translated run agrees when stopped at 116 instructions, but a run to 117 or more
 // differs already at instruction 54 (RAM byte 2 not added to, IP one byte further at 117):
 // which code it runs depends on where the run stops. The same case with the code at
-// 0x20400 run alone (no paging, fewer steps) agrees, so the repro is the whole case.
+// 0x20400 run alone (no paging, fewer steps) agrees, so the repro is the whole case. The
+// translator now leaves 16-bit code at an EIP above 0xFFFF to the interpreter.
 Deno.test({
   name: "protected-mode fuzz finding: a 16-bit code segment entered with EIP above 0xFFFF",
-  ignore: true,
   fn: async () => {
     const meta = JSON.parse(
       Deno.readTextFileSync(new URL("../fuzz-corpus/finding-pm-16bit-eip.json", import.meta.url)),
