@@ -15,6 +15,10 @@
  * --out FILE (bench/results/programs.md.tmp), --raw FILE
  * (bench/results/programs.json.tmp). The report also goes to stdout.
  *
+ * Each VMM's N is calibrated on CPU time (QEMU: the process's; picovmm and
+ * v86: the emulating thread's), picovmm's refined by a run at the first
+ * estimate, since its short runs are mostly JIT warm-up.
+ *
  * MIPS are the model's instruction count for N rounds (REP iterations count
  * one each) less the empty guest's 21, divided by the net time; the same
  * count is used for every VMM, so the ratios are ratios of time.
@@ -221,18 +225,23 @@ try {
     log(`${v.label}: calibration`);
     const byName = new Map<string, Timing>();
     timings.set(v.key, byName);
-    const empty = (await runPicovmm(v, EMPTY_PROGRAM, `${dir}/empty.base`, 1)).ms;
+    // On CPU time (steadier than wall time on a loaded machine), and refined by one run at the
+    // first estimate: a short run is mostly the JIT's warm-up, so time does not scale with N.
+    const empty = (await runPicovmm(v, EMPTY_PROGRAM, `${dir}/empty.base`, 1)).cpuMs;
     byName.set("empty", { n: 1, ms: [], cpuMs: [] });
     for (const p of programs) {
+      const image = `${dir}/${p.name}.base`;
       let n = 1;
       for (;;) {
-        const { ms } = await runPicovmm(v, p, `${dir}/${p.name}.base`, n);
-        if (ms >= 250 || n >= 1e8) {
-          byName.set(p.name, { n: scaleTo(n, ms - empty), ms: [], cpuMs: [] });
+        const { cpuMs } = await runPicovmm(v, p, image, n);
+        if (cpuMs >= 150 || n >= 1e8) {
+          n = scaleTo(n, cpuMs - empty);
           break;
         }
-        n *= ms < 25 ? 10 : 2;
+        n *= cpuMs < 15 ? 10 : 2;
       }
+      const { cpuMs } = await runPicovmm(v, p, image, n);
+      byName.set(p.name, { n: scaleTo(n, cpuMs - empty), ms: [], cpuMs: [] });
     }
   }
   if (useQemu) {
@@ -268,9 +277,10 @@ try {
         const next: typeof pending = [];
         for (const job of pending) {
           const r = runs.find((x) => x.workload === job.workload.name && x.n === job.n)!;
-          if (r.guestMs >= 150 || job.n >= 1e8) {
-            byName.set(job.workload.name, { n: scaleTo(job.n, r.guestMs), ms: [], cpuMs: [] });
-          } else next.push({ workload: job.workload, n: job.n * (r.guestMs < 15 ? 10 : 2) });
+          if (r.guestCpuMs >= 150 || job.n >= 1e8) {
+            const n = scaleTo(job.n, r.guestCpuMs);
+            byName.set(job.workload.name, { n, ms: [], cpuMs: [] });
+          } else next.push({ workload: job.workload, n: job.n * (r.guestCpuMs < 15 ? 10 : 2) });
         }
         pending = next;
       }
