@@ -4,7 +4,7 @@
 ; from the odd address 4001h to 8000h. Then 32 words of the last copy (every
 ; 128 bytes) and the marker as read back from it are folded into EDX.
 ; Results: EDX (per sample: rol 1, xor the word), EBX (the last marker's
-; offset); ECX = 0. Exit value: fold of EDX.
+; offset); ECX = N & FFFF0000h (CX counts down). Exit value: fold of EDX.
 ; Instructions: fixed 26; per round 4 + 4096 + 5 + 3 + 4096 + 3 + 2048
 ; (REP iterations) + 2 + 32 * 5 + 3.
 %include "program.inc"

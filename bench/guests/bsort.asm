@@ -3,7 +3,8 @@
 ; passes stop early when nothing was swapped. Then the sorted array is
 ; hashed (h = h * 31 + a[i], 32-bit).
 ; Results: ESI (the hash, over all rounds), EDX (swaps, all rounds; a dword at
-; 1000:1000), EBX (the LCG state); ECX = 0. Exit value: fold of ESI ^ EDX ^ EBX.
+; 1000:1000), EBX (the LCG state); ECX = N & FFFF0000h (CX
+; counts down). Exit value: fold of ESI ^ EDX ^ EBX.
 ; Instructions: fixed 31; per round 1 + 9 per element + 1; per pass 3 + per
 ; compare 5 (8 with a swap) + 4, + 1 unless it stops early; hash 2 + 5 per
 ; element; + 2.

@@ -4,7 +4,7 @@
 ; it as a collision when its cell is already drawn, draws it (its number),
 ; and scores it in BP (x < 32: add y; else xor x). N frames; the count is a dword
 ; at 1000:0F00, decremented in memory.
-; Results: EDX (collisions), EDI (score); ECX = 0. Exit value: fold of EDX ^ EDI.
+; Results: EDX (collisions), EDI (score); ECX = N & FFFF0000h (CX counts down). Exit value: fold of EDX ^ EDI.
 ; Instructions: see gameModel in bench/lib/programs.ts.
 %include "program.inc"
 

@@ -38,6 +38,8 @@ const rol16 = (v: number, s: number) => ((v << s) | ((v & 0xffff) >>> (16 - s)))
 const addLow16 = (r: number, v: number) => ((r & 0xffff0000) | ((r + v) & 0xffff)) >>> 0;
 /** XORs `v` into the low word of `r`, as `xor dx, v` does to EDX. */
 const xorLow16 = (r: number, v: number) => (r ^ (v & 0xffff)) >>> 0;
+/** ECX after a guest loaded N into it and then counted CX down to 0: N's upper half. */
+const highOfCount = (n: number) => (n & 0xffff0000) >>> 0;
 
 function sieve(n: number): ProgramExpected {
   const SIZE = 8190;
@@ -122,7 +124,7 @@ function bsort(n: number): ProgramExpected {
   }
   return {
     exitValue: fold7(esi ^ swaps ^ seed),
-    regs: { rcx: 0, rbx: seed, rdx: swaps, rsi: esi },
+    regs: { rcx: highOfCount(n), rbx: seed, rdx: swaps, rsi: esi },
     instructions: ins,
   };
 }
@@ -180,7 +182,7 @@ function blockcopy(n: number): ProgramExpected {
   }
   return {
     exitValue: fold7(edx),
-    regs: { rcx: 0, rbx: bx, rdx: edx },
+    regs: { rcx: highOfCount(n), rbx: bx, rdx: edx },
     instructions: 26 + n * round,
   };
 }
@@ -437,7 +439,11 @@ function game(n: number): ProgramExpected {
     }
     ins += 2;
   }
-  return { exitValue: fold7(edx ^ bp), regs: { rcx: 0, rdx: edx, rdi: bp }, instructions: ins };
+  return {
+    exitValue: fold7(edx ^ bp),
+    regs: { rcx: highOfCount(n), rdx: edx, rdi: bp },
+    instructions: ins,
+  };
 }
 
 /** The program-like workloads, in report order. */
