@@ -36,6 +36,9 @@ export interface Workload {
   expected(n: number): Expected;
 }
 
+/** What the runners need of a guest: its name and the model of its result. */
+export type Model = Pick<Workload, "name" | "expected">;
+
 /** Folds a 32-bit value to 7 bits exactly as the guests' GUEST_EXIT does. */
 export function fold7(value: number): number {
   const v = value >>> 0;
@@ -168,9 +171,12 @@ export function workload(name: string): Workload {
 const expectedCache = new Map<string, Expected>();
 
 /** The model's result for `n` iterations (cached: the long loops take a second to model). */
-export function expectedFor(w: Workload, n: number): Expected {
+export function expectedFor<E extends Expected>(
+  w: { name: string; expected(n: number): E },
+  n: number,
+): E {
   const key = `${w.name}:${n}`;
-  let e = expectedCache.get(key);
+  let e = expectedCache.get(key) as E | undefined;
   if (!e) {
     e = w.expected(n);
     expectedCache.set(key, e);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { expectedFor, withCount, type Workload } from "./guests.ts";
+import { expectedFor, type Model, withCount } from "./guests.ts";
 
 /** The QEMU binary (32-bit PC: the guests are real-mode boot sectors). */
 export const QEMU = "qemu-system-i386";
@@ -58,7 +58,7 @@ export interface QemuRun {
  * is given, for the CPU time) and checks its exit status.
  */
 export async function runQemu(
-  w: Workload,
+  w: Model,
   image: Uint8Array,
   n: number,
   dir: string,

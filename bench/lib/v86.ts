@@ -6,7 +6,7 @@
  */
 
 import type { V86RunResult } from "../v86_child.ts";
-import { checkRegs, expectedFor, withCount, type Workload } from "./guests.ts";
+import { checkRegs, expectedFor, type Model, withCount } from "./guests.ts";
 
 export type { V86RunResult } from "../v86_child.ts";
 
@@ -16,7 +16,7 @@ export const V86_VERSION = "0.5.462";
 /** One image to run: the workload, its count, and where the patched image is written. */
 export interface V86Job {
   /** The guest. */
-  workload: Workload;
+  workload: Model;
   /** Its iteration count. */
   n: number;
 }
