@@ -380,3 +380,46 @@ Deno.test("a fault inside a block counts against the run's budget like any instr
   assertEquals(want.length > 20, true);
   assertEquals(run(TRANSLATE), want);
 });
+
+Deno.test("REP MOVS/STOS over RAM end as single steps end them: overlaps, wraps, code, budget", () => {
+  // Fills, a copy, a copy onto itself shifted by one element (a pattern fill, element by
+  // element), a copy over the loop's own code (translated), and offsets that reach 0xFFFF.
+  const source = `
+    mov ax, 0x2000
+    mov es, ax
+    mov ds, ax
+    cld
+    mov eax, 0x11223344
+    xor di, di
+    mov cx, 3000
+    rep stosd
+    mov si, 0
+    mov di, 0x4000
+    mov cx, 0x1800
+    rep movsw
+    mov si, 0x100
+    mov di, 0x102
+    mov cx, 500
+    rep movsw
+    mov di, 0xfff0
+    mov cx, 100            ; DI wraps past 0xFFFF to 0 (16-bit addressing)
+    mov al, 0x5a
+    rep stosb
+    hlt`;
+  const run = (slice: number, options: MachineOptions) => {
+    const m = asmMachine(source, { ...options, ramSize: 0x40000 });
+    m.ram.set([0xb3, 0x0d, 0xf4], 0x3000); // #GP: mov bl, 13; hlt
+    setVector(m.ram, 13, 0, 0x3000);
+    m.vcpu.sliceLimit = slice;
+    for (let i = 0; i < 1_000_000; i++) if (m.vcpu.run().kind !== "intr") break;
+    return { regs: snapshot(m, []).regs.map(hex), n: m.vcpu.instructions, ram: [...m.ram] };
+  };
+  const whole = run(1 << 20, TRANSLATE);
+  assertEquals([whole.regs[2], whole.regs[5]], ["0", "54"]); // CX done, DI wrapped: 100 - 16
+  for (const [slice, options] of [[1, INTERPRET], [5, INTERPRET], [1 << 20, INTERPRET]] as const) {
+    const other = run(slice, options);
+    assertEquals(other.regs, whole.regs, `slice ${slice}`);
+    assertEquals(other.n, whole.n, `slice ${slice}: instructions`);
+    assertEquals(other.ram.findIndex((b, i) => b !== whole.ram[i]), -1, `slice ${slice}: RAM`);
+  }
+});
