@@ -6,6 +6,7 @@
  */
 
 import { type BlockCacheOptions, type EmuVcpu, EmuVm } from "../../lib/emu/mod.ts";
+import { CpuFault } from "../../lib/emu/cpu.ts";
 import { KvmSregs } from "../../lib/kvm/structs.ts";
 
 /** A VM with `ramSize` bytes of RAM at 0 and code loaded at `origin` (CS=0). */
@@ -97,4 +98,15 @@ export function setVector(ram: Uint8Array, vector: number, seg: number, off: num
 /** Reads a little-endian word from RAM. */
 export function word(ram: Uint8Array, a: number): number {
   return ram[a] | (ram[a + 1] << 8);
+}
+
+/** The vector and error code `f` raises as a CpuFault (it must raise one). */
+export function fault(f: () => unknown): [number, number] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof CpuFault) return [e.vector, e.code];
+    throw e;
+  }
+  throw new Error("no fault");
 }

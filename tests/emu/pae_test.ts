@@ -10,6 +10,7 @@ import { flushTranslations, loadCr3, updateMode } from "../../lib/emu/mode.ts";
 import { EFER_NXE, loadPdptes, translate, translateFetch } from "../../lib/emu/paging.ts";
 import { codeAddress, linearRead } from "../../lib/emu/pmem.ts";
 import { step } from "../../lib/emu/exec.ts";
+import { fault } from "./helpers.ts";
 
 const PDPT = 0x20000, PD0 = 0x21000, PT0 = 0x22000, PD1 = 0x23000, PT1 = 0x24000;
 const CR0_PG = 0x80000000, CR4_PSE = 0x10, CR4_PAE = 0x20, CR4_PGE = 0x80;
@@ -45,16 +46,6 @@ function paeCpu(cr4 = CR4_PAE): { c: Cpu; mem: DataView } {
   updateMode(c);
   if (!loadPdptes(c, PDPT)) throw new Error("PDPTEs refused");
   return { c, mem };
-}
-
-function fault(f: () => unknown): [number, number] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CpuFault) return [e.vector, e.code];
-    throw e;
-  }
-  throw new Error("no fault");
 }
 
 /** Runs one instruction (bytes at linear 0x1000) and gives its fault, or null. */

@@ -2,11 +2,12 @@
 // directly: page walks with their rights, accessed/dirty bits and #PF error
 // codes, the TLB and its flushes, and segment loads with their faults.
 import { deepStrictEqual as assertEquals } from "@std/assert";
-import { Cpu, CpuFault, DS, ES, SS } from "../../lib/emu/cpu.ts";
+import { Cpu, DS, ES, SS } from "../../lib/emu/cpu.ts";
 import { PhysMemory } from "../../lib/emu/memory.ts";
 import { flushTranslations, updateMode } from "../../lib/emu/mode.ts";
 import { translate } from "../../lib/emu/paging.ts";
 import { loadSegment } from "../../lib/emu/protected.ts";
+import { fault } from "./helpers.ts";
 
 const PD = 0x10000, PT = 0x11000;
 
@@ -26,16 +27,6 @@ function pagedCpu(): { c: Cpu; mem: DataView } {
   c.cr0 = 0x80000011;
   updateMode(c);
   return { c, mem };
-}
-
-function fault(f: () => unknown): [number, number] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CpuFault) return [e.vector, e.code];
-    throw e;
-  }
-  throw new Error("no fault");
 }
 
 Deno.test("page walk: 4 KiB and 4 MiB pages, accessed and dirty bits set as used", () => {

@@ -2,7 +2,7 @@
 // 386 model, driven directly (guests/pm-tasks.asm and pm-v86.asm run the rest
 // through instructions: tests/support/pm_cases.ts).
 import { deepStrictEqual as assertEquals } from "@std/assert";
-import { Cpu, CpuFault, CS, ESP, SS } from "../../lib/emu/cpu.ts";
+import { Cpu, CS, ESP, SS } from "../../lib/emu/cpu.ts";
 import { VM } from "../../lib/emu/flags.ts";
 import { PhysMemory } from "../../lib/emu/memory.ts";
 import { updateMode } from "../../lib/emu/mode.ts";
@@ -11,6 +11,7 @@ import { EXT, readDescriptor, sysLoad, sysSelector, TR } from "../../lib/emu/pro
 import { farToTask, interruptTask, ioAllowed, TaskVia } from "../../lib/emu/tasks.ts";
 import { EmuVm } from "../../lib/emu/mod.ts";
 import { KvmSregs } from "../../lib/kvm/structs.ts";
+import { fault } from "./helpers.ts";
 
 const GDT = 0x1000, TSS0 = 0x3000, TSS1 = 0x3200;
 
@@ -60,16 +61,6 @@ function pmCpu(more: [number, number][] = []): { c: Cpu; mem: DataView } {
   mem.setUint32(tr.at + 4, tr.hi, true);
   sysLoad(c, TR, 0x18, tr);
   return { c, mem };
-}
-
-function fault(f: () => unknown): [number, number] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CpuFault) return [e.vector, e.code];
-    throw e;
-  }
-  throw new Error("no fault");
 }
 
 /** Fills a 32-bit TSS at `at`: EIP, ESP, CS, SS, the data segments, LDT, CR3, EFLAGS. */
