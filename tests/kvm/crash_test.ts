@@ -80,7 +80,8 @@ Deno.test("kvm runaway: an endless serial writer is stopped by the timeout", asy
     boot: "flat",
     serialLimit: 1024,
   });
-  const result = await guest.run({ timeoutMs: 2000 });
+  // Inside nested KVM each OUT is an exit of a millisecond or more: time enough for 1024.
+  const result = await guest.run({ timeoutMs: 10_000 });
   strictEqual(result.stop.kind, "timeout");
   strictEqual(guest.serialBytes().length, 1024);
 });
