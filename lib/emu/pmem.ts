@@ -20,7 +20,11 @@ function segmentFault(c: Cpu, s: number): never {
   return c.fault(s === SS ? 12 : 13, 0);
 }
 
-/** The linear address of s:off for `size` bytes, after the segment's checks. */
+/**
+ * The linear address of s:off for `size` bytes, after the segment's checks:
+ * the plain case by {@link fastLimit} (the rule translated code uses too),
+ * then what it leaves out: faults for the wrong segment, and expand-down.
+ */
 export function checkedLinear(
   c: Cpu,
   s: number,
@@ -28,21 +32,21 @@ export function checkedLinear(
   size: number,
   write: boolean,
 ): number {
+  const last = off + size - 1;
+  const plain = fastLimit(c, s, write);
+  if (plain >= 0) {
+    if (last > plain) segmentFault(c, s);
+    return (c.base[s] + off) >>> 0;
+  }
+  // Not a plain segment for this access: only expand-down data of the right kind passes.
   const a = s * 9;
   const attrs = c.attrs;
-  if (attrs[a + A_UNUSABLE] !== 0 || attrs[a + A_PRESENT] === 0) segmentFault(c, s);
   const type = attrs[a + A_TYPE];
-  if ((type & 8) !== 0) {
-    // Code: never writable, readable only with R set (fetch does not come here).
-    if (write || (type & 2) === 0) segmentFault(c, s);
-  } else if (write && (type & 2) === 0) segmentFault(c, s);
-  const last = off + size - 1;
-  const limit = c.limit[s];
-  if ((type & 0xc) === 4) {
-    // Expand-down data: valid offsets lie above the limit, up to 64 KiB or 4 GiB.
-    const top = attrs[a + A_DB] !== 0 ? 0xffffffff : 0xffff;
-    if (off <= limit || last > top) segmentFault(c, s);
-  } else if (last > limit) segmentFault(c, s);
+  if (attrs[a + A_UNUSABLE] !== 0 || attrs[a + A_PRESENT] === 0) segmentFault(c, s);
+  if ((type & 0xc) !== 4 || (write && (type & 2) === 0)) segmentFault(c, s);
+  // Expand-down data: valid offsets lie above the limit, up to 64 KiB or 4 GiB.
+  const top = attrs[a + A_DB] !== 0 ? 0xffffffff : 0xffff;
+  if (off <= c.limit[s] || last > top) segmentFault(c, s);
   return (c.base[s] + off) >>> 0;
 }
 
