@@ -18,6 +18,7 @@ import {
   LINUX_CMDLINE,
   picovmmLinuxArgs,
   SHELL_MARKER,
+  shellSession,
 } from "../support/linux_guest.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -43,18 +44,12 @@ if (!onPvm()) {
       append: LINUX_CMDLINE,
       initrd,
     });
-    const done = guest.run({ timeoutMs: BOOT_TIMEOUT_MS + 30_000 });
-    try {
-      await guest.waitForSerial(SHELL_MARKER, { timeoutMs: BOOT_TIMEOUT_MS });
-      guest.sendSerial("echo $((6*7))\n");
-      await guest.waitForSerial(ANSWER, { timeoutMs: 20_000 });
-      guest.sendSerial("poweroff -f\n");
-    } catch (e) {
-      guest.stop();
-      await done;
-      throw e;
-    }
-    const result = await done;
+    const { result } = await shellSession(
+      guest,
+      [["echo $((6*7))", ANSWER]],
+      BOOT_TIMEOUT_MS,
+      20_000,
+    );
     strictEqual(result.stop.kind, "halt", Guest.describe(result));
     strictEqual(result.exitStatus, 0);
     const log = guest.serialText();

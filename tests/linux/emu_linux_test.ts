@@ -10,14 +10,15 @@ import {
   busyboxInitramfs,
   debianLinux32,
   LINUX_CMDLINE,
-  SHELL_MARKER,
+  shellSession,
 } from "../support/linux_guest.ts";
 
 const linux = await debianLinux32();
 const initrd = busyboxInitramfs(await Deno.readFile(linux.busybox));
 /** A loaded machine takes a few times longer than the idle one's minute or so. */
 const BOOT_TIMEOUT_MS = 480_000;
-const ANSWER = /^42\r?$/m;
+/** The answer and the machine: 42, then i686 on the next line. */
+const ANSWER = /^42\r?\ni686\r?$/m;
 
 Deno.test("emu linux: the i386 bzImage boots to a shell, answers a command, powers off with 0", async () => {
   using guest = Guest.create(await Deno.readFile(linux.bzImage), {
@@ -26,22 +27,13 @@ Deno.test("emu linux: the i386 bzImage boots to a shell, answers a command, powe
     append: LINUX_CMDLINE,
     initrd,
   });
-  const started = performance.now();
-  const done = guest.run({ timeoutMs: BOOT_TIMEOUT_MS + 60_000 });
-  try {
-    await guest.waitForSerial(SHELL_MARKER, { timeoutMs: BOOT_TIMEOUT_MS });
-    const shell = performance.now() - started;
-    guest.sendSerial("echo $((6*7)); uname -m\n");
-    await guest.waitForSerial(ANSWER, { timeoutMs: 60_000 });
-    await guest.waitForSerial(/^i686\r?$/m, { timeoutMs: 60_000 });
-    guest.sendSerial("poweroff -f\n");
-    console.log(`shell after ${(shell / 1000).toFixed(1)} s`);
-  } catch (e) {
-    guest.stop();
-    await done;
-    throw e;
-  }
-  const result = await done;
+  const { result, shellMs } = await shellSession(
+    guest,
+    [["echo $((6*7)); uname -m", ANSWER]],
+    BOOT_TIMEOUT_MS,
+    60_000,
+  );
+  console.log(`shell after ${(shellMs / 1000).toFixed(1)} s`);
   strictEqual(result.stop.kind, "halt", Guest.describe(result));
   strictEqual(result.exitStatus, 0);
   const log = guest.serialText();

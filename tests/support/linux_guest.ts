@@ -4,6 +4,8 @@
 // two), else `apt-get download` into $PICOVMM_LINUX_CACHE
 // (/tmp/picovmm-linux-cache) and `dpkg-deb -x`.
 
+import type { Guest, RunResult } from "../../mod.ts";
+
 /** The marker /init prints just before it starts the shell. */
 export const SHELL_MARKER = "picovmm-linux: shell ready";
 
@@ -238,4 +240,35 @@ export function busyboxInitramfs(busybox: Uint8Array): Uint8Array {
     { path: "bin/busybox", mode: 0o100755, data: busybox },
     { path: "init", mode: 0o100755, data: encoder.encode(INIT_SCRIPT) },
   ]);
+}
+
+/**
+ * Drives a booted test kernel through the API: waits for the shell marker,
+ * types each command and waits for its answer, then `poweroff -f`; returns
+ * the run's result and the milliseconds to the marker. The run is stopped
+ * when anything times out.
+ */
+export async function shellSession(
+  guest: Guest,
+  exchanges: readonly (readonly [string, RegExp])[],
+  bootTimeoutMs: number,
+  answerTimeoutMs: number,
+): Promise<{ result: RunResult; shellMs: number }> {
+  const started = performance.now();
+  const done = guest.run({ timeoutMs: bootTimeoutMs + answerTimeoutMs * (exchanges.length + 1) });
+  let shellMs = 0;
+  try {
+    await guest.waitForSerial(SHELL_MARKER, { timeoutMs: bootTimeoutMs });
+    shellMs = performance.now() - started;
+    for (const [command, answer] of exchanges) {
+      guest.sendSerial(`${command}\n`);
+      await guest.waitForSerial(answer, { timeoutMs: answerTimeoutMs });
+    }
+    guest.sendSerial("poweroff -f\n");
+  } catch (e) {
+    guest.stop();
+    await done;
+    throw e;
+  }
+  return { result: await done, shellMs };
 }
