@@ -208,7 +208,7 @@ async function main(): Promise<number> {
   const machines = modes.map((mode) => {
     const vm = new EmuVm(
       "8086",
-      mode === "translate" ? { threshold: 1, maxInstructions: 1 } : null,
+      mode === "translate" ? { threshold: 1, maxInstructions: 1, maxRegion: 1 } : null,
     );
     const ram = vm.addMemory(0, 0x100000);
     return { mode, vm, ram, vcpu: vm.createVcpu() };

@@ -22,6 +22,8 @@ export interface BlockEntry {
   run: BlockFunction | null;
   /** Instructions in one pass (a call needs at least this budget). */
   count: number;
+  /** The trace of `run` it enters at (0: the translation's start; see `Translation.entries`). */
+  label: number;
   /** CS base and limit the block was translated for (its IPs are relative to it). */
   csBase: number;
   csLimit: number;
@@ -46,8 +48,10 @@ export interface BlockEntry {
 export interface BlockCacheOptions {
   /** Entries into an address before it is translated (default 16). */
   threshold?: number;
-  /** Most instructions in one block (default 64). */
+  /** Most instructions in one trace of a block (default 64). */
   maxInstructions?: number;
+  /** Most instructions in one block, all its traces together (default 64). */
+  maxRegion?: number;
   /** Called with each new translation, with its physical address (tests and debugging). */
   onTranslate?: (physical: number, translation: Translation) => void;
 }
@@ -72,6 +76,7 @@ export class BlockCache {
   readonly #threshold: number;
   /** Most instructions in one block: the engine uses blocks only while its budget is this large. */
   readonly maxInstructions: number;
+  readonly #maxRegion: number;
   readonly #onTranslate: ((physical: number, translation: Translation) => void) | undefined;
   /** Blocks translated so far (for tests and the benchmarks). */
   translated = 0;
@@ -85,6 +90,7 @@ export class BlockCache {
     this.#cpu = cpu;
     this.#threshold = Math.max(1, options.threshold ?? 16);
     this.maxInstructions = Math.max(1, options.maxInstructions ?? 64);
+    this.#maxRegion = Math.max(this.maxInstructions, options.maxRegion ?? 64);
     this.#onTranslate = options.onTranslate;
   }
 
@@ -109,6 +115,7 @@ export class BlockCache {
       e = {
         run: null,
         count: 0,
+        label: 0,
         csBase: 0,
         csLimit: 0,
         ip: 0,
@@ -130,13 +137,21 @@ export class BlockCache {
       e.hits = -1; // self-modifying code: interpret it
       return null;
     }
-    const t = translate(c, phys, { maxInstructions: this.maxInstructions });
+    const t = translate(c, phys, {
+      maxInstructions: this.maxInstructions,
+      maxRegion: this.#maxRegion,
+      ran: (p) => {
+        const e = this.#entries.get(p);
+        return e !== undefined && (e.hits !== 0 || e.run !== null);
+      },
+    });
     if (t === null || mustInterpret(c, t.ranges, phys - (c.csBase + c.ip))) {
       e.hits = -1;
       return null;
     }
     e.run = t.run;
     e.count = t.count;
+    e.label = 0;
     e.csBase = c.csBase;
     e.csLimit = c.limit[CS];
     e.ip = c.ip;
@@ -145,6 +160,22 @@ export class BlockCache {
     e.links = new Array(t.links);
     this.translated++;
     this.#mark(e);
+    // The block's other traces are ways in too (a slice that ended inside its loop comes back
+    // there), unless a translation of their own is there already. They share its exit links.
+    for (const entry of t.entries) {
+      const old = this.#entries.get(entry.physical);
+      if (old !== undefined && old.run !== null) continue;
+      const other: BlockEntry = {
+        ...e,
+        count: entry.count,
+        label: entry.label,
+        ip: entry.ip,
+        start: entry.physical,
+        hits: 0,
+      };
+      this.#entries.set(entry.physical, other);
+      this.#mark(other);
+    }
     this.#onTranslate?.(phys, t);
     return e;
   }

@@ -69,7 +69,7 @@ export function execute(c: Cpu, n: number): number {
           }
           if (b !== undefined && b.count <= n) {
             if (prev === null && c.pe) setFastLimits(c); // a segment may have been loaded
-            n -= b.run!(c, n);
+            n -= b.run!(c, n, b.label);
             if (c.stop !== Stop.NONE) {
               if (c.stop !== Stop.RECHECK) return finish(c);
               c.stop = Stop.NONE;

@@ -9,11 +9,17 @@
  * block could look at them: at exits, before helper calls, and when an
  * instruction faults.
  *
- * A block is a trace: it follows direct jumps and calls into their targets,
- * returns to the instruction after a call it followed, and goes on along the
- * fall-through path of conditional jumps, whose taken path leaves the block.
- * A block whose last instruction jumps back to its first runs as a loop
- * inside the function while the instruction budget allows.
+ * A block is a region of traces. A trace follows direct jumps and calls
+ * into their targets, returns to the instruction after a call it followed,
+ * and goes on along the fall-through path of conditional jumps. Each place
+ * a trace leaves for, when its code is in reach (the same page with
+ * paging), becomes another trace of the region, up to a size: the taken
+ * side of branches, loop heads, the callee of a recursive call and the
+ * return site after it. The traces are the cases of a dispatch loop inside
+ * the one function, so loops with branches inside, recursion and returns
+ * stay in it while the instruction budget allows; registers stay in locals
+ * throughout. Returns and other computed jumps look their target up among
+ * the region's traces before they leave.
  *
  * Only instructions the translator knows are taken into a block; a block
  * ends before the first one it does not know, which the interpreter then
@@ -33,8 +39,11 @@ import { imul2, mulDiv } from "./muldiv.ts";
 import { FAST_READ } from "./memory.ts";
 import { TLB_PAGE_SHIFT, tlbRights } from "./paging.ts";
 
-/** A translated block: runs with an instruction budget, returns the instructions it retired. */
-export type BlockFunction = (c: Cpu, budget: number) => number;
+/**
+ * A translated block: runs from the trace of label `entry` (0: its start)
+ * with an instruction budget, returns the instructions it retired.
+ */
+export type BlockFunction = (c: Cpu, budget: number, entry: number) => number;
 
 /** The result of translating one block. */
 export interface Translation {
@@ -45,6 +54,12 @@ export interface Translation {
   readonly ranges: readonly (readonly [number, number])[];
   /** Exits that may be chained to the block at their target (`Cpu.exitLink` numbers them). */
   readonly links: number;
+  /**
+   * The traces the block can also be entered at, by label: the physical
+   * address and EIP of each one's first instruction and its instructions
+   * in one pass (label 0, the start, is `count`). Empty for a lone trace.
+   */
+  readonly entries: readonly { label: number; physical: number; ip: number; count: number }[];
   /** The generated source (for tests and debugging). */
   readonly source: string;
 }
@@ -78,6 +93,8 @@ export const RUNTIME: Runtime = {
 };
 
 const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
+/** Most traces in one region. */
+const MAX_LABELS = 64;
 const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
 /** Stop.IO and Stop.YIELD (the generated code stores them directly). */
 const STOP_IO = 1, STOP_YIELD = 11;
@@ -134,8 +151,34 @@ class Gen {
   /** Decode position (physical) and the IP it corresponds to. */
   p: number;
   ip: number;
-  /** Index of the instruction being generated. */
+  /** Index of the instruction being generated, region-wide (the catch handler's case). */
   k = 0;
+  /** Index of the first instruction of the trace being decoded. */
+  traceStart = 0;
+  /** Each instruction's place in its trace (instructions retired before it in a pass). */
+  readonly pos: number[] = [];
+  /** The region: a label per trace start, by its IP. */
+  readonly labelOf = new Map<number, number>();
+  readonly labelIps: number[] = [];
+  /** Instructions in one pass of each label's trace (0: not translated). */
+  readonly labelCounts: number[] = [];
+  /** The label's trace replaces all flags before any use (a jump there need not flush them). */
+  readonly labelFlagsDead: boolean[] = [];
+  /** Labels still to decode, in order. */
+  readonly queue: number[] = [];
+  /** Code resolved once the region is known (jumps to labels), by index (see `late`). */
+  readonly lateParts: (() => string)[] = [];
+  /** Labels that jumps were generated to, and how many computed jumps look labels up. */
+  readonly jumpLabels: number[] = [];
+  computedJumps = 0;
+  /** The label of the trace being decoded. */
+  traceLabel = 0;
+  /** Labels whose trace jumps back to its own start: an inner loop of the function. */
+  readonly labelLoops: boolean[] = [];
+  /** Some jump stays in the region: the traces are cases of a dispatch loop (set once decoded). */
+  inside = false;
+  /** Labels a computed jump looks for: return sites of calls into the region. */
+  readonly returnSites = new Set<number>();
   /** Exits with a constant target so far (see `exitCode`). */
   links = 0;
   /** Protected mode: segment checks by fast limits, and with paging the TLB. */
@@ -179,6 +222,8 @@ class Gen {
     readonly c: Cpu,
     phys: number,
     readonly maxInstructions: number,
+    readonly maxRegion: number,
+    readonly ran: (physical: number) => boolean,
   ) {
     this.p = phys;
     this.ip = c.ip;
@@ -245,8 +290,135 @@ class Gen {
 
   /** True when decoding may go on at `ip` (code not yet in the trace, reachable, room left). */
   canFollow(ip: number): boolean {
-    return !this.visited.has(ip) && ip <= this.csLimit && this.codeAt(ip) >= 0 &&
-      this.k + 1 < this.maxInstructions;
+    if (this.visited.has(ip) || ip > this.csLimit) return false;
+    const p = this.codeAt(ip);
+    return p >= 0 && this.ran(p) && this.inTrace + 1 < this.maxInstructions &&
+      this.k + 1 < this.maxRegion;
+  }
+
+  /** Instructions of the current trace before the one being decoded. */
+  get inTrace(): number {
+    return this.k - this.traceStart;
+  }
+
+  // --- the region ------------------------------------------------------------
+
+  /**
+   * The label of the trace at `ip`, queued for decoding when new; -1 when
+   * the region cannot take it (out of reach, or too many traces).
+   */
+  labelFor(ip: number): number {
+    const known = this.labelOf.get(ip);
+    if (known !== undefined) return known;
+    if (
+      ip > this.csLimit || this.labelIps.length >= MAX_LABELS || this.k >= this.maxRegion
+    ) return -1;
+    const p = this.codeAt(ip);
+    if (p < 0 || (this.labelIps.length > 0 && !this.ran(p))) return -1;
+    const label = this.labelIps.length;
+    this.labelOf.set(ip, label);
+    this.labelIps.push(ip);
+    this.labelCounts.push(0);
+    this.labelFlagsDead.push(false);
+    this.labelLoops.push(false);
+    this.queue.push(label);
+    return label;
+  }
+
+  /** Starts decoding the trace of `label`: the flags are in the CPU there. */
+  startTrace(label: number): void {
+    this.traceStart = this.k;
+    this.traceLabel = label;
+    this.fk = 0;
+    this.fs = 1;
+    this.firstFlagUse = 0;
+    this.visited.clear();
+    this.returns.length = 0;
+    const ip = this.labelIps[label];
+    if (label !== 0) this.follow(ip); // label 0: the constructor's position
+    this.emit(
+      this.late(() =>
+        `${this.inside ? `case ${label}:` : ""} ${
+          this.labelLoops[label] ? `t${label}: for (;;) {` : ""
+        }`
+      ),
+    );
+  }
+
+  /** Ends the trace of `label` (its code never runs past its end: it jumps or leaves). */
+  endTrace(label: number): void {
+    this.emit(this.late(() => this.labelLoops[label] ? "}" : ""));
+  }
+
+  /** A placeholder for code known only once the region is decoded. */
+  late(part: () => string): string {
+    return `@@${this.lateParts.push(part) - 1}@@`; // generated code has no "@"
+  }
+
+  /** `source` with the placeholders of `late` filled in. */
+  resolve(source: string): string {
+    return source.replace(/@@(\d+)@@/g, (_, i) => this.lateParts[Number(i)]());
+  }
+
+  /**
+   * Code that goes on at the constant `ip` after `n` instructions of this
+   * trace: to its label inside the region while the budget has room for
+   * that trace, else out of the block (see `exitCode`).
+   */
+  jumpCode(ip: number, n: number): string {
+    const flush = this.flushCode();
+    const link = this.links++;
+    const leave = (done: string) => `${flush} ni = ${ip}; nd = ${done}; xl = ${link}; break out;`;
+    const label = this.labelFor(ip);
+    if (label < 0) return leave(`done + ${n}`);
+    if (label === this.traceLabel) {
+      // Back to this trace's start: the next pass of its own loop.
+      this.labelLoops[label] = true;
+      return this.late(() => {
+        const keep = this.labelFlagsDead[label] ? "" : flush;
+        return `done += ${n}; if (done + ${this.labelCounts[label]} > budget) { ${
+          leave("done")
+        } } ${keep} continue t${label};`;
+      });
+    }
+    this.jumpLabels.push(label);
+    return this.late(() => {
+      const count = this.labelCounts[label];
+      if (count === 0) return leave(`done + ${n}`);
+      const keep = this.labelFlagsDead[label] ? "" : flush;
+      return `done += ${n}; if (done + ${count} > budget) { ${
+        leave("done")
+      } } ${keep} lbl = ${label}; continue region;`;
+    });
+  }
+
+  /**
+   * Code that goes on at the computed EIP `expr` after `n` instructions:
+   * to the region's trace there when there is one and the budget has room,
+   * else out of the block.
+   */
+  computedJumpCode(expr: string, n: number): string {
+    const flush = this.flushCode();
+    this.computedJumps++;
+    return this.late(() => {
+      const cases = this.computedCases();
+      if (cases === "") return `${flush} ni = ${expr}; nd = done + ${n}; xl = -1; break out;`;
+      return `${flush} done += ${n}; switch (${expr}) { ${cases} } ni = ${expr}; nd = done; xl = -1; break out;`;
+    });
+  }
+
+  /** The cases of a computed jump's lookup: the translated return sites. */
+  computedCases(): string {
+    const cases: string[] = [];
+    for (const label of this.returnSites) {
+      const count = this.labelCounts[label];
+      if (count === 0) continue;
+      const ip = this.labelIps[label];
+      cases.push(
+        `case ${ip}: if (done <= budget - ${count}) { lbl = ${label}; continue region; } break;`,
+      );
+    }
+    return cases.join(" ");
   }
 
   // --- decoding ------------------------------------------------------------
@@ -543,8 +715,16 @@ class Gen {
 
 /** Options of {@link translate}. */
 export interface TranslateOptions {
-  /** Most instructions in a block. */
+  /** Most instructions in one trace (one pass of a loop, say). */
   maxInstructions: number;
+  /** Most instructions in the block's region, all its traces together (default: maxInstructions). */
+  maxRegion?: number;
+  /**
+   * Whether code at a physical address has run before (the interpreter or a
+   * block started an instruction there): only such places become traces of
+   * the region, so code that never ran stays out of it. Default: all.
+   */
+  ran?: (physical: number) => boolean;
 }
 
 /**
@@ -560,42 +740,65 @@ export function translate(
   // 16-bit code entered with EIP above 0xFFFF (a far jump with a 32-bit offset) fetches
   // its first byte at EIP and the rest at IP (Cpu.fetch8): left to the interpreter.
   if (!c.def32 && c.ip > 0xffff) return null;
-  const g = new Gen(c, phys, opts.maxInstructions);
-  const startIp = c.ip;
-  let ended = false;
-  let loopBack = false;
-  while (!ended && g.k < opts.maxInstructions) {
-    const mark = g.code.length, p = g.p, ip = g.ip, fk = g.fk, fs = g.fs;
-    const firstFlagUse = g.firstFlagUse;
-    const returns = [...g.returns];
-    const ranges = g.ranges.length;
-    g.ips[g.k] = ip;
-    g.visited.add(ip);
-    try {
-      const r = instruction(g, startIp);
-      ended = r !== CONTINUE;
-      loopBack = r === LOOP;
-    } catch (e) {
-      if (!(e instanceof NotTranslated)) throw e;
-      // Leave this instruction to the interpreter: undo what decoding it did.
-      g.code.length = mark;
-      g.catchCases.length = Math.min(g.catchCases.length, g.k);
-      g.returns.splice(0, g.returns.length, ...returns);
-      g.ranges.length = ranges;
-      g.p = p;
-      g.ip = ip;
-      g.fk = fk;
-      g.fs = fs;
-      g.firstFlagUse = firstFlagUse;
-      break;
+  const maxRegion = Math.max(opts.maxInstructions, opts.maxRegion ?? opts.maxInstructions);
+  const g = new Gen(c, phys, opts.maxInstructions, maxRegion, opts.ran ?? (() => true));
+  g.labelFor(c.ip); // label 0: where the block is entered
+  while (g.queue.length > 0 && g.k < maxRegion) {
+    const label = g.queue.shift()!;
+    const caseMark = g.code.length;
+    g.startTrace(label);
+    let ended = false;
+    let cut = false; // an instruction the translator does not take ends the trace
+    while (!ended && g.inTrace < opts.maxInstructions && g.k < maxRegion) {
+      // Code that is a trace of its own already: go there rather than translate it again.
+      if (g.inTrace > 0 && g.labelOf.has(g.ip)) break;
+      // Code this trace has been through (it fell through into it): a loop, or a join.
+      if (g.inTrace > 0 && g.visited.has(g.ip)) break;
+      const mark = g.code.length, p = g.p, ip = g.ip, fk = g.fk, fs = g.fs;
+      const firstFlagUse = g.firstFlagUse;
+      const returns = [...g.returns];
+      const ranges = g.ranges.length;
+      g.ips[g.k] = ip;
+      g.pos[g.k] = g.inTrace;
+      g.visited.add(ip);
+      try {
+        ended = instruction(g) !== CONTINUE;
+      } catch (e) {
+        if (!(e instanceof NotTranslated)) throw e;
+        // Leave this instruction to the interpreter: undo what decoding it did.
+        g.code.length = mark;
+        g.catchCases.length = Math.min(g.catchCases.length, g.k);
+        g.returns.splice(0, g.returns.length, ...returns);
+        g.ranges.length = ranges;
+        g.p = p;
+        g.ip = ip;
+        g.fk = fk;
+        g.fs = fs;
+        g.firstFlagUse = firstFlagUse;
+        cut = true;
+        break;
+      }
+      g.k++;
     }
-    g.k++;
+    const count = g.inTrace;
+    if (count === 0) {
+      g.code.length = caseMark; // nothing to run here: jumps to it leave the block
+      continue;
+    }
+    if (!ended) {
+      const next = g.wrapIp(g.ip);
+      g.emit(cut ? g.exitCode(String(next), count) : g.jumpCode(next, count));
+    }
+    g.endTrace(label);
+    g.labelCounts[label] = count;
+    g.labelFlagsDead[label] = g.firstFlagUse === 1;
   }
-  const count = g.k;
+  const count = g.labelCounts[0];
   if (count === 0) return null;
-  g.ips[count] = g.ip;
-  if (!ended) g.emit(g.exitCode(String(g.wrapIp(g.ip)), count));
+  g.ips[g.k] = g.ip;
   g.closeRange();
+  const inside = g.inside = g.jumpLabels.some((l) => g.labelCounts[l] > 0) ||
+    (g.computedJumps > 0 && g.computedCases() !== "");
   const cases = g.catchCases.map((f, i) => f === undefined ? "" : `case ${i}: ${f} break;`).join(
     " ",
   );
@@ -606,25 +809,25 @@ export function translate(
   ).join(" ");
   const regLocals = [...g.used].sort().map((n) => `r${n} = r32[${n}]`).join(", ");
   const writeBack = [...g.dirty].sort().map((n) => `r32[${n}] = r${n};`).join(" ");
-  const body = g.code.join("\n    ");
+  const body = g.resolve(g.code.join("\n    "));
   const source = `
-return function block(c, budget) {
+return function block(c, budget, entry) {
   ${g.pm ? "const ram = c.m.flat;" : "const ram = c.ram, fr = c.fastR, fw = c.fastW;"}
   ${segLocals}
   const i0 = c.instructions;
   let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, e = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
-  let ni = 0, nd = 0, xl = -1;
+  let ni = 0, nd = 0, xl = -1, lbl = entry;
   ${regLocals === "" ? "" : `let ${regLocals};`}
   out: try {
-    ${loopBack ? "for (;;) {" : ""}
+    ${inside ? "region: for (;;) switch (lbl) {" : ""}
     ${body}
-    ${loopBack ? "}" : ""}
+    ${inside ? "}" : ""}
   } catch (e) {
     ${writeBack}
     switch (k) { ${cases} }
     c.ip = c.insStart = IPS[k];
     c.savedSp = r32[${ESP}];
-    c.instructions = i0 + done + k;
+    c.instructions = i0 + done + POS[k];
     throw e;
   }
   ${writeBack}
@@ -640,6 +843,7 @@ return function block(c, budget) {
     "lim",
     "cp",
     "IPS",
+    "POS",
     "tlb",
     "flr",
     "flw",
@@ -651,6 +855,7 @@ return function block(c, budget) {
     lim: Uint32Array,
     cp: Uint8Array,
     ips: number[],
+    pos: number[],
     tlb: Int32Array,
     flr: Float64Array,
     flw: Float64Array,
@@ -662,18 +867,26 @@ return function block(c, budget) {
     c.limit,
     c.codePages,
     g.ips,
+    g.pos,
     c.tlb.entries,
     c.fastLimR,
     c.fastLimW,
   );
-  return { run, count, ranges: g.ranges, links: g.links, source };
+  const entries = !inside
+    ? []
+    : g.labelIps.flatMap((ip, label) =>
+      label === 0 || g.labelCounts[label] === 0
+        ? []
+        : [{ label, physical: g.codeAt(ip), ip, count: g.labelCounts[label] }]
+    );
+  return { run, count, ranges: g.ranges, links: g.links, entries, source };
 }
 
 /** What an instruction did to the block: it continues, ends, or loops back to the start. */
-const CONTINUE = 0, END = 1, LOOP = 2;
+const CONTINUE = 0, END = 1;
 
 /** Decodes and generates one instruction. */
-function instruction(g: Gen, startIp: number): number {
+function instruction(g: Gen): number {
   const c = g.c;
   g.o32 = c.def32;
   g.a32 = c.def32;
@@ -711,7 +924,7 @@ function instruction(g: Gen, startIp: number): number {
   }
   if (op >= 0x70 && op < 0x80) {
     const d = g.simm8();
-    return branch(g, g.cond(op & 15), g.target(d, true), startIp);
+    return branch(g, g.cond(op & 15), g.target(d, true));
   }
   if (op > 0x90 && op < 0x98) { // XCHG (E)AX, reg
     return xchg(g, w, { mod: 3, reg: 0, rm: op & 7, ea: null });
@@ -724,7 +937,7 @@ function instruction(g: Gen, startIp: number): number {
   switch (op) {
     case 0x0f:
       if (c.is8086) throw new NotTranslated("pop cs");
-      return twoByte(g, w, startIp);
+      return twoByte(g, w);
     case 0x80:
     case 0x81:
     case 0x83: {
@@ -820,11 +1033,11 @@ function instruction(g: Gen, startIp: number): number {
       const size = g.a32 ? 4 : 2;
       const to = g.target(d, true);
       g.emit(g.setReg(size, 1, wrap(`${g.reg(size, 1)} - 1`, size)));
-      return branch(g, `${g.reg(size, 1)} !== 0`, to, startIp);
+      return branch(g, `${g.reg(size, 1)} !== 0`, to);
     }
     case 0xe3: { // JCXZ
       const d = g.simm8();
-      return branch(g, `${g.reg(g.a32 ? 4 : 2, 1)} === 0`, g.target(d, true), startIp);
+      return branch(g, `${g.reg(g.a32 ? 4 : 2, 1)} === 0`, g.target(d, true));
     }
     case 0xe6:
     case 0xe7:
@@ -834,24 +1047,26 @@ function instruction(g: Gen, startIp: number): number {
       const size = (op & 1) === 0 ? 1 : w;
       const port = op < 0xe8 ? String(g.byte()) : g.reg(2, 2);
       g.emit(
-        `c.instructions = i0 + done + ${g.k}; t = rt.out(c, ${port}, ${size}, ${g.reg(size, 0)});`,
+        `c.instructions = i0 + done + ${g.inTrace}; t = rt.out(c, ${port}, ${size}, ${
+          g.reg(size, 0)
+        });`,
       );
       g.emit(
         `if (t !== 1) { c.stop = t === 0 ? ${STOP_IO} : ${STOP_YIELD}; ${
-          g.exitCode(String(g.wrapIp(g.ip)), g.k + 1)
+          g.exitCode(String(g.wrapIp(g.ip)), g.inTrace + 1)
         } }`,
       );
       return CONTINUE;
     }
     case 0xe8:
-      return call(g, startIp);
+      return call(g);
     case 0xe9: {
       const d = g.o32 ? g.dword() | 0 : g.word();
-      return branch(g, "true", g.target(d), startIp);
+      return branch(g, "true", g.target(d));
     }
     case 0xeb: {
       const d = g.simm8();
-      return branch(g, "true", g.target(d, true), startIp);
+      return branch(g, "true", g.target(d, true));
     }
     case 0x86:
     case 0x87:
@@ -940,11 +1155,11 @@ function instruction(g: Gen, startIp: number): number {
   throw new NotTranslated(`opcode ${op.toString(16)}`);
 }
 
-function twoByte(g: Gen, w: number, startIp: number): number {
+function twoByte(g: Gen, w: number): number {
   const op = g.byte();
   if (op >= 0x80 && op < 0x90) {
     const d = g.o32 ? g.dword() | 0 : (g.word() << 16) >> 16;
-    return branch(g, g.cond(op & 15), g.target(d), startIp);
+    return branch(g, g.cond(op & 15), g.target(d));
   }
   if (op >= 0x90 && op < 0xa0) { // SETcc
     const m = g.modrm();
@@ -976,65 +1191,65 @@ function twoByte(g: Gen, w: number, startIp: number): number {
 }
 
 /**
- * A (possibly conditional) jump to `target`: a jump back to the block's
- * start makes it a loop; otherwise the trace goes on along the path that
- * stays in new code, and the other path leaves the block.
+ * A (possibly conditional) jump to `target`: the trace goes on along the
+ * path that stays in new code; the other path jumps to its own trace of the
+ * region (a loop when it is this trace's start), or leaves the block.
  */
-function branch(g: Gen, cond: string, target: number, startIp: number): number {
-  const n = g.k + 1;
+function branch(g: Gen, cond: string, target: number): number {
+  const n = g.inTrace + 1;
   const fall = g.wrapIp(g.ip);
-  if (target === startIp) {
-    // A loop: leave when the branch is not taken or the budget would run out.
-    if (cond !== "true") g.emit(`if (!(${cond})) { ${g.exitCode(String(fall), n)} }`);
-    // The next pass starts with the flags in the CPU, unless it replaces them before any use.
-    if (g.firstFlagUse !== 1) g.flush();
-    g.emit(`done += ${n};`);
-    g.emit(
-      `if (done + ${n} > budget) { ${g.flushCode()} ni = ${target}; nd = done; xl = ${g
-        .links++}; break out; }`,
-    );
-    return LOOP;
-  }
   if (cond === "true") {
     if (g.canFollow(target)) {
       g.follow(target);
       return CONTINUE;
     }
-    g.emit(`{ ${g.exitCode(String(target), n)} }`);
+    g.emit(`{ ${g.jumpCode(target, n)} }`);
     return END;
   }
+  if (target < fall && target !== g.labelIps[g.traceLabel] && g.canFollow(target)) {
+    // A loop's branch back: the trace goes round it (and becomes a loop when it meets its start).
+    g.emit(`if (!(${cond})) { ${g.jumpCode(fall, n)} }`);
+    g.follow(target);
+    return CONTINUE;
+  }
   if (g.canFollow(fall)) {
-    g.emit(`if (${cond}) { ${g.exitCode(String(target), n)} }`);
+    g.emit(`if (${cond}) { ${g.jumpCode(target, n)} }`);
     if (g.ip !== fall) g.follow(fall); // the fall-through wrapped to IP 0
     return CONTINUE;
   }
-  g.emit(
-    `if (${cond}) { ${g.exitCode(String(target), n)} } else { ${g.exitCode(String(fall), n)} }`,
-  );
+  g.emit(`if (${cond}) { ${g.jumpCode(target, n)} } else { ${g.jumpCode(fall, n)} }`);
   return END;
 }
 
-/** CALL rel16/rel32: pushes the return address and follows the call into its target. */
-function call(g: Gen, startIp: number): number {
+/**
+ * CALL rel16/rel32: pushes the return address and follows the call into
+ * its target; a callee that is a trace of the region already (recursion)
+ * is jumped to, and its return site becomes a trace for the return to find.
+ */
+function call(g: Gen): number {
   const size = g.o32 ? 4 : 2;
   const d = size === 4 ? g.dword() | 0 : g.word();
   const next = g.wrapIp(g.ip);
   const target = g.target(d);
   g.emit(`w = ${next};`);
   push(g, size, "w", target);
-  if (target !== startIp && g.canFollow(target)) {
+  if (!g.labelOf.has(target) && g.canFollow(target)) {
     g.returns.push(next);
     g.follow(target);
     return CONTINUE;
   }
-  g.emit(`{ ${g.exitCode(String(target), g.k + 1)} }`);
+  if (g.labelOf.has(target)) {
+    const site = g.labelFor(next);
+    if (site >= 0) g.returnSites.add(site);
+  }
+  g.emit(`{ ${g.jumpCode(target, g.inTrace + 1)} }`);
   return END;
 }
 
 /**
  * RET [imm16]: back into the trace after a call it followed (when the stack
- * agrees), else out. A return address beyond the CS limit raises #GP before
- * the stack pointer moves.
+ * agrees), else to the region's trace at the return address, or out. A
+ * return address beyond the CS limit raises #GP before the stack pointer moves.
  */
 function ret(g: Gen, release: number): number {
   const size = g.o32 ? 4 : 2;
@@ -1050,11 +1265,11 @@ function ret(g: Gen, release: number): number {
   }
   const back = g.returns.pop();
   if (back !== undefined && g.canFollow(back)) {
-    g.emit(`if (w !== ${back}) { ${g.exitCode("w", g.k + 1)} }`);
+    g.emit(`if (w !== ${back}) { ${g.computedJumpCode("w", g.inTrace + 1)} }`);
     g.follow(back);
     return CONTINUE;
   }
-  g.emit(`{ ${g.exitCode("w", g.k + 1)} }`);
+  g.emit(`{ ${g.computedJumpCode("w", g.inTrace + 1)} }`);
   return END;
 }
 
@@ -1129,7 +1344,7 @@ function stringOp(g: Gen, op: number, size: number): number {
 
 /** After a store that left plain RAM (MMIO, code): end the block after this instruction. */
 function afterStore(g: Gen, next = g.wrapIp(g.ip)): void {
-  g.emit(`if (ex) { ${g.exitCode(String(next), g.k + 1)} }`);
+  g.emit(`if (ex) { ${g.exitCode(String(next), g.inTrace + 1)} }`);
 }
 
 /** Reads the r/m operand into `dst`; `rmw`: the instruction writes it back (see `Gen.load`). */

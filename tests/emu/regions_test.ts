@@ -1,0 +1,171 @@
+/**
+ * Blocks that are regions of traces (translate.ts): loops with branches
+ * inside, recursion through the return-site lookup, and slices that end
+ * inside a region and come back at one of its other traces. Each program
+ * runs translated and interpreted, in slices of several lengths, and must
+ * end in the same registers, flags, instruction count and memory at every
+ * slice boundary; and the translations must really be regions (jumps
+ * between their traces, entries at their other traces).
+ */
+import { deepStrictEqual as assertEquals, ok as assert } from "@std/assert";
+import type { Translation } from "../../lib/emu/translate.ts";
+import { asmMachine, type MachineOptions } from "./helpers.ts";
+
+const PROGRAMS: Record<string, string> = {
+  // A bitwise CRC: an inner loop with a conditional XOR, inside two more loops.
+  crc: `
+    mov ax, 0x2000
+    mov ds, ax
+    mov di, 6
+  round:
+    mov eax, 0xffffffff
+    xor si, si
+  next_byte:
+    xor al, [si]
+    mov cl, 8
+  bit:
+    shr eax, 1
+    jnc skip
+    xor eax, 0xedb88320
+  skip:
+    dec cl
+    jnz bit
+    inc si
+    cmp si, 300
+    jb next_byte
+    mov [si], eax
+    dec di
+    jnz round
+    hlt`,
+  // Recursive Fibonacci: calls back into the region's start and returns to its return sites.
+  fib: `
+    mov ax, 15
+    call fib
+    hlt
+  fib:
+    cmp ax, 2
+    jb .leaf
+    push ax
+    dec ax
+    call fib
+    pop bx
+    push dx
+    mov ax, bx
+    sub ax, 2
+    call fib
+    pop bx
+    add dx, bx
+    ret
+  .leaf:
+    mov dx, ax
+    ret`,
+  // A bubble sort: data-dependent swaps, an early exit, three loops one after another.
+  sort: `
+    mov ax, 0x2000
+    mov ds, ax
+    mov di, 0x1234
+    mov bp, 3
+  again:
+    xor bx, bx
+  fill:
+    mov ax, di
+    imul ax, ax, 25173
+    add ax, 13849
+    mov di, ax
+    mov [bx], ax
+    add bx, 2
+    cmp bx, 120
+    jb fill
+    mov cx, 59
+  pass:
+    xor bx, bx
+    xor dx, dx
+    push cx
+  compare:
+    mov ax, [bx]
+    cmp ax, [bx + 2]
+    jbe noswap
+    xchg ax, [bx + 2]
+    mov [bx], ax
+    inc dx
+  noswap:
+    add bx, 2
+    loop compare
+    pop cx
+    test dx, dx
+    jz sorted
+    loop pass
+  sorted:
+    xor bx, bx
+    mov cx, 60
+  sum:
+    add si, [bx]
+    adc si, 0
+    add bx, 2
+    loop sum
+    dec bp
+    jnz again
+    hlt`,
+};
+
+const RAM = 0x30000;
+const SLICES = [1, 5, 63, 64, 65, 1000, 1_000_000];
+
+/** Runs to HLT in slices of `slice` instructions; the state at every slice boundary. */
+function run(source: string, options: MachineOptions, slice: number) {
+  const m = asmMachine(source, { ramSize: RAM, ...options });
+  m.vcpu.sliceLimit = slice;
+  const states: string[] = [];
+  for (let i = 0; i < 2_000_000; i++) {
+    const e = m.vcpu.run();
+    const r = m.vcpu.getRegs();
+    const regs = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "rip", "rflags"]
+      .map((n) => r.get32(n as "rax").toString(16));
+    states.push(`${m.vcpu.instructions} ${regs.join(" ")}`);
+    if (e.kind !== "intr") {
+      assertEquals(e.kind, "hlt");
+      break;
+    }
+  }
+  return { states, ram: Array.from(m.ram) };
+}
+
+for (const [name, source] of Object.entries(PROGRAMS)) {
+  Deno.test(`regions: ${name} runs the same translated as interpreted, sliced anywhere`, () => {
+    const translations: Translation[] = [];
+    for (const slice of SLICES) {
+      const want = run(source, { translation: null }, slice);
+      for (const threshold of [2, 16]) {
+        const got = run(
+          source,
+          { translation: { threshold, onTranslate: (_, t) => translations.push(t) } },
+          slice,
+        );
+        const at = `slice ${slice}, threshold ${threshold}`;
+        assertEquals(got.states.length, want.states.length, `${at}: runs`);
+        const diff = got.states.findIndex((s, i) => s !== want.states[i]);
+        assertEquals(diff, -1, `${at}: run ${diff}: ${got.states[diff]} / ${want.states[diff]}`);
+        const ram = got.ram.findIndex((b, i) => b !== want.ram[i]);
+        assertEquals(ram, -1, `${at}: RAM differs at ${ram.toString(16)}`);
+      }
+    }
+    // They were regions: jumps between traces, and ways in at traces other than the first.
+    assert(
+      translations.some((t) => t.source.includes("continue region")),
+      "no jump between traces",
+    );
+    assert(translations.some((t) => t.entries.length > 0), "no region with more than one entry");
+  });
+}
+
+Deno.test("regions: recursion stays inside one block through its return sites", () => {
+  const translations: Translation[] = [];
+  const m = asmMachine(PROGRAMS.fib, {
+    ramSize: RAM,
+    translation: { onTranslate: (_, t) => translations.push(t) },
+  });
+  assertEquals(m.vcpu.run().kind, "hlt");
+  assertEquals(m.vcpu.getRegs().get32("rdx"), 610); // fib(15)
+  // The return lookup compares the popped address with the return sites of the region.
+  assert(translations.some((t) => /switch \(w\) \{ case \d+:/.test(t.source)), "no return lookup");
+});
