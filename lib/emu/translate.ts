@@ -1145,6 +1145,7 @@ function instruction(g: Gen): number {
     case 0xff: {
       const size = op === 0xfe ? 1 : w;
       const m = g.modrm();
+      if (op === 0xff && (m.reg === 2 || m.reg === 4)) return indirect(g, m, w, m.reg === 2);
       if (m.reg > 1) throw new NotTranslated("FE/FF beyond INC/DEC");
       readRm(g, size, m, "v", true);
       incdec(g, m.reg === 1, size);
@@ -1274,6 +1275,24 @@ function ret(g: Gen, release: number): number {
 }
 
 /**
+ * CALL and JMP near through a register or memory (FF /2, /4): the target
+ * is checked as exec.ts's group 5 checks it (#GP before anything changes),
+ * then the block goes on there through the region's lookup or leaves.
+ */
+function indirect(g: Gen, m: ModRm, size: number, isCall: boolean): number {
+  readRm(g, size, m, "w");
+  // Real mode: a CALL's target must fit in 16 bits, a 32-bit JMP's also in the CS limit.
+  const bound = g.pm ? g.csLimit : isCall || size === 2 ? 0xffff : Math.min(g.c.limit[CS], 0xffff);
+  if (bound < MASK[size]) {
+    g.mayThrow();
+    g.emit(`if (w > ${bound}) c.fault(13, ${g.pm ? 0 : -1});`);
+  }
+  if (isCall) push(g, size, String(g.wrapIp(g.ip)), "w");
+  g.emit(`{ ${g.computedJumpCode("w", g.inTrace + 1)} }`);
+  return END;
+}
+
+/**
  * MUL, IMUL, DIV, IDIV of the accumulator by r/m through the interpreter's
  * helper, which works on the CPU's registers: EAX and EDX are stored before
  * and loaded after. A divide error throws from here, so the catch handler
@@ -1343,7 +1362,7 @@ function stringOp(g: Gen, op: number, size: number): number {
 }
 
 /** After a store that left plain RAM (MMIO, code): end the block after this instruction. */
-function afterStore(g: Gen, next = g.wrapIp(g.ip)): void {
+function afterStore(g: Gen, next: number | string = g.wrapIp(g.ip)): void {
   g.emit(`if (ex) { ${g.exitCode(String(next), g.inTrace + 1)} }`);
 }
 
@@ -1488,7 +1507,7 @@ function shiftByConstant(g: Gen, op: number, n: number, size: number): void {
  * as it was. A store that must end the block (MMIO, code) leaves it at
  * `next` (CALL: its target).
  */
-function push(g: Gen, size: number, val: string, next = g.wrapIp(g.ip)): void {
+function push(g: Gen, size: number, val: string, next: number | string = g.wrapIp(g.ip)): void {
   const sw = stackWidth(g);
   g.emit(`sp = ${wrap(`${g.reg(sw, ESP)} - ${size}`, sw)};`);
   g.store(size, { off: "sp", seg: SS }, val);
