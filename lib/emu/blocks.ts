@@ -37,6 +37,8 @@ export interface BlockEntry {
   ranges: readonly (readonly [number, number])[];
   /** Entries so far; -1 once translation was refused. */
   hits: number;
+  /** Exits through its chained links so far (see `BlockCache.exited`). */
+  exits: number;
   /**
    * The blocks its exits with a constant target were found to lead to, by
    * link number (`Cpu.exitLink`): the engine runs them without a lookup.
@@ -64,6 +66,8 @@ const PAGE_MASK = (1 << PAGE_SHIFT) - 1;
  * translated again after every store.
  */
 const CHURN_LIMIT = 16;
+/** Chained exits of a block before it is translated again with what has run since. */
+const REGROW_AFTER = 4096;
 
 /** Translated blocks of one CPU. */
 export class BlockCache {
@@ -84,6 +88,8 @@ export class BlockCache {
   invalidated = 0;
   /** How often each page's translations were dropped by stores. */
   readonly #churn = new Map<number, number>();
+  /** Block starts translated again after their exits (see `exited`). */
+  readonly #regrown = new Set<number>();
 
   /** Creates the cache for `cpu` (the CPU's engine uses it once it is `cpu.blocks`). */
   constructor(cpu: Cpu, options: BlockCacheOptions = {}) {
@@ -123,6 +129,7 @@ export class BlockCache {
         start: phys,
         ranges: [],
         hits: 0,
+        exits: 0,
         links: [],
       };
       this.#entries.set(phys, e);
@@ -144,6 +151,7 @@ export class BlockCache {
         const e = this.#entries.get(p);
         return e !== undefined && (e.hits !== 0 || e.run !== null);
       },
+      translated: (p) => (this.#entries.get(p)?.run ?? null) !== null,
     });
     if (t === null || mustInterpret(c, t.ranges, phys - (c.csBase + c.ip))) {
       e.hits = -1;
@@ -172,6 +180,7 @@ export class BlockCache {
         ip: entry.ip,
         start: entry.physical,
         hits: 0,
+        exits: 0,
       };
       this.#entries.set(entry.physical, other);
       this.#mark(other);
@@ -225,6 +234,18 @@ export class BlockCache {
     if (samePage || (!c.pg && c.m.addrMask === -1)) from.links[link] = to;
   }
 
+  /**
+   * Block `e` left through a chained exit: after many, it is translated
+   * again, once. It was translated when its code had run a few times; by
+   * now the places its exits lead to have run too and can join its region
+   * (the first leaf of a recursion, say, comes only after the descent).
+   */
+  exited(e: BlockEntry): void {
+    if (++e.exits !== REGROW_AFTER || e.label !== 0 || this.#regrown.has(e.start)) return;
+    this.#regrown.add(e.start);
+    this.#drop(e);
+  }
+
   /** Forgets every translation (after memory changed behind the CPU's back). */
   flush(): void {
     for (const p of this.#pages.keys()) this.#cpu.codePages[p] = 0;
@@ -233,6 +254,7 @@ export class BlockCache {
     for (const e of this.#entries.values()) e.run = null; // links to them are not followed
     this.#entries.clear();
     this.#churn.clear();
+    this.#regrown.clear();
   }
 
   #dropPage(p: number): void {

@@ -224,6 +224,7 @@ class Gen {
     readonly maxInstructions: number,
     readonly maxRegion: number,
     readonly ran: (physical: number) => boolean,
+    readonly translated: (physical: number) => boolean,
   ) {
     this.p = phys;
     this.ip = c.ip;
@@ -305,16 +306,21 @@ class Gen {
 
   /**
    * The label of the trace at `ip`, queued for decoding when new; -1 when
-   * the region cannot take it (out of reach, or too many traces).
+   * the region cannot take it (out of reach, never ran, a block of its own,
+   * or too many traces).
    */
-  labelFor(ip: number): number {
+  labelFor(ip: number, returnSite = false): number {
     const known = this.labelOf.get(ip);
     if (known !== undefined) return known;
     if (
       ip > this.csLimit || this.labelIps.length >= MAX_LABELS || this.k >= this.maxRegion
     ) return -1;
     const p = this.codeAt(ip);
-    if (p < 0 || (this.labelIps.length > 0 && !this.ran(p))) return -1;
+    // Code that never ran stays out; a block of its own is left for (the engine chains to it).
+    // A loop head behind that is a block already is left to it (this block was entered inside
+    // the loop: the loop stays the head's); a return site is taken all the same.
+    const head = ip < this.ip && this.translated(p) && !returnSite;
+    if (p < 0 || (this.labelIps.length > 0 && (!this.ran(p) || head))) return -1;
     const label = this.labelIps.length;
     this.labelOf.set(ip, label);
     this.labelIps.push(ip);
@@ -725,6 +731,8 @@ export interface TranslateOptions {
    * the region, so code that never ran stays out of it. Default: all.
    */
   ran?: (physical: number) => boolean;
+  /** Whether a block starts at a physical address already (a jump there leaves for it). */
+  translated?: (physical: number) => boolean;
 }
 
 /**
@@ -741,7 +749,14 @@ export function translate(
   // its first byte at EIP and the rest at IP (Cpu.fetch8): left to the interpreter.
   if (!c.def32 && c.ip > 0xffff) return null;
   const maxRegion = Math.max(opts.maxInstructions, opts.maxRegion ?? opts.maxInstructions);
-  const g = new Gen(c, phys, opts.maxInstructions, maxRegion, opts.ran ?? (() => true));
+  const g = new Gen(
+    c,
+    phys,
+    opts.maxInstructions,
+    maxRegion,
+    opts.ran ?? (() => true),
+    opts.translated ?? (() => false),
+  );
   g.labelFor(c.ip); // label 0: where the block is entered
   while (g.queue.length > 0 && g.k < maxRegion) {
     const label = g.queue.shift()!;
@@ -1207,8 +1222,12 @@ function branch(g: Gen, cond: string, target: number): number {
     g.emit(`{ ${g.jumpCode(target, n)} }`);
     return END;
   }
-  if (target < fall && target !== g.labelIps[g.traceLabel] && g.canFollow(target)) {
-    // A loop's branch back: the trace goes round it (and becomes a loop when it meets its start).
+  if (
+    target < fall && target !== g.labelIps[g.traceLabel] && g.canFollow(target) &&
+    !g.translated(g.codeAt(target))
+  ) {
+    // A loop's branch back: the trace goes round it (and becomes a loop when it meets its
+    // start), unless the loop's head is a block already (entered here mid-loop, say).
     g.emit(`if (!(${cond})) { ${g.jumpCode(fall, n)} }`);
     g.follow(target);
     return CONTINUE;
@@ -1240,7 +1259,7 @@ function call(g: Gen): number {
     return CONTINUE;
   }
   if (g.labelOf.has(target)) {
-    const site = g.labelFor(next);
+    const site = g.labelFor(next, true);
     if (site >= 0) g.returnSites.add(site);
   }
   g.emit(`{ ${g.jumpCode(target, g.inTrace + 1)} }`);
