@@ -37,7 +37,7 @@ export interface BlockEntry {
   ranges: readonly (readonly [number, number])[];
   /** Entries so far; -1 once translation was refused. */
   hits: number;
-  /** Exits through its chained links so far (see `BlockCache.exited`). */
+  /** Exits through its chained links so far (see `REGROW_AFTER`). */
   exits: number;
   /**
    * The blocks its exits with a constant target were found to lead to, by
@@ -66,8 +66,11 @@ const PAGE_MASK = (1 << PAGE_SHIFT) - 1;
  * translated again after every store.
  */
 const CHURN_LIMIT = 16;
-/** Chained exits of a block before it is translated again with what has run since. */
-const REGROW_AFTER = 4096;
+/**
+ * Chained exits of a block before it is translated again with what has run
+ * since (the engine counts them in `BlockEntry.exits`; see `BlockCache.regrow`).
+ */
+export const REGROW_AFTER = 4096;
 
 /** Translated blocks of one CPU. */
 export class BlockCache {
@@ -235,13 +238,14 @@ export class BlockCache {
   }
 
   /**
-   * Block `e` left through a chained exit: after many, it is translated
-   * again, once. It was translated when its code had run a few times; by
-   * now the places its exits lead to have run too and can join its region
-   * (the first leaf of a recursion, say, comes only after the descent).
+   * Block `e` has left through its chained exits `REGROW_AFTER` times: it is
+   * translated again, once. It was translated when its code had run a few
+   * times; by now the places its exits lead to have run too and can join
+   * its region (the first leaf of a recursion, say, comes only after the
+   * descent).
    */
-  exited(e: BlockEntry): void {
-    if (++e.exits !== REGROW_AFTER || e.label !== 0 || this.#regrown.has(e.start)) return;
+  regrow(e: BlockEntry): void {
+    if (e.label !== 0 || this.#regrown.has(e.start)) return;
     this.#regrown.add(e.start);
     this.#drop(e);
   }

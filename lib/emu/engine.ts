@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { BlockEntry } from "./blocks.ts";
+import { type BlockEntry, REGROW_AFTER } from "./blocks.ts";
 import { type Cpu, CpuFault, ESP, Stop } from "./cpu.ts";
 import { step } from "./exec.ts";
 import { TF } from "./flags.ts";
@@ -57,7 +57,7 @@ export function execute(c: Cpu, n: number): number {
           // The block this exit was chained to, while it lives (see BlockCache.link).
           let b: BlockEntry | undefined = link < 0 ? undefined : prev!.links[link];
           if (b !== undefined && b.run === null) b = undefined;
-          if (b !== undefined) blocks.exited(prev!);
+          if (b !== undefined && ++prev!.exits === REGROW_AFTER) blocks.regrow(prev!);
           if (b === undefined) {
             const lin = c.csBase + c.ip;
             // Virtual-8086 code is interpreted: its segments are real mode's, under paging.

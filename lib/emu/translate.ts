@@ -11,9 +11,10 @@
  *
  * A block is a region of traces. A trace follows direct jumps and calls
  * into their targets, returns to the instruction after a call it followed,
- * and goes on along the fall-through path of conditional jumps. Each place
- * a trace leaves for, when its code is in reach (the same page with
- * paging), becomes another trace of the region, up to a size: the taken
+ * and goes on along the fall-through path of conditional jumps (round a
+ * loop whose branch back it meets). Each place a trace leaves for, when its
+ * code has run before and is in reach (the same page with paging), becomes
+ * another trace of the region, up to a size: the taken
  * side of branches, loop heads, the callee of a recursive call and the
  * return site after it. The traces are the cases of a dispatch loop inside
  * the one function, so loops with branches inside, recursion and returns
@@ -93,9 +94,9 @@ export const RUNTIME: Runtime = {
 };
 
 const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
+const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
 /** Most traces in one region. */
 const MAX_LABELS = 64;
-const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
 /** Stop.IO and Stop.YIELD (the generated code stores them directly). */
 const STOP_IO = 1, STOP_YIELD = 11;
 /** OF is bit 11 of FLAGS. */
@@ -374,27 +375,20 @@ class Gen {
   jumpCode(ip: number, n: number): string {
     const flush = this.flushCode();
     const link = this.links++;
-    const leave = (done: string) => `${flush} ni = ${ip}; nd = ${done}; xl = ${link}; break out;`;
     const label = this.labelFor(ip);
-    if (label < 0) return leave(`done + ${n}`);
-    if (label === this.traceLabel) {
-      // Back to this trace's start: the next pass of its own loop.
-      this.labelLoops[label] = true;
-      return this.late(() => {
-        const keep = this.labelFlagsDead[label] ? "" : flush;
-        return `done += ${n}; if (done + ${this.labelCounts[label]} > budget) { ${
-          leave("done")
-        } } ${keep} continue t${label};`;
-      });
-    }
-    this.jumpLabels.push(label);
+    if (label < 0) return leaveCode(flush, String(ip), `done + ${n}`, link);
+    // Back to this trace's own start: the next pass of its inner loop.
+    const own = label === this.traceLabel;
+    if (own) this.labelLoops[label] = true;
+    else this.jumpLabels.push(label);
     return this.late(() => {
-      const count = this.labelCounts[label];
-      if (count === 0) return leave(`done + ${n}`);
+      const count = this.labelCounts[label]; // 0: not translated (never for its own trace)
+      if (count === 0) return leaveCode(flush, String(ip), `done + ${n}`, link);
       const keep = this.labelFlagsDead[label] ? "" : flush;
+      const go = own ? `continue t${label};` : `lbl = ${label}; continue region;`;
       return `done += ${n}; if (done + ${count} > budget) { ${
-        leave("done")
-      } } ${keep} lbl = ${label}; continue region;`;
+        leaveCode(flush, String(ip), "done", link)
+      } } ${keep} ${go}`;
     });
   }
 
@@ -408,8 +402,10 @@ class Gen {
     this.computedJumps++;
     return this.late(() => {
       const cases = this.computedCases();
-      if (cases === "") return `${flush} ni = ${expr}; nd = done + ${n}; xl = -1; break out;`;
-      return `${flush} done += ${n}; switch (${expr}) { ${cases} } ni = ${expr}; nd = done; xl = -1; break out;`;
+      if (cases === "") return leaveCode(flush, expr, `done + ${n}`, -1);
+      return `${flush} done += ${n}; switch (${expr}) { ${cases} } ${
+        leaveCode("", expr, "done", -1)
+      }`;
     });
   }
 
@@ -714,9 +710,17 @@ class Gen {
    */
   exitCode(ip: string, n: number): string {
     const link = /^\d+$/.test(ip) ? this.links++ : -1;
-    // One epilogue after the body stores the registers and returns (smaller code).
-    return `${this.flushCode()} ni = ${ip}; nd = done + ${n}; xl = ${link}; break out;`;
+    return leaveCode(this.flushCode(), ip, `done + ${n}`, link);
   }
+}
+
+/**
+ * Code that leaves the block for IP `ip` with `nd` instructions retired and
+ * exit link `link` (-1: computed), after `flush` (the flags to the CPU).
+ * One epilogue after the body stores the registers and returns (smaller code).
+ */
+function leaveCode(flush: string, ip: string, nd: string, link: number): string {
+  return `${flush} ni = ${ip}; nd = ${nd}; xl = ${link}; break out;`;
 }
 
 /** Options of {@link translate}. */
@@ -897,7 +901,7 @@ return function block(c, budget, entry) {
   return { run, count, ranges: g.ranges, links: g.links, entries, source };
 }
 
-/** What an instruction did to the block: it continues, ends, or loops back to the start. */
+/** What an instruction did to its trace: it goes on, or it ended (jumped or left). */
 const CONTINUE = 0, END = 1;
 
 /** Decodes and generates one instruction. */
@@ -1253,12 +1257,13 @@ function call(g: Gen): number {
   const target = g.target(d);
   g.emit(`w = ${next};`);
   push(g, size, "w", target);
-  if (!g.labelOf.has(target) && g.canFollow(target)) {
+  const inRegion = g.labelOf.has(target);
+  if (!inRegion && g.canFollow(target)) {
     g.returns.push(next);
     g.follow(target);
     return CONTINUE;
   }
-  if (g.labelOf.has(target)) {
+  if (inRegion) {
     const site = g.labelFor(next, true);
     if (site >= 0) g.returnSites.add(site);
   }
