@@ -39,6 +39,10 @@ export interface BlockEntry {
   hits: number;
   /** Exits through its chained links so far (see `REGROW_AFTER`). */
   exits: number;
+  /** Exits through its computed jumps (returns, jump tables) so far (see `computedExit`). */
+  computed: number;
+  /** Where those exits went (EIPs), once there was one. */
+  targets: Set<number> | undefined;
   /**
    * The blocks its exits with a constant target were found to lead to, by
    * link number (`Cpu.exitLink`): the engine runs them without a lookup.
@@ -71,6 +75,13 @@ const CHURN_LIMIT = 16;
  * since (the engine counts them in `BlockEntry.exits`; see `BlockCache.regrow`).
  */
 export const REGROW_AFTER = 4096;
+/**
+ * Exits of a block through its computed jumps before it is translated again
+ * with the places they went to in its region (see `BlockCache.computedExit`).
+ */
+const RETARGET_AFTER = 256;
+/** Most targets of computed jumps a block remembers. */
+const MAX_TARGETS = 32;
 
 /** Translated blocks of one CPU. */
 export class BlockCache {
@@ -91,8 +102,10 @@ export class BlockCache {
   invalidated = 0;
   /** How often each page's translations were dropped by stores. */
   readonly #churn = new Map<number, number>();
-  /** Block starts translated again after their exits (see `exited`). */
+  /** Block starts translated again after their exits (see `regrow` and `computedExit`). */
   readonly #regrown = new Set<number>();
+  /** Where the computed jumps of a block start went, by its physical address (see `computedExit`). */
+  readonly #targets = new Map<number, readonly number[]>();
 
   /** Creates the cache for `cpu` (the CPU's engine uses it once it is `cpu.blocks`). */
   constructor(cpu: Cpu, options: BlockCacheOptions = {}) {
@@ -133,6 +146,8 @@ export class BlockCache {
         ranges: [],
         hits: 0,
         exits: 0,
+        computed: 0,
+        targets: undefined,
         links: [],
       };
       this.#entries.set(phys, e);
@@ -155,6 +170,7 @@ export class BlockCache {
         return e !== undefined && (e.hits !== 0 || e.run !== null);
       },
       translated: (p) => (this.#entries.get(p)?.run ?? null) !== null,
+      targets: (p) => this.#entries.get(p)?.targets ?? this.#targets.get(p),
     });
     if (t === null || mustInterpret(c, t.ranges, phys - (c.csBase + c.ip))) {
       e.hits = -1;
@@ -184,6 +200,8 @@ export class BlockCache {
         start: entry.physical,
         hits: 0,
         exits: 0,
+        computed: 0,
+        targets: undefined,
       };
       this.#entries.set(entry.physical, other);
       this.#mark(other);
@@ -250,6 +268,26 @@ export class BlockCache {
     this.#drop(e);
   }
 
+  /**
+   * Block `from` left through a computed jump (a return, a jump table) and
+   * the lookup found `to`. Once it has done so `RETARGET_AFTER` times it is
+   * translated again, once, with the places it went to as traces of its
+   * region in reach of its computed jumps (with paging, those in its page):
+   * a dispatch loop then stays in one function.
+   */
+  computedExit(from: BlockEntry, to: BlockEntry): void {
+    const c = this.#cpu;
+    if (from.run === null || this.#regrown.has(from.start)) return;
+    if (c.pg && ((from.csBase + from.ip) ^ (c.csBase + c.ip)) >>> 12 !== 0) return;
+    let targets = from.targets;
+    if (targets === undefined) from.targets = targets = new Set();
+    if (targets.size < MAX_TARGETS) targets.add(to.ip);
+    if (++from.computed < RETARGET_AFTER) return;
+    this.#regrown.add(from.start);
+    this.#targets.set(from.start, [...targets]);
+    this.#drop(from);
+  }
+
   /** Forgets every translation (after memory changed behind the CPU's back). */
   flush(): void {
     for (const p of this.#pages.keys()) this.#cpu.codePages[p] = 0;
@@ -259,6 +297,7 @@ export class BlockCache {
     this.#entries.clear();
     this.#churn.clear();
     this.#regrown.clear();
+    this.#targets.clear();
   }
 
   #dropPage(p: number): void {

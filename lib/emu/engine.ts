@@ -57,15 +57,19 @@ export function execute(c: Cpu, n: number): number {
           // The block this exit was chained to, while it lives (see BlockCache.link).
           let b: BlockEntry | undefined = link < 0 ? undefined : prev!.links[link];
           if (b !== undefined && b.run === null) b = undefined;
-          if (b !== undefined && ++prev!.exits === REGROW_AFTER) blocks.regrow(prev!);
+          if (b !== undefined && ++prev!.exits === REGROW_AFTER) {
+            blocks.regrow(prev!);
+            if (b.run === null) b = undefined; // it was `prev` itself
+          }
           if (b === undefined) {
             const lin = c.csBase + c.ip;
             // Virtual-8086 code is interpreted: its segments are real mode's, under paging.
             const phys = lin < c.fastFetch ? lin : c.pmode ? codeAddress(c) : -1;
             const found = phys < 0 ? null : blocks.lookup(phys);
             if (found !== null) {
-              b = found;
               if (link >= 0) blocks.link(prev!, link, found);
+              else if (prev !== null) blocks.computedExit(prev, found); // may drop `found` too
+              if (found.run !== null) b = found;
             }
           }
           if (b !== undefined && b.count <= n) {

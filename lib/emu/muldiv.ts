@@ -8,7 +8,7 @@
 
 import { CF, OF, szp } from "./flags.ts";
 import { sub } from "./alu.ts";
-import { type Cpu, EAX, EDX } from "./cpu.ts";
+import { type Cpu, EAX, EDX, Lazy } from "./cpu.ts";
 
 let mulLo = 0;
 let mulHi = 0;
@@ -199,7 +199,11 @@ function idiv32(c: Cpu, src: number): void {
   c.r32[EDX] = Number(BigInt.asUintN(32, a % d));
 }
 
-/** Two/three-operand IMUL: returns the truncated product and sets CF/OF. */
+/**
+ * Two/three-operand IMUL: returns the truncated product. Its flags are
+ * those of a shift's lazy kind (SF, ZF, PF of the product, AF clear, CF and
+ * OF set when the product does not fit): the translator leaves the same.
+ */
 export function imul2(c: Cpu, a: number, b: number, size: number): number {
   let r: number;
   let overflow: boolean;
@@ -214,7 +218,10 @@ export function imul2(c: Cpu, a: number, b: number, size: number): number {
     r = lo >>> 0;
     overflow = (a | 0) * (b | 0) !== lo;
   }
-  c.flags = (c.rawFlags & ~0x8d5) | szp(r, size) | (overflow ? CF | OF : 0);
+  c.lop = Lazy.SHIFT;
+  c.lr = r;
+  c.lb = overflow ? CF | OF : 0;
+  c.lsize = size;
   return r;
 }
 

@@ -36,7 +36,7 @@
 import { shift } from "./alu.ts";
 import { type Cpu, CS, DS, EAX, EDX, ESP, Lazy, SS, Stop } from "./cpu.ts";
 import { out } from "./io.ts";
-import { imul2, mulDiv } from "./muldiv.ts";
+import { mulDiv } from "./muldiv.ts";
 import { FAST_READ } from "./memory.ts";
 import { TLB_PAGE_SHIFT, tlbRights } from "./paging.ts";
 
@@ -71,8 +71,6 @@ export interface Runtime {
   store(c: Cpu, size: number, seg: number, off: number, v: number): boolean;
   /** Shift/rotate group: flags go to the CPU. */
   shift(c: Cpu, op: number, v: number, count: number, size: number): number;
-  /** IMUL reg, r/m (and with an immediate): the product; flags go to the CPU. */
-  imul2(c: Cpu, a: number, b: number, size: number): number;
   /** F6/F7 /4-/7 on the CPU's registers; #DE is left as a `Stop.FAULT` (see `Cpu.raise`). */
   mulDiv(c: Cpu, op: number, src: number, size: number): void;
   /** OUT: done by the host's hook (1, or 2: end the run), else recorded for an exit (0). */
@@ -88,7 +86,6 @@ export const RUNTIME: Runtime = {
     return end;
   },
   shift,
-  imul2,
   mulDiv,
   out,
 };
@@ -178,8 +175,11 @@ class Gen {
   readonly labelLoops: boolean[] = [];
   /** Some jump stays in the region: the traces are cases of a dispatch loop (set once decoded). */
   inside = false;
-  /** Labels a computed jump looks for: return sites of calls into the region. */
-  readonly returnSites = new Set<number>();
+  /**
+   * Labels a computed jump looks for: return sites of calls into the region,
+   * and the places the block's computed jumps were seen to go (`targets`).
+   */
+  readonly lookupSites = new Set<number>();
   /** Exits with a constant target so far (see `exitCode`). */
   links = 0;
   /** Protected mode: segment checks by fast limits, and with paging the TLB. */
@@ -199,6 +199,8 @@ class Gen {
   readonly onePage: boolean;
   /** The bytes `p` indexes: the RAM at 0 (real mode) or `PhysMemory.flat`. */
   readonly bytes: Uint8Array;
+  /** Aligned words and dwords go through 16- and 32-bit views of `bytes` (see `ramViews`). */
+  readonly views: boolean;
   /** The TLB rights a read and a write need for their fast path (paging). */
   readonly rights: { read: number; write: number };
   /** Linear ranges [start, end) of the code translated so far. */
@@ -218,6 +220,8 @@ class Gen {
   o32 = false;
   a32 = false;
   segOvr = -1;
+  /** REP prefix (F2, F3) or 0. */
+  rep = 0;
 
   constructor(
     readonly c: Cpu,
@@ -226,6 +230,7 @@ class Gen {
     readonly maxRegion: number,
     readonly ran: (physical: number) => boolean,
     readonly translated: (physical: number) => boolean,
+    readonly targets: (physical: number) => Iterable<number> | undefined,
   ) {
     this.p = phys;
     this.ip = c.ip;
@@ -240,6 +245,7 @@ class Gen {
     // With paging (or A20 masking) only the first page's translation is known to hold.
     this.onePage = c.pg || c.m.addrMask !== -1;
     this.bytes = c.pe ? c.m.flat : c.ram;
+    this.views = ramViews(this.bytes) !== null;
     this.limit = !c.pe
       ? c.fastFetch
       : this.onePage
@@ -310,7 +316,7 @@ class Gen {
    * the region cannot take it (out of reach, never ran, a block of its own,
    * or too many traces).
    */
-  labelFor(ip: number, returnSite = false): number {
+  labelFor(ip: number, lookedUp = false): number {
     const known = this.labelOf.get(ip);
     if (known !== undefined) return known;
     if (
@@ -319,8 +325,9 @@ class Gen {
     const p = this.codeAt(ip);
     // Code that never ran stays out; a block of its own is left for (the engine chains to it).
     // A loop head behind that is a block already is left to it (this block was entered inside
-    // the loop: the loop stays the head's); a return site is taken all the same.
-    const head = ip < this.ip && this.translated(p) && !returnSite;
+    // the loop: the loop stays the head's); a place a computed jump looks up (a return site,
+    // a jump table's handler) is taken all the same.
+    const head = ip < this.ip && this.translated(p) && !lookedUp;
     if (p < 0 || (this.labelIps.length > 0 && (!this.ran(p) || head))) return -1;
     const label = this.labelIps.length;
     this.labelOf.set(ip, label);
@@ -399,25 +406,49 @@ class Gen {
    */
   computedJumpCode(expr: string, n: number): string {
     const flush = this.flushCode();
-    this.computedJumps++;
+    if (this.computedJumps++ === 0) this.joinTargets();
     return this.late(() => {
-      const cases = this.computedCases();
+      const cases = this.computedCases(flush);
       if (cases === "") return leaveCode(flush, expr, `done + ${n}`, -1);
-      return `${flush} done += ${n}; switch (${expr}) { ${cases} } ${
-        leaveCode("", expr, "done", -1)
-      }`;
+      return `done += ${n}; switch (${expr}) { ${cases} } ${leaveCode(flush, expr, "done", -1)}`;
     });
   }
 
-  /** The cases of a computed jump's lookup: the translated return sites. */
-  computedCases(): string {
+  /**
+   * Makes the places computed jumps were seen to go traces of the region:
+   * those of the block's start, then those of the code there, and so on
+   * while the region has room (a dispatch loop's handlers end in the same
+   * jump through the table).
+   */
+  joinTargets(): void {
+    const seen = new Set<number>();
+    const from = [this.codeAt(this.labelIps[0])];
+    while (from.length > 0) {
+      const p = from.shift()!;
+      if (p < 0 || seen.has(p)) continue;
+      seen.add(p);
+      for (const ip of this.targets(p) ?? []) {
+        const label = this.labelFor(ip, true);
+        if (label < 0) continue;
+        this.lookupSites.add(label);
+        from.push(this.codeAt(ip));
+      }
+    }
+  }
+
+  /**
+   * The cases of a computed jump's lookup (its translated lookup sites),
+   * each with `flush` unless the trace there replaces the flags first.
+   */
+  computedCases(flush: string): string {
     const cases: string[] = [];
-    for (const label of this.returnSites) {
+    for (const label of this.lookupSites) {
       const count = this.labelCounts[label];
       if (count === 0) continue;
       const ip = this.labelIps[label];
+      const keep = this.labelFlagsDead[label] ? "" : flush;
       cases.push(
-        `case ${ip}: if (done <= budget - ${count}) { lbl = ${label}; continue region; } break;`,
+        `case ${ip}: if (done <= budget - ${count}) { ${keep} lbl = ${label}; continue region; } break;`,
       );
     }
     return cases.join(" ");
@@ -650,11 +681,17 @@ class Gen {
     this.emit(`off = ${ea.off};`);
     const forWrite = rmw && this.pm;
     const fast = this.fastAddress(size, s, forWrite);
-    const value = size === 1
+    const bytes = size === 1
       ? "ram[t]"
       : size === 2
       ? "ram[t] | (ram[t + 1] << 8)"
       : "(ram[t] | (ram[t + 1] << 8) | (ram[t + 2] << 16) | (ram[t + 3] << 24)) >>> 0";
+    // An aligned word or dword is one element of a wider view of the same RAM.
+    const value = size === 1 || !this.views
+      ? bytes
+      : size === 2
+      ? `((t & 1) === 0 ? m16[t >>> 1] : ${bytes})`
+      : `((t & 3) === 0 ? m32[t >>> 2] : ${bytes})`;
     const slow = forWrite
       ? `readRmw(${size}, ${s}, off)`
       : `${size === 1 ? "read8" : size === 2 ? "read16" : "read32"}(${s}, off)`;
@@ -672,11 +709,17 @@ class Gen {
     this.segs.add(s);
     if (!reuseOff) this.emit(`off = ${ea.off};`);
     const fast = `${this.fastAddress(size, s, true)} && cp[t >> 8] === 0`;
-    const bytes = size === 1
+    let bytes = size === 1
       ? `ram[t] = ${val};`
       : size === 2
       ? `ram[t] = ${val}; ram[t + 1] = ${val} >> 8;`
       : `ram[t] = ${val}; ram[t + 1] = ${val} >> 8; ram[t + 2] = ${val} >> 16; ram[t + 3] = ${val} >>> 24;`;
+    if (size === 2 && this.views) {
+      bytes = `if ((t & 1) === 0) m16[t >>> 1] = ${val}; else { ${bytes} }`;
+    }
+    if (size === 4 && this.views) {
+      bytes = `if ((t & 3) === 0) m32[t >>> 2] = ${val}; else { ${bytes} }`;
+    }
     this.emit(
       `if (${fast}) { ${bytes} } else if (rt.store(c, ${size}, ${s}, off, ${val})) ex = true;`,
     );
@@ -737,6 +780,13 @@ export interface TranslateOptions {
   ran?: (physical: number) => boolean;
   /** Whether a block starts at a physical address already (a jump there leaves for it). */
   translated?: (physical: number) => boolean;
+  /**
+   * EIPs the computed jumps of the block at a physical address were seen to
+   * go to (a jump table's handlers, say). Those of this block, and of the
+   * blocks there in turn, join its region as traces its computed jumps look
+   * up. Default: none.
+   */
+  targets?: (physical: number) => Iterable<number> | undefined;
 }
 
 /**
@@ -760,6 +810,7 @@ export function translate(
     maxRegion,
     opts.ran ?? (() => true),
     opts.translated ?? (() => false),
+    opts.targets ?? (() => undefined),
   );
   g.labelFor(c.ip); // label 0: where the block is entered
   while (g.queue.length > 0 && g.k < maxRegion) {
@@ -817,7 +868,7 @@ export function translate(
   g.ips[g.k] = g.ip;
   g.closeRange();
   const inside = g.inside = g.jumpLabels.some((l) => g.labelCounts[l] > 0) ||
-    (g.computedJumps > 0 && g.computedCases() !== "");
+    (g.computedJumps > 0 && g.computedCases("") !== "");
   const cases = g.catchCases.map((f, i) => f === undefined ? "" : `case ${i}: ${f} break;`).join(
     " ",
   );
@@ -834,7 +885,7 @@ return function block(c, budget, entry) {
   ${g.pm ? "const ram = c.m.flat;" : "const ram = c.ram, fr = c.fastR, fw = c.fastW;"}
   ${segLocals}
   const i0 = c.instructions;
-  let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, e = 0, off = 0, sp = 0, ex = false, k = 0, done = 0;
+  let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, e = 0, off = 0, sp = 0, ex = false, k = 0, done = 0, rn = 0;
   let ni = 0, nd = 0, xl = -1, lbl = entry;
   ${regLocals === "" ? "" : `let ${regLocals};`}
   out: try {
@@ -866,6 +917,8 @@ return function block(c, budget, entry) {
     "tlb",
     "flr",
     "flw",
+    "m16",
+    "m32",
     source,
   ) as (
     rt: Runtime,
@@ -878,7 +931,10 @@ return function block(c, budget, entry) {
     tlb: Int32Array,
     flr: Float64Array,
     flw: Float64Array,
+    m16: Uint16Array | null,
+    m32: Uint32Array | null,
   ) => BlockFunction;
+  const views = ramViews(g.bytes);
   const run = factory(
     RUNTIME,
     c.r32,
@@ -890,6 +946,8 @@ return function block(c, budget, entry) {
     c.tlb.entries,
     c.fastLimR,
     c.fastLimW,
+    views?.[0] ?? null,
+    views?.[1] ?? null,
   );
   const entries = !inside
     ? []
@@ -901,6 +959,29 @@ return function block(c, budget, entry) {
   return { run, count, ranges: g.ranges, links: g.links, entries, source };
 }
 
+/** The host stores a 16-bit 1 as the bytes 1, 0 (typed arrays use its byte order). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** The 16- and 32-bit views of each RAM array translated code indexes. */
+const VIEWS = new WeakMap<Uint8Array, readonly [Uint16Array, Uint32Array]>();
+
+/**
+ * 16- and 32-bit views of the RAM array `bytes` (the same memory), or null
+ * where they cannot stand for its bytes: a big-endian host, or an array
+ * that does not start on a 4-byte boundary of its buffer.
+ */
+function ramViews(bytes: Uint8Array): readonly [Uint16Array, Uint32Array] | null {
+  if (!LITTLE_ENDIAN || bytes.byteOffset % 4 !== 0) return null;
+  let views = VIEWS.get(bytes);
+  if (views === undefined) {
+    views = [
+      new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1),
+      new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2),
+    ];
+    VIEWS.set(bytes, views);
+  }
+  return views;
+}
+
 /** What an instruction did to its trace: it goes on, or it ended (jumped or left). */
 const CONTINUE = 0, END = 1;
 
@@ -910,6 +991,7 @@ function instruction(g: Gen): number {
   g.o32 = c.def32;
   g.a32 = c.def32;
   g.segOvr = -1;
+  g.rep = 0;
   let op = g.byte();
   for (let n = 0;; n++) {
     if (n > 4) throw new NotTranslated("many prefixes");
@@ -918,10 +1000,19 @@ function instruction(g: Gen): number {
     else if (op === 0x65 && !c.is8086) g.segOvr = 5;
     else if (op === 0x66 && !c.is8086) g.o32 = !c.def32;
     else if (op === 0x67 && !c.is8086) g.a32 = !c.def32;
+    else if (op === 0xf2 || op === 0xf3) g.rep = op;
     else break;
     op = g.byte();
   }
   const w = g.o32 ? 4 : 2;
+  if (g.rep !== 0) {
+    if (op === 0xa6 || op === 0xa7 || op === 0xae || op === 0xaf) {
+      return repCompare(g, op, (op & 1) === 0 ? 1 : w);
+    }
+    // F3 90 is PAUSE, a NOP on this CPU; REP MOVS, STOS and LODS are the interpreter's
+    // (its bulk copies and fills are faster than a loop here).
+    if (op !== 0x90) throw new NotTranslated("REP prefix");
+  }
   if (op < 0x40 && (op & 7) < 6) return aluForms(g, op, w);
   if (op >= 0x40 && op < 0x50) {
     const i = op & 7;
@@ -1110,8 +1201,8 @@ function instruction(g: Gen): number {
       const m = g.modrm();
       const imm = op === 0x69 ? g.imm(w) : (g.simm8() & MASK[w]) >>> 0;
       readRm(g, w, m, "v");
-      g.flush();
-      g.emit(g.setReg(w, m.reg, `rt.imul2(c, v, ${imm}, ${w})`));
+      imulCode(g, w, "v", String(imm));
+      g.emit(g.setReg(w, m.reg, "lr"));
       return CONTINUE;
     }
     case 0x68:
@@ -1195,8 +1286,8 @@ function twoByte(g: Gen, w: number): number {
   if (op === 0xaf) { // IMUL reg, r/m
     const m = g.modrm();
     readRm(g, w, m, "v");
-    g.flush();
-    g.emit(g.setReg(w, m.reg, `rt.imul2(c, ${g.reg(w, m.reg)}, v, ${w})`));
+    imulCode(g, w, g.reg(w, m.reg), "v");
+    g.emit(g.setReg(w, m.reg, "lr"));
     return CONTINUE;
   }
   if (op === 0xb6 || op === 0xb7 || op === 0xbe || op === 0xbf) {
@@ -1265,7 +1356,7 @@ function call(g: Gen): number {
   }
   if (inRegion) {
     const site = g.labelFor(next, true);
-    if (site >= 0) g.returnSites.add(site);
+    if (site >= 0) g.lookupSites.add(site);
   }
   g.emit(`{ ${g.jumpCode(target, g.inTrace + 1)} }`);
   return END;
@@ -1385,6 +1476,56 @@ function stringOp(g: Gen, op: number, size: number): number {
   return CONTINUE;
 }
 
+/**
+ * REPE/REPNE CMPS and SCAS: a loop inside the trace, each iteration one
+ * instruction of the budget, as the interpreter counts them (strings.ts).
+ * The REP counts as one instruction of its trace, the last iteration's (or
+ * the check of a zero count); each iteration that has one after it adds one
+ * to `done` first. When the budget has no room for one more iteration and
+ * the rest of the trace, the block leaves at the REP itself, as the
+ * interpreter's step leaves it when its budget runs out: its registers as
+ * the iterations so far left them, the rest for the next run.
+ */
+function repCompare(g: Gen, op: number, size: number): number {
+  const a = g.a32 ? 4 : 2;
+  const start = g.ips[g.k];
+  const label = g.traceLabel, before = g.inTrace;
+  g.flush();
+  g.fk = Lazy.SUB;
+  g.fs = size;
+  const subFlags = g.flushCode(); // the last iteration's flags, in the locals
+  g.fk = 0;
+  // A fault in an iteration after the first finds the flags of the one before it.
+  g.catchCases[g.k] = `if (rn !== 0) { ${subFlags} }`;
+  g.emit(`k = ${g.k};`);
+  const link = g.links++;
+  const traceCount = g.late(() => String(g.labelCounts[label]));
+  const cnt = g.reg(a, 1);
+  g.emit(`d = (c.rawFlags & 0x400) !== 0 ? ${-size} : ${size}; rn = 0;`);
+  g.emit(`while (${cnt} !== 0) {`);
+  g.emit(
+    `if (rn !== 0) { done++; if (done + ${traceCount} > budget) { ${subFlags} c.repPending = true; ${
+      leaveCode("", String(start), `done + ${before}`, link)
+    } } }`,
+  );
+  const dst: Ea = { off: g.reg(a, 7), seg: 0 }; // ES, whatever the override
+  if ((op & 0xfe) === 0xa6) { // CMPS
+    g.load(size, { off: g.reg(a, 6), seg: g.segOvr >= 0 ? g.segOvr : DS });
+    g.load(size, dst, "w");
+    g.emit(`la = v; lb = w; lr = ${wrap("la - lb", size)};`);
+    g.emit(g.setReg(a, 6, wrap(`${g.reg(a, 6)} + d`, a)));
+  } else { // SCAS
+    g.load(size, dst, "w");
+    g.emit(`la = ${g.reg(size, 0)}; lb = w; lr = ${wrap("la - lb", size)};`);
+  }
+  g.emit(g.setReg(a, 7, wrap(`${g.reg(a, 7)} + d`, a)));
+  g.emit(g.setReg(a, 1, wrap(`${cnt} - 1`, a)));
+  // REPE goes on while the operands are equal, REPNE while they differ.
+  g.emit(`rn = 1; if (${g.rep === 0xf3 ? "lr !== 0" : "lr === 0"}) break; }`);
+  g.emit(`if (rn !== 0) { ${subFlags} } c.repPending = false;`);
+  return CONTINUE;
+}
+
 /** After a store that left plain RAM (MMIO, code): end the block after this instruction. */
 function afterStore(g: Gen, next: number | string = g.wrapIp(g.ip)): void {
   g.emit(`if (ex) { ${g.exitCode(String(next), g.inTrace + 1)} }`);
@@ -1493,6 +1634,11 @@ function shiftGroup(g: Gen, op: number, w: number): number {
     writeRm(g, size, m, "lr");
     return CONTINUE;
   }
+  if (count > 0 && m.reg <= 1) {
+    rotateByConstant(g, m.reg === 1, count, size);
+    writeRm(g, size, m, "v");
+    return CONTINUE;
+  }
   g.flush();
   g.emit(`w = ${count > 0 ? count : g.c.is8086 ? g.reg(1, 1) : `(${g.reg(1, 1)} & 31)`};`);
   g.emit(`if (w !== 0) {`);
@@ -1501,6 +1647,44 @@ function shiftGroup(g: Gen, op: number, w: number): number {
   writeRm(g, size, m, "v");
   g.emit(`}`);
   return CONTINUE;
+}
+
+/**
+ * ROL or ROR of `v` by a count of 1-31, in `v`: only CF and OF change (as
+ * alu.ts's `shift` has it), so the other flags are made whole in the CPU
+ * first and the two bits set there.
+ */
+function rotateByConstant(g: Gen, right: boolean, count: number, size: number): void {
+  const bits = size * 8, n = count % bits;
+  if (n !== 0) {
+    const r = right ? `(v >>> ${n}) | (v << ${bits - n})` : `(v << ${n}) | (v >>> ${bits - n})`;
+    g.emit(`v = ${wrap(r, size)};`);
+  }
+  g.flush();
+  const top = `((v >>> ${bits - 1}) & 1)`;
+  const cf = right ? top : "(v & 1)";
+  const of = right ? `(${top} ^ ((v >>> ${bits - 2}) & 1))` : `(${top} ^ (v & 1))`;
+  g.emit(
+    `if (c.lop !== 0) c.materialize(); c.rawFlags = (c.rawFlags & ${~0x801}) | ${cf} | (${of} << ${OF_BIT});`,
+  );
+}
+
+/**
+ * IMUL of the expressions `a` and `b` (two or three operands) into `lr`,
+ * with the flags muldiv.ts's `imul2` leaves: the shift kind, CF and OF (in
+ * `lb`) set when the signed product does not fit.
+ */
+function imulCode(g: Gen, size: number, a: string, b: string): void {
+  if (size === 2) {
+    g.emit(`t = (((${a}) << 16) >> 16) * (((${b}) << 16) >> 16); lr = t & 0xffff;`);
+    g.emit(`lb = t !== ((lr << 16) >> 16) ? 0x801 : 0;`);
+  } else {
+    // As imul2: the double product differs from the low half exactly when it overflows.
+    g.emit(
+      `t = Math.imul(${a}, ${b}); lr = t >>> 0; lb = ((${a}) | 0) * ((${b}) | 0) !== t ? 0x801 : 0;`,
+    );
+  }
+  g.setFlags(Lazy.SHIFT, size, true);
 }
 
 /** SHL (4, 6), SHR (5) or SAR (7) of `v` by a count of 1-31: result in lr, CF|OF in lb. */

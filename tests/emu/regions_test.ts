@@ -152,6 +152,116 @@ const PROGRAMS: Record<string, string> = {
   table: dw op0, op1, op2, op3
   ptr: dw thrice
   code: db 0, 1, 3, 2, 0, 0, 3, 1, 2, 2, 0, 3, 1, 0, 2, 1`,
+  // A jump table's handlers, long enough for the blocks to be translated again with the
+  // places their computed jumps went to (blocks.ts: RETARGET_AFTER): rotates and IMUL whose
+  // flags are used, in the handlers the lookup reaches.
+  table: `
+    xor si, si
+    mov cx, 1500
+    mov ax, 1
+    xor dx, dx
+  next:
+    mov bl, [code + si]
+    and bx, 3
+    shl bx, 1
+    inc si
+    and si, 15
+    jmp [table + bx]
+  op0:
+    add ax, si
+    jmp check
+  op1:
+    ror ax, 1
+    jno .even
+    inc dx
+  .even:
+    adc dx, 0
+    jmp check
+  op2:
+    rol ax, 3
+    jo .odd
+    inc dx
+  .odd:
+    adc dx, 0
+    jmp check
+  op3:
+    imul bx, ax, 0x7321
+    adc dx, bx
+    imul ax, dx
+    sbb dx, 0
+  check:
+    loop next
+    hlt
+  table: dw op0, op1, op2, op3
+  code: db 0, 1, 3, 2, 0, 0, 3, 1, 2, 2, 0, 3, 1, 0, 2, 1`,
+  // REPNE SCASB, REPE CMPSB/CMPSW forwards and backwards, a zero count, then a loop of 32-bit
+  // address REPE CMPSB, each 5 bytes further on, the 50th of which runs past 64 KiB: #GP
+  // (vector 13) in its 12th iteration.
+  strings: `
+    mov word [13 * 4], fault
+    mov word [13 * 4 + 2], 0
+    mov ax, 0x2000
+    mov ds, ax
+    mov es, ax
+    xor di, di
+    mov cx, 256
+    mov al, 1
+  fill:
+    stosb
+    add al, 7
+    jnz .nz
+    inc al
+  .nz:
+    loop fill
+    mov byte [200], 0
+    mov bp, 60
+  round:
+    xor di, di
+    mov cx, 0xffff
+    xor al, al
+    repne scasb
+    add [300], cx
+    xor si, si
+    mov di, 0x100
+    mov cx, 40
+    repe cmpsb
+    pushf
+    pop word [302]
+    mov si, bp
+    mov di, 17
+    mov cx, 80
+    repne cmpsw
+    add [304], cx
+    std
+    mov di, 250
+    mov cx, 100
+    mov al, [ds:bp + 20]
+    repne scasb
+    cld
+    add [306], cx
+    add [308], di
+    xor cx, cx
+    cmp ax, ax
+    repne scasb
+    adc [310], bp
+    inc byte [ds:bp]
+    mov al, [ds:bp + 1]
+    mov [ds:bp + 0x100], al
+    dec bp
+    jnz round
+    mov ebx, 0xff00
+  further:
+    mov esi, ebx
+    mov edi, 0x8000
+    mov ecx, 16
+    mov ax, 0x8000
+    or ax, ax
+    a32 repe cmpsb
+    add ebx, 5
+    jmp further
+    hlt
+  fault:
+    hlt`,
 };
 
 const RAM = 0x30000;
@@ -195,7 +305,7 @@ for (const [name, source] of Object.entries(PROGRAMS)) {
         assertEquals(ram, -1, `${at}: RAM differs at ${ram.toString(16)}`);
       }
     }
-    if (name === "dispatch") return; // its traces end at every indirect jump: not one region
+    if (name === "dispatch" || name === "strings") return; // not regions of note
     // They were regions: jumps between traces, and ways in at traces other than the first.
     assert(
       translations.some((t) => t.source.includes("continue region")),
@@ -215,4 +325,31 @@ Deno.test("regions: recursion stays inside one block through its return sites", 
   assertEquals(m.vcpu.getRegs().get32("rdx"), 610); // fib(15)
   // The return lookup compares the popped address with the return sites of the region.
   assert(translations.some((t) => /switch \(w\) \{ case \d+:/.test(t.source)), "no return lookup");
+});
+
+Deno.test("regions: a jump table's handlers join the region its computed jumps look up", () => {
+  const translations: Translation[] = [];
+  const m = asmMachine(PROGRAMS.table, {
+    ramSize: RAM,
+    translation: { onTranslate: (_, t) => translations.push(t) },
+  });
+  assertEquals(m.vcpu.run().kind, "hlt");
+  // Some region has traces for at least three of the four handlers, in its lookup's cases.
+  const lookup = translations.find((t) =>
+    t.entries.length >= 3 && (t.source.match(/case \d+: if \(done <= budget/g) ?? []).length >= 3
+  );
+  assert(lookup !== undefined, "no region with the handlers in its lookup");
+});
+
+Deno.test("regions: REPNE SCASB and REPE CMPSB are loops inside the block", () => {
+  const translations: Translation[] = [];
+  const m = asmMachine(PROGRAMS.strings, {
+    ramSize: RAM,
+    translation: { onTranslate: (_, t) => translations.push(t) },
+  });
+  assertEquals(m.vcpu.run().kind, "hlt");
+  // The #GP came in the 12th iteration (ESI 0xfff5 + 11 is beyond the limit): 11 were done.
+  assertEquals(m.vcpu.getRegs().get32("rcx"), 16 - 11);
+  assertEquals(m.vcpu.getRegs().get32("rsi"), 0x10000);
+  assert(translations.some((t) => /while \(\(r1 & 0xffff\) !== 0\)/.test(t.source)), "no REP loop");
 });
