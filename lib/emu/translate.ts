@@ -1017,7 +1017,7 @@ function instruction(g: Gen): number {
   if (op >= 0x40 && op < 0x50) {
     const i = op & 7;
     g.emit(`v = ${g.reg(w, i)};`);
-    incdec(g, op >= 0x48, w);
+    incdec(g, op >= 0x48, w, flagsReplacedNext(g));
     g.emit(g.setReg(w, i, "lr"));
     return CONTINUE;
   }
@@ -1258,7 +1258,7 @@ function instruction(g: Gen): number {
       if (op === 0xff && (m.reg === 2 || m.reg === 4)) return indirect(g, m, w, m.reg === 2);
       if (m.reg > 1) throw new NotTranslated("FE/FF beyond INC/DEC");
       readRm(g, size, m, "v", true);
-      incdec(g, m.reg === 1, size);
+      incdec(g, m.reg === 1, size, m.ea === null && flagsReplacedNext(g));
       writeRm(g, size, m, "lr");
       return CONTINUE;
     }
@@ -1553,9 +1553,12 @@ function setLogic(g: Gen, expr: string, size: number): void {
   g.setFlags(Lazy.LOGIC, size, true);
 }
 
-/** INC/DEC of `v`: result in lr, CF kept. */
-function incdec(g: Gen, dec: boolean, size: number): void {
-  g.emit(`lcf = ${g.cf()};`);
+/**
+ * INC/DEC of `v`: result in lr, CF kept; `cfDead`: the next instruction
+ * replaces all flags (see `flagsReplacedNext`), so the kept CF is not fetched.
+ */
+function incdec(g: Gen, dec: boolean, size: number, cfDead = false): void {
+  if (!cfDead) g.emit(`lcf = ${g.cf()};`); // CF as it was (INC and DEC keep it)
   g.emit(`la = v; lr = ${wrap(dec ? "v - 1" : "v + 1", size)};`);
   g.setFlags(dec ? Lazy.DEC : Lazy.INC, size, false);
 }
@@ -1635,7 +1638,7 @@ function shiftGroup(g: Gen, op: number, w: number): number {
     return CONTINUE;
   }
   if (count > 0 && m.reg <= 1) {
-    rotateByConstant(g, m.reg === 1, count, size);
+    rotateByConstant(g, m.reg === 1, count, size, m.ea === null && flagsReplacedNext(g));
     writeRm(g, size, m, "v");
     return CONTINUE;
   }
@@ -1654,12 +1657,19 @@ function shiftGroup(g: Gen, op: number, w: number): number {
  * alu.ts's `shift` has it), so the other flags are made whole in the CPU
  * first and the two bits set there.
  */
-function rotateByConstant(g: Gen, right: boolean, count: number, size: number): void {
+function rotateByConstant(
+  g: Gen,
+  right: boolean,
+  count: number,
+  size: number,
+  flagsDead: boolean,
+): void {
   const bits = size * 8, n = count % bits;
   if (n !== 0) {
     const r = right ? `(v >>> ${n}) | (v << ${bits - n})` : `(v << ${n}) | (v >>> ${bits - n})`;
     g.emit(`v = ${wrap(r, size)};`);
   }
+  if (flagsDead) return; // the next instruction replaces them all
   g.flush();
   const top = `((v >>> ${bits - 1}) & 1)`;
   const cf = right ? top : "(v & 1)";
@@ -1667,6 +1677,38 @@ function rotateByConstant(g: Gen, right: boolean, count: number, size: number): 
   g.emit(
     `if (c.lop !== 0) c.materialize(); c.rawFlags = (c.rawFlags & ${~0x801}) | ${cf} | (${of} << ${OF_BIT});`,
   );
+}
+
+/**
+ * Whether the instruction after the one being decoded is sure to run right
+ * after it in this trace and replaces every arithmetic flag before anything
+ * can see them: an ADD, OR, AND, SUB, XOR, CMP or TEST between registers or
+ * with an immediate (none of which can fault), not a trace's end (a label,
+ * code already in the trace, the trace's or region's size). Then the flags
+ * of this instruction need not be computed.
+ */
+function flagsReplacedNext(g: Gen): boolean {
+  const next = g.wrapIp(g.ip);
+  if (
+    g.labelOf.has(next) || g.visited.has(next) || g.inTrace + 2 >= g.maxInstructions ||
+    g.k + 2 >= g.maxRegion
+  ) return false;
+  let p = g.p;
+  const at = (i: number) =>
+    p + i < g.limit && ((p + i) & 0xfff) >= (p & 0xfff) ? g.bytes[p + i] : -1;
+  if (at(0) === 0x66 && !g.c.is8086) p++;
+  const op = at(0), modrm = at(1);
+  if (op < 0 || modrm < 0) return false;
+  const aluOp = op >> 3; // 2 ADC and 3 SBB read CF
+  if (op < 0x40 && (op & 7) < 6 && aluOp !== 2 && aluOp !== 3) {
+    return (op & 7) >= 4 || modrm >= 0xc0;
+  }
+  if (op === 0x80 || op === 0x81 || op === 0x83) {
+    const reg = (modrm >> 3) & 7;
+    return modrm >= 0xc0 && reg !== 2 && reg !== 3;
+  }
+  if (op === 0x84 || op === 0x85) return modrm >= 0xc0;
+  return op === 0xa8 || op === 0xa9;
 }
 
 /**

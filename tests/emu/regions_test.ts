@@ -168,6 +168,7 @@ const PROGRAMS: Record<string, string> = {
     and si, 15
     jmp [table + bx]
   op0:
+    rol dx, 7
     add ax, si
     jmp check
   op1:
