@@ -41,8 +41,6 @@ export interface BlockEntry {
   exits: number;
   /** Exits through its computed jumps (returns, jump tables) so far (see `computedExit`). */
   computed: number;
-  /** Where those exits went (EIPs), once there was one. */
-  targets: Set<number> | undefined;
   /**
    * The blocks its exits with a constant target were found to lead to, by
    * link number (`Cpu.exitLink`): the engine runs them without a lookup.
@@ -104,8 +102,8 @@ export class BlockCache {
   readonly #churn = new Map<number, number>();
   /** Block starts translated again after their exits (see `regrow` and `computedExit`). */
   readonly #regrown = new Set<number>();
-  /** Where the computed jumps of a block start went, by its physical address (see `computedExit`). */
-  readonly #targets = new Map<number, readonly number[]>();
+  /** Where the computed jumps of a block start went (EIPs), by its physical address. */
+  readonly #targets = new Map<number, Set<number>>();
 
   /** Creates the cache for `cpu` (the CPU's engine uses it once it is `cpu.blocks`). */
   constructor(cpu: Cpu, options: BlockCacheOptions = {}) {
@@ -147,7 +145,6 @@ export class BlockCache {
         hits: 0,
         exits: 0,
         computed: 0,
-        targets: undefined,
         links: [],
       };
       this.#entries.set(phys, e);
@@ -170,7 +167,7 @@ export class BlockCache {
         return e !== undefined && (e.hits !== 0 || e.run !== null);
       },
       translated: (p) => (this.#entries.get(p)?.run ?? null) !== null,
-      targets: (p) => this.#entries.get(p)?.targets ?? this.#targets.get(p),
+      targets: (p) => this.#targets.get(p),
     });
     if (t === null || mustInterpret(c, t.ranges, phys - (c.csBase + c.ip))) {
       e.hits = -1;
@@ -201,7 +198,6 @@ export class BlockCache {
         hits: 0,
         exits: 0,
         computed: 0,
-        targets: undefined,
       };
       this.#entries.set(entry.physical, other);
       this.#mark(other);
@@ -276,15 +272,18 @@ export class BlockCache {
    * a dispatch loop then stays in one function.
    */
   computedExit(from: BlockEntry, to: BlockEntry): void {
+    if (from.computed >= RETARGET_AFTER || from.run === null) return; // one field read when done
+    if (this.#regrown.has(from.start)) {
+      from.computed = RETARGET_AFTER;
+      return;
+    }
     const c = this.#cpu;
-    if (from.run === null || this.#regrown.has(from.start)) return;
     if (c.pg && ((from.csBase + from.ip) ^ (c.csBase + c.ip)) >>> 12 !== 0) return;
-    let targets = from.targets;
-    if (targets === undefined) from.targets = targets = new Set();
+    let targets = this.#targets.get(from.start);
+    if (targets === undefined) this.#targets.set(from.start, targets = new Set());
     if (targets.size < MAX_TARGETS) targets.add(to.ip);
     if (++from.computed < RETARGET_AFTER) return;
     this.#regrown.add(from.start);
-    this.#targets.set(from.start, [...targets]);
     this.#drop(from);
   }
 

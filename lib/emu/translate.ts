@@ -554,23 +554,7 @@ class Gen {
   /** Code that moves the flags held in locals into the CPU. */
   flushCode(): string {
     this.usesFlags();
-    const fk = this.fk, fs = this.fs;
-    switch (fk) {
-      case 0:
-        return "";
-      case Lazy.ADD:
-      case Lazy.SUB:
-        return `c.lop = ${fk}; c.la = la; c.lb = lb; c.lr = lr; c.lsize = ${fs};`;
-      case Lazy.LOGIC:
-        return `c.lop = ${fk}; c.lr = lr; c.lsize = ${fs};`;
-      case Lazy.ADC:
-      case Lazy.SBB:
-        return `c.lop = ${fk}; c.la = la; c.lb = lb; c.lr = lr; c.lc = lcf; c.lsize = ${fs};`;
-      case Lazy.SHIFT:
-        return `c.lop = ${fk}; c.lb = lb; c.lr = lr; c.lsize = ${fs};`;
-      default: // INC, DEC: CF is kept from before
-        return `c.rawFlags = (c.rawFlags & -2) | lcf; c.lop = ${fk}; c.la = la; c.lr = lr; c.lsize = ${fs};`;
-    }
+    return flagsCode(this.fk, this.fs);
   }
 
   /** Moves the flags to the CPU now (before code that reads or replaces them there). */
@@ -754,6 +738,26 @@ class Gen {
   exitCode(ip: string, n: number): string {
     const link = /^\d+$/.test(ip) ? this.links++ : -1;
     return leaveCode(this.flushCode(), ip, `done + ${n}`, link);
+  }
+}
+
+/** Code that moves flags of lazy kind `fk` and size `fs`, held in the locals, into the CPU. */
+function flagsCode(fk: number, fs: number): string {
+  switch (fk) {
+    case 0:
+      return "";
+    case Lazy.ADD:
+    case Lazy.SUB:
+      return `c.lop = ${fk}; c.la = la; c.lb = lb; c.lr = lr; c.lsize = ${fs};`;
+    case Lazy.LOGIC:
+      return `c.lop = ${fk}; c.lr = lr; c.lsize = ${fs};`;
+    case Lazy.ADC:
+    case Lazy.SBB:
+      return `c.lop = ${fk}; c.la = la; c.lb = lb; c.lr = lr; c.lc = lcf; c.lsize = ${fs};`;
+    case Lazy.SHIFT:
+      return `c.lop = ${fk}; c.lb = lb; c.lr = lr; c.lsize = ${fs};`;
+    default: // INC, DEC: CF is kept from before
+      return `c.rawFlags = (c.rawFlags & -2) | lcf; c.lop = ${fk}; c.la = la; c.lr = lr; c.lsize = ${fs};`;
   }
 }
 
@@ -1491,10 +1495,7 @@ function repCompare(g: Gen, op: number, size: number): number {
   const start = g.ips[g.k];
   const label = g.traceLabel, before = g.inTrace;
   g.flush();
-  g.fk = Lazy.SUB;
-  g.fs = size;
-  const subFlags = g.flushCode(); // the last iteration's flags, in the locals
-  g.fk = 0;
+  const subFlags = flagsCode(Lazy.SUB, size); // the last iteration's flags, in the locals
   // A fault in an iteration after the first finds the flags of the one before it.
   g.catchCases[g.k] = `if (rn !== 0) { ${subFlags} }`;
   g.emit(`k = ${g.k};`);
@@ -1693,22 +1694,24 @@ function flagsReplacedNext(g: Gen): boolean {
     g.labelOf.has(next) || g.visited.has(next) || g.inTrace + 2 >= g.maxInstructions ||
     g.k + 2 >= g.maxRegion
   ) return false;
-  let p = g.p;
-  const at = (i: number) =>
-    p + i < g.limit && ((p + i) & 0xfff) >= (p & 0xfff) ? g.bytes[p + i] : -1;
-  if (at(0) === 0x66 && !g.c.is8086) p++;
-  const op = at(0), modrm = at(1);
-  if (op < 0 || modrm < 0) return false;
+  const start = g.p, bytes = g.bytes;
+  // Its bytes must all be in reach, as the decoder will ask for them (else it ends the trace).
+  const reach = Math.min(g.limit, start - (start & 0xfff) + 4096, start + g.csLimit - next + 1);
+  const prefix = bytes[start] === 0x66 && !g.c.is8086 ? 1 : 0;
+  const op = bytes[start + prefix], modrm = bytes[start + prefix + 1];
+  const imm = (g.c.def32 !== (prefix === 1)) ? 4 : 2; // Iz: the operand size
+  let length = -1; // of the rest after the prefix; -1: not a form that replaces all flags
   const aluOp = op >> 3; // 2 ADC and 3 SBB read CF
   if (op < 0x40 && (op & 7) < 6 && aluOp !== 2 && aluOp !== 3) {
-    return (op & 7) >= 4 || modrm >= 0xc0;
-  }
-  if (op === 0x80 || op === 0x81 || op === 0x83) {
+    const form = op & 7;
+    length = form === 4 ? 2 : form === 5 ? 1 + imm : modrm >= 0xc0 ? 2 : -1;
+  } else if (op === 0x80 || op === 0x81 || op === 0x83) {
     const reg = (modrm >> 3) & 7;
-    return modrm >= 0xc0 && reg !== 2 && reg !== 3;
-  }
-  if (op === 0x84 || op === 0x85) return modrm >= 0xc0;
-  return op === 0xa8 || op === 0xa9;
+    if (modrm >= 0xc0 && reg !== 2 && reg !== 3) length = op === 0x81 ? 2 + imm : 3;
+  } else if (op === 0x84 || op === 0x85) length = modrm >= 0xc0 ? 2 : -1;
+  else if (op === 0xa8) length = 2;
+  else if (op === 0xa9) length = 1 + imm;
+  return length > 0 && start + prefix + length <= reach;
 }
 
 /**
