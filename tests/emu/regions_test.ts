@@ -11,6 +11,17 @@ import { deepStrictEqual as assertEquals, ok as assert } from "@std/assert";
 import type { Translation } from "../../lib/emu/translate.ts";
 import { asmMachine, type MachineOptions } from "./helpers.ts";
 
+/** The dispatch of the jump-table programs: the next of 16 codes, through a table of 4. */
+const DISPATCH = `next:
+    mov bl, [code + si]
+    and bx, 3
+    shl bx, 1
+    inc si
+    and si, 15
+    jmp [table + bx]`;
+/** Their 16 codes. */
+const CODE = "code: db 0, 1, 3, 2, 0, 0, 3, 1, 2, 2, 0, 3, 1, 0, 2, 1";
+
 const PROGRAMS: Record<string, string> = {
   // A bitwise CRC: an inner loop with a conditional XOR, inside two more loops.
   crc: `
@@ -116,13 +127,7 @@ const PROGRAMS: Record<string, string> = {
     mov cx, 400
     xor ax, ax
     mov edx, twice
-  next:
-    mov bl, [code + si]
-    and bx, 3
-    shl bx, 1
-    inc si
-    and si, 15
-    jmp [table + bx]
+  ${DISPATCH}
   op0:
     add ax, si
     jmp done
@@ -151,7 +156,7 @@ const PROGRAMS: Record<string, string> = {
     ret
   table: dw op0, op1, op2, op3
   ptr: dw thrice
-  code: db 0, 1, 3, 2, 0, 0, 3, 1, 2, 2, 0, 3, 1, 0, 2, 1`,
+  ${CODE}`,
   // A jump table's handlers, long enough for the blocks to be translated again with the
   // places their computed jumps went to (blocks.ts: RETARGET_AFTER): rotates and IMUL whose
   // flags are used, in the handlers the lookup reaches.
@@ -160,13 +165,7 @@ const PROGRAMS: Record<string, string> = {
     mov cx, 1500
     mov ax, 1
     xor dx, dx
-  next:
-    mov bl, [code + si]
-    and bx, 3
-    shl bx, 1
-    inc si
-    and si, 15
-    jmp [table + bx]
+  ${DISPATCH}
   op0:
     rol dx, 7
     add ax, si
@@ -194,8 +193,9 @@ const PROGRAMS: Record<string, string> = {
     loop next
     hlt
   table: dw op0, op1, op2, op3
-  code: db 0, 1, 3, 2, 0, 0, 3, 1, 2, 2, 0, 3, 1, 0, 2, 1`,
-  // REPNE SCASB, REPE CMPSB/CMPSW forwards and backwards, a zero count, then a loop of 32-bit
+  ${CODE}`,
+  // REPNE SCASB, REPE CMPSB/CMPSW forwards and backwards (the CMPSB equal up to the copies' end,
+  // then a zero against a nonzero byte: its flags are a subtraction's), a zero count, then a loop of 32-bit
   // address REPE CMPSB, each 5 bytes further on, the 50th of which runs past 64 KiB: #GP
   // (vector 13) in its 12th iteration.
   strings: `
@@ -222,12 +222,13 @@ const PROGRAMS: Record<string, string> = {
     xor al, al
     repne scasb
     add [300], cx
-    xor si, si
-    mov di, 0x100
-    mov cx, 40
+    lea si, [bp + 0x101]
+    lea di, [bp + 2]
+    mov cx, 80
     repe cmpsb
     pushf
-    pop word [302]
+    pop ax
+    add [302], ax
     mov si, bp
     mov di, 17
     mov cx, 80
