@@ -92,6 +92,10 @@ export const RUNTIME: Runtime = {
 
 const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
+/** `Gen.fk` of flags the locals hold with their kind in `lk` (one trace of a region jumps to another). */
+const DYNAMIC = -1;
+/** Most instructions of a trace copied into the traces that jump to it (see `Gen.pasted`). */
+const MAX_PASTED = 6;
 /** Most traces in one region. */
 const MAX_LABELS = 64;
 /** Stop.IO and Stop.YIELD (the generated code stores them directly). */
@@ -137,13 +141,18 @@ class Gen {
   readonly catchCases: string[] = [];
   /** IP at the start of each instruction. */
   readonly ips: number[] = [];
-  /** Kind of the flags held in locals ({@link Lazy}), 0 when the CPU holds them. */
+  /**
+   * Kind of the flags held in locals ({@link Lazy}), 0 when the CPU holds
+   * them, `DYNAMIC` when the locals hold them with their kind in `lk` and
+   * size in `ls` (a trace's start: each jump there leaves its own).
+   */
   fk = 0;
   /** Operand size of those flags. */
   fs = 1;
   /**
    * What the trace did first with the flags: 0 nothing yet, 1 replaced them
-   * all (the flags at its start are dead), 2 used them.
+   * all (the flags at its start are dead), 2 used them, 3 read CF (which it
+   * can take from the locals, see `passCode`).
    */
   firstFlagUse = 0;
   /** Decode position (physical) and the IP it corresponds to. */
@@ -160,8 +169,8 @@ class Gen {
   readonly labelIps: number[] = [];
   /** Instructions in one pass of each label's trace (0: not translated). */
   readonly labelCounts: number[] = [];
-  /** The label's trace replaces all flags before any use (a jump there need not flush them). */
-  readonly labelFlagsDead: boolean[] = [];
+  /** What each label's trace does first with the flags (`firstFlagUse`; 1: a jump there need not pass them). */
+  readonly labelFirstUse: number[] = [];
   /** Labels still to decode, in order. */
   readonly queue: number[] = [];
   /** Code resolved once the region is known (jumps to labels), by index (see `late`). */
@@ -175,6 +184,12 @@ class Gen {
   readonly labelLoops: boolean[] = [];
   /** Some jump stays in the region: the traces are cases of a dispatch loop (set once decoded). */
   inside = false;
+  /** Each translated trace's code: its range of `code`, without its case and loop lines. */
+  readonly labelBodies: (readonly [number, number])[] = [];
+  /** Labels of the traces with a computed jump (a lookup among the region's traces). */
+  readonly lookups = new Set<number>();
+  /** While a copy of a trace is resolved (`pasted`): the label of the trace it goes into, else -1. */
+  pastingInto = -1;
   /**
    * Labels a computed jump looks for: return sites of calls into the region,
    * and the places the block's computed jumps were seen to go (`targets`).
@@ -333,7 +348,7 @@ class Gen {
     this.labelOf.set(ip, label);
     this.labelIps.push(ip);
     this.labelCounts.push(0);
-    this.labelFlagsDead.push(false);
+    this.labelFirstUse.push(0);
     this.labelLoops.push(false);
     this.queue.push(label);
     return label;
@@ -343,7 +358,7 @@ class Gen {
   startTrace(label: number): void {
     this.traceStart = this.k;
     this.traceLabel = label;
-    this.fk = 0;
+    this.fk = DYNAMIC;
     this.fs = 1;
     this.firstFlagUse = 0;
     this.visited.clear();
@@ -353,15 +368,45 @@ class Gen {
     this.emit(
       this.late(() =>
         `${this.inside ? `case ${label}:` : ""} ${
-          this.labelLoops[label] ? `t${label}: for (;;) {` : ""
+          this.looped(label) ? `t${label}: for (;;) {` : ""
         }`
       ),
     );
   }
 
+  /**
+   * Whether the trace of `label` is inside a loop of its own in the generated
+   * code (a region's every trace is: copies of other traces pasted into it
+   * may jump back to its start).
+   */
+  looped(label: number): boolean {
+    return this.labelLoops[label] || this.inside;
+  }
+
   /** Ends the trace of `label` (its code never runs past its end: it jumps or leaves). */
   endTrace(label: number): void {
-    this.emit(this.late(() => this.labelLoops[label] ? "}" : ""));
+    this.emit(this.late(() => this.looped(label) ? "}" : ""));
+  }
+
+  /**
+   * A copy of the short trace of `label` for a jump to it from the trace
+   * of `host` (null when it is not short, looks a computed jump up, or
+   * this is a copy already; a lookup's `switch` is too big to copy): the
+   * jump then costs no pass through the region's dispatch, and the copy's
+   * own jumps back to `host` go round its loop directly. The copy runs as
+   * the trace does (the same instruction indices, counts and flags).
+   */
+  pasted(label: number, host: number): string | null {
+    if (
+      this.pastingInto >= 0 || this.labelCounts[label] > MAX_PASTED || this.lookups.has(label)
+    ) return null;
+    const [start, end] = this.labelBodies[label];
+    this.pastingInto = host;
+    try {
+      return this.resolve(this.code.slice(start, end).join("\n    "));
+    } finally {
+      this.pastingInto = -1;
+    }
   }
 
   /** A placeholder for code known only once the region is decoded. */
@@ -385,14 +430,18 @@ class Gen {
     const label = this.labelFor(ip);
     if (label < 0) return leaveCode(flush, String(ip), `done + ${n}`, link);
     // Back to this trace's own start: the next pass of its inner loop.
-    const own = label === this.traceLabel;
-    if (own) this.labelLoops[label] = true;
+    const from = this.traceLabel, fk = this.fk, fs = this.fs;
+    if (label === from) this.labelLoops[label] = true;
     else this.jumpLabels.push(label);
     return this.late(() => {
       const count = this.labelCounts[label]; // 0: not translated (never for its own trace)
       if (count === 0) return leaveCode(flush, String(ip), `done + ${n}`, link);
-      const keep = this.labelFlagsDead[label] ? "" : flush;
-      const go = own ? `continue t${label};` : `lbl = ${label}; continue region;`;
+      const keep = this.passCode(flush, fk, fs, label);
+      // The trace this code runs in: its own, or the one a copy of its trace was pasted into.
+      const host = this.pastingInto >= 0 ? this.pastingInto : from;
+      const go = label === host
+        ? `continue t${label};`
+        : this.pasted(label, host) ?? `lbl = ${label}; continue region;`;
       return `done += ${n}; if (done + ${count} > budget) { ${
         leaveCode(flush, String(ip), "done", link)
       } } ${keep} ${go}`;
@@ -406,9 +455,11 @@ class Gen {
    */
   computedJumpCode(expr: string, n: number): string {
     const flush = this.flushCode();
+    const fk = this.fk, fs = this.fs;
+    this.lookups.add(this.traceLabel);
     if (this.computedJumps++ === 0) this.joinTargets();
     return this.late(() => {
-      const cases = this.computedCases(flush);
+      const cases = this.computedCases(flush, fk, fs);
       if (cases === "") return leaveCode(flush, expr, `done + ${n}`, -1);
       return `done += ${n}; switch (${expr}) { ${cases} } ${leaveCode(flush, expr, "done", -1)}`;
     });
@@ -438,15 +489,16 @@ class Gen {
 
   /**
    * The cases of a computed jump's lookup (its translated lookup sites),
-   * each with `flush` unless the trace there replaces the flags first.
+   * each passing the flags (`flush`, of kind `fk` and size `fs`) as the
+   * trace there needs them (see `passCode`).
    */
-  computedCases(flush: string): string {
+  computedCases(flush: string, fk: number, fs: number): string {
     const cases: string[] = [];
     for (const label of this.lookupSites) {
       const count = this.labelCounts[label];
       if (count === 0) continue;
       const ip = this.labelIps[label];
-      const keep = this.labelFlagsDead[label] ? "" : flush;
+      const keep = this.passCode(flush, fk, fs, label);
       cases.push(
         `case ${ip}: if (done <= budget - ${count}) { ${keep} lbl = ${label}; continue region; } break;`,
       );
@@ -557,6 +609,22 @@ class Gen {
     return flagsCode(this.fk, this.fs);
   }
 
+  /**
+   * Code that hands the flags (`flush` moves them to the CPU; held as kind
+   * `fk`, size `fs`) to the trace of `label` when a jump goes there. Every
+   * trace starts with them where `lk` says: in the CPU (0), or in the
+   * locals as kind `lk` of `ls` bytes. They stay in the locals for a trace
+   * that reads CF first (it takes CF from them without a call), and go to
+   * the CPU for the others (which would move them there anyway, at an exit
+   * or for a helper). A trace that replaces them first gets nothing.
+   */
+  passCode(flush: string, fk: number, fs: number, label: number): string {
+    const first = this.labelFirstUse[label];
+    if (first === 1 || fk === DYNAMIC) return "";
+    if (first === 3 && fk !== 0) return `lk = ${fk}; ls = ${fs};`;
+    return `${flush} lk = 0;`;
+  }
+
   /** Moves the flags to the CPU now (before code that reads or replaces them there). */
   flush(): void {
     const f = this.flushCode();
@@ -566,25 +634,15 @@ class Gen {
 
   /** An expression for CF as 0 or 1. */
   cf(): string {
+    if (this.fk === DYNAMIC && this.firstFlagUse === 0) this.firstFlagUse = 3;
     this.usesFlags();
-    switch (this.fk) {
-      case 0:
-        return "c.cf()";
-      case Lazy.ADD:
-        return "(lr < la ? 1 : 0)";
-      case Lazy.SUB:
-        return "(la < lb ? 1 : 0)";
-      case Lazy.LOGIC:
-        return "0";
-      case Lazy.ADC:
-        return "(lr < la || (lcf !== 0 && lr === la) ? 1 : 0)";
-      case Lazy.SBB:
-        return "(la < lb || (lcf !== 0 && la === lb) ? 1 : 0)";
-      case Lazy.SHIFT:
-        return "(lb & 1)";
-      default:
-        return "lcf";
-    }
+    if (this.fk !== DYNAMIC) return cfOfKind(this.fk);
+    // The kinds jumps between traces pass most (shifts, logic, compares, sums) inline, the rest
+    // through the CPU's rule (a call).
+    const inline = [Lazy.SHIFT, Lazy.LOGIC, Lazy.SUB, Lazy.ADD, Lazy.INC, Lazy.DEC];
+    return `(${
+      inline.map((kind) => `lk === ${kind} ? ${cfOfKind(kind)} : `).join("")
+    }${"lk === 0 ? c.cf() : c.cfOf(lk, la, lb, lr, lcf, lcf)"})`;
   }
 
   /** A boolean expression for condition code cc (Jcc's low nibble). */
@@ -592,6 +650,7 @@ class Gen {
     this.usesFlags();
     const neg = (cc & 1) !== 0;
     const pick = (yes: string, no: string) => neg ? no : yes;
+    if (this.fk === DYNAMIC) this.flush();
     const fk = this.fk, s = this.fs;
     const sign = `(lr & ${SIGN[s]}) !== 0`;
     if (fk !== 0) {
@@ -741,11 +800,36 @@ class Gen {
   }
 }
 
+/** An expression for CF (0 or 1) of flags of lazy kind `fk` in the locals (0: the CPU's). */
+function cfOfKind(fk: number): string {
+  switch (fk) {
+    case 0:
+      return "c.cf()";
+    case Lazy.ADD:
+      return "(lr < la ? 1 : 0)";
+    case Lazy.SUB:
+      return "(la < lb ? 1 : 0)";
+    case Lazy.LOGIC:
+      return "0";
+    case Lazy.ADC:
+      return "(lr < la || (lcf !== 0 && lr === la) ? 1 : 0)";
+    case Lazy.SBB:
+      return "(la < lb || (lcf !== 0 && la === lb) ? 1 : 0)";
+    case Lazy.SHIFT:
+      return "(lb & 1)";
+    default: // INC, DEC: CF kept from before
+      return "lcf";
+  }
+}
+
 /** Code that moves flags of lazy kind `fk` and size `fs`, held in the locals, into the CPU. */
 function flagsCode(fk: number, fs: number): string {
   switch (fk) {
     case 0:
       return "";
+    case DYNAMIC:
+      // lk is 0 here but in a trace that reads CF first, which replaces the flags right after.
+      return "if (lk !== 0) c.setLazy(lk, ls, la, lb, lr, lcf);";
     case Lazy.ADD:
     case Lazy.SUB:
       return `c.lop = ${fk}; c.la = la; c.lb = lb; c.lr = lr; c.lsize = ${fs};`;
@@ -863,16 +947,17 @@ export function translate(
       const next = g.wrapIp(g.ip);
       g.emit(cut ? g.exitCode(String(next), count) : g.jumpCode(next, count));
     }
+    g.labelBodies[label] = [caseMark + 1, g.code.length];
     g.endTrace(label);
     g.labelCounts[label] = count;
-    g.labelFlagsDead[label] = g.firstFlagUse === 1;
+    g.labelFirstUse[label] = g.firstFlagUse;
   }
   const count = g.labelCounts[0];
   if (count === 0) return null;
   g.ips[g.k] = g.ip;
   g.closeRange();
   const inside = g.inside = g.jumpLabels.some((l) => g.labelCounts[l] > 0) ||
-    (g.computedJumps > 0 && g.computedCases("") !== "");
+    (g.computedJumps > 0 && g.computedCases("", 0, 1) !== "");
   const cases = g.catchCases.map((f, i) => f === undefined ? "" : `case ${i}: ${f} break;`).join(
     " ",
   );
@@ -889,7 +974,7 @@ return function block(c, budget, entry) {
   ${g.pm ? "const ram = c.m.flat;" : "const ram = c.ram, fr = c.fastR, fw = c.fastW;"}
   ${segLocals}
   const i0 = c.instructions;
-  let la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, e = 0, off = 0, sp = 0, ex = false, k = 0, done = 0, rn = 0;
+  let lk = 0, ls = 1, la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, e = 0, off = 0, sp = 0, ex = false, k = 0, done = 0, rn = 0;
   let ni = 0, nd = 0, xl = -1, lbl = entry;
   ${regLocals === "" ? "" : `let ${regLocals};`}
   out: try {

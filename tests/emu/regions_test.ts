@@ -70,6 +70,44 @@ const PROGRAMS: Record<string, string> = {
   .leaf:
     mov dx, ax
     ret`,
+  // Jumps that carry each kind of flags (a sum, a difference, INC's kept CF, ADC/SBB, a
+  // shift) to short traces that read CF first (ADC, SBB, RCL, DEC keeping it, JC); those
+  // traces are copied into the jumps' traces.
+  carries: `
+    mov ax, 0x2000
+    mov ds, ax
+    mov cx, 2500
+    xor bx, bx
+    xor dx, dx
+    mov si, 0x1234
+    mov di, 7
+  top:
+    add si, di
+    jc .add
+    sub di, 3
+    jnc .sub
+    inc bx
+    jmp .inc
+  .add:
+    adc bx, 5
+    jmp .carry
+  .sub:
+    sbb bx, si
+    jmp .carry
+  .inc:
+    rcl si, 1
+    jmp .store
+  .carry:
+    dec dx
+    jc .store
+    shr dx, 1
+    jnc .store
+    adc dx, 0x100
+  .store:
+    and bx, 0x7ffe
+    mov [bx], si
+    loop top
+    hlt`,
   // A bubble sort: data-dependent swaps, an early exit, three loops one after another.
   sort: `
     mov ax, 0x2000
@@ -354,4 +392,18 @@ Deno.test("regions: REPNE SCASB and REPE CMPSB are loops inside the block", () =
   assertEquals(m.vcpu.getRegs().get32("rcx"), 16 - 11);
   assertEquals(m.vcpu.getRegs().get32("rsi"), 0x10000);
   assert(translations.some((t) => /while \(\(r1 & 0xffff\) !== 0\)/.test(t.source)), "no REP loop");
+});
+
+Deno.test("regions: flags reach a trace that reads CF first in locals, and short traces are copied into their jumps", () => {
+  const translations: Translation[] = [];
+  const m = asmMachine(PROGRAMS.carries, {
+    ramSize: RAM,
+    translation: { onTranslate: (_, t) => translations.push(t) },
+  });
+  assertEquals(m.vcpu.run().kind, "hlt");
+  const sources = translations.map((t) => t.source).join("\n");
+  // A jump hands a sum's or a difference's flags over as the locals' kind...
+  assert(/lk = [12]; ls = 2;/.test(sources), "no flags passed in locals");
+  // ...and `.store` (two instructions) runs inside the trace that jumps there, round its loop.
+  assert(/continue t\d+;/.test(sources), "no copied trace going round its host's loop");
 });
