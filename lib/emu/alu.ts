@@ -11,27 +11,18 @@ import { AF, CF, MASK, OF, PARITY, SF, SIGN, szp, ZF } from "./flags.ts";
 
 const ARITH = CF | 0x4 | AF | ZF | SF | OF;
 
-/** Records a lazy ADD/ADC/SUB/SBB result: the flags are computed when something reads them. */
-function lazy(c: Cpu, kind: number, a: number, b: number, r: number, carry: number, size: number) {
-  c.lop = kind;
-  c.la = a;
-  c.lb = b;
-  c.lr = r;
-  c.lc = carry;
-  c.lsize = size;
-  return r;
-}
-
 /** ADD/ADC. */
 export function add(c: Cpu, a: number, b: number, carry: number, size: number): number {
   const r = ((a + b + carry) & MASK[size]) >>> 0;
-  return lazy(c, carry === 0 ? Lazy.ADD : Lazy.ADC, a, b, r, carry, size);
+  c.setLazy(carry === 0 ? Lazy.ADD : Lazy.ADC, size, a, b, r, carry);
+  return r;
 }
 
 /** SUB/SBB/CMP/NEG. */
 export function sub(c: Cpu, a: number, b: number, borrow: number, size: number): number {
   const r = ((a - b - borrow) & MASK[size]) >>> 0;
-  return lazy(c, borrow === 0 ? Lazy.SUB : Lazy.SBB, a, b, r, borrow, size);
+  c.setLazy(borrow === 0 ? Lazy.SUB : Lazy.SBB, size, a, b, r, borrow);
+  return r;
 }
 
 /** Flags of AND/OR/XOR/TEST: CF=OF=AF=0. */

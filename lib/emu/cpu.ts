@@ -388,48 +388,39 @@ export class Cpu {
 
   /** CF alone, without materializing everything. */
   cf(): number {
-    return this.cfOf(this.lop, this.la, this.lb, this.lr, this.lc, this.rawFlags);
-  }
-
-  /**
-   * CF of a pending operation of lazy kind `op` with operands `a`, `b` and
-   * result `r`: `lc` is the carry into ADC/SBB, `raw` holds the CF that
-   * INC/DEC keep (and the flags themselves for NONE). Translated code asks
-   * this of flags it holds in locals.
-   */
-  cfOf(op: number, a: number, b: number, r: number, lc: number, raw: number): number {
-    switch (op) {
+    switch (this.lop) {
       case 0:
       case Lazy.INC:
       case Lazy.DEC:
-        return raw & CF;
+        return this.rawFlags & CF;
       case Lazy.ADD:
-        return r < a ? CF : 0;
+        return this.lr < this.la ? CF : 0;
       case Lazy.SUB:
-        return a < b ? CF : 0;
+        return this.la < this.lb ? CF : 0;
       case Lazy.ADC:
-        return r < a || (lc !== 0 && r === a) ? CF : 0;
+        return this.lr < this.la || (this.lc !== 0 && this.lr === this.la) ? CF : 0;
       case Lazy.SBB:
-        return a < b || (lc !== 0 && a === b) ? CF : 0;
+        return this.la < this.lb || (this.lc !== 0 && this.la === this.lb) ? CF : 0;
       case Lazy.SHIFT:
-        return b & CF;
+        return this.lb & CF;
       default:
         return 0;
     }
   }
 
   /**
-   * Makes a pending operation the CPU's lazy flags: kind `op` (not NONE) of
-   * `size` bytes; `lc` is the carry into ADC/SBB, or the CF INC/DEC keep.
+   * Makes an operation of lazy kind `op` on `size`-byte operands `a`, `b`
+   * with result `r` (and `lc`, the carry into ADC/SBB) the pending one whose
+   * flags are computed when something reads them. Not for INC/DEC, whose
+   * kept CF lives in `rawFlags`.
    */
   setLazy(op: number, size: number, a: number, b: number, r: number, lc: number): void {
-    if (op === Lazy.INC || op === Lazy.DEC) this.rawFlags = (this.rawFlags & ~CF) | lc;
     this.lop = op;
-    this.lsize = size;
     this.la = a;
     this.lb = b;
     this.lr = r;
     this.lc = lc;
+    this.lsize = size;
   }
 
   /** FLAGS as software sees them (PUSHF, interrupts, getRegs). */

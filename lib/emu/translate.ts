@@ -436,7 +436,7 @@ class Gen {
     return this.late(() => {
       const count = this.labelCounts[label]; // 0: not translated (never for its own trace)
       if (count === 0) return leaveCode(flush, String(ip), `done + ${n}`, link);
-      const keep = this.passCode(flush, fk, fs, label);
+      const keep = this.passCode(fk, fs, label);
       // The trace this code runs in: its own, or the one a copy of its trace was pasted into.
       const host = this.pastingInto >= 0 ? this.pastingInto : from;
       const go = label === host
@@ -459,7 +459,7 @@ class Gen {
     this.lookups.add(this.traceLabel);
     if (this.computedJumps++ === 0) this.joinTargets();
     return this.late(() => {
-      const cases = this.computedCases(flush, fk, fs);
+      const cases = this.computedCases(fk, fs);
       if (cases === "") return leaveCode(flush, expr, `done + ${n}`, -1);
       return `done += ${n}; switch (${expr}) { ${cases} } ${leaveCode(flush, expr, "done", -1)}`;
     });
@@ -489,16 +489,16 @@ class Gen {
 
   /**
    * The cases of a computed jump's lookup (its translated lookup sites),
-   * each passing the flags (`flush`, of kind `fk` and size `fs`) as the
-   * trace there needs them (see `passCode`).
+   * each passing the flags (of kind `fk` and size `fs`) as the trace there
+   * needs them (see `passCode`).
    */
-  computedCases(flush: string, fk: number, fs: number): string {
+  computedCases(fk: number, fs: number): string {
     const cases: string[] = [];
     for (const label of this.lookupSites) {
       const count = this.labelCounts[label];
       if (count === 0) continue;
       const ip = this.labelIps[label];
-      const keep = this.passCode(flush, fk, fs, label);
+      const keep = this.passCode(fk, fs, label);
       cases.push(
         `case ${ip}: if (done <= budget - ${count}) { ${keep} lbl = ${label}; continue region; } break;`,
       );
@@ -610,19 +610,22 @@ class Gen {
   }
 
   /**
-   * Code that hands the flags (`flush` moves them to the CPU; held as kind
-   * `fk`, size `fs`) to the trace of `label` when a jump goes there. Every
-   * trace starts with them where `lk` says: in the CPU (0), or in the
-   * locals as kind `lk` of `ls` bytes. They stay in the locals for a trace
-   * that reads CF first (it takes CF from them without a call), and go to
-   * the CPU for the others (which would move them there anyway, at an exit
-   * or for a helper). A trace that replaces them first gets nothing.
+   * Code that hands the flags (held as kind `fk`, size `fs`) to the trace of
+   * `label` when a jump goes there. Every trace starts with them where `lk`
+   * says: in the CPU (0), or in the locals as kind `lk` of `ls` bytes. They
+   * stay in the locals for a trace that reads CF first (it takes CF from
+   * them without a call), and go to the CPU for the others (which would move
+   * them there anyway, at an exit or for a helper), and for INC/DEC (whose
+   * kept CF the CPU holds in FLAGS). A trace that replaces them first gets
+   * nothing.
    */
-  passCode(flush: string, fk: number, fs: number, label: number): string {
+  passCode(fk: number, fs: number, label: number): string {
     const first = this.labelFirstUse[label];
     if (first === 1 || fk === DYNAMIC) return "";
-    if (first === 3 && fk !== 0) return `lk = ${fk}; ls = ${fs};`;
-    return `${flush} lk = 0;`;
+    if (first === 3 && fk !== 0 && fk !== Lazy.INC && fk !== Lazy.DEC) {
+      return `lk = ${fk}; ls = ${fs};`;
+    }
+    return `${flagsCode(fk, fs)} lk = 0;`;
   }
 
   /** Moves the flags to the CPU now (before code that reads or replaces them there). */
@@ -637,12 +640,9 @@ class Gen {
     if (this.fk === DYNAMIC && this.firstFlagUse === 0) this.firstFlagUse = 3;
     this.usesFlags();
     if (this.fk !== DYNAMIC) return cfOfKind(this.fk);
-    // The kinds jumps between traces pass most (shifts, logic, compares, sums) inline, the rest
-    // through the CPU's rule (a call).
-    const inline = [Lazy.SHIFT, Lazy.LOGIC, Lazy.SUB, Lazy.ADD, Lazy.INC, Lazy.DEC];
-    return `(${
-      inline.map((kind) => `lk === ${kind} ? ${cfOfKind(kind)} : `).join("")
-    }${"lk === 0 ? c.cf() : c.cfOf(lk, la, lb, lr, lcf, lcf)"})`;
+    // Each kind `passCode` leaves in the locals (the most common first), else the CPU's.
+    const kinds = [Lazy.SHIFT, Lazy.LOGIC, Lazy.SUB, Lazy.ADD, Lazy.ADC, Lazy.SBB];
+    return `(${kinds.map((kind) => `lk === ${kind} ? ${cfOfKind(kind)} : `).join("")}c.cf())`;
   }
 
   /** A boolean expression for condition code cc (Jcc's low nibble). */
@@ -828,7 +828,7 @@ function flagsCode(fk: number, fs: number): string {
     case 0:
       return "";
     case DYNAMIC:
-      // lk is 0 here but in a trace that reads CF first, which replaces the flags right after.
+      // Only a trace that reads CF first has lk !== 0, and it replaces the flags right after.
       return "if (lk !== 0) c.setLazy(lk, ls, la, lb, lr, lcf);";
     case Lazy.ADD:
     case Lazy.SUB:
@@ -957,7 +957,7 @@ export function translate(
   g.ips[g.k] = g.ip;
   g.closeRange();
   const inside = g.inside = g.jumpLabels.some((l) => g.labelCounts[l] > 0) ||
-    (g.computedJumps > 0 && g.computedCases("", 0, 1) !== "");
+    (g.computedJumps > 0 && g.computedCases(0, 1) !== "");
   const cases = g.catchCases.map((f, i) => f === undefined ? "" : `case ${i}: ${f} break;`).join(
     " ",
   );

@@ -1,6 +1,5 @@
 import { deepStrictEqual as assertEquals } from "@std/assert";
 import { machine, reg, setReg } from "./helpers.ts";
-import { Lazy } from "../../lib/emu/cpu.ts";
 
 const CF = 1, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 const ARITH = CF | PF | AF | ZF | SF | OF;
@@ -111,22 +110,4 @@ Deno.test("SETcc after a 32-bit CMP matches signed and unsigned comparison", () 
       assertEquals(m.ram[0x200f] === 1, sa > sb);
     }
   }
-});
-
-Deno.test("a pending operation handed to the CPU (setLazy) gives the flags its kind defines", () => {
-  const { vcpu } = machine([0xf4]);
-  const c = vcpu.cpu;
-  c.flags = 0x202; // CF clear
-  // ADC of 0xff + 0xff with a carry in: 0x1ff, CF from the carry rule.
-  c.setLazy(Lazy.ADC, 1, 0xff, 0xff, 0xff, 1);
-  assertEquals(c.cf(), 1);
-  assertEquals(c.flags & 0x8d5, 0x95); // CF PF AF SF; ZF, OF clear
-  // DEC keeps the CF it is given, in FLAGS itself.
-  c.setLazy(Lazy.DEC, 2, 1, 0, 0, 1);
-  assertEquals(c.cf(), 1);
-  assertEquals(c.flags & 0x41, 0x41); // ZF, CF
-  c.setLazy(Lazy.INC, 4, 0xffffffff, 0, 0, 0);
-  assertEquals(c.flags & 0x41, 0x40);
-  assertEquals(c.cfOf(Lazy.SUB, 1, 2, 0xffffffff, 0, 0), 1);
-  assertEquals(c.cfOf(Lazy.SHIFT, 0, 0x800, 0, 0, 0xffff), 0);
 });
