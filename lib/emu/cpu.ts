@@ -619,11 +619,36 @@ export class Cpu {
       this.ip = (ip + 2) & 0xffff;
       return this.ram[a] | (this.ram[a + 1] << 8);
     }
+    if (this.pe) {
+      const v = this.pmFetchWide(2);
+      if (v >= 0) return v;
+    }
     return this.fetch8() | (this.fetch8() << 8);
   }
   /** Fetches a little-endian dword from the instruction stream. */
   fetch32(): number {
+    if (this.pe) {
+      const v = this.pmFetchWide(4);
+      if (v >= 0) return v;
+    }
     return (this.fetch16() | (this.fetch16() << 16)) >>> 0;
+  }
+  /**
+   * In 32-bit protected-mode code, the `n` (2 or 4) bytes at CS:EIP read at
+   * once from the code page `pmFetch` cached, or -1 where they must be
+   * fetched byte by byte (another page, past the CS limit, 16-bit code):
+   * the same rule as `pmFetch`'s, for a whole immediate or displacement.
+   */
+  private pmFetchWide(n: number): number {
+    const ip = this.ip;
+    const lin = (this.csBase + ip) >>> 0;
+    const o = lin & 0xfff;
+    if (!this.def32 || lin >>> 12 !== this.fetchPage || o > 0x1000 - n) return -1;
+    if (ip + n - 1 > this.limit[CS]) return -1;
+    this.ip = (ip + n) >>> 0;
+    const f = this.m.flat, h = this.fetchHost + o;
+    if (n === 2) return f[h] | (f[h + 1] << 8);
+    return (f[h] | (f[h + 1] << 8) | (f[h + 2] << 16) | (f[h + 3] << 24)) >>> 0;
   }
   /** An immediate of the operand size (2 or 4 bytes; 1 for byte operations). */
   fetchN(size: number): number {

@@ -223,6 +223,15 @@ export class PhysMemory {
   }
 
   private slowRead(a: number, len: number): number {
+    // RAM above the slot at 0 (extended memory) is in `flat` where fastKind says so.
+    const f = this.flat;
+    if (
+      a < f.length && (this.fastKind[a >>> 12] & FAST_READ) !== 0 && (a & 0xfff) <= 0x1000 - len
+    ) {
+      if (len === 1) return f[a];
+      if (len === 2) return f[a] | (f[a + 1] << 8);
+      return (f[a] | (f[a + 1] << 8) | (f[a + 2] << 16) | (f[a + 3] << 24)) >>> 0;
+    }
     const s = this.slotOf(a, len);
     if (s !== undefined) {
       const o = a - s.base;
@@ -240,6 +249,18 @@ export class PhysMemory {
   }
 
   private slowWrite(a: number, len: number, v: number): void {
+    const f = this.flat;
+    if (
+      a < f.length && (this.fastKind[a >>> 12] & FAST_WRITE) !== 0 && (a & 0xfff) <= 0x1000 - len
+    ) {
+      f[a] = v;
+      if (len > 1) f[a + 1] = v >>> 8;
+      if (len > 2) {
+        f[a + 2] = v >>> 16;
+        f[a + 3] = v >>> 24;
+      }
+      return;
+    }
     const s = this.slotOf(a, len);
     if (s !== undefined && !s.readonly) {
       const o = a - s.base, b = s.bytes;
