@@ -50,7 +50,7 @@ export interface BlockEntry {
 
 /** Tuning of the block cache. */
 export interface BlockCacheOptions {
-  /** Entries into an address before it is translated (default 16). */
+  /** Arrivals at an address before it is translated (default 1024; see `THRESHOLD`). */
   threshold?: number;
   /** Most instructions in one trace of a block (default 64). */
   maxInstructions?: number;
@@ -80,11 +80,43 @@ export const REGROW_AFTER = 4096;
 const RETARGET_AFTER = 256;
 /** Most targets of computed jumps a block remembers. */
 const MAX_TARGETS = 32;
+/**
+ * Arrivals at an address before it is translated. A translation costs V8
+ * about a millisecond and more (parsing, bytecode, its baseline and
+ * optimizing compiles of a function of some 10 KB) before it pays back, and
+ * most code a kernel runs while booting is entered some hundreds of times
+ * at most: at 16, Debian's i386 kernel made 11,200 translations and reached
+ * its shell in 38-43 s; at 1024, 2,500 and 26-28 s (bench/results.md).
+ */
+const THRESHOLD = 1024;
+/** Slots of `BlockCache`'s heat counters (2 MiB of them: a kernel's code lies in few collisions). */
+const HEAT_SLOTS = 1 << 20;
+/** A heat slot whose addresses are counted in their entries (one of them has one). */
+const SATURATED = 0xffff;
+
+/** The heat counter of physical address `phys`. */
+function heatSlot(phys: number): number {
+  return (phys ^ (phys >>> 20)) & (HEAT_SLOTS - 1);
+}
 
 /** Translated blocks of one CPU. */
 export class BlockCache {
   readonly #cpu: Cpu;
+  /**
+   * Blocks by physical address: translated ones, those refused, and cold
+   * addresses whose heat slot is shared with one of those (they count in
+   * their own entry).
+   */
   readonly #entries = new Map<number, BlockEntry>();
+  /**
+   * Entries into cold code, counted by a hash of the physical address
+   * (`heatSlot`) rather than in an entry per address: most addresses the
+   * interpreter passes never get hot (a kernel's boot passes hundreds of
+   * thousands), and an entry per address cost a map insertion for each and
+   * a map lookup for every interpreted instruction. {@link SATURATED} once
+   * an address of the slot has an entry: lookups there go to the map.
+   */
+  readonly #heat = new Uint16Array(HEAT_SLOTS);
   /** Translated blocks by code page. */
   readonly #pages = new Map<number, BlockEntry[]>();
   /** One byte per byte of each marked 256-byte page: part of a translated block. */
@@ -108,7 +140,7 @@ export class BlockCache {
   /** Creates the cache for `cpu` (the CPU's engine uses it once it is `cpu.blocks`). */
   constructor(cpu: Cpu, options: BlockCacheOptions = {}) {
     this.#cpu = cpu;
-    this.#threshold = Math.max(1, options.threshold ?? 16);
+    this.#threshold = Math.min(SATURATED - 1, Math.max(1, options.threshold ?? THRESHOLD));
     this.maxInstructions = Math.max(1, options.maxInstructions ?? 64);
     this.#maxRegion = Math.max(this.maxInstructions, options.maxRegion ?? 64);
     this.#onTranslate = options.onTranslate;
@@ -120,6 +152,20 @@ export class BlockCache {
    * should run the next instruction.
    */
   lookup(phys: number): BlockEntry | null {
+    const slot = heatSlot(phys);
+    const heat = this.#heat[slot];
+    if (heat !== SATURATED) {
+      if (heat + 1 < this.#threshold) {
+        this.#heat[slot] = heat + 1;
+        return null;
+      }
+      this.#heat[slot] = SATURATED; // hot: from now on this slot's addresses are in the map
+      if (!this.#entries.has(phys)) {
+        const e = this.#newEntry(phys);
+        e.hits = this.#threshold; // counted in the slot
+        return this.#translate(e, phys);
+      }
+    }
     const c = this.#cpu;
     let e = this.#entries.get(phys);
     if (e !== undefined && e.run !== null) {
@@ -131,26 +177,50 @@ export class BlockCache {
       this.#drop(e);
       e = undefined;
     }
-    if (e === undefined) {
-      e = {
-        run: null,
-        count: 0,
-        label: 0,
-        csBase: 0,
-        csLimit: 0,
-        ip: 0,
-        mode: 0,
-        start: phys,
-        ranges: [],
-        hits: 0,
-        exits: 0,
-        computed: 0,
-        links: [],
-      };
-      this.#entries.set(phys, e);
+    e ??= this.#newEntry(phys);
+    if (e.hits < 0) {
+      this.refused = true;
+      return null;
     }
-    if (e.hits < 0 || ++e.hits < this.#threshold) return null;
+    if (++e.hits < this.#threshold) return null;
     return this.#translate(e, phys);
+  }
+
+  /**
+   * Set when a lookup found code that cannot be translated (an instruction
+   * the translator does not take starts there); the engine clears it. The
+   * code after such an instruction is where a block resumes.
+   */
+  refused = false;
+
+  /**
+   * The interpreter fell through to `phys` (not a place blocks are looked
+   * up): it counts as code that has run, for the traces of later regions.
+   */
+  touch(phys: number): void {
+    const slot = heatSlot(phys);
+    if (this.#heat[slot] === 0) this.#heat[slot] = 1;
+  }
+
+  /** A cold entry for `phys`, in the map. */
+  #newEntry(phys: number): BlockEntry {
+    const e: BlockEntry = {
+      run: null,
+      count: 0,
+      label: 0,
+      csBase: 0,
+      csLimit: 0,
+      ip: 0,
+      mode: 0,
+      start: phys,
+      ranges: [],
+      hits: 0,
+      exits: 0,
+      computed: 0,
+      links: [],
+    };
+    this.#entries.set(phys, e);
+    return e;
   }
 
   #translate(e: BlockEntry, phys: number): BlockEntry | null {
@@ -164,7 +234,9 @@ export class BlockCache {
       maxRegion: this.#maxRegion,
       ran: (p) => {
         const e = this.#entries.get(p);
-        return e !== undefined && (e.hits !== 0 || e.run !== null);
+        if (e !== undefined) return e.hits !== 0 || e.run !== null;
+        const heat = this.#heat[heatSlot(p)];
+        return heat !== 0 && heat !== SATURATED;
       },
       translated: (p) => (this.#entries.get(p)?.run ?? null) !== null,
       targets: (p) => this.#targets.get(p),
@@ -200,6 +272,7 @@ export class BlockCache {
         computed: 0,
       };
       this.#entries.set(entry.physical, other);
+      this.#heat[heatSlot(entry.physical)] = SATURATED;
       this.#mark(other);
     }
     this.#onTranslate?.(phys, t);
@@ -294,6 +367,7 @@ export class BlockCache {
     this.#pages.clear();
     for (const e of this.#entries.values()) e.run = null; // links to them are not followed
     this.#entries.clear();
+    this.#heat.fill(0);
     this.#churn.clear();
     this.#regrown.clear();
     this.#targets.clear();

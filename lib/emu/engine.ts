@@ -14,6 +14,9 @@ import { TF } from "./flags.ts";
 import { ABORT } from "./memory.ts";
 import { codeAddress, setFastLimits } from "./pmem.ts";
 
+/** The longest x86 instruction: an IP that moved on by at most this much fell through. */
+const MAX_INSTRUCTION_BYTES = 15;
+
 /** Runs at most `n` instructions (REP iterations count one each); returns a {@link Stop} reason. */
 export function execute(c: Cpu, n: number): number {
   const m = c.m;
@@ -48,11 +51,23 @@ export function execute(c: Cpu, n: number): number {
       const blocks = c.blocks;
       // The block that just ran: its exit may be chained to the next block (no lookup).
       let prev: BlockEntry | null = null;
+      // Instructions the interpreter ran in a row by falling through (or jumping a few bytes
+      // on) since control last arrived somewhere else (a branch target, a block's exit, the
+      // slice's start). Blocks are looked up at the arrival and the instruction after it (where
+      // a block resumes after one it cannot translate, and again after each further one), not
+      // in the straight-line code beyond: cold code costs no lookup per instruction and blocks
+      // start where code is entered.
+      let fell = 0;
       while (n > 0) {
         if (c.breakpoints !== null && atBreakpoint(c)) return finish(c);
-        // With less budget than a block may need, the interpreter finishes the slice: looking
-        // blocks up there would translate code at every instruction without running it.
-        if (blocks !== null && n >= blocks.maxInstructions) {
+        if (fell > 1 && blocks !== null) {
+          // Straight-line code is only marked as run: traces follow code that has run.
+          const lin = c.csBase + c.ip;
+          const phys = lin < c.fastFetch ? lin : c.pmode ? codeAddress(c) : -1;
+          if (phys >= 0) blocks.touch(phys);
+        } else if (blocks !== null && n >= blocks.maxInstructions) {
+          // (With less budget than a block may need, the interpreter finishes the slice: looking
+          // blocks up there would translate code at every instruction without running it.)
           const link: number = prev === null ? -1 : c.exitLink;
           // The block this exit was chained to, while it lives (see BlockCache.link).
           let b: BlockEntry | undefined = link < 0 ? undefined : prev!.links[link];
@@ -66,6 +81,10 @@ export function execute(c: Cpu, n: number): number {
             // Virtual-8086 code is interpreted: its segments are real mode's, under paging.
             const phys = lin < c.fastFetch ? lin : c.pmode ? codeAddress(c) : -1;
             const found = phys < 0 ? null : blocks.lookup(phys);
+            if (blocks.refused) {
+              blocks.refused = false;
+              fell = -1; // the instruction after this one is looked up as an arrival
+            }
             if (found !== null) {
               if (link >= 0) blocks.link(prev!, link, found);
               else if (prev !== null) blocks.computedExit(prev, found); // may drop `found` too
@@ -81,6 +100,7 @@ export function execute(c: Cpu, n: number): number {
               break;
             }
             prev = b;
+            fell = 0;
             continue;
           }
         }
@@ -95,6 +115,8 @@ export function execute(c: Cpu, n: number): number {
         n = c.repBudget;
         c.repBudget = 0;
         c.instructions++;
+        const moved = c.ip - c.insStart;
+        fell = moved > 0 && moved <= MAX_INSTRUCTION_BYTES ? fell + 1 : 0;
         if (c.stop !== Stop.NONE) {
           if (c.stop === Stop.FAULT) {
             if (raised(c)) return finish(c);

@@ -9,7 +9,7 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "@std/assert";
 import type { Translation } from "../../lib/emu/translate.ts";
-import { asmMachine, type MachineOptions } from "./helpers.ts";
+import { asmMachine, type MachineOptions, reg } from "./helpers.ts";
 
 /** The dispatch of the jump-table programs: the next of 16 codes, through a table of 4. */
 const DISPATCH = `next:
@@ -360,7 +360,8 @@ function translatedRun(source: string) {
   const translations: Translation[] = [];
   const m = asmMachine(source, {
     ramSize: RAM,
-    translation: { onTranslate: (_, t) => translations.push(t) },
+    // Translated after 16 arrivals, not the default: these programs are short.
+    translation: { threshold: 16, onTranslate: (_, t) => translations.push(t) },
   });
   assertEquals(m.vcpu.run().kind, "hlt");
   return { m, translations };
@@ -402,4 +403,27 @@ Deno.test("regions: flags reach a trace that reads CF first in locals, and short
     traces.some((code) => (code.match(/rt\.store\(c, 2, 3, off, w\)/g) ?? []).length > 1),
     "no copy of a short trace",
   );
+});
+
+Deno.test("blocks start where control arrives, and again after each instruction the translator leaves", () => {
+  // 0: mov si, 200 / 3: cpuid / 5: cpuid / 7: add di, 1 / 10: add bp, 2 / 13: dec si / 14: jnz 3
+  const starts: number[] = [];
+  const m = asmMachine(
+    `mov si, 200
+    top:
+    cpuid
+    cpuid
+    add di, 1
+    add bp, 2
+    dec si
+    jnz top
+    hlt`,
+    { ramSize: RAM, translation: { threshold: 16, onTranslate: (p) => starts.push(p - 0x1000) } },
+  );
+  assertEquals(m.vcpu.run().kind, "hlt");
+  assertEquals(reg(m.vcpu, "rbp") & 0xffff, 400);
+  // CPUID ends a block in front of it; the code behind the second one is a block of its own,
+  // though the interpreter reaches it by falling through. Straight-line code beyond is not.
+  assert(starts.includes(7), `blocks at ${starts}`);
+  assert(!starts.includes(10) && !starts.includes(13), `blocks at ${starts}`);
 });

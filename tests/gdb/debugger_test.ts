@@ -11,6 +11,8 @@ import { walkPageTables } from "../../lib/machine/page-walk.ts";
 
 // 0: mov cx, 1000 / 3: add ax, 1 / 6: add bx, 2 / 9: inc dx / 10: loop 3 / 12: hlt
 const LOOP = [0xb9, 0xe8, 0x03, 0x83, 0xc0, 0x01, 0x83, 0xc3, 0x02, 0x42, 0xe2, 0xf7, 0xf4];
+// The same with mov cx, 3000: hot enough to be translated (blocks.ts THRESHOLD) and run on.
+const HOT_LOOP = [0xb9, 0xb8, 0x0b, ...LOOP.slice(3)];
 
 function flatMachine(code: number[]) {
   const image = new Uint8Array(4096);
@@ -19,8 +21,8 @@ function flatMachine(code: number[]) {
 }
 
 Deno.test("debugger (software CPU): a breakpoint inside a translated block stops exactly there", async () => {
-  const machine = flatMachine(LOOP);
-  await machine.run({ instructions: 400 });
+  const machine = flatMachine(HOT_LOOP);
+  await machine.run({ instructions: 6000 });
   const emu = machine.vcpu as EmuVcpu;
   strictEqual(emu.cpu.blocks!.translated > 0, true, "the loop was translated");
   const dbg = new MachineDebugger(machine);
@@ -44,7 +46,7 @@ Deno.test("debugger (software CPU): a breakpoint inside a translated block stops
   dbg.removeBreakpoint("software", 9);
   const end = await dbg.resume(false);
   strictEqual(end.kind === "ended" && end.reason.kind, "halt");
-  strictEqual(machine.vcpu.getRegs().get32("rdx") & 0xffff, 1000);
+  strictEqual(machine.vcpu.getRegs().get32("rdx") & 0xffff, 3000);
 });
 
 Deno.test("debugger (software CPU): a step runs exactly one instruction", async () => {
