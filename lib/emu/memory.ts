@@ -253,23 +253,12 @@ export class PhysMemory {
     if (
       a < f.length && (this.fastKind[a >>> 12] & FAST_WRITE) !== 0 && (a & 0xfff) <= 0x1000 - len
     ) {
-      f[a] = v;
-      if (len > 1) f[a + 1] = v >>> 8;
-      if (len > 2) {
-        f[a + 2] = v >>> 16;
-        f[a + 3] = v >>> 24;
-      }
+      storeLittleEndian(f, a, len, v);
       return;
     }
     const s = this.slotOf(a, len);
     if (s !== undefined && !s.readonly) {
-      const o = a - s.base, b = s.bytes;
-      b[o] = v;
-      if (len > 1) b[o + 1] = v >>> 8;
-      if (len > 2) {
-        b[o + 2] = v >>> 16;
-        b[o + 3] = v >>> 24;
-      }
+      storeLittleEndian(s.bytes, a - s.base, len, v);
       return;
     }
     if (s === undefined && len > 1 && this.#touchesSlot(a, len)) {
@@ -316,5 +305,15 @@ export class PhysMemory {
     this.readAddr = a;
     this.readLen = len;
     throw ABORT;
+  }
+}
+
+/** Stores the low `len` (1, 2 or 4) bytes of `v` at `bytes[o]`, least significant first. */
+function storeLittleEndian(bytes: Uint8Array, o: number, len: number, v: number): void {
+  bytes[o] = v;
+  if (len > 1) bytes[o + 1] = v >>> 8;
+  if (len > 2) {
+    bytes[o + 2] = v >>> 16;
+    bytes[o + 3] = v >>> 24;
   }
 }
