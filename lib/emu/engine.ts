@@ -62,8 +62,7 @@ export function execute(c: Cpu, n: number): number {
         if (c.breakpoints !== null && atBreakpoint(c)) return finish(c);
         if (fell > 1 && blocks !== null) {
           // Straight-line code is only marked as run: traces follow code that has run.
-          const lin = c.csBase + c.ip;
-          const phys = lin < c.fastFetch ? lin : c.pmode ? codeAddress(c) : -1;
+          const phys = blockAddress(c);
           if (phys >= 0) blocks.touch(phys);
         } else if (blocks !== null && n >= blocks.maxInstructions) {
           // (With less budget than a block may need, the interpreter finishes the slice: looking
@@ -77,9 +76,7 @@ export function execute(c: Cpu, n: number): number {
             if (b.run === null) b = undefined; // it was `prev` itself
           }
           if (b === undefined) {
-            const lin = c.csBase + c.ip;
-            // Virtual-8086 code is interpreted: its segments are real mode's, under paging.
-            const phys = lin < c.fastFetch ? lin : c.pmode ? codeAddress(c) : -1;
+            const phys = blockAddress(c);
             const found = phys < 0 ? null : blocks.lookup(phys);
             if (blocks.refused) {
               blocks.refused = false;
@@ -139,6 +136,16 @@ export function execute(c: Cpu, n: number): number {
     n = end - c.instructions;
   }
   return sliceEnd(c);
+}
+
+/**
+ * The physical address blocks of the next instruction are keyed by, or -1
+ * where none may run (virtual-8086 code is interpreted: its segments are
+ * real mode's, under paging; see `codeAddress`).
+ */
+function blockAddress(c: Cpu): number {
+  const lin = c.csBase + c.ip;
+  return lin < c.fastFetch ? lin : c.pmode ? codeAddress(c) : -1;
 }
 
 /** The next instruction is at a breakpoint (other than the one a resumed run starts on). */
