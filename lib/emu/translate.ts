@@ -94,7 +94,7 @@ const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 const SIGN = [0, 0x80, 0x8000, 0, 0x80000000];
 /** `Gen.fk` of flags the locals hold with their kind in `lk` (one trace of a region jumps to another). */
 const DYNAMIC = -1;
-/** Most instructions of a trace copied into the traces that jump to it (see `Gen.pasted`). */
+/** Most instructions copied into one jump: a short trace, with the copies its own jumps paste (see `Gen.pasted`). */
 const MAX_PASTED = 6;
 /** Most traces in one region. */
 const MAX_LABELS = 64;
@@ -190,6 +190,8 @@ class Gen {
   readonly lookups = new Set<number>();
   /** While a copy of a trace is resolved (`pasted`): the label of the trace it goes into, else -1. */
   pastingInto = -1;
+  /** Instructions of the copies being resolved (a copy's jumps may paste further, up to `MAX_PASTED`). */
+  pastedCount = 0;
   /**
    * Labels a computed jump looks for: return sites of calls into the region,
    * and the places the block's computed jumps were seen to go (`targets`).
@@ -391,21 +393,26 @@ class Gen {
   /**
    * A copy of the short trace of `label` for a jump to it from the trace
    * of `host` (null when it is not short, looks a computed jump up, or
-   * this is a copy already; a lookup's `switch` is too big to copy): the
-   * jump then costs no pass through the region's dispatch, and the copy's
-   * own jumps back to `host` go round its loop directly. The copy runs as
-   * the trace does (the same instruction indices, counts and flags).
+   * the copies it would go into hold `MAX_PASTED` instructions already; a
+   * lookup's `switch` is too big to copy): the jump then costs no pass
+   * through the region's dispatch, and the copy's own jumps back to `host`
+   * go round its loop directly. A copy's jumps paste copies in turn, so a
+   * chain of short traces (a store, then a LOOP back to `host`) runs without
+   * the dispatch too. The copy runs as the trace does (the same instruction
+   * indices, counts and flags).
    */
   pasted(label: number, host: number): string | null {
-    if (
-      this.pastingInto >= 0 || this.labelCounts[label] > MAX_PASTED || this.lookups.has(label)
-    ) return null;
+    const count = this.pastedCount + this.labelCounts[label];
+    if (count > MAX_PASTED || this.lookups.has(label)) return null;
     const [start, end] = this.labelBodies[label];
+    const outer = this.pastingInto, outerCount = this.pastedCount;
     this.pastingInto = host;
+    this.pastedCount = count;
     try {
       return this.resolve(this.code.slice(start, end).join("\n    "));
     } finally {
-      this.pastingInto = -1;
+      this.pastingInto = outer;
+      this.pastedCount = outerCount;
     }
   }
 
@@ -1106,7 +1113,7 @@ function instruction(g: Gen): number {
   if (op >= 0x40 && op < 0x50) {
     const i = op & 7;
     g.emit(`v = ${g.reg(w, i)};`);
-    incdec(g, op >= 0x48, w, flagsReplacedNext(g));
+    incdec(g, op >= 0x48, w, cfReplacedNext(g));
     g.emit(g.setReg(w, i, "lr"));
     return CONTINUE;
   }
@@ -1347,7 +1354,7 @@ function instruction(g: Gen): number {
       if (op === 0xff && (m.reg === 2 || m.reg === 4)) return indirect(g, m, w, m.reg === 2);
       if (m.reg > 1) throw new NotTranslated("FE/FF beyond INC/DEC");
       readRm(g, size, m, "v", true);
-      incdec(g, m.reg === 1, size, m.ea === null && flagsReplacedNext(g));
+      incdec(g, m.reg === 1, size, m.ea === null && cfReplacedNext(g));
       writeRm(g, size, m, "lr");
       return CONTINUE;
     }
@@ -1773,15 +1780,16 @@ function rotateByConstant(
  * code already in the trace, the trace's or region's size). Then the flags
  * of this instruction need not be computed.
  */
-function flagsReplacedNext(g: Gen): boolean {
-  const next = g.wrapIp(g.ip);
+function flagsReplacedNext(g: Gen, skip = 0): boolean {
+  const next = g.wrapIp(g.ip + skip);
   if (
-    g.labelOf.has(next) || g.visited.has(next) || g.inTrace + 2 >= g.maxInstructions ||
-    g.k + 2 >= g.maxRegion
+    g.labelOf.has(next) || g.visited.has(next) || g.inTrace + skip + 2 >= g.maxInstructions ||
+    g.k + skip + 2 >= g.maxRegion
   ) return false;
-  const start = g.p, bytes = g.bytes;
+  const start = g.p + skip, bytes = g.bytes;
   // Its bytes must all be in reach, as the decoder will ask for them (else it ends the trace).
   const reach = Math.min(g.limit, start - (start & 0xfff) + 4096, start + g.csLimit - next + 1);
+  if (skip > 0 && (start >= reach || (start & 0xfff) === 0)) return false;
   const prefix = bytes[start] === 0x66 && !g.c.is8086 ? 1 : 0;
   const op = bytes[start + prefix], modrm = bytes[start + prefix + 1];
   const imm = (g.c.def32 !== (prefix === 1)) ? 4 : 2; // Iz: the operand size
@@ -1797,6 +1805,26 @@ function flagsReplacedNext(g: Gen): boolean {
   else if (op === 0xa8) length = 2;
   else if (op === 0xa9) length = 1 + imm;
   return length > 0 && start + prefix + length <= reach;
+}
+
+/**
+ * Whether CF as it is after the instruction being decoded is dead: the
+ * next instruction replaces every flag (`flagsReplacedNext`), or it is a
+ * one-byte INC/DEC of a register (which keeps CF) whose own CF is dead in
+ * turn, so a run such as `inc edx; inc ebx; and ebx, 7` fetches no CF.
+ */
+function cfReplacedNext(g: Gen): boolean {
+  for (let skip = 0; skip < 4; skip++) {
+    if (flagsReplacedNext(g, skip)) return true;
+    const at = g.p + skip, next = g.wrapIp(g.ip + skip);
+    // Each INC/DEC passed must be a whole instruction of this trace, on the same page.
+    if (
+      next !== g.ip + skip || at >= g.limit || (skip > 0 && (at & 0xfff) === 0) ||
+      g.labelOf.has(next) ||
+      g.visited.has(next) || (g.bytes[at] & 0xf0) !== 0x40
+    ) return false;
+  }
+  return false;
 }
 
 /**

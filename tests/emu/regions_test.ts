@@ -73,6 +73,51 @@ const PROGRAMS: Record<string, string> = {
   // Jumps that carry each kind of flags (a sum, a difference, INC's kept CF, ADC/SBB, a
   // shift) to short traces that read CF first (ADC, SBB, RCL, DEC keeping it, JC); those
   // traces are copied into the jumps' traces.
+  // Linear probing into a table of 16 words (pmhash's shape): the store and the LOOP after an
+  // empty slot are copies pasted one into the other; INC INC AND after a CMP fetch no CF, and
+  // INC DEC ADC after a CMP must keep the CMP's CF through both.
+  probes: `
+    mov ax, 0x2000
+    mov ds, ax
+    mov bp, 40
+    mov si, 0x5a5a
+  round:
+    xor di, di
+  clear:
+    mov word [di], 0
+    add di, 2
+    cmp di, 32
+    jb clear
+    mov cx, 12
+  insert:
+    imul si, si, 25173
+    add si, 13849
+    mov ax, si
+    or ax, 1
+    mov bx, ax
+    shr bx, 12
+  probe:
+    mov di, bx
+    shl di, 1
+    cmp word [di], 0
+    je empty
+    cmp [di], ax
+    je found
+    inc dx
+    inc bx
+    and bx, 15
+    cmp ax, [di]
+    inc dx
+    dec dx
+    adc dx, 0
+    jmp probe
+  empty:
+    mov [di], ax
+  found:
+    loop insert
+    dec bp
+    jnz round
+    hlt`,
   carries: `
     mov ax, 0x2000
     mov ds, ax
@@ -426,4 +471,26 @@ Deno.test("blocks start where control arrives, and again after each instruction 
   // though the interpreter reaches it by falling through. Straight-line code beyond is not.
   assert(starts.includes(7), `blocks at ${starts}`);
   assert(!starts.includes(10) && !starts.includes(13), `blocks at ${starts}`);
+});
+
+Deno.test("regions: copies of short traces paste the copies they jump to, and INC/DEC keep CF only where it is read", () => {
+  const { translations } = translatedRun(PROGRAMS.probes);
+  const traces = translations.flatMap((t) => t.source.split(/case \d+:/));
+  // JE to an empty slot: the store's copy goes on into the LOOP's copy, with no pass through the
+  // region's dispatch in between (the store's trace jumps to LOOP's: one copy, pasted into the other).
+  const chained = new RegExp(
+    String.raw`lb = 0; lr = \(la - lb\) & 65535;\s+if \(lr === 0\) \{` + // CMP WORD [DI], 0; JE
+      String.raw`(?:(?!continue region)[^])*?rt\.store\(c, 2, 3, off, w\)\) ex = true;` + // its copy
+      String.raw`(?:(?!continue region)[^])*?\(\(r1 & 0xffff\) - 1\)`, // and LOOP's, inside it
+  );
+  assert(traces.some((code) => chained.test(code)), "no copy pasted into a copy");
+  const sources = translations.map((t) => t.source).join("\n");
+  // INC DX; INC BX; AND BX, 15: neither INC fetches the CF that AND replaces...
+  assert(/v = \(r2 & 0xffff\);\s+la = v; lr = \(v \+ 1\)/.test(sources), "INC DX fetched CF");
+  assert(/v = \(r3 & 0xffff\);\s+la = v; lr = \(v \+ 1\)/.test(sources), "INC BX fetched CF");
+  // ...while INC DX; DEC DX; ADC DX, 0 carries the CMP's CF through both.
+  assert(
+    /v = \(r2 & 0xffff\);\s+lcf = \(la < lb \? 1 : 0\);/.test(sources),
+    "INC DX dropped a live CF",
+  );
 });
