@@ -152,7 +152,10 @@ class Gen {
   /**
    * What the trace did first with the flags: 0 nothing yet, 1 replaced them
    * all (the flags at its start are dead), 2 used them, 3 read CF (which it
-   * can take from the locals, see `passCode`).
+   * can take from the locals, see `passCode`), 4 only had exits that may
+   * move them to the CPU (a fault, an MMIO helper, the budget's end: each
+   * takes them from where `lk` says at run time, so they can stay in the
+   * locals too), 5 that, then replaced them all.
    */
   firstFlagUse = 0;
   /** Decode position (physical) and the IP it corresponds to. */
@@ -432,7 +435,7 @@ class Gen {
    * that trace, else out of the block (see `exitCode`).
    */
   jumpCode(ip: number, n: number): string {
-    const flush = this.flushCode();
+    const flush = this.exitFlushCode();
     const link = this.links++;
     const label = this.labelFor(ip);
     if (label < 0) return leaveCode(flush, String(ip), `done + ${n}`, link);
@@ -461,7 +464,7 @@ class Gen {
    * else out of the block.
    */
   computedJumpCode(expr: string, n: number): string {
-    const flush = this.flushCode();
+    const flush = this.exitFlushCode();
     const fk = this.fk, fs = this.fs;
     this.lookups.add(this.traceLabel);
     if (this.computedJumps++ === 0) this.joinTargets();
@@ -594,18 +597,19 @@ class Gen {
   /** Marks the current instruction as one that may throw (memory access). */
   mayThrow(): void {
     if (this.catchCases[this.k] !== undefined) return;
-    this.catchCases[this.k] = this.flushCode();
+    this.catchCases[this.k] = this.exitFlushCode();
     this.emit(`k = ${this.k};`);
   }
 
   /** Notes that generated code uses the flags as they are. */
   usesFlags(): void {
-    if (this.firstFlagUse === 0) this.firstFlagUse = 2;
+    if (this.firstFlagUse === 0 || this.firstFlagUse === 4) this.firstFlagUse = 2;
   }
 
   /** Sets the flags held in locals: the last operation was `kind` of `size` bytes. */
   setFlags(kind: number, size: number, replacesAll: boolean): void {
     if (replacesAll && this.firstFlagUse === 0) this.firstFlagUse = 1;
+    else if (replacesAll && this.firstFlagUse === 4) this.firstFlagUse = 5;
     this.fk = kind;
     this.fs = size;
   }
@@ -617,19 +621,32 @@ class Gen {
   }
 
   /**
+   * `flushCode` for a way out of the block (an exit, a catch case): the
+   * flags' only reader there is the CPU after the block, which gets them
+   * from wherever they are, so it is not a use that makes a jump here pass
+   * them to the CPU first.
+   */
+  exitFlushCode(): string {
+    if (this.firstFlagUse === 0) this.firstFlagUse = 4;
+    return flagsCode(this.fk, this.fs);
+  }
+
+  /**
    * Code that hands the flags (held as kind `fk`, size `fs`) to the trace of
    * `label` when a jump goes there. Every trace starts with them where `lk`
    * says: in the CPU (0), or in the locals as kind `lk` of `ls` bytes. They
    * stay in the locals for a trace that reads CF first (it takes CF from
-   * them without a call), and go to the CPU for the others (which would move
-   * them there anyway, at an exit or for a helper), and for INC/DEC (whose
+   * them without a call) and for one that only passes exits before it
+   * replaces them (a load that may fault: the stores to the CPU then happen
+   * only if it leaves there), and go to the CPU for the others (which would
+   * move them there anyway, for a read or a helper), and for INC/DEC (whose
    * kept CF the CPU holds in FLAGS). A trace that replaces them first gets
    * nothing.
    */
   passCode(fk: number, fs: number, label: number): string {
     const first = this.labelFirstUse[label];
     if (first === 1 || fk === DYNAMIC) return "";
-    if (first === 3 && fk !== 0 && fk !== Lazy.INC && fk !== Lazy.DEC) {
+    if (first >= 3 && fk !== 0 && fk !== Lazy.INC && fk !== Lazy.DEC) {
       return `lk = ${fk}; ls = ${fs};`;
     }
     return `${flagsCode(fk, fs)} lk = 0;`;
@@ -644,7 +661,9 @@ class Gen {
 
   /** An expression for CF as 0 or 1. */
   cf(): string {
-    if (this.fk === DYNAMIC && this.firstFlagUse === 0) this.firstFlagUse = 3;
+    if (this.fk === DYNAMIC && (this.firstFlagUse === 0 || this.firstFlagUse === 4)) {
+      this.firstFlagUse = 3;
+    }
     this.usesFlags();
     if (this.fk !== DYNAMIC) return cfOfKind(this.fk);
     // Each kind `passCode` leaves in the locals (the most common first), else the CPU's.
@@ -803,7 +822,7 @@ class Gen {
    */
   exitCode(ip: string, n: number): string {
     const link = /^\d+$/.test(ip) ? this.links++ : -1;
-    return leaveCode(this.flushCode(), ip, `done + ${n}`, link);
+    return leaveCode(this.exitFlushCode(), ip, `done + ${n}`, link);
   }
 }
 
@@ -835,7 +854,7 @@ function flagsCode(fk: number, fs: number): string {
     case 0:
       return "";
     case DYNAMIC:
-      // Only a trace that reads CF first has lk !== 0, and it replaces the flags right after.
+      // lk !== 0 only in a trace that reads CF first or reaches only exits before replacing them.
       return "if (lk !== 0) c.setLazy(lk, ls, la, lb, lr, lcf);";
     case Lazy.ADD:
     case Lazy.SUB:

@@ -11,6 +11,19 @@ import { deepStrictEqual as assertEquals, ok as assert } from "@std/assert";
 import type { Translation } from "../../lib/emu/translate.ts";
 import { asmMachine, type MachineOptions, reg } from "./helpers.ts";
 
+/** OF, SF, ZF, AF, PF and CF in FLAGS. */
+const ARITHMETIC_FLAGS = 0x8d5;
+
+/** The arithmetic flags of the 16-bit subtraction `a - b` (CMP's), a model of the CPU's. */
+function subFlags16(a: number, b: number): number {
+  const r = (a - b) & 0xffff;
+  let parity = 1;
+  for (let v = r & 0xff; v !== 0; v >>= 1) parity ^= v & 1;
+  const overflow = ((a ^ b) & (a ^ r) & 0x8000) !== 0;
+  return (a < b ? 0x01 : 0) | (parity ? 0x04 : 0) | ((a ^ b ^ r) & 0x10) | (r === 0 ? 0x40 : 0) |
+    (r & 0x8000 ? 0x80 : 0) | (overflow ? 0x800 : 0);
+}
+
 /** The dispatch of the jump-table programs: the next of 16 codes, through a table of 4. */
 const DISPATCH = `next:
     mov bl, [code + si]
@@ -73,6 +86,47 @@ const PROGRAMS: Record<string, string> = {
   // Jumps that carry each kind of flags (a sum, a difference, INC's kept CF, ADC/SBB, a
   // shift) to short traces that read CF first (ADC, SBB, RCL, DEC keeping it, JC); those
   // traces are copied into the jumps' traces.
+  // A CMP's flags handed over in locals to a trace that loads before it replaces them. In every
+  // 8th round the load faults (#GP: a 32-bit address past 64 KiB); the #GP pushes FLAGS, which
+  // must be the CMP's, and the handler sums them in DI and brings the address back in range.
+  handover: `
+    mov word [13 * 4], fault
+    mov word [13 * 4 + 2], 0
+    mov ax, 0x2000
+    mov ds, ax
+    xor esi, esi
+    xor edi, edi
+    mov cx, 400
+  round:
+    mov ebx, esi
+    and ebx, 0xfe
+    test cl, 7
+    jnz .near
+    or ebx, 0x10000
+  .near:
+    add si, 7
+    cmp cx, 203
+    jne .load
+    add si, 3
+  .load:
+    mov ax, [ebx]
+    add dx, ax
+    xor [ebx + 2], dx
+    rol dx, 1
+    sub dx, cx
+    mov [ebx + 4], si
+    inc bp
+    loop round
+    hlt
+  fault:
+    push bp
+    mov bp, sp
+    mov ax, [bp + 6]
+    and ax, ${ARITHMETIC_FLAGS}
+    add di, ax
+    pop bp
+    and ebx, 0xffff
+    iret`,
   // Linear probing into a table of 16 words (pmhash's shape): the store and the LOOP after an
   // empty slot are copies pasted one into the other; INC INC AND after a CMP fetch no CF, and
   // INC DEC ADC after a CMP must keep the CMP's CF through both.
@@ -448,6 +502,18 @@ Deno.test("regions: flags reach a trace that reads CF first in locals, and short
     traces.some((code) => (code.match(/rt\.store\(c, 2, 3, off, w\)/g) ?? []).length > 1),
     "no copy of a short trace",
   );
+});
+
+Deno.test("regions: a trace that only passes exits before it replaces the flags gets them in locals", () => {
+  const { m, translations } = translatedRun(PROGRAMS.handover);
+  // A fault in each round whose CX is a multiple of 8, each pushing the flags of CMP CX, 203.
+  let sum = 0;
+  for (let cx = 400; cx > 0; cx -= 8) sum += subFlags16(cx, 203) & ARITHMETIC_FLAGS;
+  assertEquals(reg(m.vcpu, "rdi") & 0xffff, sum & 0xffff);
+  // JNE's jump to .load leaves the CMP's flags in the locals (lk = 2: a difference), where a
+  // trace that reads them would get them stored to the CPU.
+  const sources = translations.map((t) => t.source).join("\n");
+  assert(/lk = 2; ls = 2;/.test(sources), "flags not handed over in locals");
 });
 
 Deno.test("blocks start where control arrives, and again after each instruction the translator leaves", () => {
