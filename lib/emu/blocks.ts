@@ -41,6 +41,8 @@ export interface BlockEntry {
   exits: number;
   /** Exits through its computed jumps (returns, jump tables) so far (see `computedExit`). */
   computed: number;
+  /** Its translation has a jump table's dispatch (`Translation.dispatches`). */
+  dispatches: boolean;
   /**
    * The blocks its exits with a constant target were found to lead to, by
    * link number (`Cpu.exitLink`): the engine runs them without a lookup.
@@ -78,6 +80,22 @@ export const REGROW_AFTER = 4096;
  * with the places they went to in its region (see `BlockCache.computedExit`).
  */
 const RETARGET_AFTER = 256;
+/**
+ * How much larger than other regions one may be that is translated again
+ * for the targets of its jump table (not its returns): a bytecode
+ * interpreter's handlers, each with a copy of the dispatch, hold about 100
+ * instructions, and each jump to one left out is a block lookup.
+ */
+const DISPATCH_REGION_SCALE = 2;
+/**
+ * Most times a block with a jump table is translated again for its targets:
+ * its region learns its handlers a few at a time (a jump to a handler
+ * already in it no longer leaves, so it is never counted again). A block
+ * whose computed jumps are returns is translated again once: in a kernel,
+ * more and larger regions for its many return sites cost more to compile
+ * than they save (Debian's i386 kernel reached its shell 10% later).
+ */
+const MAX_RETARGETS = 3;
 /** Most targets of computed jumps a block remembers. */
 const MAX_TARGETS = 32;
 /**
@@ -134,6 +152,10 @@ export class BlockCache {
   readonly #churn = new Map<number, number>();
   /** Block starts translated again after their exits (see `regrow` and `computedExit`). */
   readonly #regrown = new Set<number>();
+  /** How often each block start was translated again for its computed jumps' targets. */
+  readonly #retargets = new Map<number, number>();
+  /** Block starts whose blocks dispatched through a jump table when they were translated again. */
+  readonly #dispatchers = new Set<number>();
   /** Where the computed jumps of a block start went (EIPs), by its physical address. */
   readonly #targets = new Map<number, Set<number>>();
 
@@ -217,6 +239,7 @@ export class BlockCache {
       hits: 0,
       exits: 0,
       computed: 0,
+      dispatches: false,
       links: [],
     };
     this.#entries.set(phys, e);
@@ -231,7 +254,9 @@ export class BlockCache {
     }
     const t = translate(c, phys, {
       maxInstructions: this.maxInstructions,
-      maxRegion: this.#maxRegion,
+      maxRegion: this.#dispatchers.has(phys)
+        ? DISPATCH_REGION_SCALE * this.#maxRegion
+        : this.#maxRegion,
       ran: (p) => {
         const e = this.#entries.get(p);
         if (e !== undefined) return e.hits !== 0 || e.run !== null;
@@ -254,6 +279,7 @@ export class BlockCache {
     e.mode = c.modeKey;
     e.ranges = t.ranges;
     e.links = new Array(t.links);
+    e.dispatches = t.dispatches;
     this.translated++;
     this.#mark(e);
     // The block's other traces are ways in too (a slice that ended inside its loop comes back
@@ -346,7 +372,9 @@ export class BlockCache {
    */
   computedExit(from: BlockEntry, to: BlockEntry): void {
     if (from.computed >= RETARGET_AFTER || from.run === null) return; // one field read when done
-    if (this.#regrown.has(from.start)) {
+    const retargets = this.#retargets.get(from.start) ?? 0;
+    const most = from.dispatches ? MAX_RETARGETS : 1;
+    if (retargets >= most || (retargets === 0 && this.#regrown.has(from.start))) {
       from.computed = RETARGET_AFTER;
       return;
     }
@@ -357,6 +385,8 @@ export class BlockCache {
     if (targets.size < MAX_TARGETS) targets.add(to.ip);
     if (++from.computed < RETARGET_AFTER) return;
     this.#regrown.add(from.start);
+    this.#retargets.set(from.start, retargets + 1);
+    if (from.dispatches) this.#dispatchers.add(from.start);
     this.#drop(from);
   }
 
@@ -370,6 +400,8 @@ export class BlockCache {
     this.#heat.fill(0);
     this.#churn.clear();
     this.#regrown.clear();
+    this.#retargets.clear();
+    this.#dispatchers.clear();
     this.#targets.clear();
   }
 

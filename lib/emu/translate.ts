@@ -61,6 +61,12 @@ export interface Translation {
    * in one pass (label 0, the start, is `count`). Empty for a lone trace.
    */
   readonly entries: readonly { label: number; physical: number; ip: number; count: number }[];
+  /**
+   * Whether a JMP through a register or memory (a jump table's dispatch,
+   * not a return or a CALL) leaves one of its traces: the block cache lets the region
+   * of such a block learn its targets more than once (`BlockCache.computedExit`).
+   */
+  readonly dispatches: boolean;
   /** The generated source (for tests and debugging). */
   readonly source: string;
 }
@@ -181,6 +187,8 @@ class Gen {
   /** Labels that jumps were generated to, and how many computed jumps look labels up. */
   readonly jumpLabels: number[] = [];
   computedJumps = 0;
+  /** A JMP through a register or memory was translated (see `Translation.dispatches`). */
+  dispatches = false;
   /** The label of the trace being decoded. */
   traceLabel = 0;
   /** Labels whose trace jumps back to its own start: an inner loop of the function. */
@@ -1071,7 +1079,15 @@ return function block(c, budget, entry) {
         ? []
         : [{ label, physical: g.codeAt(ip), ip, count: g.labelCounts[label] }]
     );
-  return { run, count, ranges: g.ranges, links: g.links, entries, source };
+  return {
+    run,
+    count,
+    ranges: g.ranges,
+    links: g.links,
+    entries,
+    dispatches: g.dispatches,
+    source,
+  };
 }
 
 /** The host stores a 16-bit 1 as the bytes 1, 0 (typed arrays use its byte order). */
@@ -1518,6 +1534,7 @@ function indirect(g: Gen, m: ModRm, size: number, isCall: boolean): number {
     g.emit(`if (w > ${bound}) c.fault(13, ${g.pm ? 0 : -1});`);
   }
   if (isCall) push(g, size, String(g.wrapIp(g.ip)), "w");
+  if (!isCall) g.dispatches = true; // a CALL's targets are functions, a JMP's a table's cases
   g.emit(`{ ${g.computedJumpCode("w", g.inTrace + 1)} }`);
   return END;
 }
