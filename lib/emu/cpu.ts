@@ -423,6 +423,15 @@ export class Cpu {
     this.lsize = size;
   }
 
+  /**
+   * `setLazy` for flags a translated block leaves in its locals when it
+   * exits: INC/DEC too, whose carry `lc` (the CF they keep) goes to `rawFlags`.
+   */
+  setBlockFlags(op: number, size: number, a: number, b: number, r: number, lc: number): void {
+    if (op === Lazy.INC || op === Lazy.DEC) this.rawFlags = (this.rawFlags & ~CF) | lc;
+    this.setLazy(op, size, a, b, r, lc);
+  }
+
   /** FLAGS as software sees them (PUSHF, interrupts, getRegs). */
   readFlags(): number {
     return this.is8086 ? (this.flags & 0x0fd7) | 0xf002 : (this.flags & 0x277fd7) | 2;

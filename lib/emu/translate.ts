@@ -446,14 +446,14 @@ class Gen {
     const flush = this.exitFlushCode();
     const link = this.links++;
     const label = this.labelFor(ip);
-    if (label < 0) return leaveCode(flush, String(ip), `done + ${n}`, link);
+    if (label < 0) return leaveCode(flush, String(ip), n, link);
     // Back to this trace's own start: the next pass of its inner loop.
     const from = this.traceLabel, fk = this.fk, fs = this.fs;
     if (label === from) this.labelLoops[label] = true;
     else this.jumpLabels.push(label);
     return this.late(() => {
       const count = this.labelCounts[label]; // 0: not translated (never for its own trace)
-      if (count === 0) return leaveCode(flush, String(ip), `done + ${n}`, link);
+      if (count === 0) return leaveCode(flush, String(ip), n, link);
       const keep = this.passCode(fk, fs, label);
       // The trace this code runs in: its own, or the one a copy of its trace was pasted into.
       const host = this.pastingInto >= 0 ? this.pastingInto : from;
@@ -461,7 +461,7 @@ class Gen {
         ? `continue t${label};`
         : this.pasted(label, host) ?? `lbl = ${label}; continue region;`;
       return `done += ${n}; if (done + ${count} > budget) { ${
-        leaveCode(flush, String(ip), "done", link)
+        leaveCode(flush, String(ip), 0, link)
       } } ${keep} ${go}`;
     });
   }
@@ -478,8 +478,8 @@ class Gen {
     if (this.computedJumps++ === 0) this.joinTargets();
     return this.late(() => {
       const cases = this.computedCases(fk, fs);
-      if (cases === "") return leaveCode(flush, expr, `done + ${n}`, -1);
-      return `done += ${n}; switch (${expr}) { ${cases} } ${leaveCode(flush, expr, "done", -1)}`;
+      if (cases === "") return leaveCode(flush, expr, n, -1);
+      return `done += ${n}; switch (${expr}) { ${cases} } ${leaveCode(flush, expr, 0, -1)}`;
     });
   }
 
@@ -636,7 +636,7 @@ class Gen {
    */
   exitFlushCode(): string {
     if (this.firstFlagUse === 0) this.firstFlagUse = 4;
-    return flagsCode(this.fk, this.fs);
+    return exitFlagsCode(this.fk, this.fs);
   }
 
   /**
@@ -830,7 +830,7 @@ class Gen {
    */
   exitCode(ip: string, n: number): string {
     const link = /^\d+$/.test(ip) ? this.links++ : -1;
-    return leaveCode(this.exitFlushCode(), ip, `done + ${n}`, link);
+    return leaveCode(this.exitFlushCode(), ip, n, link);
   }
 }
 
@@ -880,12 +880,27 @@ function flagsCode(fk: number, fs: number): string {
 }
 
 /**
- * Code that leaves the block for IP `ip` with `nd` instructions retired and
- * exit link `link` (-1: computed), after `flush` (the flags to the CPU).
- * One epilogue after the body stores the registers and returns (smaller code).
+ * Code for a way out of the block (an exit, a catch case) that leaves flags
+ * of lazy kind `fk` and size `fs`, held in the locals, for the epilogue to
+ * move into the CPU: `lk` and `ls` say where they are (`lk` 0: in the CPU).
+ * Only constants are assigned: V8 keeps no type feedback for that, so the
+ * first time an exit is taken in optimized code it does not deoptimize the
+ * block (stores to `c` and arithmetic would, on each exit's first use).
  */
-function leaveCode(flush: string, ip: string, nd: string, link: number): string {
-  return `${flush} ni = ${ip}; nd = ${nd}; xl = ${link}; break out;`;
+function exitFlagsCode(fk: number, fs: number): string {
+  if (fk === DYNAMIC) return ""; // `lk` says already
+  return fk === 0 ? "lk = 0;" : `lk = ${fk}; ls = ${fs};`;
+}
+
+/**
+ * Code that leaves the block for IP `ip` with `done + nx` instructions
+ * retired and exit link `link` (-1: computed), after `flags` (see
+ * `exitFlagsCode`). One epilogue after the body moves the flags and stores
+ * the registers, so each exit is a few constants (smaller code, and no
+ * deoptimization when an exit is first taken).
+ */
+function leaveCode(flags: string, ip: string, nx: number, link: number): string {
+  return `${flags} ni = ${ip}; nx = ${nx}; xl = ${link}; break out;`;
 }
 
 /** Options of {@link translate}. */
@@ -1009,7 +1024,7 @@ return function block(c, budget, entry) {
   ${segLocals}
   const i0 = c.instructions;
   let lk = 0, ls = 1, la = 0, lb = 0, lr = 0, lcf = 0, t = 0, v = 0, w = 0, d = 0, e = 0, off = 0, sp = 0, ex = false, k = 0, done = 0, rn = 0;
-  let ni = 0, nd = 0, xl = -1, lbl = entry;
+  let ni = 0, nx = 0, xl = -1, lbl = entry;
   ${regLocals === "" ? "" : `let ${regLocals};`}
   out: try {
     ${inside ? "region: for (;;) switch (lbl) {" : ""}
@@ -1018,12 +1033,15 @@ return function block(c, budget, entry) {
   } catch (e) {
     ${writeBack}
     switch (k) { ${cases} }
+    if (lk !== 0) c.setBlockFlags(lk, ls, la, lb, lr, lcf);
     c.ip = c.insStart = IPS[k];
     c.savedSp = r32[${ESP}];
     c.instructions = i0 + done + POS[k];
     throw e;
   }
   ${writeBack}
+  if (lk !== 0) c.setBlockFlags(lk, ls, la, lb, lr, lcf);
+  const nd = done + nx;
   c.ip = ni;
   c.exitLink = xl;
   c.instructions = i0 + nd;
@@ -1623,9 +1641,11 @@ function repCompare(g: Gen, op: number, size: number): number {
   const start = g.ips[g.k];
   const label = g.traceLabel, before = g.inTrace;
   g.flush();
-  const subFlags = flagsCode(Lazy.SUB, size); // the last iteration's flags, in the locals
-  // A fault in an iteration after the first finds the flags of the one before it.
-  g.catchCases[g.k] = `if (rn !== 0) { ${subFlags} }`;
+  // The last iteration's flags, in the locals: to the CPU after the loop, or for a way out.
+  const subFlags = flagsCode(Lazy.SUB, size), subExit = exitFlagsCode(Lazy.SUB, size);
+  // A fault in an iteration after the first finds the flags of the one before it (before
+  // it: in the CPU, flushed above).
+  g.catchCases[g.k] = `if (rn !== 0) { ${subExit} } else lk = 0;`;
   g.emit(`k = ${g.k};`);
   const link = g.links++;
   const traceCount = g.late(() => String(g.labelCounts[label]));
@@ -1633,8 +1653,8 @@ function repCompare(g: Gen, op: number, size: number): number {
   g.emit(`d = (c.rawFlags & 0x400) !== 0 ? ${-size} : ${size}; rn = 0;`);
   g.emit(`while (${cnt} !== 0) {`);
   g.emit(
-    `if (rn !== 0) { done++; if (done + ${traceCount} > budget) { ${subFlags} c.repPending = true; ${
-      leaveCode("", String(start), `done + ${before}`, link)
+    `if (rn !== 0) { done++; if (done + ${traceCount} > budget) { c.repPending = true; ${
+      leaveCode(subExit, String(start), before, link)
     } } }`,
   );
   const dst: Ea = { off: g.reg(a, 7), seg: 0 }; // ES, whatever the override

@@ -595,3 +595,23 @@ Deno.test("regions: copies of short traces paste the copies they jump to, and IN
     "INC DX dropped a live CF",
   );
 });
+
+Deno.test("regions: every way out of a block assigns constants only (no V8 type feedback to miss)", () => {
+  // An exit is cold code: optimized code that reaches one for the first time deoptimizes the
+  // whole region if the exit does arithmetic or stores to the CPU (V8 has no type feedback
+  // for them), and then the region is compiled again. So exits only set locals to constants
+  // (or to the computed target in a local) and the epilogue does the rest; a REP that stops
+  // at the budget also notes that it is pending.
+  const exit = /^\s*((lk|ls|nx|xl) = -?\d+; |ni = \w+; |c\.repPending = true; )*break out;$/;
+  let exits = 0;
+  for (const [name, source] of Object.entries(PROGRAMS)) {
+    for (const t of translatedRun(source).translations) {
+      // The exits that are blocks of their own (`if (...) { ... break out; }`): the cold ones.
+      for (const [, code] of t.source.matchAll(/\{([^{}]*break out;)/g)) {
+        assert(exit.test(code), `${name}: exit \`${code.trim()}\``);
+        exits++;
+      }
+    }
+  }
+  assert(exits > 50, `only ${exits} exits seen`);
+});
