@@ -425,9 +425,11 @@ export class Cpu {
 
   /**
    * `setLazy` for flags a translated block leaves in its locals when it
-   * exits: INC/DEC too, whose carry `lc` (the CF they keep) goes to `rawFlags`.
+   * exits (`op` 0: they are here already): INC/DEC too, whose carry `lc`
+   * (the CF they keep) goes to `rawFlags`.
    */
   setBlockFlags(op: number, size: number, a: number, b: number, r: number, lc: number): void {
+    if (op === 0) return;
     if (op === Lazy.INC || op === Lazy.DEC) this.rawFlags = (this.rawFlags & ~CF) | lc;
     this.setLazy(op, size, a, b, r, lc);
   }

@@ -42,7 +42,10 @@ import { TLB_PAGE_SHIFT, tlbRights } from "./paging.ts";
 
 /**
  * A translated block: runs from the trace of label `entry` (0: its start)
- * with an instruction budget, returns the instructions it retired.
+ * with an instruction budget, returns the instructions it retired. Entry
+ * -1 runs nothing and changes nothing: it passes the epilogue once, so that
+ * V8 has type feedback for it before the block's first long call is
+ * optimized inside its loops (else each later call deoptimizes on its way out).
  */
 export type BlockFunction = (c: Cpu, budget: number, entry: number) => number;
 
@@ -1027,20 +1030,21 @@ return function block(c, budget, entry) {
   let ni = 0, nx = 0, xl = -1, lbl = entry;
   ${regLocals === "" ? "" : `let ${regLocals};`}
   out: try {
+    if (entry < 0) { ni = c.ip; xl = c.exitLink; break out; } // a call that only primes the epilogue
     ${inside ? "region: for (;;) switch (lbl) {" : ""}
     ${body}
     ${inside ? "}" : ""}
   } catch (e) {
     ${writeBack}
     switch (k) { ${cases} }
-    if (lk !== 0) c.setBlockFlags(lk, ls, la, lb, lr, lcf);
+    c.setBlockFlags(lk, ls, la, lb, lr, lcf);
     c.ip = c.insStart = IPS[k];
     c.savedSp = r32[${ESP}];
     c.instructions = i0 + done + POS[k];
     throw e;
   }
   ${writeBack}
-  if (lk !== 0) c.setBlockFlags(lk, ls, la, lb, lr, lcf);
+  c.setBlockFlags(lk, ls, la, lb, lr, lcf);
   const nd = done + nx;
   c.ip = ni;
   c.exitLink = xl;
