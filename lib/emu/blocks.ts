@@ -270,7 +270,6 @@ export class BlockCache {
       e.hits = -1;
       return null;
     }
-    t.run(c, 0, -1); // primes its epilogue (see BlockFunction)
     e.run = t.run;
     e.count = t.count;
     e.label = 0;

@@ -1094,6 +1094,7 @@ return function block(c, budget, entry) {
     views?.[0] ?? null,
     views?.[1] ?? null,
   );
+  run(c, 0, -1); // primes its epilogue (see BlockFunction)
   const entries = !inside
     ? []
     : g.labelIps.flatMap((ip, label) =>
@@ -1647,8 +1648,8 @@ function repCompare(g: Gen, op: number, size: number): number {
   g.flush();
   // The last iteration's flags, in the locals: to the CPU after the loop, or for a way out.
   const subFlags = flagsCode(Lazy.SUB, size), subExit = exitFlagsCode(Lazy.SUB, size);
-  // A fault in an iteration after the first finds the flags of the one before it (before
-  // it: in the CPU, flushed above).
+  // A fault in an iteration after the first finds the flags of the one before it; in the
+  // first, those flushed to the CPU above.
   g.catchCases[g.k] = `if (rn !== 0) { ${subExit} } else lk = 0;`;
   g.emit(`k = ${g.k};`);
   const link = g.links++;
