@@ -44,6 +44,12 @@ export interface BlockEntry {
   /** Its translation has a jump table's dispatch (`Translation.dispatches`). */
   dispatches: boolean;
   /**
+   * Its translation holds a dispatch loop's handlers (`Translation.table`,
+   * or made again for the targets its jumps were seen to go to): its traces
+   * are the way into them (see `BlockCache.computedExit`).
+   */
+  hub: boolean;
+  /**
    * The blocks its exits with a constant target were found to lead to, by
    * link number (`Cpu.exitLink`): the engine runs them without a lookup.
    */
@@ -240,6 +246,7 @@ export class BlockCache {
       exits: 0,
       computed: 0,
       dispatches: false,
+      hub: false,
       links: [],
     };
     this.#entries.set(phys, e);
@@ -257,6 +264,7 @@ export class BlockCache {
       maxRegion: this.#dispatchers.has(phys)
         ? DISPATCH_REGION_SCALE * this.#maxRegion
         : this.#maxRegion,
+      maxTableRegion: DISPATCH_REGION_SCALE * this.#maxRegion,
       ran: (p) => {
         const e = this.#entries.get(p);
         if (e !== undefined) return e.hits !== 0 || e.run !== null;
@@ -280,13 +288,20 @@ export class BlockCache {
     e.ranges = t.ranges;
     e.links = new Array(t.links);
     e.dispatches = t.dispatches;
+    e.hub = t.table || this.#dispatchers.has(phys);
     this.translated++;
     this.#mark(e);
     // The block's other traces are ways in too (a slice that ended inside its loop comes back
     // there), unless a translation of their own is there already. They share its exit links.
+    // A hub takes its handlers' own blocks over: otherwise each handler, entered after a slice
+    // or from outside the loop, would grow a region of the same handlers in turn, each one
+    // more function for V8 to compile and warm up.
     for (const entry of t.entries) {
       const old = this.#entries.get(entry.physical);
-      if (old !== undefined && old.run !== null) continue;
+      if (old !== undefined && old.run !== null) {
+        if (!e.hub || old.run === t.run) continue;
+        this.#drop(old);
+      }
       const other: BlockEntry = {
         ...e,
         count: entry.count,
@@ -372,6 +387,12 @@ export class BlockCache {
    */
   computedExit(from: BlockEntry, to: BlockEntry): void {
     if (from.computed >= RETARGET_AFTER || from.run === null) return; // one field read when done
+    if (to.hub && to.run !== from.run) {
+      // A lookup per pass into the region that holds the handlers costs less than another
+      // region of the same handlers (a bytecode loop's entry from its caller, say).
+      from.computed = RETARGET_AFTER;
+      return;
+    }
     const retargets = this.#retargets.get(from.start) ?? 0;
     const most = from.dispatches ? MAX_RETARGETS : 1;
     if (retargets >= most || (retargets === 0 && this.#regrown.has(from.start))) {

@@ -70,6 +70,12 @@ export interface Translation {
    * of such a block learn its targets more than once (`BlockCache.computedExit`).
    */
   readonly dispatches: boolean;
+  /**
+   * Whether handlers read from a jump table joined its region (see
+   * `TranslateOptions.maxTableRegion`): the block is that table's hub, whose
+   * traces the block cache makes the way into those handlers.
+   */
+  readonly table: boolean;
   /** The generated source (for tests and debugging). */
   readonly source: string;
 }
@@ -107,6 +113,8 @@ const DYNAMIC = -1;
 const MAX_PASTED = 6;
 /** Most traces in one region. */
 const MAX_LABELS = 64;
+/** Most entries of a jump table read for handlers (see `Gen.joinTable`). */
+const MAX_TABLE_ENTRIES = 64;
 /** Stop.IO and Stop.YIELD (the generated code stores them directly). */
 const STOP_IO = 1, STOP_YIELD = 11;
 /** OF is bit 11 of FLAGS. */
@@ -128,6 +136,11 @@ const EA16: ReadonlyArray<readonly [readonly number[], number]> = [
 interface Ea {
   off: string;
   seg: number;
+  /**
+   * The constant part of an offset that also adds registers: where a jump
+   * table would start, the registers indexing it (see `Gen.joinTable`).
+   */
+  table?: number;
 }
 
 /** A decoded ModRM byte. */
@@ -192,6 +205,8 @@ class Gen {
   computedJumps = 0;
   /** A JMP through a register or memory was translated (see `Translation.dispatches`). */
   dispatches = false;
+  /** Handlers read from a jump table joined the region (see `joinTable`, `Translation.table`). */
+  table = false;
   /** The label of the trace being decoded. */
   traceLabel = 0;
   /** Labels whose trace jumps back to its own start: an inner loop of the function. */
@@ -202,6 +217,8 @@ class Gen {
   readonly labelBodies: (readonly [number, number])[] = [];
   /** Labels of the traces with a computed jump (a lookup among the region's traces). */
   readonly lookups = new Set<number>();
+  /** The IP of a trace's code that the current trace decodes again (see `branch`), else -1. */
+  inlining = -1;
   /** While a copy of a trace is resolved (`pasted`): the label of the trace it goes into, else -1. */
   pastingInto = -1;
   /** Instructions of the copies being resolved (a copy's jumps may paste further, up to `MAX_PASTED`). */
@@ -258,7 +275,8 @@ class Gen {
     readonly c: Cpu,
     phys: number,
     readonly maxInstructions: number,
-    readonly maxRegion: number,
+    public maxRegion: number,
+    readonly maxTableRegion: number,
     readonly ran: (physical: number) => boolean,
     readonly translated: (physical: number) => boolean,
     readonly targets: (physical: number) => Iterable<number> | undefined,
@@ -482,7 +500,13 @@ class Gen {
     return this.late(() => {
       const cases = this.computedCases(fk, fs);
       if (cases === "") return leaveCode(flush, expr, n, -1);
-      return `done += ${n}; switch (${expr}) { ${cases} } ${leaveCode(flush, expr, 0, -1)}`;
+      // One budget check for every case (room for the longest trace), made on every pass: a
+      // check in each case would first run in optimized code when that case is first taken
+      // and deoptimize it for want of type feedback (a dispatch meets its cases a few at a time).
+      const most = Math.max(...[...this.lookupSites].map((l) => this.labelCounts[l]));
+      return `done += ${n}; if (done <= budget - ${most}) switch (${expr}) { ${cases} } ${
+        leaveCode(flush, expr, 0, -1)
+      }`;
     });
   }
 
@@ -509,6 +533,42 @@ class Gen {
   }
 
   /**
+   * A JMP through the table at `seg`:`base` (entries of `size` bytes, a
+   * register its index): the handlers it holds now that have run and are no
+   * block's own yet join the region as places its computed jumps look up,
+   * and the region may grow to `maxTableRegion`. Read from memory as it is
+   * at translation (a guess that only shapes the region: a jump anywhere
+   * else still leaves), so the first translation of a dispatch loop holds
+   * its handlers, rather than regions learning them one after another.
+   */
+  joinTable(seg: number, base: number, size: number): void {
+    const c = this.c, bytes = this.bytes;
+    const offMask = this.a32 ? 0xffffffff : 0xffff;
+    let joined = 0, misses = 0;
+    for (let i = 0; i < MAX_TABLE_ENTRIES && misses < 2; i++) {
+      const off = (base + i * size) % (offMask + 1);
+      if (off + size - 1 > c.limit[seg]) break;
+      const lin = (c.base[seg] + off) >>> 0;
+      if (this.onePage && lin >>> 12 !== this.linPage) break;
+      const p = lin + this.delta;
+      if (p + size > bytes.length || (this.pm && (c.m.fastKind[p >>> 12] & FAST_READ) === 0)) break;
+      let ip = bytes[p] | bytes[p + 1] << 8;
+      if (size === 4) ip = (ip | bytes[p + 2] << 16 | bytes[p + 3] << 24) >>> 0;
+      const at = ip > this.csLimit ? -1 : this.codeAt(ip);
+      // A handler that never ran stays out; two such in a row are past the table's end, most likely.
+      misses = at < 0 || !this.ran(at) ? misses + 1 : 0;
+      if (misses !== 0 || this.labelOf.has(ip) || this.translated(at)) continue;
+      const label = this.labelFor(ip, true);
+      if (label < 0) continue;
+      this.lookupSites.add(label);
+      joined++;
+    }
+    if (joined === 0) return;
+    this.table = true;
+    this.maxRegion = Math.max(this.maxRegion, this.maxTableRegion);
+  }
+
+  /**
    * The cases of a computed jump's lookup (its translated lookup sites),
    * each passing the flags (of kind `fk` and size `fs`) as the trace there
    * needs them (see `passCode`).
@@ -520,9 +580,7 @@ class Gen {
       if (count === 0) continue;
       const ip = this.labelIps[label];
       const keep = this.passCode(fk, fs, label);
-      cases.push(
-        `case ${ip}: if (done <= budget - ${count}) { ${keep} lbl = ${label}; continue region; } break;`,
-      );
+      cases.push(`case ${ip}: ${keep} lbl = ${label}; continue region;`);
     }
     return cases.join(" ");
   }
@@ -572,31 +630,40 @@ class Gen {
     if (disp !== 0 || terms.length === 0) terms.push(String(disp));
     const sum = terms.join(" + ");
     const off = terms.length === 1 && regs.length === 1 ? sum : `((${sum}) & 0xffff)`;
-    return { off, seg: this.segOvr >= 0 ? this.segOvr : seg };
+    const table = regs.length > 0 ? disp & 0xffff : undefined;
+    return { off, seg: this.segOvr >= 0 ? this.segOvr : seg, table };
   }
 
   ea32(mod: number, rm: number): Ea {
     const terms: string[] = [];
     let seg = DS;
+    let disp = 0, regs = 0;
     if (rm === 4) {
       const sib = this.byte();
       const index = (sib >> 3) & 7, base = sib & 7, scale = sib >> 6;
       if (index !== 4) {
         terms.push(scale === 0 ? this.reg(4, index) : `(${this.reg(4, index)} << ${scale})`);
+        regs++;
       }
-      if (base === 5 && mod === 0) terms.push(String(this.dword() | 0));
+      if (base === 5 && mod === 0) terms.push(String(disp = this.dword() | 0));
       else {
         terms.push(this.reg(4, base));
+        regs++;
         if (base === 4 || base === 5) seg = SS;
       }
-    } else if (rm === 5 && mod === 0) terms.push(String(this.dword() | 0));
+    } else if (rm === 5 && mod === 0) terms.push(String(disp = this.dword() | 0));
     else {
       terms.push(this.reg(4, rm));
+      regs++;
       if (rm === 5) seg = SS;
     }
-    if (mod === 1) terms.push(String(this.simm8()));
-    else if (mod === 2) terms.push(String(this.dword() | 0));
-    return { off: `((${terms.join(" + ")}) >>> 0)`, seg: this.segOvr >= 0 ? this.segOvr : seg };
+    if (mod === 1) terms.push(String(disp = this.simm8()));
+    else if (mod === 2) terms.push(String(disp = this.dword() | 0));
+    return {
+      off: `((${terms.join(" + ")}) >>> 0)`,
+      seg: this.segOvr >= 0 ? this.segOvr : seg,
+      table: regs > 0 ? disp >>> 0 : undefined,
+    };
   }
 
   // --- code helpers ----------------------------------------------------------
@@ -913,6 +980,11 @@ export interface TranslateOptions {
   /** Most instructions in the block's region, all its traces together (default: maxInstructions). */
   maxRegion?: number;
   /**
+   * Most instructions in a region that a jump table's handlers joined (see
+   * `Translation.table`; default: maxRegion).
+   */
+  maxTableRegion?: number;
+  /**
    * Whether code at a physical address has run before (the interpreter or a
    * block started an instruction there): only such places become traces of
    * the region, so code that never ran stays out of it. Default: all.
@@ -948,20 +1020,22 @@ export function translate(
     phys,
     opts.maxInstructions,
     maxRegion,
+    Math.max(maxRegion, opts.maxTableRegion ?? maxRegion),
     opts.ran ?? (() => true),
     opts.translated ?? (() => false),
     opts.targets ?? (() => undefined),
   );
   g.labelFor(c.ip); // label 0: where the block is entered
-  while (g.queue.length > 0 && g.k < maxRegion) {
+  while (g.queue.length > 0 && g.k < g.maxRegion) {
     const label = g.queue.shift()!;
     const caseMark = g.code.length;
     g.startTrace(label);
     let ended = false;
     let cut = false; // an instruction the translator does not take ends the trace
-    while (!ended && g.inTrace < opts.maxInstructions && g.k < maxRegion) {
+    while (!ended && g.inTrace < opts.maxInstructions && g.k < g.maxRegion) {
       // Code that is a trace of its own already: go there rather than translate it again.
-      if (g.inTrace > 0 && g.labelOf.has(g.ip)) break;
+      if (g.inTrace > 0 && g.labelOf.has(g.ip) && g.ip !== g.inlining) break;
+      g.inlining = -1;
       // Code this trace has been through (it fell through into it): a loop, or a join.
       if (g.inTrace > 0 && g.visited.has(g.ip)) break;
       const mark = g.code.length, p = g.p, ip = g.ip, fk = g.fk, fs = g.fs;
@@ -1109,6 +1183,7 @@ return function block(c, budget, entry) {
     links: g.links,
     entries,
     dispatches: g.dispatches,
+    table: g.table,
     source,
   };
 }
@@ -1465,6 +1540,12 @@ function branch(g: Gen, cond: string, target: number): number {
   const fall = g.wrapIp(g.ip);
   if (cond === "true") {
     if (g.canFollow(target)) {
+      // A short trace that ends in a lookup (a dispatch loop's head) is decoded again here:
+      // each handler then has its own copy of the dispatch (a lookup is too big to paste).
+      const label = g.labelOf.get(target);
+      if (label !== undefined && g.lookups.has(label) && g.labelCounts[label] <= MAX_PASTED) {
+        g.inlining = target;
+      }
       g.follow(target);
       return CONTINUE;
     }
@@ -1557,7 +1638,10 @@ function indirect(g: Gen, m: ModRm, size: number, isCall: boolean): number {
     g.emit(`if (w > ${bound}) c.fault(13, ${g.pm ? 0 : -1});`);
   }
   if (isCall) push(g, size, String(g.wrapIp(g.ip)), "w");
-  if (!isCall) g.dispatches = true; // a CALL's targets are functions, a JMP's a table's cases
+  if (!isCall) {
+    g.dispatches = true; // a CALL's targets are functions, a JMP's a table's cases
+    if (m.ea?.table !== undefined) g.joinTable(m.ea.seg, m.ea.table, size);
+  }
   g.emit(`{ ${g.computedJumpCode("w", g.inTrace + 1)} }`);
   return END;
 }
