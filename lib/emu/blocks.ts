@@ -164,6 +164,12 @@ export class BlockCache {
   readonly #dispatchers = new Set<number>();
   /** Where the computed jumps of a block start went (EIPs), by its physical address. */
   readonly #targets = new Map<number, Set<number>>();
+  /**
+   * The functions of blocks dropped to be translated again (`regrow`,
+   * `computedExit`), by physical address: the new translation keeps the
+   * old function when it comes out the same (see `TranslateOptions.previous`).
+   */
+  readonly #previous = new Map<number, BlockFunction>();
 
   /** Creates the cache for `cpu` (the CPU's engine uses it once it is `cpu.blocks`). */
   constructor(cpu: Cpu, options: BlockCacheOptions = {}) {
@@ -273,7 +279,9 @@ export class BlockCache {
       },
       translated: (p) => (this.#entries.get(p)?.run ?? null) !== null,
       targets: (p) => this.#targets.get(p),
+      previous: this.#previous.get(phys),
     });
+    this.#previous.delete(phys);
     if (t === null || mustInterpret(c, t.ranges, phys - (c.csBase + c.ip))) {
       e.hits = -1;
       return null;
@@ -375,6 +383,7 @@ export class BlockCache {
   regrow(e: BlockEntry): void {
     if (e.label !== 0 || this.#regrown.has(e.start)) return;
     this.#regrown.add(e.start);
+    if (e.run !== null) this.#previous.set(e.start, e.run);
     this.#drop(e);
   }
 
@@ -408,6 +417,7 @@ export class BlockCache {
     this.#regrown.add(from.start);
     this.#retargets.set(from.start, retargets + 1);
     if (from.dispatches) this.#dispatchers.add(from.start);
+    this.#previous.set(from.start, from.run);
     this.#drop(from);
   }
 
@@ -424,6 +434,7 @@ export class BlockCache {
     this.#retargets.clear();
     this.#dispatchers.clear();
     this.#targets.clear();
+    this.#previous.clear();
   }
 
   #dropPage(p: number): void {

@@ -373,10 +373,13 @@ class Gen {
     ) return -1;
     const p = this.codeAt(ip);
     // Code that never ran stays out; a block of its own is left for (the engine chains to it).
-    // A loop head behind that is a block already is left to it (this block was entered inside
-    // the loop: the loop stays the head's); a place a computed jump looks up (a return site,
-    // a jump table's handler) is taken all the same.
-    const head = ip < this.ip && this.translated(p) && !lookedUp;
+    // A loop head behind the block's start that is a block already is left to it (this block
+    // was entered inside the loop: the loop stays the head's); an inner loop between the start
+    // and here is this block's too (an outer loop's head, translated after its inner loop, would
+    // otherwise leave for that loop on every pass); a place a computed jump looks up (a return
+    // site, a jump table's handler) is taken all the same.
+    const head = ip < this.ip && ip <= (this.labelIps[0] ?? ip) && this.translated(p) &&
+      !lookedUp;
     if (p < 0 || (this.labelIps.length > 0 && (!this.ran(p) || head))) return -1;
     const label = this.labelIps.length;
     this.labelOf.set(ip, label);
@@ -999,6 +1002,11 @@ export interface TranslateOptions {
    * up. Default: none.
    */
   targets?: (physical: number) => Iterable<number> | undefined;
+  /**
+   * The function of this block's previous translation (it is translated
+   * again): kept when the new translation's source is the same.
+   */
+  previous?: BlockFunction;
 }
 
 /**
@@ -1090,13 +1098,13 @@ export function translate(
   const segLocals = [...g.segs].map((s) =>
     g.pm
       ? `const b${s} = base[${s}], gr${s} = flr[${s}], gw${s} = flw[${s}];`
-      : `const b${s} = base[${s}], l${s} = lim[${s}];`
+      : `let b${s} = base[${s}]; const l${s} = lim[${s}];` // MOV Sreg may change the base
   ).join(" ");
   const regLocals = [...g.used].sort().map((n) => `r${n} = r32[${n}]`).join(", ");
   const writeBack = [...g.dirty].sort().map((n) => `r32[${n}] = r${n};`).join(" ");
   const body = g.resolve(g.code.join("\n    "));
   const source = `
-return function block(c, budget, entry) {
+return ${BLOCK_HEAD}
   ${g.pm ? "const ram = c.m.flat;" : "const ram = c.ram, fr = c.fastR, fw = c.fastW;"}
   ${segLocals}
   const i0 = c.instructions;
@@ -1124,7 +1132,44 @@ return function block(c, budget, entry) {
   c.exitLink = xl;
   c.instructions = i0 + nd;
   return nd;
-};`;
+}`;
+  const run = reused(opts.previous, source) ?? compile(c, g, source);
+  const entries = !inside
+    ? []
+    : g.labelIps.flatMap((ip, label) =>
+      label === 0 || g.labelCounts[label] === 0
+        ? []
+        : [{ label, physical: g.codeAt(ip), ip, count: g.labelCounts[label] }]
+    );
+  return {
+    run,
+    count,
+    ranges: g.ranges,
+    links: g.links,
+    entries,
+    dispatches: g.dispatches,
+    table: g.table,
+    source,
+  };
+}
+
+/** How a block's function starts (its source, from here to its end, is what `reused` compares). */
+const BLOCK_HEAD = "function block(c, budget, entry) {";
+
+/**
+ * The function of the block's previous translation when it had the same
+ * source (a block translated again that came out the same): it keeps V8's
+ * optimized code and type feedback, where a new one would be compiled and
+ * warmed up again.
+ */
+function reused(previous: BlockFunction | undefined, source: string): BlockFunction | null {
+  if (previous === undefined) return null;
+  const text = source.slice(source.indexOf(BLOCK_HEAD));
+  return previous.toString() === text ? previous : null;
+}
+
+/** Compiles the block's source into its function, bound to the CPU's state, and primes it. */
+function compile(c: Cpu, g: Gen, source: string): BlockFunction {
   const factory = new Function(
     "rt",
     "r32",
@@ -1169,23 +1214,7 @@ return function block(c, budget, entry) {
     views?.[1] ?? null,
   );
   run(c, 0, -1); // primes its epilogue (see BlockFunction)
-  const entries = !inside
-    ? []
-    : g.labelIps.flatMap((ip, label) =>
-      label === 0 || g.labelCounts[label] === 0
-        ? []
-        : [{ label, physical: g.codeAt(ip), ip, count: g.labelCounts[label] }]
-    );
-  return {
-    run,
-    count,
-    ranges: g.ranges,
-    links: g.links,
-    entries,
-    dispatches: g.dispatches,
-    table: g.table,
-    source,
-  };
+  return run;
 }
 
 /** The host stores a 16-bit 1 as the bytes 1, 0 (typed arrays use its byte order). */
@@ -1313,6 +1342,10 @@ function instruction(g: Gen): number {
       g.emit(g.setReg(size, m.reg, "v"));
       return CONTINUE;
     }
+    case 0x8c:
+      return movFromSeg(g, w);
+    case 0x8e:
+      return movToSeg(g);
     case 0x8d: {
       const m = g.modrm();
       if (m.ea === null) throw new NotTranslated("lea with a register");
@@ -1761,6 +1794,39 @@ function repCompare(g: Gen, op: number, size: number): number {
   // REPE goes on while the operands are equal, REPNE while they differ.
   g.emit(`rn = 1; if (${g.rep === 0xf3 ? "lr !== 0" : "lr === 0"}) break; }`);
   g.emit(`if (rn !== 0) { ${subFlags} } c.repPending = false;`);
+  return CONTINUE;
+}
+
+/** MOV r/m, Sreg: the selector (zero-extended into a 32-bit register, a word to memory). */
+function movFromSeg(g: Gen, size: number): number {
+  const m = g.modrm();
+  // The 8086 decodes sregs 4-7 as 0-3; ES..GS on the others, and #UD above.
+  if (m.reg > 5 || g.c.is8086) throw new NotTranslated("mov r/m, sreg: no such segment");
+  if (m.ea === null) {
+    g.emit(g.setReg(size, m.rm, `c.sel[${m.reg}]`));
+    return CONTINUE;
+  }
+  g.emit(`w = c.sel[${m.reg}];`);
+  g.store(2, m.ea, "w");
+  afterStore(g);
+  return CONTINUE;
+}
+
+/**
+ * MOV ES/DS/FS/GS, r/m in real mode: the selector and base = selector << 4
+ * (the limit stays, as `Cpu.loadSeg` keeps it), the block's local copy of
+ * the base too. Protected mode loads a descriptor, and MOV SS starts an
+ * interrupt shadow: both are the interpreter's.
+ */
+function movToSeg(g: Gen): number {
+  const m = g.modrm();
+  const s = m.reg;
+  if (g.pm || g.c.is8086 || s === CS || s === SS || s > 5) {
+    throw new NotTranslated("mov sreg: a descriptor load, a shadow, or no such segment");
+  }
+  readRm(g, 2, m, "v");
+  g.segs.add(s);
+  g.emit(`c.sel[${s}] = v; b${s} = base[${s}] = v << 4;`);
   return CONTINUE;
 }
 

@@ -12,7 +12,7 @@ import type { Translation } from "../../lib/emu/translate.ts";
 import { Lazy } from "../../lib/emu/cpu.ts";
 import { withCount } from "../../bench/lib/guests.ts";
 import { assemblePrograms, program } from "../../bench/lib/programs.ts";
-import { asmMachine, machine, type MachineOptions, reg } from "./helpers.ts";
+import { asmMachine, assemble, machine, type MachineOptions, reg } from "./helpers.ts";
 
 const bytecodeImage = (await assemblePrograms(["bytecode"])).get("bytecode")!;
 
@@ -340,6 +340,58 @@ const PROGRAMS: Record<string, string> = {
   // then a zero against a nonzero byte: its flags are a subtraction's), a zero count, then a loop of 32-bit
   // address REPE CMPSB, each 5 bytes further on, the 50th of which runs past 64 KiB: #GP
   // (vector 13) in its 12th iteration.
+  // Real-mode segment loads and stores inside a loop: DS from a register, ES from memory, FS
+  // from DS's selector (MOV r/m, Sreg to a 32-bit register and to memory), and the loads'
+  // bases used at once by the accesses after them.
+  segments: `
+    mov ax, 0x2000
+    mov ds, ax
+    mov word [0x14], 0x2100
+    mov ax, 0x2300
+    mov ds, ax
+    mov word [0x14], 0x2200
+    mov cx, 3000
+    mov bx, 0x2000
+  again:
+    mov ds, bx
+    mov [0x10], cx
+    add word [0x12], cx
+    mov es, [0x14]
+    mov dx, es
+    mov [0x16], es
+    mov edi, ds
+    mov fs, di
+    add si, [fs:0x10]
+    add si, [es:0x10]
+    add ebp, edi
+    add bp, dx
+    xor bx, 0x0300
+    loop again
+    mov ax, ds
+    hlt`,
+  // Two phases a round: a loop, then an outer loop around an inner one. The inner loop's head
+  // is translated first; the first loop's block, translated next, runs on into the second phase.
+  phases: `
+    mov bp, 300
+  round:
+    mov cx, 20
+  first:
+    add ax, cx
+    loop first
+    mov dx, 4
+  outer:
+    mov si, 0x2000
+    mov cx, 8
+  inner:
+    add ax, [si]
+    add si, 2
+    loop inner
+    add bx, ax
+    dec dx
+    jnz outer
+    dec bp
+    jnz round
+    hlt`,
   strings: `
     mov word [13 * 4], fault
     mov word [13 * 4 + 2], 0
@@ -449,7 +501,7 @@ for (const [name, source] of Object.entries(PROGRAMS)) {
         assertEquals(ram, -1, `${at}: RAM differs at ${ram.toString(16)}`);
       }
     }
-    if (name === "dispatch" || name === "strings") return; // not regions of note
+    if (["dispatch", "strings", "segments", "phases"].includes(name)) return; // not regions of note
     // They were regions: jumps between traces, and ways in at traces other than the first.
     assert(
       translations.some((t) => t.source.includes("continue region")),
@@ -523,6 +575,66 @@ Deno.test("regions: a dispatch loop's first region holds all its handlers, each 
   assert(whole[0] === translations.find((t) => t.dispatches), seen);
   // Each handler jumps to a copy of the dispatch of its own, not through the region's switch.
   assert((whole[0].source.match(/switch \(w\)/g) ?? []).length >= 10, "handlers share a dispatch");
+});
+
+Deno.test("regions: real-mode MOV Sreg, r/m and MOV r/m, Sreg are translated inside the loop", () => {
+  const { m, translations } = translatedRun(PROGRAMS.segments);
+  assertEquals(reg(m.vcpu, "rax"), 0x2300); // 3,000 passes: DS ends where it began the last one
+  const loop = translations.find((t) => t.source.includes("c.sel[3] = v; b3 = base[3] = v << 4;"));
+  if (loop === undefined) throw new Error("MOV DS, r/m is not translated");
+  assert(loop.source.includes("c.sel[0] = v; b0 = base[0] = v << 4;"), "MOV ES, m16");
+  assert(loop.source.includes("c.sel[4] = v; b4 = base[4] = v << 4;"), "MOV FS, r16");
+  assert(loop.source.includes("w = c.sel[0];"), "MOV m16, ES");
+  assert(loop.source.includes("r7 = c.sel[3];"), "MOV r32, DS");
+});
+
+Deno.test("regions: an inner loop ahead of a block's start, a block of its own already, joins the block's region", () => {
+  const source = PROGRAMS.phases;
+  const ipOf = (label: string) =>
+    0x1000 + assemble(source.slice(0, source.indexOf(`${label}:`))).length;
+  const { translations } = translatedRun(source);
+  // The first loop's block holds the second phase, its inner loop included, as traces: the
+  // phase does not leave for the inner loop's own block on each pass of the outer loop.
+  const inner = ipOf("inner"), outer = ipOf("outer");
+  assert(
+    translations.some((t) => {
+      const ips = t.entries.map((e) => e.ip);
+      return ips.includes(inner) && ips.includes(outer) && !ips.includes(ipOf("first"));
+    }),
+    translations.map((t) => t.entries.map((e) => e.ip.toString(16)).join(",")).join(" / "),
+  );
+});
+
+Deno.test("regions: a block translated again that comes out the same keeps its function", () => {
+  // A loop longer than a region: two blocks that chain to each other on every pass, each
+  // translated again after 4096 chained exits (BlockCache.regrow), with nothing new to take.
+  const translated: [number, Translation][] = [];
+  const m = asmMachine(
+    `
+    mov cx, 5000
+  top:
+    %rep 40
+    add ax, cx
+    %endrep
+    %rep 40
+    xor bx, ax
+    %endrep
+    dec cx
+    jnz near top
+    hlt`,
+    {
+      ramSize: RAM,
+      translation: { threshold: 16, onTranslate: (p, t) => translated.push([p, t]) },
+    },
+  );
+  assertEquals(m.vcpu.run().kind, "hlt");
+  const again = translated.filter(([p], i) => translated.findIndex(([q]) => q === p) < i);
+  assert(again.length > 0, "no block was translated again");
+  for (const [p, t] of again) {
+    const first = translated.find(([q]) => q === p)![1];
+    assertEquals(t.source, first.source, `${p.toString(16)}: another translation`);
+    assert(t.run === first.run, `${p.toString(16)}: a new function for the same source`);
+  }
 });
 
 Deno.test("regions: REPNE SCASB and REPE CMPSB are loops inside the block", () => {
