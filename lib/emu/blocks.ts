@@ -39,6 +39,8 @@ export interface BlockEntry {
   hits: number;
   /** Exits through its chained links so far (see `REGROW_AFTER`). */
   exits: number;
+  /** The CPU's instruction count when it was translated (see `REGROW_SPAN`). */
+  since: number;
   /** Exits through its computed jumps (returns, jump tables) so far (see `computedExit`). */
   computed: number;
   /** Its translation has a jump table's dispatch (`Translation.dispatches`). */
@@ -81,6 +83,14 @@ const CHURN_LIMIT = 16;
  * since (the engine counts them in `BlockEntry.exits`; see `BlockCache.regrow`).
  */
 export const REGROW_AFTER = 4096;
+/**
+ * Most instructions a block may run per chained exit, on average, for its
+ * `REGROW_AFTER`th exit to translate it again: a block that leaves rarely
+ * (once per pass of an outer loop around a long inner one) loses nothing
+ * to its exits, and a new function in place of its optimized one would be
+ * warmed up by V8 again.
+ */
+const REGROW_SPAN = 256;
 /**
  * Exits of a block through its computed jumps before it is translated again
  * with the places they went to in its region (see `BlockCache.computedExit`).
@@ -250,6 +260,7 @@ export class BlockCache {
       ranges: [],
       hits: 0,
       exits: 0,
+      since: 0,
       computed: 0,
       dispatches: false,
       hub: false,
@@ -296,6 +307,7 @@ export class BlockCache {
     e.ranges = t.ranges;
     e.links = new Array(t.links);
     e.dispatches = t.dispatches;
+    e.since = c.instructions;
     e.hub = t.table || this.#dispatchers.has(phys);
     this.translated++;
     this.#mark(e);
@@ -375,14 +387,15 @@ export class BlockCache {
 
   /**
    * Block `e` has left through its chained exits `REGROW_AFTER` times: it is
-   * translated again, once. It was translated when its code had run a few
-   * times; by now the places its exits lead to have run too and can join
-   * its region (the first leaf of a recursion, say, comes only after the
-   * descent).
+   * translated again, once, if those exits came often (see `REGROW_SPAN`).
+   * It was translated when its code had run a few times; by now the places
+   * its exits lead to have run too and can join its region (the first leaf
+   * of a recursion, say, comes only after the descent).
    */
   regrow(e: BlockEntry): void {
     if (e.label !== 0 || this.#regrown.has(e.start)) return;
     this.#regrown.add(e.start);
+    if (this.#cpu.instructions - e.since > REGROW_AFTER * REGROW_SPAN) return;
     if (e.run !== null) this.#previous.set(e.start, e.run);
     this.#drop(e);
   }

@@ -373,13 +373,10 @@ class Gen {
     ) return -1;
     const p = this.codeAt(ip);
     // Code that never ran stays out; a block of its own is left for (the engine chains to it).
-    // A loop head behind the block's start that is a block already is left to it (this block
-    // was entered inside the loop: the loop stays the head's); an inner loop between the start
-    // and here is this block's too (an outer loop's head, translated after its inner loop, would
-    // otherwise leave for that loop on every pass); a place a computed jump looks up (a return
-    // site, a jump table's handler) is taken all the same.
-    const head = ip < this.ip && ip <= (this.labelIps[0] ?? ip) && this.translated(p) &&
-      !lookedUp;
+    // A loop head behind that is a block already is left to it (this block was entered inside
+    // the loop: the loop stays the head's); a place a computed jump looks up (a return site,
+    // a jump table's handler) is taken all the same.
+    const head = ip < this.ip && this.translated(p) && !lookedUp;
     if (p < 0 || (this.labelIps.length > 0 && (!this.ran(p) || head))) return -1;
     const label = this.labelIps.length;
     this.labelOf.set(ip, label);
