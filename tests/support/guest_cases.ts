@@ -185,8 +185,10 @@ export async function runCase(c: GuestCase, accel: "kvm" | "emu"): Promise<Obser
 
 /** Asserts a run against its case. */
 export function checkCase(c: GuestCase, seen: Observed): void {
-  strictEqual(seen.stop, c.stop, `${c.name}: stop`);
-  strictEqual(seen.exitStatus, c.exitStatus, `${c.name}: exit status`);
+  // A wrong stop or status says what the guest showed (a failed check prints its number).
+  const shown = `screen ${JSON.stringify(seen.screen)}, serial ${JSON.stringify(seen.serial)}`;
+  strictEqual(seen.stop, c.stop, `${c.name}: stop (${shown})`);
+  strictEqual(seen.exitStatus, c.exitStatus, `${c.name}: exit status (${shown})`);
   strictEqual(seen.screen, c.screen, `${c.name}: screen`);
   strictEqual(seen.serial, c.serial, `${c.name}: serial`);
 }

@@ -102,7 +102,7 @@ export async function debianLinux(): Promise<DebianLinux> {
   if (found) return found;
   const cache = Deno.env.get("PICOVMM_LINUX_CACHE") ?? "/tmp/picovmm-linux-cache";
   const own = fromKvmq(cache);
-  if (own) return own;
+  if (own) return await withVmlinux(own, cache);
   await Deno.mkdir(`${cache}/debs`, { recursive: true });
   const depends = await sh(["apt-cache", "depends", "linux-image-amd64"]);
   const kernel = depends.match(/Depends: (linux-image-[0-9]\S*)/)?.[1];
@@ -115,7 +115,47 @@ export async function debianLinux(): Promise<DebianLinux> {
   }
   const got = fromKvmq(cache);
   if (!got) throw new Error(`no kernel or busybox in ${cache}/extract after unpacking`);
-  return got;
+  return await withVmlinux(got, cache);
+}
+
+/**
+ * `linux` with the uncompressed ELF vmlinux of its bzImage, extracted into
+ * `cache` as kvm-in-qemu's prepare.sh does (its XZ payload through `xz -dc`;
+ * xz stops with an error at the size the kernel appends to the stream, so
+ * the output is judged by its ELF header). Without it a test boots the
+ * bzImage, whose decompression alone takes KVM's emulator on PVM longer than
+ * the tests wait. Unchanged when xz is missing or the payload is not XZ.
+ */
+async function withVmlinux(linux: DebianLinux, cache: string): Promise<DebianLinux> {
+  const path = `${cache}/vmlinux`;
+  if (linux.vmlinux || exists(path)) return { ...linux, vmlinux: path };
+  const image = await Deno.readFile(linux.bzImage);
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  if (image.length < 0x250 || view.getUint32(0x202, true) !== 0x53726448) return linux; // "HdrS"
+  const start = (image[0x1f1] || 4) * 512 + 512 + view.getUint32(0x248, true);
+  const payload = image.subarray(start, start + view.getUint32(0x24c, true));
+  if (payload[0] !== 0xfd || payload[1] !== 0x37 || payload[2] !== 0x7a) return linux; // XZ magic
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("xz", {
+      args: ["-dc"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    })
+      .spawn();
+  } catch {
+    return linux; // no xz
+  }
+  const output = child.output(); // read while writing: xz's output fills its pipe first
+  const writer = child.stdin.getWriter();
+  await writer.write(payload).catch(() => {});
+  await writer.close().catch(() => {});
+  const elf = (await output).stdout;
+  if (elf.length < 64 || new TextDecoder().decode(elf.subarray(1, 4)) !== "ELF") return linux;
+  await Deno.writeFile(`${path}.tmp`, elf);
+  await Deno.rename(`${path}.tmp`, path);
+  return { ...linux, vmlinux: path };
 }
 
 /**
