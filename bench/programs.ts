@@ -16,8 +16,9 @@
  * (bench/results/programs.json.tmp). The report also goes to stdout.
  *
  * Each VMM's N is calibrated on CPU time (QEMU: the process's; picovmm and
- * v86: the emulating thread's), picovmm's refined by a run at the first
- * estimate, since its short runs are mostly JIT warm-up.
+ * v86: the emulating thread's), picovmm's and v86's refined by runs at each
+ * estimate until one comes within 15% of the target (at most 3), since their
+ * short runs are mostly JIT warm-up.
  *
  * MIPS are the model's instruction count for N rounds (REP iterations count
  * one each) less the empty guest's 21, divided by the net time; the same
@@ -147,6 +148,14 @@ async function runPicovmm(
   return JSON.parse(new TextDecoder().decode(out.stdout));
 }
 
+/** Runs at most made at each calibrated N to bring its net time near the target. */
+const REFINEMENTS = 3;
+
+/** A net time within 15% of the target: calibrated. */
+function nearTarget(netMs: number): boolean {
+  return Math.abs(netMs - TARGET_MS) <= 0.15 * TARGET_MS;
+}
+
 function scaleTo(n: number, netMs: number): number {
   return roundCount(Math.min(0xffffffff, n * TARGET_MS / Math.max(netMs, 0.001)));
 }
@@ -225,8 +234,9 @@ try {
     log(`${v.label}: calibration`);
     const byName = new Map<string, Timing>();
     timings.set(v.key, byName);
-    // On CPU time (steadier than wall time on a loaded machine), and refined by one run at the
-    // first estimate: a short run is mostly the JIT's warm-up, so time does not scale with N.
+    // On CPU time (steadier than wall time on a loaded machine), and refined by runs at each
+    // estimate until one lands near the target: a short run is mostly the JIT's warm-up, so
+    // time does not scale with N.
     const empty = (await runPicovmm(v, EMPTY_PROGRAM, `${dir}/empty.base`, 1)).cpuMs;
     byName.set("empty", { n: 1, ms: [], cpuMs: [] });
     for (const p of programs) {
@@ -240,8 +250,12 @@ try {
         }
         n *= cpuMs < 15 ? 10 : 2;
       }
-      const { cpuMs } = await runPicovmm(v, p, image, n);
-      byName.set(p.name, { n: scaleTo(n, cpuMs - empty), ms: [], cpuMs: [] });
+      for (let i = 0; i < REFINEMENTS; i++) {
+        const net = (await runPicovmm(v, p, image, n)).cpuMs - empty;
+        if (nearTarget(net)) break;
+        n = scaleTo(n, net);
+      }
+      byName.set(p.name, { n, ms: [], cpuMs: [] });
     }
   }
   if (useQemu) {
@@ -283,6 +297,20 @@ try {
           } else next.push({ workload: job.workload, n: job.n * (r.guestCpuMs < 15 ? 10 : 2) });
         }
         pending = next;
+      }
+      // Refined as picovmm's are: its JIT warms up too.
+      let refine = programs.map((p) => ({ workload: p, n: byName.get(p.name)!.n }));
+      for (let i = 0; i < REFINEMENTS && refine.length; i++) {
+        const runs = await runV86(refine, images, 1, dir);
+        const next: typeof refine = [];
+        for (const job of refine) {
+          const r = runs.find((x) => x.workload === job.workload.name && x.n === job.n)!;
+          if (nearTarget(r.guestCpuMs)) continue;
+          const n = scaleTo(job.n, r.guestCpuMs);
+          byName.set(job.workload.name, { n, ms: [], cpuMs: [] });
+          next.push({ workload: job.workload, n });
+        }
+        refine = next;
       }
       timings.set("v86", byName);
     } catch (e) {
