@@ -4,6 +4,7 @@
 // two), else `apt-get download` into $PICOVMM_LINUX_CACHE
 // (/tmp/picovmm-linux-cache) and `dpkg-deb -x`.
 
+import { basename } from "node:path";
 import type { Guest, RunResult } from "../../mod.ts";
 
 /** The marker /init prints just before it starts the shell. */
@@ -95,14 +96,14 @@ export async function debianLinux(): Promise<DebianLinux> {
     const bzImage = firstMatch(`${root}/extract/boot`, /^vmlinuz-/);
     const busybox = `${root}/extract/bin/busybox`;
     if (!bzImage || !exists(busybox)) return undefined;
-    const vmlinux = exists(`${root}/vmlinux`) ? `${root}/vmlinux` : undefined;
+    const vmlinux = root === kvmq && exists(`${root}/vmlinux`) ? `${root}/vmlinux` : undefined;
     return { bzImage, vmlinux, busybox };
   };
-  const found = fromKvmq(kvmq);
-  if (found) return found;
   const cache = Deno.env.get("PICOVMM_LINUX_CACHE") ?? "/tmp/picovmm-linux-cache";
-  const own = fromKvmq(cache);
-  if (own) return await withVmlinux(own, cache);
+  // kvm-in-qemu's cache may lack its vmlinux (prepare.sh could not extract it, or is making it
+  // again): the kernel's own extraction then goes into this cache.
+  const found = fromKvmq(kvmq) ?? fromKvmq(cache);
+  if (found) return await withVmlinux(found, cache);
   await Deno.mkdir(`${cache}/debs`, { recursive: true });
   const depends = await sh(["apt-cache", "depends", "linux-image-amd64"]);
   const kernel = depends.match(/Depends: (linux-image-[0-9]\S*)/)?.[1];
@@ -120,15 +121,16 @@ export async function debianLinux(): Promise<DebianLinux> {
 
 /**
  * `linux` with the uncompressed ELF vmlinux of its bzImage, extracted into
- * `cache` as kvm-in-qemu's prepare.sh does (its XZ payload through `xz -dc`;
+ * `cache` (named after the bzImage's version) as kvm-in-qemu's prepare.sh does (its XZ payload through `xz -dc`;
  * xz stops with an error at the size the kernel appends to the stream, so
  * the output is judged by its ELF header). Without it a test boots the
  * bzImage, whose decompression alone takes KVM's emulator on PVM longer than
  * the tests wait. Unchanged when xz is missing or the payload is not XZ.
  */
 async function withVmlinux(linux: DebianLinux, cache: string): Promise<DebianLinux> {
-  const path = `${cache}/vmlinux`;
-  if (linux.vmlinux || exists(path)) return { ...linux, vmlinux: path };
+  if (linux.vmlinux) return linux;
+  const path = `${cache}/${basename(linux.bzImage).replace(/^vmlinuz/, "vmlinux")}`;
+  if (exists(path)) return { ...linux, vmlinux: path };
   const image = await Deno.readFile(linux.bzImage);
   const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
   if (image.length < 0x250 || view.getUint32(0x202, true) !== 0x53726448) return linux; // "HdrS"
