@@ -557,7 +557,8 @@ class Gen {
       const at = ip > this.csLimit ? -1 : this.codeAt(ip);
       // A handler that never ran stays out; two such in a row are past the table's end, most likely.
       misses = at < 0 || !this.ran(at) ? misses + 1 : 0;
-      if (misses !== 0 || this.labelOf.has(ip) || this.translated(at)) continue;
+      // A handler that is a block of its own is left to it, unless it is a trace here already.
+      if (misses !== 0 || (!this.labelOf.has(ip) && this.translated(at))) continue;
       const label = this.labelFor(ip, true);
       if (label < 0) continue;
       this.lookupSites.add(label);

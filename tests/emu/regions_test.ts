@@ -12,7 +12,7 @@ import type { Translation } from "../../lib/emu/translate.ts";
 import { Lazy } from "../../lib/emu/cpu.ts";
 import { withCount } from "../../bench/lib/guests.ts";
 import { assemblePrograms, program } from "../../bench/lib/programs.ts";
-import { asmMachine, machine, type MachineOptions, reg } from "./helpers.ts";
+import { asmMachine, assemble, machine, type MachineOptions, reg, word } from "./helpers.ts";
 
 const bytecodeImage = (await assemblePrograms(["bytecode"])).get("bytecode")!;
 
@@ -552,6 +552,21 @@ Deno.test("regions: a dispatch loop's first region holds all its handlers, each 
   assert(whole[0] === translations.find((t) => t.dispatches), seen);
   // Each handler jumps to a copy of the dispatch of its own, not through the region's switch.
   assert((whole[0].source.match(/switch \(w\)/g) ?? []).length >= 10, "handlers share a dispatch");
+});
+
+Deno.test("regions: a table entry that is a trace of the region already is looked up too", () => {
+  // Code 0 goes straight back to the dispatch (a no-op opcode): the dispatch is the region's
+  // first trace when the table is read, and a jump there must stay in the region.
+  const source = PROGRAMS.table.replace("table: dw op0,", "table: dw next,");
+  const image = assemble(`${source}\n dw next`);
+  const next = word(image, image.length - 2);
+  const { translations } = translatedRun(source);
+  const region = translations.find((t) => t.table);
+  if (region === undefined) throw new Error("no region read its jump table");
+  assert(
+    (region.source.match(LOOKUP_CASE) ?? []).some((c) => c.startsWith(`case ${next}:`)),
+    `no lookup case for the dispatch at ${next.toString(16)}`,
+  );
 });
 
 Deno.test("regions: real-mode MOV Sreg, r/m and MOV r/m, Sreg are translated inside the loop", () => {
