@@ -56,6 +56,8 @@ export const BootParams = {
   RELOCATABLE_KERNEL: 0x234,
   XLOADFLAGS: 0x236,
   CMDLINE_SIZE: 0x238,
+  PAYLOAD_OFFSET: 0x248,
+  PAYLOAD_LENGTH: 0x24c,
   PREF_ADDRESS: 0x258,
   INIT_SIZE: 0x260,
   E820_TABLE: 0x2d0,
@@ -94,6 +96,13 @@ export interface LinuxHeader {
   initSize: number;
   /** The header bytes copied into the zero page: 0x1F1 up to the end the jump gives. */
   headerEnd: number;
+  /**
+   * File offset and length of the compressed kernel the setup code carries
+   * (payload_offset, payload_length; not checked: only the kernel's own
+   * decompressor reads them).
+   */
+  payloadOffset: number;
+  payloadLength: number;
 }
 
 function version(v: number): string {
@@ -165,6 +174,8 @@ export function parseLinuxHeader(image: Uint8Array): LinuxHeader {
     prefAddress,
     initSize,
     headerEnd,
+    payloadOffset: kernelOffset + v.getUint32(BootParams.PAYLOAD_OFFSET, true),
+    payloadLength: v.getUint32(BootParams.PAYLOAD_LENGTH, true),
   };
 }
 

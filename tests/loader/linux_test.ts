@@ -139,6 +139,16 @@ Deno.test("linux: the initrd stays below initrd_addr_max and above the kernel", 
   );
 });
 
+Deno.test("linux: the header gives the compressed payload's place in the file", () => {
+  const image = bzImage({ setupSects: 3 });
+  const v = new DataView(image.buffer);
+  v.setUint32(BootParams.PAYLOAD_OFFSET, 0x1c0, true);
+  v.setUint32(BootParams.PAYLOAD_LENGTH, 0x345, true);
+  const header = parseLinuxHeader(image);
+  strictEqual(header.payloadOffset, 4 * 512 + 0x1c0); // after the boot sector and 3 setup sectors
+  strictEqual(header.payloadLength, 0x345);
+});
+
 Deno.test("linux: broken headers are refused in one line, before memory is touched", () => {
   const cases: [BzOptions, RegExp][] = [
     [{ magic: 0x12345678 }, /not a Linux bzImage \(no "HdrS"/],

@@ -6,6 +6,7 @@
 
 import { basename } from "node:path";
 import type { Guest, RunResult } from "../../mod.ts";
+import { type LinuxHeader, parseLinuxHeader } from "../../lib/loader/linux.ts";
 
 /** The marker /init prints just before it starts the shell. */
 export const SHELL_MARKER = "picovmm-linux: shell ready";
@@ -132,10 +133,14 @@ async function withVmlinux(linux: DebianLinux, cache: string): Promise<DebianLin
   const path = `${cache}/${basename(linux.bzImage).replace(/^vmlinuz/, "vmlinux")}`;
   if (exists(path)) return { ...linux, vmlinux: path };
   const image = await Deno.readFile(linux.bzImage);
-  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
-  if (image.length < 0x250 || view.getUint32(0x202, true) !== 0x53726448) return linux; // "HdrS"
-  const start = (image[0x1f1] || 4) * 512 + 512 + view.getUint32(0x248, true);
-  const payload = image.subarray(start, start + view.getUint32(0x24c, true));
+  let header: LinuxHeader;
+  try {
+    header = parseLinuxHeader(image);
+  } catch {
+    return linux;
+  }
+  const start = header.payloadOffset;
+  const payload = image.subarray(start, start + header.payloadLength);
   if (payload[0] !== 0xfd || payload[1] !== 0x37 || payload[2] !== 0x7a) return linux; // XZ magic
   let child: Deno.ChildProcess;
   try {
