@@ -119,6 +119,7 @@ export async function runCommand(options: CliOptions): Promise<number> {
   let machine: Machine;
   let pc;
   let accelReason = "";
+  let kernelNote: string | undefined;
   const sinks = new Sinks();
   try {
     // A disk is read on demand as the guest reads it; kernels and flat images are read whole.
@@ -146,6 +147,7 @@ export async function runCommand(options: CliOptions): Promise<number> {
       driveType: options.driveType,
       noSignatureCheck: options.noSignatureCheck,
       noReboot: options.noReboot,
+      linuxDecompress: options.linuxDecompress,
       translate: !options.interpret,
       append: options.append,
       modules,
@@ -154,6 +156,7 @@ export async function runCommand(options: CliOptions): Promise<number> {
     machine = created.machine;
     pc = created.pc;
     accelReason = created.accelReason;
+    kernelNote = created.kernelNote;
     if (created.note) fail(created.note);
     if (options.serial.kind === "stdio" && !live && !Deno.stdin.isTerminal()) {
       feedSerialInput(machine, Deno.stdin);
@@ -168,6 +171,7 @@ export async function runCommand(options: CliOptions): Promise<number> {
   }
   if (options.trace) {
     console.error(`trace: accelerator ${accelReason}`);
+    if (kernelNote) console.error(`trace: ${kernelNote}`);
     machine.trace = (line) => console.error(`trace: ${line}`);
     // A write's bytes too: POST codes (port 0x80, test ROMs' 0x190) read straight off.
     machine.ports.onUnhandled = (port, isWrite, size, written) =>

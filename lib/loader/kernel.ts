@@ -46,6 +46,7 @@ import { DISK_HEAD_BYTES, looksLikeDisk } from "./bootsector.ts";
 export { DISK_HEAD_BYTES, looksLikeDisk };
 import { hasLinuxHeader, type LinuxHeader, loadLinux, parseLinuxHeader } from "./linux.ts";
 import type { ElfImage } from "./elf.ts";
+import type { UnpackedLinux } from "./linux-unpack.ts";
 
 /**
  * The kernel protocols picovmm loads; `elf` is a plain ELF started at its
@@ -74,7 +75,12 @@ export type DetectedImage =
     | { format: "multiboot2"; header: Multiboot2Header }
     | { format: "pvh"; elf: ElfImage; entry: number }
     | { format: "elf"; elf: ElfImage }
-    | { format: "linux"; header: LinuxHeader }
+    | {
+      format: "linux";
+      header: LinuxHeader;
+      /** The kernel decompressed on the host, when it was (linux-unpack.ts). */
+      unpacked?: UnpackedLinux;
+    }
   );
 
 /** Human names of the formats, for messages. */
@@ -177,7 +183,7 @@ export function loadKernel(
     case "elf":
       return loadMultiboot2(memory, image, { offset: 0 }, options, detected.elf.class === 64);
     case "linux":
-      return loadLinux(memory, image, detected.header, options);
+      return loadLinux(memory, image, detected.header, options, detected.unpacked);
     default:
       throw new LoaderError(`'${detected.format}' is not a kernel format`);
   }

@@ -24,7 +24,8 @@ import {
   pcMemoryMap,
   writeIdentityPageTables,
 } from "./bootinfo.ts";
-import { hex } from "./elf.ts";
+import { elfEnd, hex, loadElfSegments } from "./elf.ts";
+import type { UnpackedLinux } from "./linux-unpack.ts";
 import { LoaderError } from "./entry.ts";
 import { hasLinuxHeader, LINUX_HEADER_MAGIC } from "./bootsector.ts";
 
@@ -194,18 +195,27 @@ export function linuxRunAddress(header: LinuxHeader, loadAddress = LINUX_LOAD_AD
  * Loads a bzImage: the protected-mode kernel at 1 MiB, the initrd (the first
  * module) page-aligned as high as RAM and initrd_addr_max allow, the zero
  * page, the command line, and for the 64-bit entry the identity page tables.
- * More modules than one are refused (Linux takes one initrd).
+ * More modules than one are refused (Linux takes one initrd). With `unpacked`
+ * (the kernel decompressed on the host, linux-unpack.ts) the vmlinux's
+ * segments are loaded instead of the bzImage's protected-mode code, and the
+ * kernel is entered at the vmlinux's entry; RAM must still reach as far as
+ * init_size asks, as the kernel's own decompressor would need.
  */
 export function loadLinux(
   memory: GuestMemory,
   image: Uint8Array,
   header: LinuxHeader,
   options: KernelBootOptions,
+  unpacked?: UnpackedLinux,
 ): LoadedKernel {
   const ram = options.memoryBytes - 0xa0000 + HIGH_RAM_BASE; // end of RAM from 1 MiB
   const kernelSize = image.length - header.kernelOffset;
   const runAt = linuxRunAddress(header);
-  const kernelEnd = Math.max(LINUX_LOAD_ADDRESS + kernelSize, runAt + header.initSize);
+  const kernelEnd = Math.max(
+    LINUX_LOAD_ADDRESS + kernelSize,
+    runAt + header.initSize,
+    unpacked ? elfEnd(unpacked.elf) : 0,
+  );
   if (kernelEnd > ram || !memory.contains(LINUX_LOAD_ADDRESS, kernelEnd - LINUX_LOAD_ADDRESS)) {
     const need = Math.ceil((kernelEnd - HIGH_RAM_BASE + 0xa0000) / 2 ** 20);
     throw new LoaderError(
@@ -223,7 +233,8 @@ export function loadLinux(
     throw new LoaderError("a Linux kernel takes one initrd; --module is for Multiboot kernels");
   }
 
-  memory.write(LINUX_LOAD_ADDRESS, image.subarray(header.kernelOffset));
+  if (unpacked) loadElfSegments(memory, unpacked.elf, unpacked.image);
+  else memory.write(LINUX_LOAD_ADDRESS, image.subarray(header.kernelOffset));
   const info = new BootInfoWriter(memory);
   const zeroPage = info.alloc(4096, 4096);
   memory.write(
@@ -269,7 +280,7 @@ export function loadLinux(
   const long = (header.xloadflags & XLF_KERNEL_64) !== 0;
   return {
     entry: {
-      eip: long ? LINUX_LOAD_ADDRESS + 0x200 : LINUX_LOAD_ADDRESS,
+      eip: unpacked ? unpacked.entry : long ? LINUX_LOAD_ADDRESS + 0x200 : LINUX_LOAD_ADDRESS,
       esp: KERNEL_STACK_TOP,
       longModePml4: long ? writeIdentityPageTables(info) : undefined,
       regs: { rsi: zeroPage },

@@ -9,3 +9,4 @@
 export { detectImage, FORMAT_NAMES, kernelFramebuffer, loadKernel } from "../loader/kernel.ts";
 export { XLF_KERNEL_64 } from "../loader/linux.ts";
 export { isElf64 } from "../loader/elf.ts";
+export { unpackLinux } from "../loader/linux-unpack.ts";

@@ -29,6 +29,7 @@ Deno.test("args: defaults and a full command line", () => {
     serial: { kind: "stdio" },
     debugcon: { kind: "stdio" },
     noReboot: false,
+    linuxDecompress: "host",
     timeoutSeconds: undefined,
     maxInstructions: undefined,
     trace: false,
@@ -56,6 +57,8 @@ Deno.test("args: defaults and a full command line", () => {
     "--debugcon",
     "e9.log",
     "--no-reboot",
+    "--linux-decompress",
+    "guest",
     "x.bin",
   ]);
   strictEqual(full.kind, "run");
@@ -67,6 +70,7 @@ Deno.test("args: defaults and a full command line", () => {
   strictEqual(full.options.interpret, true);
   deepStrictEqual(full.options.debugcon, { kind: "file", path: "e9.log" });
   strictEqual(full.options.noReboot, true);
+  strictEqual(full.options.linuxDecompress, "guest");
 });
 
 Deno.test("args: kernel flags: --boot kinds, --append, --initrd, repeated --module FILE[,CMDLINE]", () => {

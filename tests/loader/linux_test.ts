@@ -12,7 +12,10 @@ import {
 } from "../../lib/loader/linux.ts";
 import { detectImage, loadKernel } from "../../lib/loader/kernel.ts";
 import { LoaderError } from "../../lib/loader/entry.ts";
-import { pcMemory, untouched } from "./fixtures.ts";
+import { elfImage, pcMemory, untouched } from "./fixtures.ts";
+import { unpackLinux } from "../../lib/loader/linux-unpack.ts";
+import { gzip, TINY_VMLINUX_ADDRESS, tinyBzImage, tinyVmlinux } from "../support/tiny_linux.ts";
+import { xzCompress } from "../support/xz.ts";
 
 /** Fields of a hand-made bzImage's setup header. */
 interface BzOptions {
@@ -209,4 +212,66 @@ Deno.test("detect: a bzImage (which ends its boot sector with 0x55AA) is a Linux
   const { memory, bytes } = pcMemory(4);
   const loaded = loadKernel(memory, image, detectImage(image, "auto"), options(bytes));
   strictEqual(loaded.entry.eip, 0x100200);
+});
+
+Deno.test("linux unpack: the XZ payload's vmlinux, loaded at its addresses instead of 1 MiB", async () => {
+  const image = await tinyBzImage();
+  const header = parseLinuxHeader(image);
+  const unpacked = unpackLinux(image, {
+    offset: header.payloadOffset,
+    length: header.payloadLength,
+  }, false);
+  if (typeof unpacked === "string") throw new Error(unpacked);
+  deepStrictEqual(unpacked.image, tinyVmlinux());
+  strictEqual(unpacked.entry, TINY_VMLINUX_ADDRESS);
+  const { memory, bytes } = pcMemory(31);
+  memory.view(TINY_VMLINUX_ADDRESS, 0x2000).fill(0xcc); // BSS left dirty by an earlier boot
+  const loaded = loadLinux(memory, image, header, options(bytes), unpacked);
+  strictEqual(loaded.entry.eip, TINY_VMLINUX_ADDRESS);
+  deepStrictEqual(loaded.entry.regs, { rsi: loaded.info });
+  strictEqual(loaded.entry.longModePml4, undefined);
+  const segment = unpacked.elf.segments[0];
+  deepStrictEqual(
+    memory.read(segment.paddr, segment.fileSize),
+    unpacked.image.subarray(segment.offset, segment.offset + segment.fileSize),
+  );
+  strictEqual(memory.read(segment.paddr + segment.fileSize, 0x1000).every((b) => b === 0), true);
+  // The bzImage's own protected-mode code is not copied to 1 MiB.
+  strictEqual(memory.read(0x100000, 0x100).every((b) => b === 0), true);
+});
+
+Deno.test("linux unpack: what is left to the kernel's decompressor says why", async () => {
+  const vmlinux = tinyVmlinux();
+  const reason = async (payload: Uint8Array, is64 = false) => {
+    const image = await tinyBzImage(payload);
+    const h = parseLinuxHeader(image);
+    return unpackLinux(image, { offset: h.payloadOffset, length: h.payloadLength }, is64);
+  };
+  strictEqual(
+    await reason(await gzip(vmlinux)),
+    "the payload is gzip, which picovmm does not decompress",
+  );
+  const xz = await xzCompress(vmlinux, ["--check=crc32", "--x86", "--lzma2"]);
+  strictEqual(
+    await reason(xz, true),
+    "the decompressed vmlinux is an ELF32, not what the header's entry needs",
+  );
+  const notElf = await xzCompress(new Uint8Array(100), ["--check=crc32"]);
+  strictEqual(await reason(notElf), "the decompressed payload is not an ELF file");
+  const low = elfImage({ paddr: 0x8000 }).bytes;
+  strictEqual(
+    await reason(await xzCompress(low, ["--check=crc32"])),
+    "the decompressed vmlinux's entry or segments are not where a kernel runs",
+  );
+  const damaged = xz.slice();
+  damaged[damaged.length - 20] ^= 0xff;
+  strictEqual(
+    /^its XZ payload could not be decoded here \(/.test(String(await reason(damaged))),
+    true,
+  );
+  const image = await tinyBzImage();
+  strictEqual(
+    unpackLinux(image, { offset: image.length - 8, length: 100 }, false),
+    "the setup header's payload fields do not describe a payload in the file",
+  );
 });
