@@ -106,7 +106,7 @@ export const GUEST_OPTION_CHECKS: CheckTable<GuestOptions> = {
   diskWrite: isBoolean,
   noReboot: isBoolean,
   debugcon: isBoolean,
-  linuxDecompress: oneOf("host", "guest"),
+  linuxDecompress: oneOf("auto", "host", "guest"),
 };
 
 /** The checks for {@link RunOptions}. */

@@ -51,7 +51,7 @@ export interface CliOptions {
   /** `--no-reboot`: a reset request ends the run (status 0) instead of rebooting. */
   noReboot: boolean;
   /** `--linux-decompress`: who decompresses a bzImage's XZ kernel. */
-  linuxDecompress: "host" | "guest";
+  linuxDecompress: "auto" | "host" | "guest";
   timeoutSeconds: number | undefined;
   maxInstructions: number | undefined;
   trace: boolean;
@@ -101,10 +101,11 @@ Options:
   --append CMDLINE         kernels: the command line
   --initrd FILE            kernels: the initial ramdisk (the first module)
   --module FILE[,CMDLINE]  kernels: a module and its command line (repeatable; after --initrd)
-  --linux-decompress host|guest
+  --linux-decompress auto|host|guest
                            linux: who decompresses an XZ-compressed kernel: picovmm before
-                           the boot (host, the default; the kernel then runs at its link
-                           address, as with nokaslr) or the kernel's own decompressor
+                           the boot (host; the kernel then runs at its link address, as with
+                           nokaslr) or the kernel's own decompressor (guest); auto (default):
+                           the host on the software CPU, the guest on KVM
   --drive-type floppy|hdd  bios: the disk's type (default: floppy for floppy-sized images
                            160K-2.88M, hard disk otherwise)
   --no-signature-check     bios: boot a first sector without the 0x55AA signature
@@ -267,7 +268,7 @@ export function parseCommandLine(args: string[]): CliRequest {
         initrd: { type: "string" },
         module: { type: "string", multiple: true },
         "drive-type": { type: "string" },
-        "linux-decompress": { type: "string", default: "host" },
+        "linux-decompress": { type: "string", default: "auto" },
         "no-signature-check": { type: "boolean", default: false },
         disk: { type: "string", multiple: true, default: [] },
         "disk-write": { type: "boolean", default: false },
@@ -358,7 +359,11 @@ export function parseCommandLine(args: string[]): CliRequest {
       serial: parseOutput("serial", v.serial),
       debugcon: parseOutput("debugcon", v.debugcon),
       noReboot: v["no-reboot"],
-      linuxDecompress: oneOf("linux-decompress", v["linux-decompress"], ["host", "guest"] as const),
+      linuxDecompress: oneOf(
+        "linux-decompress",
+        v["linux-decompress"],
+        ["auto", "host", "guest"] as const,
+      ),
       timeoutSeconds,
       maxInstructions,
       trace: v.trace || categories.includes("exits"),

@@ -63,30 +63,43 @@ class Output {
   bytes: Uint8Array;
   length = 0;
 
-  constructor(size: number) {
-    this.bytes = new Uint8Array(Math.max(size, 1 << 16));
+  constructor(size: number, readonly limit: number) {
+    this.bytes = new Uint8Array(Math.min(Math.max(size, 1 << 16), limit));
   }
 
   reserve(more: number): void {
     if (this.length + more <= this.bytes.length) return;
-    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + more));
+    if (this.length + more > this.limit) {
+      throw new XzError(`the data decompresses to more than ${this.limit} bytes`);
+    }
+    const grown = new Uint8Array(
+      Math.min(Math.max(this.bytes.length * 2, this.length + more), this.limit),
+    );
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
   }
 }
 
+/** The most bytes {@link decodeXz} gives by default (1 GiB). */
+export const XZ_DEFAULT_LIMIT = 2 ** 30;
+
 /**
  * Decodes a whole .xz file (every stream, concatenated as xz does). `sizeHint`
- * (the expected result size) saves regrowing the buffer. Throws XzError.
+ * (the expected result size) saves regrowing the buffer; more than `limit`
+ * bytes of result is an XzError, as is anything wrong with the data.
  */
-export function decodeXz(data: Uint8Array, sizeHint = data.length * 4): Uint8Array {
-  const out = new Output(sizeHint);
+export function decodeXz(
+  data: Uint8Array,
+  sizeHint = data.length * 4,
+  limit = XZ_DEFAULT_LIMIT,
+): Uint8Array {
+  const out = new Output(sizeHint, limit);
   let at = 0;
   do {
     at = decodeStream(data, at, out);
     while (at + 4 <= data.length && u32(data, at) === 0) at += 4; // stream padding
   } while (at < data.length && isXz(data.subarray(at)));
-  return out.bytes.slice(0, out.length);
+  return out.length === out.bytes.length ? out.bytes : out.bytes.slice(0, out.length);
 }
 
 /** One stream from `start`: its header, blocks, index and footer; returns where it ends. */

@@ -29,7 +29,7 @@ Deno.test("args: defaults and a full command line", () => {
     serial: { kind: "stdio" },
     debugcon: { kind: "stdio" },
     noReboot: false,
-    linuxDecompress: "host",
+    linuxDecompress: "auto",
     timeoutSeconds: undefined,
     maxInstructions: undefined,
     trace: false,

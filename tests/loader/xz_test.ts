@@ -115,3 +115,9 @@ Deno.test("xz: the x86 filter's inverse turns absolute call targets back into re
 Deno.test("xz: crc32 is the IEEE one", () => {
   strictEqual(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
 });
+
+Deno.test("xz: a result larger than the limit is an XzError, whatever size it was said to have", async () => {
+  const zeros = await xzCompress(new Uint8Array(1 << 20), ["--check=crc32"]);
+  throws(() => decodeXz(zeros, 2 ** 40, 1 << 19), XzError, "more than 524288 bytes");
+  strictEqual(decodeXz(zeros, 2 ** 40, 1 << 20).length, 1 << 20);
+});
