@@ -6,7 +6,8 @@
 
 import { basename } from "node:path";
 import type { Guest, RunResult } from "../../mod.ts";
-import { type LinuxHeader, parseLinuxHeader } from "../../lib/loader/linux.ts";
+import { parseLinuxHeader, XLF_KERNEL_64 } from "../../lib/loader/linux.ts";
+import { unpackLinux } from "../../lib/loader/linux-unpack.ts";
 
 /** The marker /init prints just before it starts the shell. */
 export const SHELL_MARKER = "picovmm-linux: shell ready";
@@ -121,46 +122,22 @@ export async function debianLinux(): Promise<DebianLinux> {
 }
 
 /**
- * `linux` with the uncompressed ELF vmlinux of its bzImage, extracted into
- * `cache` (named after the bzImage's version) as kvm-in-qemu's prepare.sh does (its XZ payload through `xz -dc`;
- * xz stops with an error at the size the kernel appends to the stream, so
- * the output is judged by its ELF header). Without it a test boots the
- * bzImage, whose decompression alone takes KVM's emulator on PVM longer than
- * the tests wait. Unchanged when xz is missing or the payload is not XZ.
+ * `linux` with the uncompressed ELF vmlinux of its bzImage, decompressed by
+ * picovmm's own loader (lib/loader/linux-unpack.ts) into `cache`, named after
+ * the bzImage's version. Without it a test boots the bzImage, whose
+ * decompression in the guest alone takes KVM's emulator on PVM longer than the
+ * tests wait. Unchanged when the payload is not one picovmm decompresses.
  */
 async function withVmlinux(linux: DebianLinux, cache: string): Promise<DebianLinux> {
   if (linux.vmlinux) return linux;
   const path = `${cache}/${basename(linux.bzImage).replace(/^vmlinuz/, "vmlinux")}`;
   if (exists(path)) return { ...linux, vmlinux: path };
   const image = await Deno.readFile(linux.bzImage);
-  let header: LinuxHeader;
-  try {
-    header = parseLinuxHeader(image);
-  } catch {
-    return linux;
-  }
-  const start = header.payloadOffset;
-  const payload = image.subarray(start, start + header.payloadLength);
-  if (payload[0] !== 0xfd || payload[1] !== 0x37 || payload[2] !== 0x7a) return linux; // XZ magic
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command("xz", {
-      args: ["-dc"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    })
-      .spawn();
-  } catch {
-    return linux; // no xz
-  }
-  const output = child.output(); // read while writing: xz's output fills its pipe first
-  const writer = child.stdin.getWriter();
-  await writer.write(payload).catch(() => {});
-  await writer.close().catch(() => {});
-  const elf = (await output).stdout;
-  if (elf.length < 64 || new TextDecoder().decode(elf.subarray(1, 4)) !== "ELF") return linux;
-  await Deno.writeFile(`${path}.tmp`, elf);
+  const header = parseLinuxHeader(image);
+  const payload = { offset: header.payloadOffset, length: header.payloadLength };
+  const unpacked = unpackLinux(image, payload, (header.xloadflags & XLF_KERNEL_64) !== 0);
+  if (typeof unpacked === "string") return linux;
+  await Deno.writeFile(`${path}.tmp`, unpacked.image);
   await Deno.rename(`${path}.tmp`, path);
   return { ...linux, vmlinux: path };
 }
