@@ -59,6 +59,13 @@ export interface Translation {
   /** Exits that may be chained to the block at their target (`Cpu.exitLink` numbers them). */
   readonly links: number;
   /**
+   * The exits, by link number, that go on with the code straight after a
+   * trace: one that ran out of room, or that ends before an instruction the
+   * translator does not take. The code there runs whenever the block runs
+   * to its end (see `BlockCache.lookup`'s `continuing`).
+   */
+  readonly continuations: readonly number[];
+  /**
    * The traces the block can also be entered at, by label: the physical
    * address and EIP of each one's first instruction and its instructions
    * in one pass (label 0, the start, is `count`). Empty for a lone trace.
@@ -1032,6 +1039,7 @@ export function translate(
     opts.targets ?? (() => undefined),
   );
   g.labelFor(c.ip); // label 0: where the block is entered
+  const continuations: number[] = [];
   while (g.queue.length > 0 && g.k < g.maxRegion) {
     const label = g.queue.shift()!;
     const caseMark = g.code.length;
@@ -1077,6 +1085,8 @@ export function translate(
     }
     if (!ended) {
       const next = g.wrapIp(g.ip);
+      const full = g.inTrace >= opts.maxInstructions || g.k >= g.maxRegion;
+      if (cut || full) continuations.push(g.links); // the link the exit below takes
       g.emit(cut ? g.exitCode(String(next), count) : g.jumpCode(next, count));
     }
     g.labelBodies[label] = [caseMark + 1, g.code.length];
@@ -1144,6 +1154,7 @@ return ${BLOCK_HEAD}
     count,
     ranges: g.ranges,
     links: g.links,
+    continuations,
     entries,
     dispatches: g.dispatches,
     table: g.table,
@@ -1494,6 +1505,16 @@ function instruction(g: Gen): number {
     case 0xfd:
       g.emit(op === 0xfc ? "c.rawFlags &= ~0x400;" : "c.rawFlags |= 0x400;");
       return CONTINUE;
+    case 0xc9: { // LEAVE: SP = BP at the stack's width, then POP BP (RETF on the 8086)
+      if (c.is8086) throw new NotTranslated("retf");
+      const sw = stackWidth(g);
+      // ESP changes only once the load is done: a fault leaves it as it was.
+      g.emit(`sp = ${g.reg(sw, 5)};`);
+      g.load(w, { off: "sp", seg: SS }, "w");
+      g.emit(g.setReg(sw, ESP, wrap(`sp + ${w}`, sw)));
+      g.emit(g.setReg(w, 5, "w"));
+      return CONTINUE;
+    }
     case 0xf6:
     case 0xf7: {
       const size = op === 0xf6 ? 1 : w;
@@ -1516,6 +1537,11 @@ function instruction(g: Gen): number {
       const size = op === 0xfe ? 1 : w;
       const m = g.modrm();
       if (op === 0xff && (m.reg === 2 || m.reg === 4)) return indirect(g, m, w, m.reg === 2);
+      if (op === 0xff && m.reg === 6 && !c.is8086) { // PUSH r/m (the 8086's PUSH SP differs)
+        readRm(g, w, m, "v");
+        push(g, w, "v");
+        return CONTINUE;
+      }
       if (m.reg > 1) throw new NotTranslated("FE/FF beyond INC/DEC");
       readRm(g, size, m, "v", true);
       incdec(g, m.reg === 1, size, m.ea === null && cfReplacedNext(g));
@@ -1540,6 +1566,27 @@ function twoByte(g: Gen, w: number): number {
       g.emit(`w = ${cond} ? 1 : 0;`);
       g.store(1, m.ea, "w");
       afterStore(g);
+    }
+    return CONTINUE;
+  }
+  if (op >= 0x40 && op < 0x50) { // CMOVcc: the source is read (and may fault) either way
+    const m = g.modrm();
+    readRm(g, w, m, "v");
+    g.emit(`if (${g.cond(op & 15)}) { ${g.setReg(w, m.reg, "v")} }`);
+    return CONTINUE;
+  }
+  if (op >= 0xc8) { // BSWAP (a 16-bit operand is zeroed, as exec0f.ts has it)
+    const i = op & 7;
+    if (w === 2) g.emit(g.setReg(2, i, "0"));
+    else {
+      const r = g.reg(4, i);
+      g.emit(
+        g.setReg(
+          4,
+          i,
+          `((${r} << 24) | ((${r} & 0xff00) << 8) | ((${r} >>> 8) & 0xff00) | (${r} >>> 24)) >>> 0`,
+        ),
+      );
     }
     return CONTINUE;
   }

@@ -18,7 +18,7 @@ const MEM_RM = [0, 1, 4, 5, 7];
  * One random instruction of a loop body, as bytes: ALU, shifts, moves, LEA,
  * MOVZX/MOVSX, short branches, a CALL of a subroutine (its displacement left
  * 0 for the caller to patch), string instructions without REP, flag
- * instructions, SETcc, PUSH/POP. Memory operands are [BX+SI], [BX+DI], [SI],
+ * instructions, SETcc, PUSH/POP, CMOVcc, BSWAP, PUSH r/m, LEAVE. Memory operands are [BX+SI], [BX+DI], [SI],
  * [DI] or [BX] with a disp8 in DS; BP and SP are left alone.
  *
  * `code32`: the same program for a 32-bit code segment (CS.D set). Each
@@ -46,7 +46,7 @@ function instructionBytes(int: (n: number) => number, is386: boolean, code32: bo
   const regRm = (reg: number) => 0xc0 | (reg << 3) | r16();
   const rm = (reg: number) =>
     int(3) === 0 ? mem().map((b, i) => i === 0 ? (b & 0xc7) | (reg << 3) : b) : [regRm(reg)];
-  switch (int(23)) {
+  switch (int(24)) {
     case 0: // ALU r/m, reg and reg, r/m (both sizes)
       return [...o32, (int(8) << 3) | int(4), ...rm(r16())];
     case 1: // ALU accumulator, immediate
@@ -131,6 +131,15 @@ function instructionBytes(int: (n: number) => number, is386: boolean, code32: bo
     }
     case 22: // DIV/IDIV (a zero or too small divisor raises #DE)
       return int(2) ? [0xf6, ...rm(6 + int(2))] : [...o32, 0xf7, ...rm(6 + int(2))];
+    case 23: { // CMOVcc, BSWAP, PUSH r/m then POP, a LEAVE of a frame (386)
+      if (!is386) return [0x90];
+      const form = int(4);
+      if (form === 0) return [...o32, 0x0f, 0x40 | int(16), ...rm(r16())];
+      if (form === 1) return [...o32, 0x0f, 0xc8 | r16()];
+      if (form === 2) return [...o32, 0xff, ...rm(6), ...o32, 0x58 | r16()];
+      // push bp; mov bp, sp; push reg; leave (BP, the loop's counter, comes back)
+      return [...o32, 0x55, ...o32, 0x89, 0xe5, ...o32, 0x50 | r16(), ...o32, 0xc9];
+    }
     case 16: // MOV moffs
       return [...o32, 0xa0 | int(4), int(256), int(256)];
     default: { // a carry chain: CMP, then ADC/SBB of equal operands (the edge case), then ADC
