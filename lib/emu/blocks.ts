@@ -56,6 +56,8 @@ export interface BlockEntry {
    * link number (`Cpu.exitLink`): the engine runs them without a lookup.
    */
   links: (BlockEntry | undefined)[];
+  /** By link number: the exit goes on with straight-line code (`Translation.continuations`). */
+  continues: readonly boolean[];
 }
 
 /** Tuning of the block cache. */
@@ -193,11 +195,22 @@ export class BlockCache {
   /**
    * The translated block for CS:EIP at physical `phys` (in the RAM at 0,
    * see `Cpu.fastFetch` and `codeAddress`), or null when the interpreter
-   * should run the next instruction.
+   * should run the next instruction. `continuing`: the code is reached
+   * straight from the end of a translated block (or of the one instruction
+   * after it the translator does not take): it is as hot as that block, and
+   * is translated now if it has run before. Otherwise a long straight-line
+   * function (an unrolled hash) would be translated one block per
+   * `THRESHOLD` calls, and run mostly in the interpreter meanwhile. Not
+   * where other blocks' code lies: a block that starts inside others (at a
+   * place a slice began, or a block dropped to be translated again left) has
+   * continuations inside them too, and each would be one more translation of
+   * the same code.
    */
-  lookup(phys: number): BlockEntry | null {
+  lookup(phys: number, continuing = false): BlockEntry | null {
     const slot = heatSlot(phys);
-    const heat = this.#heat[slot];
+    let heat = this.#heat[slot];
+    continuing &&= !this.#isCode(phys);
+    if (continuing && heat !== 0 && heat !== SATURATED) heat = this.#threshold - 1;
     if (heat !== SATURATED) {
       if (heat + 1 < this.#threshold) {
         this.#heat[slot] = heat + 1;
@@ -226,6 +239,7 @@ export class BlockCache {
       this.refused = true;
       return null;
     }
+    if (continuing && e.hits > 0) e.hits = this.#threshold - 1;
     if (++e.hits < this.#threshold) return null;
     return this.#translate(e, phys);
   }
@@ -244,6 +258,12 @@ export class BlockCache {
   touch(phys: number): void {
     const slot = heatSlot(phys);
     if (this.#heat[slot] === 0) this.#heat[slot] = 1;
+  }
+
+  /** Physical `phys` is a byte of a translated block. */
+  #isCode(phys: number): boolean {
+    const bytes = this.#codeBytes.get(phys >> PAGE_SHIFT);
+    return bytes !== undefined && bytes[phys & PAGE_MASK] !== 0;
   }
 
   /** A cold entry for `phys`, in the map. */
@@ -265,6 +285,7 @@ export class BlockCache {
       dispatches: false,
       hub: false,
       links: [],
+      continues: [],
     };
     this.#entries.set(phys, e);
     return e;
@@ -306,6 +327,9 @@ export class BlockCache {
     e.mode = c.modeKey;
     e.ranges = t.ranges;
     e.links = new Array(t.links);
+    const continues = new Array<boolean>(t.links).fill(false);
+    for (const link of t.continuations) continues[link] = true;
+    e.continues = continues;
     e.dispatches = t.dispatches;
     e.since = c.instructions;
     e.hub = t.table || this.#dispatchers.has(phys);

@@ -58,6 +58,8 @@ export function execute(c: Cpu, n: number): number {
       // in the straight-line code beyond: cold code costs no lookup per instruction and blocks
       // start where code is entered.
       let fell = 0;
+      // The next lookup is of code straight after a block's end (see `BlockCache.lookup`).
+      let continuing = false;
       while (n > 0) {
         if (c.breakpoints !== null && atBreakpoint(c)) return finish(c);
         if (fell > 1 && blocks !== null) {
@@ -77,10 +79,14 @@ export function execute(c: Cpu, n: number): number {
           }
           if (b === undefined) {
             const phys = blockAddress(c);
-            const found = phys < 0 ? null : blocks.lookup(phys);
+            continuing ||= link >= 0 && prev!.continues[link];
+            const found: BlockEntry | null = phys < 0 ? null : blocks.lookup(phys, continuing);
+            continuing = false;
             if (blocks.refused) {
               blocks.refused = false;
               fell = -1; // the instruction after this one is looked up as an arrival
+              // (and goes on from the block, when this one did)
+              continuing = link >= 0 && prev!.continues[link];
             }
             if (found !== null) {
               if (link >= 0) blocks.link(prev!, link, found);
@@ -113,7 +119,8 @@ export function execute(c: Cpu, n: number): number {
         c.repBudget = 0;
         c.instructions++;
         const moved = c.ip - c.insStart;
-        fell = moved > 0 && moved <= MAX_INSTRUCTION_BYTES ? fell + 1 : 0;
+        if (moved > 0 && moved <= MAX_INSTRUCTION_BYTES) fell++;
+        else fell = 0, continuing = false;
         if (c.stop !== Stop.NONE) {
           if (c.stop === Stop.FAULT) {
             if (raised(c)) return finish(c);
