@@ -73,6 +73,15 @@ function signExtend(v: number, size: number): number {
 }
 
 /**
+ * BSWAP of a register of `size` bytes: a dword's bytes reversed; a word
+ * (undefined) becomes 0, as real CPUs leave it.
+ */
+export function byteSwap(v: number, size: number): number {
+  if (size === 2) return 0;
+  return ((v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+}
+
+/**
  * Shift/rotate group op (ROL ROR RCL RCR SHL SHR SETMO/SAL SAR) by `count`.
  * The caller masks the count (the 386 masks to 5 bits; the 8086 does not).
  * A zero count changes nothing.

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { add, logic, sub } from "./alu.ts";
+import { add, byteSwap, logic, sub } from "./alu.ts";
 import { type Cpu, EAX, EBX, ECX, EDX, FS, GS, SS } from "./cpu.ts";
 import { CF, MASK, OF, SIGN, szp, ZF } from "./flags.ts";
 import { imul2 } from "./muldiv.ts";
@@ -41,13 +41,9 @@ export function exec0f(c: Cpu): void {
     if (c.cond(op & 15)) c.setReg(wsize, c.reg, v);
     return;
   }
-  if (op >= 0xc8) { // BSWAP (undefined with a 16-bit operand: zeroes, as real CPUs do)
+  if (op >= 0xc8) { // BSWAP
     const i = op & 7;
-    if (!c.o32) c.r16[i << 1] = 0;
-    else {
-      const v = c.r32[i];
-      c.r32[i] = ((v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
-    }
+    c.setReg(wsize, i, byteSwap(c.r32[i], wsize));
     return;
   }
   switch (op) {

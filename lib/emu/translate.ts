@@ -33,7 +33,7 @@
  * @module
  */
 
-import { shift } from "./alu.ts";
+import { byteSwap, shift } from "./alu.ts";
 import { type Cpu, CS, DS, EAX, EDX, ESP, Lazy, SS, Stop } from "./cpu.ts";
 import { out } from "./io.ts";
 import { mulDiv } from "./muldiv.ts";
@@ -95,6 +95,8 @@ export interface Runtime {
   shift(c: Cpu, op: number, v: number, count: number, size: number): number;
   /** F6/F7 /4-/7 on the CPU's registers; #DE is left as a `Stop.FAULT` (see `Cpu.raise`). */
   mulDiv(c: Cpu, op: number, src: number, size: number): void;
+  /** BSWAP (alu.ts). */
+  byteSwap(v: number, size: number): number;
   /** OUT: done by the host's hook (1, or 2: end the run), else recorded for an exit (0). */
   out(c: Cpu, port: number, size: number, v: number): number;
 }
@@ -109,6 +111,7 @@ export const RUNTIME: Runtime = {
   },
   shift,
   mulDiv,
+  byteSwap,
   out,
 };
 
@@ -1575,19 +1578,9 @@ function twoByte(g: Gen, w: number): number {
     g.emit(`if (${g.cond(op & 15)}) { ${g.setReg(w, m.reg, "v")} }`);
     return CONTINUE;
   }
-  if (op >= 0xc8) { // BSWAP (a 16-bit operand is zeroed, as exec0f.ts has it)
+  if (op >= 0xc8) { // BSWAP
     const i = op & 7;
-    if (w === 2) g.emit(g.setReg(2, i, "0"));
-    else {
-      const r = g.reg(4, i);
-      g.emit(
-        g.setReg(
-          4,
-          i,
-          `((${r} << 24) | ((${r} & 0xff00) << 8) | ((${r} >>> 8) & 0xff00) | (${r} >>> 24)) >>> 0`,
-        ),
-      );
-    }
+    g.emit(g.setReg(w, i, `rt.byteSwap(${g.reg(4, i)}, ${w})`));
     return CONTINUE;
   }
   if (op === 0xaf) { // IMUL reg, r/m
