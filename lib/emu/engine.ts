@@ -79,14 +79,13 @@ export function execute(c: Cpu, n: number): number {
           }
           if (b === undefined) {
             const phys = blockAddress(c);
-            continuing ||= link >= 0 && prev!.continues[link];
-            const found: BlockEntry | null = phys < 0 ? null : blocks.lookup(phys, continuing);
+            const straight: boolean = continuing || (link >= 0 && prev!.continues[link]);
+            const found: BlockEntry | null = phys < 0 ? null : blocks.lookup(phys, straight);
             continuing = false;
             if (blocks.refused) {
               blocks.refused = false;
               fell = -1; // the instruction after this one is looked up as an arrival
-              // (and goes on from the block, when this one did)
-              continuing = link >= 0 && prev!.continues[link];
+              continuing = straight; // (and goes on from the block, when this one did)
             }
             if (found !== null) {
               if (link >= 0) blocks.link(prev!, link, found);
