@@ -48,88 +48,7 @@ export function execute(c: Cpu, n: number): number {
         if (c.stop !== Stop.NONE) return finish(c);
         continue;
       }
-      const blocks = c.blocks;
-      // The block that just ran: its exit may be chained to the next block (no lookup).
-      let prev: BlockEntry | null = null;
-      // Instructions the interpreter ran in a row by falling through (or jumping a few bytes
-      // on) since control last arrived somewhere else (a branch target, a block's exit, the
-      // slice's start). Blocks are looked up at the arrival and the instruction after it (where
-      // a block resumes after one it cannot translate, and again after each further one), not
-      // in the straight-line code beyond: cold code costs no lookup per instruction and blocks
-      // start where code is entered.
-      let fell = 0;
-      // The next lookup is of code straight after a block's end (see `BlockCache.lookup`).
-      let continuing = false;
-      while (n > 0) {
-        if (c.breakpoints !== null && atBreakpoint(c)) return finish(c);
-        if (fell > 1 && blocks !== null) {
-          // Straight-line code is only marked as run: traces follow code that has run.
-          const phys = blockAddress(c);
-          if (phys >= 0) blocks.touch(phys);
-        } else if (blocks !== null && n >= blocks.maxInstructions) {
-          // (With less budget than a block may need, the interpreter finishes the slice: looking
-          // blocks up there would translate code at every instruction without running it.)
-          const link: number = prev === null ? -1 : c.exitLink;
-          // The block this exit was chained to, while it lives (see BlockCache.link).
-          let b: BlockEntry | undefined = link < 0 ? undefined : prev!.links[link];
-          if (b !== undefined && b.run === null) b = undefined;
-          if (b !== undefined && ++prev!.exits === REGROW_AFTER) {
-            blocks.regrow(prev!);
-            if (b.run === null) b = undefined; // it was `prev` itself
-          }
-          if (b === undefined) {
-            const phys = blockAddress(c);
-            const straight: boolean = continuing || (link >= 0 && prev!.continues[link]);
-            const found: BlockEntry | null = phys < 0 ? null : blocks.lookup(phys, straight);
-            continuing = false;
-            if (blocks.refused) {
-              blocks.refused = false;
-              fell = -1; // the instruction after this one is looked up as an arrival
-              continuing = straight; // (and goes on from the block, when this one did)
-            }
-            if (found !== null) {
-              if (link >= 0) blocks.link(prev!, link, found);
-              else if (prev !== null) blocks.computedExit(prev, found); // may drop `found` too
-              if (found.run !== null) b = found;
-            }
-          }
-          if (b !== undefined && b.count <= n) {
-            if (prev === null && c.pe) setFastLimits(c); // a segment may have been loaded
-            n -= b.run!(c, n, b.label);
-            if (c.stop !== Stop.NONE) {
-              if (c.stop !== Stop.RECHECK) return finish(c);
-              c.stop = Stop.NONE;
-              break;
-            }
-            prev = b;
-            fell = 0;
-            continue;
-          }
-        }
-        prev = null;
-        n--;
-        c.insStart = c.ip;
-        c.savedSp = c.r32[ESP];
-        // A REP string instruction may run its next iterations in this step (not under a
-        // debugger, which may stop between them).
-        c.repBudget = c.breakpoints === null ? n : 0;
-        step(c);
-        n = c.repBudget;
-        c.repBudget = 0;
-        c.instructions++;
-        const moved = c.ip - c.insStart;
-        if (moved > 0 && moved <= MAX_INSTRUCTION_BYTES) fell++;
-        else fell = 0, continuing = false;
-        if (c.stop !== Stop.NONE) {
-          if (c.stop === Stop.FAULT) {
-            if (raised(c)) return finish(c);
-            break;
-          }
-          if (c.stop !== Stop.RECHECK) return finish(c);
-          c.stop = Stop.NONE;
-          break;
-        }
-      }
+      if (runSlice(c, n)) return finish(c);
     } catch (e) {
       c.repBudget = 0; // a REP batch cut short: its iterations so far are counted
       if (e === ABORT) return aborted(c);
@@ -142,6 +61,99 @@ export function execute(c: Cpu, n: number): number {
     n = end - c.instructions;
   }
   return sliceEnd(c);
+}
+
+/**
+ * The usual path of `execute`: translated blocks and the interpreter, until
+ * the budget `n` is spent (false), a stop or breakpoint ends the run (true),
+ * or a fault or a recheck sends control back to `execute` (false). Its own
+ * function, not a loop inside `execute`'s: V8 optimizes a hot inner loop on
+ * the stack, and leaving such a loop (for the outer one's next turn, or to
+ * its catch) throws that code away, which happened hundreds of times a boot.
+ */
+function runSlice(c: Cpu, n: number): boolean {
+  const blocks = c.blocks;
+  // The block that just ran: its exit may be chained to the next block (no lookup).
+  let prev: BlockEntry | null = null;
+  // Instructions the interpreter ran in a row by falling through (or jumping a few bytes
+  // on) since control last arrived somewhere else (a branch target, a block's exit, the
+  // slice's start). Blocks are looked up at the arrival and the instruction after it (where
+  // a block resumes after one it cannot translate, and again after each further one), not
+  // in the straight-line code beyond: cold code costs no lookup per instruction and blocks
+  // start where code is entered.
+  let fell = 0;
+  // The next lookup is of code straight after a block's end (see `BlockCache.lookup`).
+  let continuing = false;
+  while (n > 0) {
+    if (c.breakpoints !== null && atBreakpoint(c)) return true;
+    if (fell > 1 && blocks !== null) {
+      // Straight-line code is only marked as run: traces follow code that has run.
+      const phys = blockAddress(c);
+      if (phys >= 0) blocks.touch(phys);
+    } else if (blocks !== null && n >= blocks.maxInstructions) {
+      // (With less budget than a block may need, the interpreter finishes the slice: looking
+      // blocks up there would translate code at every instruction without running it.)
+      const link: number = prev === null ? -1 : c.exitLink;
+      // The block this exit was chained to, while it lives (see BlockCache.link).
+      let b: BlockEntry | undefined = link < 0 ? undefined : prev!.links[link];
+      if (b !== undefined && b.run === null) b = undefined;
+      if (b !== undefined && ++prev!.exits === REGROW_AFTER) {
+        blocks.regrow(prev!);
+        if (b.run === null) b = undefined; // it was `prev` itself
+      }
+      if (b === undefined) {
+        const phys = blockAddress(c);
+        const straight: boolean = continuing || (link >= 0 && prev!.continues[link]);
+        const found: BlockEntry | null = phys < 0 ? null : blocks.lookup(phys, straight);
+        continuing = false;
+        if (blocks.refused) {
+          blocks.refused = false;
+          fell = -1; // the instruction after this one is looked up as an arrival
+          continuing = straight; // (and goes on from the block, when this one did)
+        }
+        if (found !== null) {
+          if (link >= 0) blocks.link(prev!, link, found);
+          else if (prev !== null) blocks.computedExit(prev, found); // may drop `found` too
+          if (found.run !== null) b = found;
+        }
+      }
+      if (b !== undefined && b.count <= n) {
+        if (prev === null && c.pe) setFastLimits(c); // a segment may have been loaded
+        n -= b.run!(c, n, b.label);
+        if (c.stop !== Stop.NONE) {
+          if (c.stop !== Stop.RECHECK) return true;
+          c.stop = Stop.NONE;
+          return false;
+        }
+        prev = b;
+        fell = 0;
+        continue;
+      }
+    }
+    prev = null;
+    n--;
+    c.insStart = c.ip;
+    c.savedSp = c.r32[ESP];
+    // A REP string instruction may run its next iterations in this step (not under a
+    // debugger, which may stop between them).
+    c.repBudget = c.breakpoints === null ? n : 0;
+    step(c);
+    n = c.repBudget;
+    c.repBudget = 0;
+    c.instructions++;
+    const moved = c.ip - c.insStart;
+    if (moved > 0 && moved <= MAX_INSTRUCTION_BYTES) fell++;
+    else fell = 0, continuing = false;
+    if (c.stop !== Stop.NONE) {
+      if (c.stop === Stop.FAULT) {
+        return raised(c);
+      }
+      if (c.stop !== Stop.RECHECK) return true;
+      c.stop = Stop.NONE;
+      return false;
+    }
+  }
+  return false;
 }
 
 /**
