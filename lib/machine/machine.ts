@@ -17,6 +17,7 @@ import type { LinearFramebuffer } from "../devices/framebuffer.ts";
 import { type Clock, WallClock } from "../devices/clock.ts";
 import { InstructionClock } from "./instruction-clock.ts";
 import { SlicePacer } from "./slice-pacer.ts";
+import { yieldToHost } from "./host-yield.ts";
 import { Bus } from "./bus.ts";
 import { type CpuSnapshot, snapshotCpu } from "./crash-report.ts";
 import { type ExitContext, handleExit } from "./exits.ts";
@@ -408,7 +409,7 @@ export class Machine {
       pacer?.measured(now, vcpu.instructions ?? 0);
       if (now - lastYield >= YIELD_INTERVAL_MS) {
         for (const f of this.onWait) f();
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await yieldToHost();
         lastYield = performance.now();
         pacer?.restart(lastYield, vcpu.instructions ?? 0);
       }
