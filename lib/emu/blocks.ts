@@ -56,6 +56,11 @@ export interface BlockEntry {
    * link number (`Cpu.exitLink`): the engine runs them without a lookup.
    */
   links: (BlockEntry | undefined)[];
+  /**
+   * By link number: the TLB entry of the target's linear page when the link
+   * was made, for a link into another page under paging (0: none needed).
+   */
+  linkTlb: number[];
   /** By link number: the exit goes on with straight-line code (`Translation.continuations`). */
   continues: readonly boolean[];
 }
@@ -285,6 +290,7 @@ export class BlockCache {
       dispatches: false,
       hub: false,
       links: [],
+      linkTlb: [],
       continues: [],
     };
     this.#entries.set(phys, e);
@@ -327,6 +333,7 @@ export class BlockCache {
     e.mode = c.modeKey;
     e.ranges = t.ranges;
     e.links = new Array(t.links);
+    e.linkTlb = new Array<number>(t.links).fill(0);
     const continues = new Array<boolean>(t.links).fill(false);
     for (const link of t.continuations) continues[link] = true;
     e.continues = continues;
@@ -398,15 +405,42 @@ export class BlockCache {
 
   /**
    * Chains exit `link` of `from` to `to`, found by a lookup at the exit's
-   * target, where that target is sure to map to the same code whenever
-   * `from` runs again: always without paging (and without A20 masking), and
-   * with paging when it lies in the same linear page as `from` (whose one
-   * TLB entry found both).
+   * target, where that target will map to the same code whenever `from`
+   * leaves there again: always without paging (and without A20 masking);
+   * with paging, when it lies in the same linear page as `from` (whose one
+   * TLB entry found both), or else while its page's TLB entry stays the one
+   * it was found through (see `chained`).
    */
   link(from: BlockEntry, link: number, to: BlockEntry): void {
     const c = this.#cpu;
-    const samePage = ((from.csBase + from.ip) ^ (c.csBase + c.ip)) >>> 12 === 0;
-    if (samePage || (!c.pg && c.m.addrMask === -1)) from.links[link] = to;
+    const target = c.csBase + c.ip;
+    const samePage = ((from.csBase + from.ip) ^ target) >>> 12 === 0;
+    if (samePage || (!c.pg && c.m.addrMask === -1)) {
+      from.links[link] = to;
+      from.linkTlb[link] = 0;
+    } else if (c.pg && c.m.addrMask === -1) {
+      from.links[link] = to;
+      from.linkTlb[link] = c.tlb.entries[target >>> 12];
+    }
+  }
+
+  /**
+   * The block exit `link` of `from` (just taken: CS:EIP is its target) is
+   * chained to, if it may run without a lookup: it lives, and a link into
+   * another page finds that page's TLB entry as it was (the same physical
+   * page with the same rights; a flush, a CR3 write or INVLPG that dropped
+   * it sends the exit to a lookup, which links it again).
+   */
+  chained(from: BlockEntry, link: number): BlockEntry | undefined {
+    const to = from.links[link];
+    if (to === undefined || to.run === null) return undefined;
+    const expected = from.linkTlb[link];
+    if (
+      expected !== 0 && this.#cpu.tlb.entries[(this.#cpu.csBase + this.#cpu.ip) >>> 12] !== expected
+    ) {
+      return undefined;
+    }
+    return to;
   }
 
   /**

@@ -94,9 +94,8 @@ function runSlice(c: Cpu, n: number): boolean {
       // (With less budget than a block may need, the interpreter finishes the slice: looking
       // blocks up there would translate code at every instruction without running it.)
       const link: number = prev === null ? -1 : c.exitLink;
-      // The block this exit was chained to, while it lives (see BlockCache.link).
-      let b: BlockEntry | undefined = link < 0 ? undefined : prev!.links[link];
-      if (b !== undefined && b.run === null) b = undefined;
+      // The block this exit was chained to, while it may run (see BlockCache.chained).
+      let b: BlockEntry | undefined = link < 0 ? undefined : blocks.chained(prev!, link);
       if (b !== undefined && ++prev!.exits === REGROW_AFTER) {
         blocks.regrow(prev!);
         if (b.run === null) b = undefined; // it was `prev` itself

@@ -12,7 +12,7 @@ import { applyProtectedModeEntry, GDT_ADDRESS } from "../../lib/loader/entry.ts"
 import { KvmSregs } from "../../lib/kvm/structs.ts";
 import { prng } from "../../tools/fuzz/cases.ts";
 import { randomInstruction } from "../../tools/fuzz/programs.ts";
-import { asmMachine, machine, type MachineOptions, reg } from "./helpers.ts";
+import { asmMachine, assemble, machine, type MachineOptions, reg } from "./helpers.ts";
 
 const CODE = 0x3000;
 /** The data segment: base 0x10000, limit 0xFFFF (16-bit offsets, as in the real-mode test). */
@@ -289,6 +289,44 @@ Deno.test("32-bit protected mode with paging: a CR3 switch runs the code the new
   const got = run(TRANSLATE);
   assertEquals([got.ebx, got.n], [want.ebx, want.n]);
   assert((got.blocks?.translated ?? 0) >= 2);
+});
+
+Deno.test("32-bit protected mode with paging: an exit into another page follows that page's mapping as it is now", () => {
+  // One CALL site, run under two page directories in turn that map its target 0x15000 to
+  // two physical pages. Before each call a data read through the new tables refills the
+  // TLB entry of the target page, so only the entry's contents tell the two apart: a
+  // chained exit must not go on into the block of the other mapping.
+  const pd2 = 0x22000, pt2 = 0x23000;
+  const source = `bits 32
+    mov esi, 40
+    xor ebx, ebx
+    mov edi, ${PD}
+  top:
+    mov cr3, edi
+    mov eax, [0x15000 - ${DATA}]
+    call 0x15000
+    add ebx, eax
+    xor edi, ${PD ^ pd2}
+    dec esi
+    jnz top
+    hlt`;
+  const bin = assemble(source, CODE);
+  const run = (options: MachineOptions) => {
+    const m = pmMachine([...bin], options, true, 1);
+    const view = new DataView(m.ram.buffer);
+    view.setUint32(pd2, pt2 | 3, true);
+    for (let i = 0; i < 1024; i++) view.setUint32(pt2 + i * 4, (i << 12) | 3, true);
+    view.setUint32(pt2 + 0x15 * 4, 0x46000 | 3, true);
+    m.ram.set([0xb8, ...le32(1), 0xc3], 0x45000); // mov eax, 1; ret
+    m.ram.set([0xb8, ...le32(1000), 0xc3], 0x46000); // mov eax, 1000; ret
+    assertEquals(m.vcpu.run().kind, "hlt");
+    return { ebx: reg(m.vcpu, "rbx"), n: m.vcpu.instructions, blocks: m.vcpu.cpu.blocks };
+  };
+  const want = run(INTERPRET);
+  assertEquals(want.ebx, 20 * 1001);
+  const got = run(TRANSLATE);
+  assertEquals([got.ebx, got.n], [want.ebx, want.n]);
+  assert((got.blocks?.translated ?? 0) >= 3);
 });
 
 function le32(v: number): number[] {
