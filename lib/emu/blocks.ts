@@ -61,6 +61,12 @@ export interface BlockEntry {
    * was made, for a link into another page under paging (0: none needed).
    */
   linkTlb: number[];
+  /**
+   * The block its computed jumps went to last, and the TLB entry of that
+   * block's page then (0 without paging): see `BlockCache.recentTarget`.
+   */
+  recent: BlockEntry | undefined;
+  recentTlb: number;
   /** By link number: the exit goes on with straight-line code (`Translation.continuations`). */
   continues: readonly boolean[];
 }
@@ -291,6 +297,8 @@ export class BlockCache {
       hub: false,
       links: [],
       linkTlb: [],
+      recent: undefined,
+      recentTlb: 0,
       continues: [],
     };
     this.#entries.set(phys, e);
@@ -466,6 +474,11 @@ export class BlockCache {
    * a dispatch loop then stays in one function.
    */
   computedExit(from: BlockEntry, to: BlockEntry): void {
+    if (from.recent !== to) {
+      const c = this.#cpu;
+      from.recent = to;
+      from.recentTlb = c.pg ? c.tlb.entries[(c.csBase + c.ip) >>> 12] : 0;
+    }
     if (from.computed >= RETARGET_AFTER || from.run === null) return; // one field read when done
     if (to.hub && to.run !== from.run) {
       // A lookup per pass into the region that holds the handlers costs less than another
@@ -490,6 +503,27 @@ export class BlockCache {
     if (from.dispatches) this.#dispatchers.add(from.start);
     this.#previous.set(from.start, from.run);
     this.#drop(from);
+  }
+
+  /**
+   * The block a computed jump of `from` (a return, a jump through a table;
+   * just taken: CS:EIP is its target) goes to without a lookup: the one the
+   * last of them went to, if this one goes there too, in the same mode and
+   * CS, and the code there is the same: without paging (and A20 masking)
+   * the address says so, with paging its page's TLB entry is as it was.
+   */
+  recentTarget(from: BlockEntry): BlockEntry | undefined {
+    const to = from.recent;
+    if (to === undefined || to.run === null) return undefined;
+    const c = this.#cpu;
+    if (
+      to.ip !== c.ip || to.csBase !== c.csBase || to.mode !== c.modeKey ||
+      to.csLimit !== c.limit[CS]
+    ) return undefined;
+    const same = c.pg
+      ? c.tlb.entries[(c.csBase + c.ip) >>> 12] === from.recentTlb
+      : c.m.addrMask === -1;
+    return same ? to : undefined;
   }
 
   /** Forgets every translation (after memory changed behind the CPU's back). */

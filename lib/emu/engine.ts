@@ -94,10 +94,16 @@ function runSlice(c: Cpu, n: number): boolean {
       // (With less budget than a block may need, the interpreter finishes the slice: looking
       // blocks up there would translate code at every instruction without running it.)
       const link: number = prev === null ? -1 : c.exitLink;
-      // The block this exit was chained to, while it may run (see BlockCache.chained).
-      let b: BlockEntry | undefined = link < 0 ? undefined : blocks.chained(prev!, link);
-      if (b !== undefined && ++prev!.exits === REGROW_AFTER) {
-        blocks.regrow(prev!);
+      // The block this exit was chained to, while it may run (see BlockCache.chained), or
+      // the one its last computed jump went to, if this one goes there too.
+      let b: BlockEntry | undefined = link >= 0
+        ? blocks.chained(prev!, link)
+        : prev === null
+        ? undefined
+        : blocks.recentTarget(prev);
+      if (b !== undefined) {
+        if (link < 0) blocks.computedExit(prev!, b);
+        else if (++prev!.exits === REGROW_AFTER) blocks.regrow(prev!);
         if (b.run === null) b = undefined; // it was `prev` itself
       }
       if (b === undefined) {

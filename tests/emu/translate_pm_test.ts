@@ -329,6 +329,49 @@ Deno.test("32-bit protected mode with paging: an exit into another page follows 
   assert((got.blocks?.translated ?? 0) >= 3);
 });
 
+Deno.test("32-bit protected mode with paging: a return to an address mapped anew runs the code mapped there now", () => {
+  // The same RET returns, by turns, into one linear page that two page directories map to
+  // two physical pages: the block a computed jump went to last is only taken again while
+  // the page's TLB entry is the one it was found through.
+  const pd2 = 0x22000, pt2 = 0x23000;
+  const FUNC = CODE + 0x100;
+  const main = assemble(
+    `bits 32
+    mov esi, 40
+    xor ebx, ebx
+    mov edi, ${PD}
+  top:
+    mov cr3, edi
+    call 0x15000
+    add ebx, eax
+    xor edi, ${PD ^ pd2}
+    dec esi
+    jnz top
+    hlt
+    times ${FUNC - CODE} - ($ - $$) db 0x90
+    ret`,
+    CODE,
+  );
+  const page = (value: number) =>
+    assemble(`bits 32\n call ${FUNC}\n mov eax, ${value}\n ret`, 0x15000);
+  const run = (options: MachineOptions) => {
+    const m = pmMachine([...main], options, true, 1);
+    const view = new DataView(m.ram.buffer);
+    view.setUint32(pd2, pt2 | 3, true);
+    for (let i = 0; i < 1024; i++) view.setUint32(pt2 + i * 4, (i << 12) | 3, true);
+    view.setUint32(pt2 + 0x15 * 4, 0x46000 | 3, true);
+    m.ram.set(page(1), 0x45000);
+    m.ram.set(page(1000), 0x46000);
+    assertEquals(m.vcpu.run().kind, "hlt");
+    return { ebx: reg(m.vcpu, "rbx"), n: m.vcpu.instructions, blocks: m.vcpu.cpu.blocks };
+  };
+  const want = run(INTERPRET);
+  assertEquals(want.ebx, 20 * 1001);
+  const got = run(TRANSLATE);
+  assertEquals([got.ebx, got.n], [want.ebx, want.n]);
+  assert((got.blocks?.translated ?? 0) >= 3);
+});
+
 function le32(v: number): number[] {
   return [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
 }
