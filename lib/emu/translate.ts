@@ -839,6 +839,13 @@ class Gen {
     this.emit(`off = ${ea.off};`);
     const forWrite = rmw && this.pm;
     const fast = this.fastAddress(size, s, forWrite);
+    const slow = forWrite
+      ? `readRmw(${size}, ${s}, off)`
+      : `${size === 1 ? "read8" : size === 2 ? "read16" : "read32"}(${s}, off)`;
+    if (this.alignedOnly(size)) {
+      this.emit(`${dst} = ${fast} ? ${size === 2 ? "m16[t >>> 1]" : "m32[t >>> 2]"} : c.${slow};`);
+      return;
+    }
     const bytes = size === 1
       ? "ram[t]"
       : size === 2
@@ -850,9 +857,6 @@ class Gen {
       : size === 2
       ? `((t & 1) === 0 ? m16[t >>> 1] : ${bytes})`
       : `((t & 3) === 0 ? m32[t >>> 2] : ${bytes})`;
-    const slow = forWrite
-      ? `readRmw(${size}, ${s}, off)`
-      : `${size === 1 ? "read8" : size === 2 ? "read16" : "read32"}(${s}, off)`;
     this.emit(`${dst} = ${fast} ? ${value} : c.${slow};`);
   }
 
@@ -867,6 +871,12 @@ class Gen {
     this.segs.add(s);
     if (!reuseOff) this.emit(`off = ${ea.off};`);
     const fast = `${this.fastAddress(size, s, true)} && cp[t >> 8] === 0`;
+    const slow = `rt.store(c, ${size}, ${s}, off, ${val})`;
+    if (this.alignedOnly(size)) {
+      const view = size === 2 ? "m16[t >>> 1]" : "m32[t >>> 2]";
+      this.emit(`if (${fast}) ${view} = ${val}; else if (${slow}) ex = true;`);
+      return;
+    }
     let bytes = size === 1
       ? `ram[t] = ${val};`
       : size === 2
@@ -879,8 +889,19 @@ class Gen {
       bytes = `if ((t & 3) === 0) m32[t >>> 2] = ${val}; else { ${bytes} }`;
     }
     this.emit(
-      `if (${fast}) { ${bytes} } else if (rt.store(c, ${size}, ${s}, off, ${val})) ex = true;`,
+      `if (${fast}) { ${bytes} } else if (${slow}) ex = true;`,
     );
+  }
+
+  /**
+   * Protected mode's fast path for a word or dword is for aligned ones only,
+   * through the RAM's 16- and 32-bit views: the code is half the size of one
+   * that also takes unaligned ones byte by byte and checks the page's end,
+   * and V8 compiles a translation in about the time its size says. Unaligned
+   * accesses, rare in 32-bit code, take the CPU's own path.
+   */
+  alignedOnly(size: number): boolean {
+    return size > 1 && this.pm && this.views;
   }
 
   /**
@@ -899,7 +920,13 @@ class Gen {
     // One path with paging or without: the TLB caches the identity too (paging.ts).
     const lim = `off + ${end} <= ${write ? "gw" : "gr"}${s}`;
     const need = write ? this.rights.write : this.rights.read;
-    const inPage = size === 1 ? "" : ` && (t & 0xfff) <= ${4096 - size}`;
+    // An aligned access stays inside its page; an unaligned one takes the CPU's path
+    // where the fast path is for aligned ones only.
+    const inPage = size === 1
+      ? ""
+      : this.alignedOnly(size)
+      ? ` && (t & ${size - 1}) === 0`
+      : ` && (t & 0xfff) <= ${4096 - size}`;
     return `${lim} && ((t = (b${s} + off) >>> 0), true)${inPage} && ` +
       `((e = tlb[t >>> 12]) & ${need}) === ${need} && ((t = (e >>> ${TLB_PAGE_SHIFT}) * 4096 + (t & 0xfff)), true)`;
   }
