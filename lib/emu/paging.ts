@@ -92,45 +92,39 @@ const RSVD_PDPTE = 0x1e6, RSVD_PDPTE_HIGH = 0xfffffff0;
 const PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_ID = 16;
 
 /**
- * Cached translations, one slot per 4 KiB linear page, and the list of filled
- * slots. Global entries (PGE) are marked in the entry itself, so a CR3 write
- * keeps them; while none was cached it costs what a full flush does.
+ * Cached translations, one slot per 4 KiB linear page, and the lists of
+ * filled slots: global ones (PGE) apart, so that a CR3 write (a task switch)
+ * costs what was cached since the last one rather than every global page of
+ * a kernel again. A slot emptied by INVLPG and filled again may be listed
+ * twice, or in the other list: each flush looks at the entry itself.
  */
 export class Tlb {
   /** 0 empty, else physical page << 8 | VALID | WRITABLE | USER | DIRTY | RAM_READ | RAM_WRITE | NO_EXEC | GLOBAL. */
   readonly entries: Int32Array = new Int32Array(1 << 20);
-  /** Filled slots, so a flush costs what was filled, not 4 MiB of zeroes (INVLPG may leave repeats). */
-  #filled: number[] = [];
-  /** Global entries cached since the last full flush (0: a CR3 write drops everything). */
-  #globals = 0;
+  /** Slots filled with a non-global entry since the last flush. */
+  #local: number[] = [];
+  /** Slots filled with a global entry since the last full flush. */
+  #global: number[] = [];
+  /** The length of `#global` after its last compaction (see `flushNonGlobal`). */
+  #globalKept = 0;
 
   /** Drops every translation, global ones too (CR4 writes, CR0.PG/WP, mode changes). */
   flush(): void {
     const e = this.entries;
-    for (const i of this.#filled) e[i] = 0;
-    this.#filled = [];
-    this.#globals = 0;
+    for (const i of this.#local) e[i] = 0;
+    for (const i of this.#global) e[i] = 0;
+    this.#local = [];
+    this.#global = [];
+    this.#globalKept = 0;
   }
   /** Drops every translation but the global ones (CR3 writes and task switches). */
   flushNonGlobal(): void {
-    if (this.#globals === 0) return this.flush();
-    const e = this.entries, kept: number[] = [];
-    for (const i of this.#filled) {
-      const v = e[i];
-      if ((v & GLOBAL) === 0) e[i] = 0;
-      else kept.push(i);
-    }
-    // A slot INVLPG emptied and refilled is listed twice: keep it once (GLOBAL marks the first).
-    const once: number[] = [];
-    for (const i of kept) {
-      if ((e[i] & GLOBAL) !== 0) {
-        once.push(i);
-        e[i] ^= GLOBAL;
-      }
-    }
-    for (const i of once) e[i] |= GLOBAL;
-    this.#filled = once;
-    this.#globals = once.length;
+    const e = this.entries;
+    for (const i of this.#local) if ((e[i] & GLOBAL) === 0) e[i] = 0;
+    this.#local = [];
+    // Global slots that INVLPG emptied and were filled again, globally or not, are listed
+    // again: now and then the list is cut to the global entries there are, once each.
+    if (this.#global.length > 2 * this.#globalKept + 1024) this.#compactGlobal();
   }
   /** Drops the translation of one linear page, global or not (INVLPG). */
   flushPage(lin: number): void {
@@ -138,9 +132,26 @@ export class Tlb {
   }
   /** Caches a translation. */
   fill(page: number, entry: number): void {
-    if (this.entries[page] === 0) this.#filled.push(page);
+    const old = this.entries[page];
     this.entries[page] = entry;
-    if ((entry & GLOBAL) !== 0) this.#globals++;
+    if ((entry & GLOBAL) !== 0) {
+      if (old === 0 || (old & GLOBAL) === 0) this.#global.push(page);
+    } else if (old === 0 || (old & GLOBAL) !== 0) this.#local.push(page);
+  }
+
+  #compactGlobal(): void {
+    const e = this.entries, once: number[] = [];
+    for (const i of this.#global) {
+      // Mark each global slot once (bit 0 of an entry is VALID, set in every filled one).
+      if ((e[i] & GLOBAL) !== 0) {
+        once.push(i);
+        e[i] ^= GLOBAL;
+      }
+    }
+    for (const i of once) e[i] |= GLOBAL;
+    // A slot that is no longer global is in `#local` (it was filled so), or empty.
+    this.#global = once;
+    this.#globalKept = once.length;
   }
 }
 

@@ -5,7 +5,8 @@ import { deepStrictEqual as assertEquals } from "@std/assert";
 import { Cpu, DS, ES, SS } from "../../lib/emu/cpu.ts";
 import { PhysMemory } from "../../lib/emu/memory.ts";
 import { flushTranslations, updateMode } from "../../lib/emu/mode.ts";
-import { translate } from "../../lib/emu/paging.ts";
+import { Tlb, translate } from "../../lib/emu/paging.ts";
+import { prng } from "../../tools/fuzz/cases.ts";
 import { loadSegment } from "../../lib/emu/protected.ts";
 import { fault } from "./helpers.ts";
 
@@ -89,6 +90,38 @@ function gdtCpu(descriptors: bigint[]): Cpu {
   updateMode(c);
   return c;
 }
+
+Deno.test("TLB: CR3 writes keep exactly the global entries, however slots were emptied and filled again", () => {
+  // Random fills (global or not), INVLPGs, CR3 writes and full flushes of a few slots,
+  // against a plain model of what each slot must hold. Thousands of INVLPG and refill
+  // cycles of global slots also make the TLB cut its list of them down.
+  const GLOBAL = 128, VALID = 1, SLOTS = 48;
+  const tlb = new Tlb();
+  const model = new Int32Array(SLOTS);
+  const rand = prng(0x71b);
+  for (let op = 0; op < 40_000; op++) {
+    const r = rand(), slot = Math.floor(rand() * SLOTS);
+    if (r < 0.6) {
+      const entry = ((op & 0xffff) << 8) | VALID | (rand() < 0.7 ? GLOBAL : 0);
+      tlb.fill(slot, entry);
+      model[slot] = entry;
+    } else if (r < 0.85) {
+      tlb.flushPage(slot << 12);
+      model[slot] = 0;
+    } else if (r < 0.9999) {
+      tlb.flushNonGlobal();
+      for (let i = 0; i < SLOTS; i++) if ((model[i] & GLOBAL) === 0) model[i] = 0;
+    } else {
+      tlb.flush();
+      model.fill(0);
+    }
+    for (let i = 0; i < SLOTS; i++) {
+      if (tlb.entries[i] !== model[i]) {
+        throw new Error(`op ${op}: slot ${i} holds ${tlb.entries[i]}, not ${model[i]}`);
+      }
+    }
+  }
+});
 
 Deno.test("segment loads: each check raises its fault with the selector", () => {
   const c = gdtCpu([
