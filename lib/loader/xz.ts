@@ -384,9 +384,7 @@ class Lzma {
    * Decodes symbols until `out` holds `end` bytes; `dictStart` is where the
    * dictionary begins (no distance may reach before it).
    */
-  decode(out: Output, end: number, dictStart: number): void {
-    const bytes = out.bytes;
-    let pos = out.length;
+  decode(bytes: Uint8Array, pos: number, end: number, dictStart: number): number {
     const pbMask = (1 << this.pb) - 1;
     const lpMask = (1 << this.lp) - 1;
     const lc = this.lc;
@@ -461,7 +459,7 @@ class Lzma {
       }
       pos += count;
     }
-    out.length = pos;
+    return pos;
   }
 }
 
@@ -507,7 +505,7 @@ function decodeLzma2(data: Uint8Array, at: number, out: Output): number {
     if (end > data.length) throw new XzError("the data ends inside an LZMA2 chunk");
     out.reserve(size);
     lzma.startRange(data, start);
-    lzma.decode(out, out.length + size, dictStart);
+    out.length = lzma.decode(out.bytes, out.length, out.length + size, dictStart);
     if (lzma.at > end) throw new XzError("LZMA data is damaged (a chunk reads past its end)");
     at = end;
   }
