@@ -599,12 +599,24 @@ export class Cpu {
 
   // --- instruction stream -------------------------------------------------
 
-  /** Fetches the next instruction byte at CS:IP. */
+  /**
+   * Fetches the next instruction byte at CS:IP: in real mode from `ram`
+   * below `fastFetch`; in protected mode from the code page the last fetch
+   * outside it cached (`fetchPage`, in `flat` at `fetchHost`), inside the
+   * CS limit; else through `pmFetch`, which checks, walks and caches.
+   */
   fetch8(): number {
     const ip = this.ip;
     const a = this.csBase + ip;
+    if (a < this.fastFetch) {
+      this.ip = (ip + 1) & 0xffff;
+      return this.ram[a];
+    }
+    if (a >>> 12 === this.fetchPage && ip <= this.limit[CS]) {
+      this.ip = this.def32 ? (ip + 1) >>> 0 : (ip + 1) & 0xffff;
+      return this.m.flat[this.fetchHost + (a & 0xfff)];
+    }
     this.ip = (ip + 1) & 0xffff;
-    if (a < this.fastFetch) return this.ram[a];
     return this.fetchSlow(ip);
   }
   /**

@@ -121,7 +121,6 @@ export function pmFetch(c: Cpu, ip: number): number {
   if (ip > c.limit[CS]) c.fault(13, 0);
   const lin = (c.csBase + ip) >>> 0;
   if (c.def32) c.ip = ip === 0xffffffff ? 0 : ip + 1;
-  if (lin >>> 12 === c.fetchPage) return c.m.flat[c.fetchHost + (lin & 0xfff)];
   // With paging the fetch has its own walk: XD pages refuse it (#PF with I/D).
   const p = c.pg ? translateFetch(c, lin, c.cpl === 3) : physical(c, lin, false, false);
   const page = p - (p & 0xfff);
