@@ -233,62 +233,60 @@ Deno.test("32-bit protected mode with paging: a store into translated code throu
   assert((got.blocks?.invalidated ?? 0) >= 9, "each pass should drop the block it patched");
 });
 
+/** A second page directory: it maps linear 0x15000 to physical 0x46000, where PD maps 0x45000. */
+const PD2 = 0x22000, PT2 = 0x23000;
+
+/**
+ * Runs `code` from CODE under PD with PD2 built as well, and `pages` at physical 0x45000 and
+ * 0x46000 (linear 0x15000 under PD and under PD2), to its HLT: EBX, the count, the blocks.
+ */
+function runTwoMappings(code: number[], pages: number[][], options: MachineOptions) {
+  const m = pmMachine(code, options, true, 1);
+  const view = new DataView(m.ram.buffer);
+  view.setUint32(PD2, PT2 | 3, true);
+  for (let i = 0; i < 1024; i++) view.setUint32(PT2 + i * 4, (i << 12) | 3, true);
+  view.setUint32(PT2 + 0x15 * 4, 0x46000 | 3, true);
+  m.ram.set(pages[0], 0x45000);
+  m.ram.set(pages[1], 0x46000);
+  assertEquals(m.vcpu.run().kind, "hlt");
+  return { ebx: reg(m.vcpu, "rbx"), n: m.vcpu.instructions, blocks: m.vcpu.cpu.blocks };
+}
+
+/**
+ * `runTwoMappings` interpreted gives EBX `ebx`, and translated the same EBX and instruction
+ * count, with at least `blocks` blocks translated.
+ */
+function sameUnderTwoMappings(code: number[], pages: number[][], ebx: number, blocks: number) {
+  const want = runTwoMappings(code, pages, INTERPRET);
+  assertEquals(want.ebx, ebx);
+  const got = runTwoMappings(code, pages, TRANSLATE);
+  assertEquals([got.ebx, got.n], [want.ebx, want.n]);
+  assert((got.blocks?.translated ?? 0) >= blocks);
+}
+
 Deno.test("32-bit protected mode with paging: a CR3 switch runs the code the new tables map", () => {
   // Two page directories map linear 0x15000 to two different physical pages,
-  // each holding "mov eax, N; jmp back"; the loop calls through 0x15000 under each.
-  const pd2 = 0x22000, pt2 = 0x23000;
-  const run = (options: MachineOptions) => {
-    const main = [
-      0xbe,
-      40,
-      0,
-      0,
-      0, // mov esi, 40
-      0x31,
-      0xdb, // xor ebx, ebx
-      // top (offset 7):
-      0xb8,
-      ...le32(PD),
-      0x0f,
-      0x22,
-      0xd8, // mov eax, PD; mov cr3, eax
-      0xe8,
-      ...le32(0), // call 0x15000 (patched)
-      0x01,
-      0xc3, // add ebx, eax
-      0xb8,
-      ...le32(pd2),
-      0x0f,
-      0x22,
-      0xd8, // mov eax, pd2; mov cr3, eax
-      0xe8,
-      ...le32(0), // call 0x15000 (patched)
-      0x01,
-      0xc3, // add ebx, eax
-      0x4e, // dec esi
-      0x75,
-      0, // jnz top (patched)
-      0xf4,
-    ];
-    const call1 = 7 + 8, call2 = call1 + 5 + 2 + 8;
-    main.splice(call1 + 1, 4, ...le32(0x15000 - (CODE + call1 + 5)));
-    main.splice(call2 + 1, 4, ...le32(0x15000 - (CODE + call2 + 5)));
-    main[main.length - 2] = (7 - (main.length - 1)) & 0xff;
-    const m = pmMachine(main, options, true, 1);
-    const view = new DataView(m.ram.buffer);
-    view.setUint32(pd2, pt2 | 3, true);
-    for (let i = 0; i < 1024; i++) view.setUint32(pt2 + i * 4, (i << 12) | 3, true);
-    view.setUint32(pt2 + 0x15 * 4, 0x46000 | 3, true);
-    m.ram.set([0xb8, ...le32(1), 0xc3], 0x45000); // mov eax, 1; ret
-    m.ram.set([0xb8, ...le32(1000), 0xc3], 0x46000); // mov eax, 1000; ret
-    assertEquals(m.vcpu.run().kind, "hlt");
-    return { ebx: reg(m.vcpu, "rbx"), n: m.vcpu.instructions, blocks: m.vcpu.cpu.blocks };
-  };
-  const want = run(INTERPRET);
-  assertEquals(want.ebx, 40 * 1001);
-  const got = run(TRANSLATE);
-  assertEquals([got.ebx, got.n], [want.ebx, want.n]);
-  assert((got.blocks?.translated ?? 0) >= 2);
+  // each holding "mov eax, N; ret"; the loop calls through 0x15000 under each.
+  const main = assemble(
+    `bits 32
+    mov esi, 40
+    xor ebx, ebx
+  top:
+    mov eax, ${PD}
+    mov cr3, eax
+    call 0x15000
+    add ebx, eax
+    mov eax, ${PD2}
+    mov cr3, eax
+    call 0x15000
+    add ebx, eax
+    dec esi
+    jnz top
+    hlt`,
+    CODE,
+  );
+  const pages = [[0xb8, ...le32(1), 0xc3], [0xb8, ...le32(1000), 0xc3]]; // mov eax, N; ret
+  sameUnderTwoMappings([...main], pages, 40 * 1001, 2);
 });
 
 Deno.test("32-bit protected mode with paging: an exit into another page follows that page's mapping as it is now", () => {
@@ -296,7 +294,6 @@ Deno.test("32-bit protected mode with paging: an exit into another page follows 
   // two physical pages. Before each call a data read through the new tables refills the
   // TLB entry of the target page, so only the entry's contents tell the two apart: a
   // chained exit must not go on into the block of the other mapping.
-  const pd2 = 0x22000, pt2 = 0x23000;
   const source = `bits 32
     mov esi, 40
     xor ebx, ebx
@@ -306,34 +303,18 @@ Deno.test("32-bit protected mode with paging: an exit into another page follows 
     mov eax, [0x15000 - ${DATA}]
     call 0x15000
     add ebx, eax
-    xor edi, ${PD ^ pd2}
+    xor edi, ${PD ^ PD2}
     dec esi
     jnz top
     hlt`;
-  const bin = assemble(source, CODE);
-  const run = (options: MachineOptions) => {
-    const m = pmMachine([...bin], options, true, 1);
-    const view = new DataView(m.ram.buffer);
-    view.setUint32(pd2, pt2 | 3, true);
-    for (let i = 0; i < 1024; i++) view.setUint32(pt2 + i * 4, (i << 12) | 3, true);
-    view.setUint32(pt2 + 0x15 * 4, 0x46000 | 3, true);
-    m.ram.set([0xb8, ...le32(1), 0xc3], 0x45000); // mov eax, 1; ret
-    m.ram.set([0xb8, ...le32(1000), 0xc3], 0x46000); // mov eax, 1000; ret
-    assertEquals(m.vcpu.run().kind, "hlt");
-    return { ebx: reg(m.vcpu, "rbx"), n: m.vcpu.instructions, blocks: m.vcpu.cpu.blocks };
-  };
-  const want = run(INTERPRET);
-  assertEquals(want.ebx, 20 * 1001);
-  const got = run(TRANSLATE);
-  assertEquals([got.ebx, got.n], [want.ebx, want.n]);
-  assert((got.blocks?.translated ?? 0) >= 3);
+  const pages = [[0xb8, ...le32(1), 0xc3], [0xb8, ...le32(1000), 0xc3]]; // mov eax, N; ret
+  sameUnderTwoMappings([...assemble(source, CODE)], pages, 20 * 1001, 3);
 });
 
 Deno.test("32-bit protected mode with paging: a return to an address mapped anew runs the code mapped there now", () => {
   // The same RET returns, by turns, into one linear page that two page directories map to
   // two physical pages: the block a computed jump went to last is only taken again while
   // the page's TLB entry is the one it was found through.
-  const pd2 = 0x22000, pt2 = 0x23000;
   const FUNC = CODE + 0x100;
   const main = assemble(
     `bits 32
@@ -344,7 +325,7 @@ Deno.test("32-bit protected mode with paging: a return to an address mapped anew
     mov cr3, edi
     call 0x15000
     add ebx, eax
-    xor edi, ${PD ^ pd2}
+    xor edi, ${PD ^ PD2}
     dec esi
     jnz top
     hlt
@@ -354,22 +335,7 @@ Deno.test("32-bit protected mode with paging: a return to an address mapped anew
   );
   const page = (value: number) =>
     assemble(`bits 32\n call ${FUNC}\n mov eax, ${value}\n ret`, 0x15000);
-  const run = (options: MachineOptions) => {
-    const m = pmMachine([...main], options, true, 1);
-    const view = new DataView(m.ram.buffer);
-    view.setUint32(pd2, pt2 | 3, true);
-    for (let i = 0; i < 1024; i++) view.setUint32(pt2 + i * 4, (i << 12) | 3, true);
-    view.setUint32(pt2 + 0x15 * 4, 0x46000 | 3, true);
-    m.ram.set(page(1), 0x45000);
-    m.ram.set(page(1000), 0x46000);
-    assertEquals(m.vcpu.run().kind, "hlt");
-    return { ebx: reg(m.vcpu, "rbx"), n: m.vcpu.instructions, blocks: m.vcpu.cpu.blocks };
-  };
-  const want = run(INTERPRET);
-  assertEquals(want.ebx, 20 * 1001);
-  const got = run(TRANSLATE);
-  assertEquals([got.ebx, got.n], [want.ebx, want.n]);
-  assert((got.blocks?.translated ?? 0) >= 3);
+  sameUnderTwoMappings([...main], [[...page(1)], [...page(1000)]], 20 * 1001, 3);
 });
 
 function le32(v: number): number[] {
