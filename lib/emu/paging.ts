@@ -43,9 +43,27 @@ const PAGE_SHIFT = TLB_PAGE_SHIFT;
  * dirty bit already set (else the walk sets it).
  */
 export function tlbRights(cpl: number, wp: boolean): { read: number; write: number } {
-  const read = RAM_READ | VALID, write = RAM_WRITE | VALID | DIRTY;
-  if (cpl === 3) return { read: read | USER, write: write | WRITABLE | USER };
-  return { read, write: wp ? write | WRITABLE : write };
+  return { read: tlbNeed(cpl, wp, false), write: tlbNeed(cpl, wp, true) };
+}
+
+/** One of `tlbRights`' masks: for a read, or a write (`write`). */
+export function tlbNeed(cpl: number, wp: boolean, write: boolean): number {
+  if (!write) return cpl === 3 ? RAM_READ | VALID | USER : RAM_READ | VALID;
+  const w = RAM_WRITE | VALID | DIRTY;
+  return cpl === 3 ? w | WRITABLE | USER : wp ? w | WRITABLE : w;
+}
+
+/**
+ * Where in `flat` the `size` bytes at linear `lin` lie when the TLB already
+ * says so for this access at the CPU's CPL (see `tlbRights`), inside one
+ * page; else -1, and the full path (the walk, its faults and bits, MMIO)
+ * decides. The interpreter's side of translated code's fast path.
+ */
+export function fastPhysical(c: Cpu, lin: number, size: number, write: boolean): number {
+  const e = c.tlb.entries[lin >>> 12];
+  const need = tlbNeed(c.cpl, (c.cr0 & CR0_WP) !== 0, write);
+  if ((e & need) !== need || (lin & 0xfff) > 0x1000 - size) return -1;
+  return entryAddress(e, lin);
 }
 
 /**

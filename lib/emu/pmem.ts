@@ -10,7 +10,14 @@
 
 import { type Cpu, CS, SS, Stop } from "./cpu.ts";
 import { ABORT, FAST_READ } from "./memory.ts";
-import { entryAddress, fillIdentity, tlbRunnable, translate, translateFetch } from "./paging.ts";
+import {
+  entryAddress,
+  fastPhysical,
+  fillIdentity,
+  tlbRunnable,
+  translate,
+  translateFetch,
+} from "./paging.ts";
 
 /** Attribute byte offsets in `Cpu.attrs` (kvm_segment order: type present dpl db s l g avl unusable). */
 const A_TYPE = 0, A_PRESENT = 1, A_DB = 3, A_UNUSABLE = 8;
@@ -100,12 +107,28 @@ export function linearWrite(c: Cpu, lin: number, size: number, v: number, user: 
 
 /** A data read through segment `s` in protected mode. */
 export function pmRead(c: Cpu, s: number, off: number, size: number): number {
-  return linearRead(c, checkedLinear(c, s, off, size, false), size, c.cpl === 3);
+  const lin = checkedLinear(c, s, off, size, false);
+  const p = fastPhysical(c, lin, size, false);
+  if (p < 0) return linearRead(c, lin, size, c.cpl === 3);
+  const f = c.m.flat;
+  if (size === 1) return f[p];
+  if (size === 2) return f[p] | (f[p + 1] << 8);
+  return (f[p] | (f[p + 1] << 8) | (f[p + 2] << 16) | (f[p + 3] << 24)) >>> 0;
 }
 
 /** A data write through segment `s` in protected mode. */
 export function pmWrite(c: Cpu, s: number, off: number, size: number, v: number): void {
-  linearWrite(c, checkedLinear(c, s, off, size, true), size, v, c.cpl === 3);
+  const lin = checkedLinear(c, s, off, size, true);
+  const p = fastPhysical(c, lin, size, true);
+  if (p < 0) return linearWrite(c, lin, size, v, c.cpl === 3);
+  c.noteStore(p, size);
+  const f = c.m.flat;
+  f[p] = v;
+  if (size === 1) return;
+  f[p + 1] = v >> 8;
+  if (size === 2) return;
+  f[p + 2] = v >> 16;
+  f[p + 3] = v >>> 24;
 }
 
 /** Checks that a write of `size` bytes at s:off could be done (segment and paging faults), writing nothing. */

@@ -9,7 +9,7 @@
 
 import { sub } from "./alu.ts";
 import { type Cpu, EAX, ECX, EDI, EDX, ES, ESI, Stop } from "./cpu.ts";
-import { entryAddress, tlbRights } from "./paging.ts";
+import { entryAddress, tlbNeed } from "./paging.ts";
 import { fastLimit } from "./pmem.ts";
 import { DF, ZF } from "./flags.ts";
 import { outRoom, portIn, portOut } from "./io.ts";
@@ -124,8 +124,7 @@ function fastRange(
   }
   const limit = fastLimit(c, s, write);
   const e = c.tlb.entries[lin >>> 12];
-  const rights = tlbRights(c.cpl, (c.cr0 & 0x10000) !== 0);
-  const need = write ? rights.write : rights.read;
+  const need = tlbNeed(c.cpl, (c.cr0 & 0x10000) !== 0, write);
   if (limit < 0 || (e & need) !== need) return none;
   const count = Math.min(
     max,

@@ -5,7 +5,7 @@ import { deepStrictEqual as assertEquals } from "@std/assert";
 import { Cpu, DS, ES, SS } from "../../lib/emu/cpu.ts";
 import { PhysMemory } from "../../lib/emu/memory.ts";
 import { flushTranslations, updateMode } from "../../lib/emu/mode.ts";
-import { Tlb, translate } from "../../lib/emu/paging.ts";
+import { fastPhysical, Tlb, translate } from "../../lib/emu/paging.ts";
 import { prng } from "../../tools/fuzz/cases.ts";
 import { loadSegment } from "../../lib/emu/protected.ts";
 import { fault } from "./helpers.ts";
@@ -121,6 +121,56 @@ Deno.test("TLB: CR3 writes keep exactly the global entries, however slots were e
       }
     }
   }
+});
+
+Deno.test("TLB fast path: an entry passes the fast path's rights exactly where the full path takes it as cached", () => {
+  // Translated code, string batches and the interpreter's data accesses read and write RAM
+  // straight through a TLB entry when it has the rights tlbNeed names. With the page not
+  // present in the tables, the full path can only succeed through the cached entry: the two
+  // must agree on every entry, CPL, CR0.WP and kind of access.
+  const { c, mem } = pagedCpu();
+  const lin = 0x3000;
+  mem.setUint32(PT + 3 * 4, 0, true);
+  const VALID = 1, WRITABLE = 2, USER = 4, DIRTY = 8, RAM = 16 | 32;
+  for (const cpl of [0, 3]) {
+    for (const wp of [false, true]) {
+      for (const write of [false, true]) {
+        for (
+          const bits of [
+            0,
+            WRITABLE,
+            USER,
+            DIRTY,
+            WRITABLE | USER,
+            WRITABLE | DIRTY,
+            USER | DIRTY,
+            WRITABLE | USER | DIRTY,
+          ]
+        ) {
+          c.tlb.flush();
+          c.tlb.fill(lin >>> 12, (0x7 << 8) | VALID | RAM | bits);
+          c.cpl = cpl;
+          c.cr0 = wp ? (c.cr0 | 0x10000) >>> 0 : c.cr0 & ~0x10000;
+          const fast = fastPhysical(c, lin + 4, 4, write);
+          let full = -1;
+          try {
+            full = translate(c, lin + 4, write, cpl === 3);
+          } catch {
+            // refused: the walk found the page not present
+          }
+          assertEquals(
+            fast,
+            full,
+            `CPL ${cpl}, WP ${wp}, ${write ? "write" : "read"}, bits ${bits}`,
+          );
+        }
+      }
+    }
+  }
+  // An access that crosses the page's end is never the fast path's.
+  c.tlb.fill(lin >>> 12, (0x7 << 8) | VALID | RAM | WRITABLE | USER | DIRTY);
+  assertEquals(fastPhysical(c, lin + 0xffd, 4, false), -1);
+  assertEquals(fastPhysical(c, lin + 0xffc, 4, false), 0x7ffc);
 });
 
 Deno.test("segment loads: each check raises its fault with the selector", () => {
