@@ -228,9 +228,7 @@ export class PhysMemory {
     if (
       a < f.length && (this.fastKind[a >>> 12] & FAST_READ) !== 0 && (a & 0xfff) <= 0x1000 - len
     ) {
-      if (len === 1) return f[a];
-      if (len === 2) return f[a] | (f[a + 1] << 8);
-      return (f[a] | (f[a + 1] << 8) | (f[a + 2] << 16) | (f[a + 3] << 24)) >>> 0;
+      return loadLittleEndian(f, a, len);
     }
     const s = this.slotOf(a, len);
     if (s !== undefined) {
@@ -308,8 +306,15 @@ export class PhysMemory {
   }
 }
 
+/** The `len` (1, 2 or 4) bytes at `bytes[o]` as an unsigned little-endian number. */
+export function loadLittleEndian(bytes: Uint8Array, o: number, len: number): number {
+  if (len === 1) return bytes[o];
+  if (len === 2) return bytes[o] | (bytes[o + 1] << 8);
+  return (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24)) >>> 0;
+}
+
 /** Stores the low `len` (1, 2 or 4) bytes of `v` at `bytes[o]`, least significant first. */
-function storeLittleEndian(bytes: Uint8Array, o: number, len: number, v: number): void {
+export function storeLittleEndian(bytes: Uint8Array, o: number, len: number, v: number): void {
   bytes[o] = v;
   if (len > 1) bytes[o + 1] = v >>> 8;
   if (len > 2) {

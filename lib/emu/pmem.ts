@@ -9,7 +9,7 @@
  */
 
 import { type Cpu, CS, SS, Stop } from "./cpu.ts";
-import { ABORT, FAST_READ } from "./memory.ts";
+import { ABORT, FAST_READ, loadLittleEndian, storeLittleEndian } from "./memory.ts";
 import {
   entryAddress,
   fastPhysical,
@@ -109,11 +109,7 @@ export function linearWrite(c: Cpu, lin: number, size: number, v: number, user: 
 export function pmRead(c: Cpu, s: number, off: number, size: number): number {
   const lin = checkedLinear(c, s, off, size, false);
   const p = fastPhysical(c, lin, size, false);
-  if (p < 0) return linearRead(c, lin, size, c.cpl === 3);
-  const f = c.m.flat;
-  if (size === 1) return f[p];
-  if (size === 2) return f[p] | (f[p + 1] << 8);
-  return (f[p] | (f[p + 1] << 8) | (f[p + 2] << 16) | (f[p + 3] << 24)) >>> 0;
+  return p < 0 ? linearRead(c, lin, size, c.cpl === 3) : loadLittleEndian(c.m.flat, p, size);
 }
 
 /** A data write through segment `s` in protected mode. */
@@ -122,13 +118,7 @@ export function pmWrite(c: Cpu, s: number, off: number, size: number, v: number)
   const p = fastPhysical(c, lin, size, true);
   if (p < 0) return linearWrite(c, lin, size, v, c.cpl === 3);
   c.noteStore(p, size);
-  const f = c.m.flat;
-  f[p] = v;
-  if (size === 1) return;
-  f[p + 1] = v >> 8;
-  if (size === 2) return;
-  f[p + 2] = v >> 16;
-  f[p + 3] = v >>> 24;
+  storeLittleEndian(c.m.flat, p, size, v);
 }
 
 /** Checks that a write of `size` bytes at s:off could be done (segment and paging faults), writing nothing. */
