@@ -57,13 +57,13 @@ export interface BlockEntry {
    */
   links: (BlockEntry | undefined)[];
   /**
-   * By link number: the TLB entry of the target's linear page when the link
-   * was made, for a link into another page under paging (0: none needed).
+   * By link number: the target's mapping when the link was made, for a link
+   * into another page (0 for one that needs no check; see `BlockCache.link`).
    */
   linkTlb: number[];
   /**
-   * The block its computed jumps went to last, and the TLB entry of that
-   * block's page then (0 without paging): see `BlockCache.recentTarget`.
+   * The block its computed jumps went to last, and that block's mapping
+   * then: see `BlockCache.recentTarget`.
    */
   recent: BlockEntry | undefined;
   recentTlb: number;
@@ -412,43 +412,47 @@ export class BlockCache {
   }
 
   /**
+   * What tells that CS:EIP, a target just reached, still maps to the code a
+   * block was found at there before: 0 where the address itself does (no
+   * paging, no A20 masking), under paging the TLB entry of its page (the same
+   * physical page with the same rights; a flush, a CR3 write or INVLPG that
+   * dropped it makes it differ), and -1 where nothing does (A20 masking, or
+   * no entry cached).
+   */
+  #mapping(): number {
+    const c = this.#cpu;
+    if (c.m.addrMask !== -1) return -1;
+    if (!c.pg) return 0;
+    const e = c.tlb.entries[(c.csBase + c.ip) >>> 12];
+    return e === 0 ? -1 : e;
+  }
+
+  /**
    * Chains exit `link` of `from` to `to`, found by a lookup at the exit's
    * target, where that target will map to the same code whenever `from`
-   * leaves there again: always without paging (and without A20 masking);
-   * with paging, when it lies in the same linear page as `from` (whose one
-   * TLB entry found both), or else while its page's TLB entry stays the one
-   * it was found through (see `chained`).
+   * leaves there again: when it lies in the same linear page as `from`
+   * (whose one TLB entry found both), or else while its `#mapping` stays
+   * what it is now (see `chained`).
    */
   link(from: BlockEntry, link: number, to: BlockEntry): void {
     const c = this.#cpu;
-    const target = c.csBase + c.ip;
-    const samePage = ((from.csBase + from.ip) ^ target) >>> 12 === 0;
-    if (samePage || (!c.pg && c.m.addrMask === -1)) {
-      from.links[link] = to;
-      from.linkTlb[link] = 0;
-    } else if (c.pg && c.m.addrMask === -1) {
-      from.links[link] = to;
-      from.linkTlb[link] = c.tlb.entries[target >>> 12];
-    }
+    const samePage = ((from.csBase + from.ip) ^ (c.csBase + c.ip)) >>> 12 === 0;
+    const mapping = samePage ? 0 : this.#mapping();
+    if (mapping === -1) return;
+    from.links[link] = to;
+    from.linkTlb[link] = mapping;
   }
 
   /**
    * The block exit `link` of `from` (just taken: CS:EIP is its target) is
    * chained to, if it may run without a lookup: it lives, and a link into
-   * another page finds that page's TLB entry as it was (the same physical
-   * page with the same rights; a flush, a CR3 write or INVLPG that dropped
-   * it sends the exit to a lookup, which links it again).
+   * another page finds the mapping it was made with.
    */
   chained(from: BlockEntry, link: number): BlockEntry | undefined {
     const to = from.links[link];
     if (to === undefined || to.run === null) return undefined;
     const expected = from.linkTlb[link];
-    if (
-      expected !== 0 && this.#cpu.tlb.entries[(this.#cpu.csBase + this.#cpu.ip) >>> 12] !== expected
-    ) {
-      return undefined;
-    }
-    return to;
+    return expected === 0 || this.#mapping() === expected ? to : undefined;
   }
 
   /**
@@ -475,9 +479,8 @@ export class BlockCache {
    */
   computedExit(from: BlockEntry, to: BlockEntry): void {
     if (from.recent !== to) {
-      const c = this.#cpu;
       from.recent = to;
-      from.recentTlb = c.pg ? c.tlb.entries[(c.csBase + c.ip) >>> 12] : 0;
+      from.recentTlb = this.#mapping();
     }
     if (from.computed >= RETARGET_AFTER || from.run === null) return; // one field read when done
     if (to.hub && to.run !== from.run) {
@@ -509,8 +512,7 @@ export class BlockCache {
    * The block a computed jump of `from` (a return, a jump through a table;
    * just taken: CS:EIP is its target) goes to without a lookup: the one the
    * last of them went to, if this one goes there too, in the same mode and
-   * CS, and the code there is the same: without paging (and A20 masking)
-   * the address says so, with paging its page's TLB entry is as it was.
+   * CS, and its `#mapping` is as it was.
    */
   recentTarget(from: BlockEntry): BlockEntry | undefined {
     const to = from.recent;
@@ -520,10 +522,8 @@ export class BlockCache {
       to.ip !== c.ip || to.csBase !== c.csBase || to.mode !== c.modeKey ||
       to.csLimit !== c.limit[CS]
     ) return undefined;
-    const same = c.pg
-      ? c.tlb.entries[(c.csBase + c.ip) >>> 12] === from.recentTlb
-      : c.m.addrMask === -1;
-    return same ? to : undefined;
+    const mapping = this.#mapping();
+    return mapping !== -1 && mapping === from.recentTlb ? to : undefined;
   }
 
   /** Forgets every translation (after memory changed behind the CPU's back). */
