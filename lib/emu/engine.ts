@@ -150,9 +150,7 @@ function runSlice(c: Cpu, n: number): boolean {
     if (moved > 0 && moved <= MAX_INSTRUCTION_BYTES) fell++;
     else fell = 0, continuing = false;
     if (c.stop !== Stop.NONE) {
-      if (c.stop === Stop.FAULT) {
-        return raised(c);
-      }
+      if (c.stop === Stop.FAULT) return raised(c);
       if (c.stop !== Stop.RECHECK) return true;
       c.stop = Stop.NONE;
       return false;

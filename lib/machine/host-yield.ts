@@ -9,7 +9,7 @@
  * poll for I/O (a pipe's data waited 130 ms) or timers. An async op that
  * completes on another thread does both: the loop parks until it returns and
  * polls I/O meanwhile. A SHA-1 of nothing is such an op, needs no permission,
- * and comes back in about 0.15 ms.
+ * and comes back in about 0.2 ms (0.18 ms measured).
  *
  * @example
  * ```ts
